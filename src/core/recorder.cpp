@@ -1,0 +1,100 @@
+#include "recorder.h"
+
+#include <QSet>
+
+namespace poolscope {
+
+namespace series {
+
+QString sessionState(SessionState state)
+{
+    return QStringLiteral("sessions/") + sessionStateName(state);
+}
+
+QString pool(const QString &poolKey, const QString &metric)
+{
+    return QStringLiteral("pool/") + poolKey + QLatin1Char('/') + metric;
+}
+
+const QStringList &poolMetrics()
+{
+    static const QStringList metrics = {
+        QStringLiteral("cl_active"), QStringLiteral("cl_waiting"), QStringLiteral("sv_active"),
+        QStringLiteral("sv_idle"),   QStringLiteral("sv_used"),    QStringLiteral("sv_tested"),
+        QStringLiteral("sv_login"),  QStringLiteral("pool_size"),  QStringLiteral("maxwait_s")};
+    return metrics;
+}
+
+} // namespace series
+
+namespace {
+
+void put(SeriesSet &set, const QString &name, double t, const std::optional<double> &v)
+{
+    if (v)
+        set[name].append(t, *v);
+    else
+        set[name].appendGap(t);
+}
+
+std::optional<double> d(const std::optional<qint64> &v)
+{
+    return v ? std::optional<double>(double(*v)) : std::nullopt;
+}
+
+} // namespace
+
+void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
+{
+    const double t = double(snapshot.sampledAtMs) / 1000.0;
+    if (t < set.lastTime())
+        return; // out of order: ring buffers need non-decreasing time
+    set.noteTime(t);
+    if (!snapshot.ok) {
+        for (const QString &name : set.names())
+            set[name].appendGap(t);
+        return;
+    }
+    if (snapshot.postgres) {
+        const PostgresSample &pg = *snapshot.postgres;
+        for (SessionState s : AllSessionStates)
+            set[series::sessionState(s)].append(t, pg.counts[s]);
+        put(set, series::usableLimit(), t,
+            pg.usableConnections() ? std::optional<double>(*pg.usableConnections()) : std::nullopt);
+    }
+    put(set, series::tps(), t, snapshot.tps);
+    if (snapshot.bouncer) {
+        for (const PoolStats &p : snapshot.bouncer->pools) {
+            const QString key = p.key();
+            put(set, series::pool(key, QStringLiteral("cl_active")), t, d(p.clActive));
+            put(set, series::pool(key, QStringLiteral("cl_waiting")), t, d(p.clWaiting));
+            put(set, series::pool(key, QStringLiteral("sv_active")), t, d(p.svActive));
+            put(set, series::pool(key, QStringLiteral("sv_idle")), t, d(p.svIdle));
+            put(set, series::pool(key, QStringLiteral("sv_used")), t, d(p.svUsed));
+            put(set, series::pool(key, QStringLiteral("sv_tested")), t, d(p.svTested));
+            put(set, series::pool(key, QStringLiteral("sv_login")), t, d(p.svLogin));
+            put(set, series::pool(key, QStringLiteral("pool_size")), t, d(p.poolSize));
+            put(set, series::pool(key, QStringLiteral("maxwait_s")), t, p.maxwaitSeconds);
+        }
+    }
+}
+
+QStringList recordedPools(const SeriesSet &set)
+{
+    QStringList pools;
+    QSet<QString> seen;
+    const QString prefix = QStringLiteral("pool/");
+    const QString suffix = QStringLiteral("/cl_active");
+    for (const QString &name : set.names()) {
+        if (name.startsWith(prefix) && name.endsWith(suffix)) {
+            const QString key = name.mid(prefix.size(), name.size() - prefix.size() - suffix.size());
+            if (!seen.contains(key)) {
+                seen.insert(key);
+                pools.append(key);
+            }
+        }
+    }
+    return pools;
+}
+
+} // namespace poolscope

@@ -1,0 +1,252 @@
+#include "pg.h"
+
+#include <QStringList>
+
+namespace poolscope::db {
+
+ResultTable toTable(const PGresult *result)
+{
+    ResultTable table;
+    if (!result)
+        return table;
+    const int nf = PQnfields(result);
+    const int nt = PQntuples(result);
+    table.columns.reserve(nf);
+    for (int f = 0; f < nf; ++f)
+        table.columns.append(QString::fromUtf8(PQfname(result, f)));
+    table.rows.reserve(nt);
+    for (int t = 0; t < nt; ++t) {
+        QList<Cell> row;
+        row.reserve(nf);
+        for (int f = 0; f < nf; ++f) {
+            if (PQgetisnull(result, t, f))
+                row.append(std::nullopt);
+            else
+                row.append(QString::fromUtf8(PQgetvalue(result, t, f), PQgetlength(result, t, f)));
+        }
+        table.rows.append(std::move(row));
+    }
+    return table;
+}
+
+QByteArray ConnSpec::value(const char *key) const
+{
+    for (const auto &[k, v] : params) {
+        if (k == key)
+            return v;
+    }
+    return {};
+}
+
+void ConnSpec::set(const char *key, const QByteArray &value)
+{
+    for (auto &p : params) {
+        if (p.first == key) {
+            p.second = value;
+            return;
+        }
+    }
+    params.append({QByteArray(key), value});
+}
+
+void ConnSpec::setDefault(const char *key, const QByteArray &value)
+{
+    if (value.isEmpty())
+        return;
+    for (const auto &p : params) {
+        if (p.first == key)
+            return;
+    }
+    params.append({QByteArray(key), value});
+}
+
+QString cleanMessage(const char *message)
+{
+    if (!message)
+        return {};
+    QStringList lines;
+    for (const QString &line : QString::fromUtf8(message).split(QLatin1Char('\n'))) {
+        const QString t = line.trimmed();
+        if (!t.isEmpty())
+            lines.append(t);
+    }
+    return lines.join(QLatin1Char(' '));
+}
+
+ConnSpec parseConnInfo(const QString &conninfo)
+{
+    ConnSpec spec;
+    char *err = nullptr;
+    const QByteArray utf8 = conninfo.toUtf8();
+    PQconninfoOption *opts = PQconninfoParse(utf8.constData(), &err);
+    if (!opts) {
+        spec.parseError =
+            err ? cleanMessage(err) : QStringLiteral("out of memory parsing the connection string");
+        if (err)
+            PQfreemem(err);
+        if (spec.parseError.isEmpty())
+            spec.parseError = QStringLiteral("invalid connection string");
+        return spec;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; ++o) {
+        if (o->val && *o->val)
+            spec.params.append({QByteArray(o->keyword), QByteArray(o->val)});
+    }
+    PQconninfoFree(opts);
+    return spec;
+}
+
+namespace {
+
+QString defaultOf(const char *keyword)
+{
+    PQconninfoOption *defs = PQconndefaults();
+    QString out;
+    for (PQconninfoOption *o = defs; o && o->keyword; ++o) {
+        if (qstrcmp(o->keyword, keyword) == 0 && o->val) {
+            out = QString::fromUtf8(o->val);
+            break;
+        }
+    }
+    PQconninfoFree(defs);
+    return out;
+}
+
+QString formatTarget(QString user, QString host, QString port, QString db)
+{
+    if (host.isEmpty() || host.startsWith(QLatin1Char('/')))
+        host = host.isEmpty() ? QStringLiteral("local") : host;
+    if (port.isEmpty())
+        port = QStringLiteral("5432");
+    if (db.isEmpty())
+        db = user;
+    return user + QLatin1Char('@') + host + QLatin1Char(':') + port + QLatin1Char('/') + db;
+}
+
+} // namespace
+
+QString describe(const ConnSpec &spec)
+{
+    if (!spec.isValid())
+        return QStringLiteral("(invalid connection string)");
+    auto get = [&](const char *k) {
+        const QByteArray v = spec.value(k);
+        return v.isEmpty() ? defaultOf(k) : QString::fromUtf8(v);
+    };
+    const QByteArray service = spec.value("service");
+    if (!service.isEmpty() && spec.value("host").isEmpty())
+        return QStringLiteral("service=") + QString::fromUtf8(service);
+    QString host = get("host");
+    if (host.isEmpty())
+        host = QString::fromUtf8(spec.value("hostaddr"));
+    return formatTarget(get("user"), host, get("port"), QString::fromUtf8(spec.value("dbname")));
+}
+
+QString describe(const PGconn *conn)
+{
+    auto c = const_cast<PGconn *>(conn);
+    return formatTarget(QString::fromUtf8(PQuser(c)), QString::fromUtf8(PQhost(c)),
+                        QString::fromUtf8(PQport(c)), QString::fromUtf8(PQdb(c)));
+}
+
+namespace {
+
+bool looksLikeAuthFailure(const QString &msg)
+{
+    static const char *const markers[] = {"password authentication failed",
+                                          "no password supplied",
+                                          "fe_sendauth",
+                                          "authentication failed",
+                                          "role \"",
+                                          "no pg_hba.conf entry",
+                                          "SASL authentication",
+                                          "not permitted to log in",
+                                          "password is required"};
+    for (const char *m : markers) {
+        if (msg.contains(QLatin1String(m)))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+DbError errorFromConnection(const PGconn *conn)
+{
+    DbError e;
+    e.kind = ErrorKind::Connect;
+    e.message = cleanMessage(PQerrorMessage(conn));
+    if (e.message.isEmpty())
+        e.message = QStringLiteral("connection failed");
+    if (looksLikeAuthFailure(e.message))
+        e.kind = ErrorKind::Auth;
+    return e;
+}
+
+DbError errorFromResult(const PGresult *result, const PGconn *conn)
+{
+    DbError e;
+    e.kind = ErrorKind::Query;
+    if (result) {
+        e.sqlState = QString::fromUtf8(PQresultErrorField(result, PG_DIAG_SQLSTATE));
+        e.message = cleanMessage(PQresultErrorMessage(result));
+    }
+    if (e.message.isEmpty() && conn)
+        e.message = cleanMessage(PQerrorMessage(conn));
+    if (e.message.isEmpty())
+        e.message = QStringLiteral("query failed");
+    if (conn && PQstatus(conn) == CONNECTION_BAD)
+        e.kind = ErrorKind::Connect;
+    return e;
+}
+
+PgConn connect(const ConnSpec &specIn, const ConnectOptions &options, DbError *error)
+{
+    if (!specIn.isValid()) {
+        if (error)
+            *error = DbError{ErrorKind::BadConnInfo, {}, specIn.parseError};
+        return nullptr;
+    }
+    ConnSpec spec = specIn;
+    spec.setDefault("application_name", options.applicationName);
+    spec.setDefault("connect_timeout", QByteArray::number(options.connectTimeoutS));
+    if (options.keepalives) {
+        spec.setDefault("keepalives", "1");
+        spec.setDefault("keepalives_idle", "10");
+        spec.setDefault("keepalives_interval", "5");
+        spec.setDefault("keepalives_count", "3");
+    }
+    std::vector<const char *> keys, values;
+    for (const auto &[k, v] : spec.params) {
+        keys.push_back(k.constData());
+        values.push_back(v.constData());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    PgConn conn(PQconnectdbParams(keys.data(), values.data(), 0));
+    if (!conn) {
+        if (error)
+            *error = DbError{ErrorKind::Connect, {}, QStringLiteral("out of memory")};
+        return nullptr;
+    }
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+        if (error)
+            *error = errorFromConnection(conn.get());
+        return nullptr;
+    }
+    return conn;
+}
+
+PgResult exec(PGconn *conn, const QByteArray &sql, DbError *error)
+{
+    PgResult r(PQexec(conn, sql.constData()));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        if (error)
+            *error = errorFromResult(r.get(), conn);
+        return nullptr;
+    }
+    return r;
+}
+
+} // namespace poolscope::db

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "core/resulttable.h"
+#include "core/snapshot.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <libpq-fe.h>
+#include <memory>
+
+namespace poolscope::db {
+
+struct PgResultDeleter
+{
+    void operator()(PGresult *r) const { PQclear(r); }
+};
+struct PgConnDeleter
+{
+    void operator()(PGconn *c) const { PQfinish(c); }
+};
+struct PgCancelDeleter
+{
+    void operator()(PGcancel *c) const { PQfreeCancel(c); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
+using PgCancel = std::unique_ptr<PGcancel, PgCancelDeleter>;
+
+/// A result reduced to text cells by column name.
+ResultTable toTable(const PGresult *result);
+
+/// A parsed connection string (URI, key=value or service=NAME). Holds libpq keywords and values, so
+/// connections are made with PQconnectdbParams and never by concatenating strings.
+struct ConnSpec
+{
+    QList<QPair<QByteArray, QByteArray>> params;
+    QString parseError; // libpq's message when the string did not parse
+
+    bool isValid() const { return parseError.isEmpty(); }
+    QByteArray value(const char *key) const;
+    void set(const char *key, const QByteArray &value);        // replaces or adds
+    void setDefault(const char *key, const QByteArray &value); // only when absent
+};
+
+ConnSpec parseConnInfo(const QString &conninfo);
+
+/// user@host:port/db for logs and output; from the spec plus libpq's defaults (PG* environment).
+/// Never contains a password.
+QString describe(const ConnSpec &spec);
+QString describe(const PGconn *conn);
+
+struct ConnectOptions
+{
+    QByteArray applicationName = "poolscope";
+    int connectTimeoutS = 5;
+    bool keepalives = true;
+};
+
+/// Blocking connect with monitoring-friendly defaults (application_name, connect_timeout, keepalives)
+/// unless the spec sets them. On failure returns nullptr and fills `error` with a classified message.
+PgConn connect(const ConnSpec &spec, const ConnectOptions &options, DbError *error);
+
+/// The error of a failed connection or result, classified (auth, connect, query).
+DbError errorFromConnection(const PGconn *conn);
+DbError errorFromResult(const PGresult *result, const PGconn *conn);
+
+/// Simple-protocol query (safe on pooler consoles): returns the last result; on failure nullptr + error.
+PgResult exec(PGconn *conn, const QByteArray &sql, DbError *error);
+
+/// libpq messages end in newlines and may span lines; one trimmed line-joined string.
+QString cleanMessage(const char *message);
+
+} // namespace poolscope::db
