@@ -1,0 +1,134 @@
+// Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
+// the GUI. All behaviour lives in the libraries under src/.
+#include "cli/sandboxcommand.h"
+#include "cli/snapshotcommand.h"
+#include "core/logging.h"
+#include "db/demosession.h"
+#include "widgets/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <csignal>
+#include <cstdio>
+#include <libpq-fe.h>
+#include <qcustomplot.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+QString versionText()
+{
+    const int pq = PQlibVersion();
+    return QStringLiteral("poolscope %1 (Qt %2, libpq %3.%4, QCustomPlot %5)")
+        .arg(QStringLiteral(POOLSCOPE_VERSION), QString::fromLatin1(qVersion()))
+        .arg(pq / 10000)
+        .arg(pq % 10000)
+        .arg(QStringLiteral(QCUSTOMPLOT_VERSION_STR));
+}
+
+const char *const kUsage =
+    "Usage:\n"
+    "  poolscope [--demo]                 open the GUI (--demo: throwaway PostgreSQL + PgBouncer with load)\n"
+    "  poolscope TARGET...                open the GUI sampling these targets\n"
+    "  poolscope snapshot TARGET... [--json]   one sample of each target\n"
+    "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
+    "  poolscope --version | --help\n"
+    "\n"
+    "TARGET is a libpq connection string: postgresql://user@host:port/db, \"host=... dbname=...\" or\n"
+    "service=NAME. Passwords come from ~/.pgpass, service files or PGPASSWORD; they are never printed.\n"
+    "Use `poolscope COMMAND --help` for a command's options and exit codes.\n";
+
+int headless(int argc, char **argv, const QString &command)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+    poolscope::logging::Options lo;
+    lo.stderrLevel = spdlog::level::warn; // stdout carries the result; stderr only what needs attention
+    poolscope::logging::init(lo);
+    QStringList args = app.arguments().mid(2);
+    if (command == QLatin1String("snapshot"))
+        return poolscope::cli::snapshotCommand(args);
+    return poolscope::cli::sandboxCommand(args);
+}
+
+// SIGINT/SIGTERM in the GUI quit the event loop, so the demo sandbox is stopped and its files removed.
+int g_signalPipe[2] = {-1, -1};
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] auto n = ::write(g_signalPipe[1], &c, 1);
+}
+
+void quitOnSignals(QCoreApplication &app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [] {
+        char c;
+        [[maybe_unused]] auto n = ::read(g_signalPipe[0], &c, 1);
+        QCoreApplication::quit();
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const QString first = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        std::printf("%s\n", qPrintable(versionText()));
+        return 0;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        std::printf("%s\n%s", qPrintable(versionText()), kUsage);
+        return 0;
+    }
+    if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox"))
+        return headless(argc, argv, first);
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("poolscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("PoolScope"));
+    QApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("poolscope"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/poolscope.svg")));
+    poolscope::logging::init();
+    quitOnSignals(app);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Live PostgreSQL sessions and connection-pool occupancy."));
+    parser.addHelpOption();
+    const QCommandLineOption demo(
+        QStringLiteral("demo"), QStringLiteral("Start a throwaway PostgreSQL + PgBouncer with gentle load."));
+    parser.addOption(demo);
+    parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection strings to sample."),
+                                 QStringLiteral("[TARGET...]"));
+    parser.process(app);
+
+    poolscope::widgets::MainWindow window;
+    for (const QString &target : parser.positionalArguments())
+        window.addTarget(target);
+    std::unique_ptr<poolscope::db::DemoSession> demoSession;
+    if (parser.isSet(demo)) {
+        demoSession = std::make_unique<poolscope::db::DemoSession>();
+        window.attachDemo(demoSession.get());
+        demoSession->start();
+    }
+    window.resize(1280, 800);
+    window.show();
+    const int rc = app.exec();
+    if (demoSession)
+        demoSession->stop(); // load first, then servers; files removed
+    return rc;
+}

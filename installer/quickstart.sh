@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# PoolScope quick start on Debian 12 (bookworm):
+#   installer/quickstart.sh demo   install what is missing, build, open the GUI on the demo sandbox
+#   installer/quickstart.sh test   install what is missing, build, run the whole test suite
+# Idempotent: packages already installed are not touched; the build is incremental.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+mode="${1:-}"
+case "$mode" in
+demo | test) ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 64
+    ;;
+esac
+
+packages=(
+    cmake ninja-build g++ pkg-config
+    qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins libgl-dev
+    libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev
+    postgresql-15 pgbouncer
+    dpkg-dev file
+)
+[[ "$mode" == test ]] && packages+=(xvfb xauth)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "==> installing: ${missing[*]}"
+    sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "==> configuring and building (build/dev)"
+cmake --preset dev >/dev/null
+cmake --build --preset dev --parallel "$(nproc)"
+
+if [[ "$mode" == demo ]]; then
+    if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+        echo "No display found. Run this from a desktop session, or headless with:" >&2
+        echo "  xvfb-run -s '-screen 0 1280x800x24' build/dev/app/poolscope --demo" >&2
+        exit 1
+    fi
+    echo "==> starting PoolScope on the demo sandbox (close the window to stop everything)"
+    exec build/dev/app/poolscope --demo
+fi
+
+echo "==> running the test suite"
+# Integration tests start their own PostgreSQL + PgBouncer on free loopback ports, so they run in parallel.
+ctest --preset dev --parallel 2

@@ -1,0 +1,133 @@
+#include "snapshotcommand.h"
+
+#include "core/logging.h"
+#include "core/snapshotjson.h"
+#include "db/sampler.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QTextStream>
+#include <cstdio>
+
+namespace poolscope::cli {
+
+namespace {
+
+QString ageText(const std::optional<double> &age)
+{
+    if (!age)
+        return QStringLiteral("-");
+    return QString::number(*age, 'f', 1) + QLatin1Char('s');
+}
+
+void printHuman(QTextStream &out, const TargetSnapshot &s)
+{
+    out << s.target << "  [" << targetKindName(s.kind) << "]";
+    if (!s.serverVersion.isEmpty())
+        out << "  " << s.serverVersion;
+    out << "\n";
+    if (!s.ok) {
+        out << "  error: " << s.error.message << "\n";
+        return;
+    }
+    if (s.postgres) {
+        const PostgresSample &pg = *s.postgres;
+        out << "  sessions " << pg.counts.total();
+        if (auto usable = pg.usableConnections())
+            out << " of " << *usable << " usable (max_connections " << pg.maxConnections.value_or(0) << ")";
+        out << "\n";
+        for (SessionState st : AllSessionStates)
+            out << "    " << qSetFieldWidth(32) << Qt::left << sessionStateName(st) << qSetFieldWidth(0)
+                << pg.counts[st] << "\n";
+        if (pg.counts.hidden > 0)
+            out << "  " << pg.counts.hidden
+                << " sessions hidden by privileges (grant pg_monitor to this role to see them)\n";
+        out << "  oldest transaction " << ageText(pg.oldestXactAge()) << "\n";
+    }
+    if (s.bouncer) {
+        out << "  " << qSetFieldWidth(20) << Qt::left << "pool" << qSetFieldWidth(0)
+            << "mode         size  cl_active cl_waiting sv_active sv_idle sv_used sv_login maxwait\n";
+        auto n = [](const std::optional<qint64> &v) {
+            return v ? QString::number(*v) : QStringLiteral("?");
+        };
+        for (const PoolStats &p : s.bouncer->pools) {
+            out << "  " << qSetFieldWidth(20) << Qt::left << p.key() << qSetFieldWidth(13)
+                << p.poolMode.value_or(QStringLiteral("?")) << qSetFieldWidth(6) << n(p.poolSize)
+                << qSetFieldWidth(10) << n(p.clActive) << qSetFieldWidth(11) << n(p.clWaiting)
+                << qSetFieldWidth(10) << n(p.svActive) << qSetFieldWidth(8) << n(p.svIdle)
+                << qSetFieldWidth(8) << n(p.svUsed) << qSetFieldWidth(9) << n(p.svLogin) << qSetFieldWidth(0)
+                << ageText(p.maxwaitSeconds) << "\n";
+        }
+    }
+}
+
+} // namespace
+
+int snapshotCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Take one sample of each target and print it.\n\n"
+        "TARGET is a libpq connection string: a URI (postgresql://user@host:port/db), a key=value string\n"
+        "(\"host=... dbname=...\") or service=NAME. ~/.pgpass, service files and PG* variables apply.\n"
+        "The kind is detected: a PgBouncer console (dbname=pgbouncer) reports a version ending in "
+        "/bouncer.\n\n"
+        "Exit codes: 0 all targets sampled, 1 bad command line, 2 at least one target failed."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
+                                 QStringLiteral("TARGET..."));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON on stdout."));
+    const QCommandLineOption timeout(QStringLiteral("connect-timeout"),
+                                     QStringLiteral("Seconds to wait for each connection (default 5)."),
+                                     QStringLiteral("seconds"), QStringLiteral("5"));
+    parser.addOption(json);
+    parser.addOption(timeout);
+    QStringList argv = args;
+    argv.prepend(QStringLiteral("poolscope snapshot"));
+    if (!parser.parse(argv)) {
+        std::fprintf(stderr, "poolscope snapshot: %s\n", qPrintable(parser.errorText()));
+        return ExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return ExitOk;
+    }
+    const QStringList targets = parser.positionalArguments();
+    if (targets.isEmpty()) {
+        std::fputs("poolscope snapshot: at least one TARGET is required (see --help)\n", stderr);
+        return ExitUsage;
+    }
+    bool ok = false;
+    const int connectTimeout = parser.value(timeout).toInt(&ok);
+    if (!ok || connectTimeout < 1) {
+        std::fputs("poolscope snapshot: --connect-timeout needs a whole number of seconds >= 1\n", stderr);
+        return ExitUsage;
+    }
+
+    QList<TargetSnapshot> snapshots;
+    auto log = logging::get("cli");
+    for (const QString &t : targets) {
+        db::Sampler::Options o;
+        o.connectTimeoutS = connectTimeout;
+        db::Sampler sampler(t, o);
+        TargetSnapshot s = sampler.sample();
+        if (!s.ok)
+            log->warn("{}: {}", s.target.toStdString(), s.error.message.toStdString());
+        snapshots.append(std::move(s));
+    }
+
+    QTextStream out(stdout);
+    if (parser.isSet(json)) {
+        out << QJsonDocument(toJson(snapshots)).toJson(QJsonDocument::Indented);
+    } else {
+        for (const TargetSnapshot &s : snapshots)
+            printHuman(out, s);
+    }
+    out.flush();
+    const bool allOk =
+        std::all_of(snapshots.cbegin(), snapshots.cend(), [](const TargetSnapshot &s) { return s.ok; });
+    return allOk ? ExitOk : ExitTargetFailed;
+}
+
+} // namespace poolscope::cli

@@ -1,0 +1,164 @@
+// Integration: the `poolscope` binary as a script would use it, against a real sandbox.
+#include "support/testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace poolscope;
+
+namespace {
+
+QJsonArray targetsOf(const test::CliResult &r)
+{
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
+    if (pe.error != QJsonParseError::NoError)
+        qWarning("stdout is not JSON (%s): %s", qPrintable(pe.errorString()), r.out.constData());
+    return doc.object().value("targets").toArray();
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+    std::unique_ptr<db::Sandbox> m_sandbox;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString error;
+        m_sandbox = test::startSandbox(&error);
+        QVERIFY2(m_sandbox, qPrintable(error));
+    }
+    void cleanupTestCase() { m_sandbox.reset(); }
+
+    void version()
+    {
+        const auto r = test::runPoolscope({"--version"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith("poolscope " POOLSCOPE_VERSION), r.out.constData());
+        QVERIFY(r.out.contains("libpq"));
+    }
+
+    void help()
+    {
+        const auto r = test::runPoolscope({"--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("snapshot"));
+        QVERIFY(r.out.contains("sandbox"));
+        const auto s = test::runPoolscope({"snapshot", "--help"});
+        QCOMPARE(s.exitCode, 0);
+        QVERIFY(s.out.contains("Exit codes"));
+    }
+
+    void snapshotCountsIdleInTransaction()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-cli", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
+        const auto r = test::runPoolscope({"snapshot", m_sandbox->uris().monitor, "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonArray targets = targetsOf(r);
+        QCOMPARE(targets.size(), 1);
+        const QJsonObject t = targets.at(0).toObject();
+        QCOMPARE(t["kind"].toString(), QString("postgres"));
+        QVERIFY(t["ok"].toBool());
+        QVERIFY(t["error"].isNull());
+        QCOMPARE(t["target"].toString(), QString("monitor@127.0.0.1:%1/app").arg(m_sandbox->postgresPort()));
+        const QJsonObject sessions = t["sessions"].toObject();
+        QCOMPARE(sessions["by_state"].toObject()["idle in transaction"].toInt(), 3);
+        int fromTest = 0;
+        for (const QJsonValue &v : sessions["list"].toArray()) {
+            const QJsonObject s = v.toObject();
+            QVERIFY(s["application_name"].toString() != QLatin1String("poolscope"));
+            if (s["application_name"].toString() == QLatin1String("tst-cli")) {
+                ++fromTest;
+                QCOMPARE(s["state"].toString(), QString("idle in transaction"));
+                QCOMPARE(s["usename"].toString(), QString("app"));
+                QVERIFY(s["xact_age_s"].toDouble() >= 0);
+            }
+        }
+        QCOMPARE(fromTest, 3);
+        QCOMPARE(t["max_connections"].toInt(), 100);
+        QVERIFY(t["oldest_xact_age_s"].isDouble());
+    }
+
+    void snapshotBouncerPool()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().pgbouncerApp, 3, "tst-cli-pool", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
+        const auto r = test::runPoolscope({"snapshot", "--json", m_sandbox->uris().pgbouncerMonitor});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject t = targetsOf(r).at(0).toObject();
+        QCOMPARE(t["kind"].toString(), QString("pgbouncer"));
+        QVERIFY(t["server_version"].toString().endsWith("/bouncer"));
+        bool found = false;
+        for (const QJsonValue &v : t["pools"].toArray()) {
+            const QJsonObject p = v.toObject();
+            QVERIFY(p["database"].toString() != QLatin1String("pgbouncer"));
+            if (p["database"].toString() == QLatin1String("app") && p["user"].toString() == QLatin1String("app")) {
+                found = true;
+                QVERIFY2(p["sv_active"].toInt() >= 3, QJsonDocument(p).toJson().constData());
+                QCOMPARE(p["pool_size"].toInt(), 10);
+                QCOMPARE(p["pool_mode"].toString(), QString("transaction"));
+            }
+        }
+        QVERIFY(found);
+    }
+
+    void humanOutput()
+    {
+        const auto r = test::runPoolscope({"snapshot", m_sandbox->uris().monitor, m_sandbox->uris().pgbouncerMonitor});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("idle in transaction"));
+        QVERIFY(r.out.contains("app/app"));
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("expectedError");
+        QTest::addRow("malformed conninfo") << "host=127.0.0.1 password=Sup3rSecretPw bogus=1"
+                                            << "invalid connection option \"bogus\"";
+        QTest::addRow("malformed URI") << "postgresql://app:Sup3rSecretPw@127.0.0.1:notaport/app"
+                                       << "invalid integer value \"notaport\"";
+        QTest::addRow("closed port") << "postgresql://app:Sup3rSecretPw@127.0.0.1:1/app" << "Connection refused";
+        QTest::addRow("wrong password") << "WRONGPW" << "password authentication failed";
+    }
+    void badInput()
+    {
+        QFETCH(QString, target);
+        QFETCH(QString, expectedError);
+        if (target == QLatin1String("WRONGPW"))
+            target = QString("postgresql://app:Sup3rSecretPw@127.0.0.1:%1/app").arg(m_sandbox->postgresPort());
+        // A failing target must not hide the good one next to it.
+        const auto r = test::runPoolscope({"snapshot", "--json", target, m_sandbox->uris().monitor});
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 2);
+        const QJsonArray targets = targetsOf(r);
+        QCOMPARE(targets.size(), 2);
+        const QJsonObject bad = targets.at(0).toObject();
+        QVERIFY(!bad["ok"].toBool());
+        QVERIFY2(bad["error"].toString().contains(expectedError), qPrintable(bad["error"].toString()));
+        QVERIFY(targets.at(1).toObject()["ok"].toBool());
+        QVERIFY2(!r.out.contains("Sup3rSecretPw"), "password on stdout");
+        QVERIFY2(!r.err.contains("Sup3rSecretPw"), "password on stderr");
+    }
+
+    void usageErrors()
+    {
+        const auto none = test::runPoolscope({"snapshot"});
+        QCOMPARE(none.exitCode, 1);
+        QVERIFY(none.err.contains("TARGET"));
+        const auto unknown = test::runPoolscope({"snapshot", "--frobnicate", "x"});
+        QCOMPARE(unknown.exitCode, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

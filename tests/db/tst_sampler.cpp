@@ -1,0 +1,162 @@
+// Integration: the sampler and the per-target controller against a real PostgreSQL + PgBouncer sandbox.
+#include "db/sampler.h"
+#include "db/targetcontroller.h"
+#include "support/testsupport.h"
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+
+using namespace poolscope;
+
+class TestSampler : public QObject
+{
+    Q_OBJECT
+    std::unique_ptr<db::Sandbox> m_sandbox;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString error;
+        m_sandbox = test::startSandbox(&error);
+        QVERIFY2(m_sandbox, qPrintable(error));
+    }
+    void cleanupTestCase() { m_sandbox.reset(); }
+
+    void countsIdleInTransactionAsMonitor()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-holder", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
+        db::Sampler sampler(m_sandbox->uris().monitor);
+        const TargetSnapshot s = sampler.sample();
+        QVERIFY2(s.ok, qPrintable(s.error.message));
+        QCOMPARE(s.kind, TargetKind::Postgres);
+        QVERIFY(s.postgres);
+        QCOMPARE(s.postgres->counts[SessionState::IdleInTransaction], 3);
+        int holders = 0;
+        for (const Session &x : s.postgres->sessions) {
+            QVERIFY2(x.applicationName != QLatin1String("poolscope"), "the sampler must not see itself");
+            QVERIFY(!x.hidden); // monitor has pg_monitor
+            if (x.applicationName == QLatin1String("tst-holder")) {
+                ++holders;
+                QCOMPARE(x.usename, QString("app"));
+                QVERIFY(x.xactStart.has_value());
+            }
+        }
+        QCOMPARE(holders, 3);
+        QCOMPARE(s.postgres->maxConnections, std::optional<int>(100));
+        QVERIFY(s.postgres->usableConnections().value_or(0) > 0);
+        QVERIFY(s.postgres->oldestXactAge().has_value());
+        held.closeAll();
+        QTRY_COMPARE_WITH_TIMEOUT(sampler.sample().postgres->counts[SessionState::IdleInTransaction], 0, 5000);
+    }
+
+    void tpsFromSuccessiveSamples()
+    {
+        db::Sampler sampler(m_sandbox->uris().monitor);
+        QVERIFY(sampler.sample().ok);
+        test::HeldSessions worker;
+        QString error;
+        QVERIFY2(worker.open(m_sandbox->uris().app, 1, "tst-tps", {}, &error), qPrintable(error));
+        for (int i = 0; i < 200; ++i) {
+            db::DbError e;
+            QVERIFY(db::exec(worker.at(0), "SELECT 1", &e));
+        }
+        // PG 15 flushes transaction counters at most once a second.
+        QTest::qWait(1100);
+        const TargetSnapshot s = sampler.sample();
+        QVERIFY(s.tps.has_value());
+        QVERIFY2(*s.tps > 50, qPrintable(QString::number(*s.tps)));
+    }
+
+    void bouncerPoolShowsHeldTransactions()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().pgbouncerApp, 3, "tst-bouncer", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
+        db::Sampler sampler(m_sandbox->uris().pgbouncerMonitor);
+        const TargetSnapshot s = sampler.sample();
+        QVERIFY2(s.ok, qPrintable(s.error.message));
+        QCOMPARE(s.kind, TargetKind::PgBouncer);
+        QVERIFY(s.serverVersion.endsWith(QLatin1String("/bouncer")));
+        QVERIFY(s.bouncer);
+        const PoolStats *app = nullptr;
+        for (const PoolStats &p : s.bouncer->pools) {
+            QVERIFY2(p.database != QLatin1String("pgbouncer"), "console pool must be filtered out");
+            if (p.database == QLatin1String("app") && p.user == QLatin1String("app"))
+                app = &p;
+        }
+        QVERIFY(app);
+        QVERIFY(app->svActive.value_or(0) >= 3);
+        QCOMPARE(app->poolSize, std::optional<qint64>(10));
+        QCOMPARE(app->poolMode, std::optional<QString>(QStringLiteral("transaction")));
+        QCOMPARE(app->clWaiting, std::optional<qint64>(0));
+    }
+
+    void badTargets_data()
+    {
+        QTest::addColumn<QString>("conninfo");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("messagePart");
+        QTest::addRow("malformed conninfo") << "host=127.0.0.1 bogus=1" << int(ErrorKind::BadConnInfo)
+                                            << "invalid connection option \"bogus\"";
+        QTest::addRow("closed port") << "host=127.0.0.1 port=1 user=app dbname=app" << int(ErrorKind::Connect)
+                                     << "Connection refused";
+    }
+    void badTargets()
+    {
+        QFETCH(QString, conninfo);
+        QFETCH(int, kind);
+        QFETCH(QString, messagePart);
+        db::Sampler sampler(conninfo);
+        const TargetSnapshot s = sampler.sample();
+        QVERIFY(!s.ok);
+        QCOMPARE(int(s.error.kind), kind);
+        QVERIFY2(s.error.message.contains(messagePart), qPrintable(s.error.message));
+    }
+
+    void wrongPasswordIsAnAuthError()
+    {
+        const QString uri = QStringLiteral("host=127.0.0.1 port=%1 user=app dbname=app password=Wr0ngSecret")
+                                .arg(m_sandbox->postgresPort());
+        db::Sampler sampler(uri);
+        const TargetSnapshot s = sampler.sample();
+        QVERIFY(!s.ok);
+        QCOMPARE(s.error.kind, ErrorKind::Auth);
+        QVERIFY(!s.error.message.contains(QLatin1String("Wr0ngSecret")));
+        QVERIFY(!s.target.contains(QLatin1String("Wr0ngSecret")));
+    }
+
+    void controllerPollsOnItsOwnThread()
+    {
+        db::TargetController controller(m_sandbox->uris().monitor);
+        controller.setIntervalMs(200);
+        QList<TargetSnapshot> got;
+        connect(&controller, &db::TargetController::snapshotReady, this, [&](const TargetSnapshot &s) {
+            QCOMPARE(QThread::currentThread(), thread()); // delivered on the GUI thread
+            got.append(s);
+        });
+        controller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(got.size() >= 3, 10000);
+        QCOMPARE(controller.state(), db::TargetState::Live);
+        QCOMPARE(controller.kind(), TargetKind::Postgres);
+        for (const TargetSnapshot &s : got)
+            QVERIFY(s.ok);
+        // Samples are spaced by the interval, not piled up.
+        QVERIFY(got.last().sampledAtMs - got.first().sampledAtMs >= 2 * 150);
+    }
+
+    void controllerReportsFailure()
+    {
+        db::TargetController controller(QStringLiteral("host=127.0.0.1 port=1 user=x dbname=x"));
+        QSignalSpy states(&controller, &db::TargetController::stateChanged);
+        controller.start();
+        QTRY_COMPARE_WITH_TIMEOUT(controller.state(), db::TargetState::Failed, 10000);
+        QVERIFY(controller.lastError().contains(QLatin1String("refused")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSampler)
+#include "tst_sampler.moc"

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "db/pg.h"
+#include "db/sandbox.h"
+
+#include <QString>
+#include <QStringList>
+#include <memory>
+#include <vector>
+
+namespace poolscope::test {
+
+/// Starts a sandbox for one test binary; QFAIL-friendly: returns nullptr and sets `error` on failure.
+std::unique_ptr<db::Sandbox> startSandbox(QString *error, const db::SandboxOptions &options = {});
+
+/// Client sessions a test holds open, e.g. idle in transaction. Closed on destruction.
+class HeldSessions
+{
+public:
+    /// Opens `count` connections to `conninfo` as application_name `appName` and runs each statement of
+    /// `statements` on every one (e.g. {"BEGIN", "SELECT 1"} leaves them idle in transaction).
+    bool open(const QString &conninfo, int count, const QByteArray &appName, const QList<QByteArray> &statements,
+              QString *error);
+    int size() const { return int(m_conns.size()); }
+    PGconn *at(int i) const { return m_conns.at(size_t(i)).get(); }
+    void closeAll() { m_conns.clear(); }
+
+private:
+    std::vector<db::PgConn> m_conns;
+};
+
+/// Runs `poolscope ARGS` (the binary under test, from $POOLSCOPE_BIN) and collects its output.
+struct CliResult
+{
+    int exitCode = -1;
+    bool crashed = false;
+    QByteArray out;
+    QByteArray err;
+};
+CliResult runPoolscope(const QStringList &args, int timeoutMs = 30000);
+
+} // namespace poolscope::test
