@@ -6,13 +6,13 @@
 #include "db/demosession.h"
 #include "widgets/mainwindow.h"
 
+#include "widgets/qcp.h"
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
 #include <csignal>
 #include <cstdio>
 #include <libpq-fe.h>
-#include <qcustomplot.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

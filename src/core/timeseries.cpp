@@ -107,11 +107,20 @@ QStringList SeriesSet::names() const
 
 std::optional<double> RateCalculator::update(double t, quint64 counter)
 {
-    std::optional<double> rate;
-    if (m_last && t > m_last->t && counter >= m_last->counter)
-        rate = double(counter - m_last->counter) / (t - m_last->t);
-    m_last = Point{t, counter};
-    return rate;
+    if (!m_points.isEmpty() && (t <= m_points.last().t || counter < m_points.last().counter)) {
+        if (counter < m_points.last().counter)
+            m_points.clear(); // reset or restart: start over rather than report a negative rate
+        else
+            return std::nullopt; // same timestamp: no new information
+    }
+    m_points.append(Point{t, counter});
+    // Keep exactly one point at or beyond the window's start as the base of the rate.
+    while (m_points.size() > 2 && m_points.at(1).t <= t - m_windowS)
+        m_points.removeFirst();
+    if (m_points.size() < 2)
+        return std::nullopt;
+    const Point &base = m_points.first();
+    return double(counter - base.counter) / (t - base.t);
 }
 
 } // namespace poolscope

@@ -63,12 +63,15 @@ private:
 };
 
 /// Turns a monotonically increasing counter into a rate. A counter that goes backwards (server restart,
-/// stats reset) restarts the rate instead of producing a negative spike.
+/// stats reset) restarts the rate instead of producing a negative spike. With a window, the rate is taken
+/// over the oldest point still inside it, which smooths counters that are published in lumps (PostgreSQL 15
+/// backends flush their transaction counts at most once a second, idle ones up to 10 s late).
 class RateCalculator
 {
 public:
+    explicit RateCalculator(double windowS = 0) : m_windowS(windowS) {}
     std::optional<double> update(double t, quint64 counter);
-    void reset() { m_last.reset(); }
+    void reset() { m_points.clear(); }
 
 private:
     struct Point
@@ -76,7 +79,8 @@ private:
         double t;
         quint64 counter;
     };
-    std::optional<Point> m_last;
+    double m_windowS;
+    QVector<Point> m_points; // oldest first; at most the window's worth plus one
 };
 
 } // namespace poolscope

@@ -49,7 +49,7 @@ private:
     QString m_serverVersion;
     std::mutex m_cancelMutex;
     PgCancel m_cancel;
-    RateCalculator m_tps;
+    RateCalculator m_tps{5.0}; // PostgreSQL counters arrive in lumps; PgBouncer's are exact
     quint64 m_ownTransactions = 0;
     QByteArray m_activitySql;
     QByteArray m_serverSql;

@@ -1,9 +1,11 @@
 // Integration: the `poolscope` binary as a script would use it, against a real sandbox.
 #include "support/testsupport.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QTest>
 
 using namespace poolscope;
@@ -58,7 +60,8 @@ private Q_SLOTS:
     {
         test::HeldSessions held;
         QString error;
-        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-cli", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
+        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-cli", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
         const auto r = test::runPoolscope({"snapshot", m_sandbox->uris().monitor, "--json"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonArray targets = targetsOf(r);
@@ -101,7 +104,8 @@ private Q_SLOTS:
         for (const QJsonValue &v : t["pools"].toArray()) {
             const QJsonObject p = v.toObject();
             QVERIFY(p["database"].toString() != QLatin1String("pgbouncer"));
-            if (p["database"].toString() == QLatin1String("app") && p["user"].toString() == QLatin1String("app")) {
+            if (p["database"].toString() == QLatin1String("app") &&
+                p["user"].toString() == QLatin1String("app")) {
                 found = true;
                 QVERIFY2(p["sv_active"].toInt() >= 3, QJsonDocument(p).toJson().constData());
                 QCOMPARE(p["pool_size"].toInt(), 10);
@@ -113,7 +117,8 @@ private Q_SLOTS:
 
     void humanOutput()
     {
-        const auto r = test::runPoolscope({"snapshot", m_sandbox->uris().monitor, m_sandbox->uris().pgbouncerMonitor});
+        const auto r =
+            test::runPoolscope({"snapshot", m_sandbox->uris().monitor, m_sandbox->uris().pgbouncerMonitor});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("idle in transaction"));
         QVERIFY(r.out.contains("app/app"));
@@ -127,15 +132,18 @@ private Q_SLOTS:
                                             << "invalid connection option \"bogus\"";
         QTest::addRow("malformed URI") << "postgresql://app:Sup3rSecretPw@127.0.0.1:notaport/app"
                                        << "invalid integer value \"notaport\"";
-        QTest::addRow("closed port") << "postgresql://app:Sup3rSecretPw@127.0.0.1:1/app" << "Connection refused";
-        QTest::addRow("wrong password") << "WRONGPW" << "password authentication failed";
+        QTest::addRow("closed port") << "postgresql://app:Sup3rSecretPw@127.0.0.1:1/app"
+                                     << "Connection refused";
+        QTest::addRow("wrong password") << "WRONGPW"
+                                        << "password authentication failed";
     }
     void badInput()
     {
         QFETCH(QString, target);
         QFETCH(QString, expectedError);
         if (target == QLatin1String("WRONGPW"))
-            target = QString("postgresql://app:Sup3rSecretPw@127.0.0.1:%1/app").arg(m_sandbox->postgresPort());
+            target =
+                QString("postgresql://app:Sup3rSecretPw@127.0.0.1:%1/app").arg(m_sandbox->postgresPort());
         // A failing target must not hide the good one next to it.
         const auto r = test::runPoolscope({"snapshot", "--json", target, m_sandbox->uris().monitor});
         QVERIFY(!r.crashed);
@@ -148,6 +156,13 @@ private Q_SLOTS:
         QVERIFY(targets.at(1).toObject()["ok"].toBool());
         QVERIFY2(!r.out.contains("Sup3rSecretPw"), "password on stdout");
         QVERIFY2(!r.err.contains("Sup3rSecretPw"), "password on stderr");
+        // The failure was logged (so the file is really written), without the password.
+        QFile log(QProcessEnvironment::systemEnvironment().value("XDG_DATA_HOME") +
+                  "/poolscope/poolscope.log");
+        QVERIFY2(log.open(QIODevice::ReadOnly), qPrintable(log.fileName()));
+        const QByteArray text = log.readAll();
+        QVERIFY(text.contains(bad["error"].toString().toUtf8()));
+        QVERIFY2(!text.contains("Sup3rSecretPw"), "password in the log file");
     }
 
     void usageErrors()

@@ -3,6 +3,7 @@
 #include "db/targetcontroller.h"
 #include "support/testsupport.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -27,7 +28,8 @@ private Q_SLOTS:
     {
         test::HeldSessions held;
         QString error;
-        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-holder", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
+        QVERIFY2(held.open(m_sandbox->uris().app, 3, "tst-holder", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
         db::Sampler sampler(m_sandbox->uris().monitor);
         const TargetSnapshot s = sampler.sample();
         QVERIFY2(s.ok, qPrintable(s.error.message));
@@ -49,7 +51,8 @@ private Q_SLOTS:
         QVERIFY(s.postgres->usableConnections().value_or(0) > 0);
         QVERIFY(s.postgres->oldestXactAge().has_value());
         held.closeAll();
-        QTRY_COMPARE_WITH_TIMEOUT(sampler.sample().postgres->counts[SessionState::IdleInTransaction], 0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(sampler.sample().postgres->counts[SessionState::IdleInTransaction], 0,
+                                  5000);
     }
 
     void tpsFromSuccessiveSamples()
@@ -59,12 +62,16 @@ private Q_SLOTS:
         test::HeldSessions worker;
         QString error;
         QVERIFY2(worker.open(m_sandbox->uris().app, 1, "tst-tps", {}, &error), qPrintable(error));
-        for (int i = 0; i < 200; ++i) {
-            db::DbError e;
+        // PG 15 backends flush their counters at most once a second, so keep the worker busy past a flush.
+        QElapsedTimer busy;
+        busy.start();
+        int done = 0;
+        while (busy.elapsed() < 2200) {
+            DbError e;
             QVERIFY(db::exec(worker.at(0), "SELECT 1", &e));
+            ++done;
         }
-        // PG 15 flushes transaction counters at most once a second.
-        QTest::qWait(1100);
+        QVERIFY(done > 200);
         const TargetSnapshot s = sampler.sample();
         QVERIFY(s.tps.has_value());
         QVERIFY2(*s.tps > 50, qPrintable(QString::number(*s.tps)));

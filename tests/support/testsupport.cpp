@@ -20,7 +20,7 @@ bool HeldSessions::open(const QString &conninfo, int count, const QByteArray &ap
     db::ConnectOptions options;
     options.applicationName = appName;
     for (int i = 0; i < count; ++i) {
-        db::DbError e;
+        DbError e;
         db::PgConn conn = db::connect(spec, options, &e);
         if (!conn) {
             *error = e.message;

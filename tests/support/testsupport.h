@@ -19,8 +19,8 @@ class HeldSessions
 public:
     /// Opens `count` connections to `conninfo` as application_name `appName` and runs each statement of
     /// `statements` on every one (e.g. {"BEGIN", "SELECT 1"} leaves them idle in transaction).
-    bool open(const QString &conninfo, int count, const QByteArray &appName, const QList<QByteArray> &statements,
-              QString *error);
+    bool open(const QString &conninfo, int count, const QByteArray &appName,
+              const QList<QByteArray> &statements, QString *error);
     int size() const { return int(m_conns.size()); }
     PGconn *at(int i) const { return m_conns.at(size_t(i)).get(); }
     void closeAll() { m_conns.clear(); }
