@@ -3,6 +3,7 @@
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
 #include "core/logging.h"
+#include "core/signalcatcher.h"
 #include "db/demosession.h"
 #include "widgets/mainwindow.h"
 
@@ -10,11 +11,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
-#include <csignal>
 #include <cstdio>
 #include <libpq-fe.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace {
 
@@ -54,32 +52,6 @@ int headless(int argc, char **argv, const QString &command)
     return poolscope::cli::sandboxCommand(args);
 }
 
-// SIGINT/SIGTERM in the GUI quit the event loop, so the demo sandbox is stopped and its files removed.
-int g_signalPipe[2] = {-1, -1};
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] auto n = ::write(g_signalPipe[1], &c, 1);
-}
-
-void quitOnSignals(QCoreApplication &app)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
-        return;
-    auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
-    QObject::connect(notifier, &QSocketNotifier::activated, &app, [] {
-        char c;
-        [[maybe_unused]] auto n = ::read(g_signalPipe[0], &c, 1);
-        QCoreApplication::quit();
-    });
-    struct sigaction sa = {};
-    sa.sa_handler = onSignal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -103,7 +75,9 @@ int main(int argc, char **argv)
     QApplication::setDesktopFileName(QStringLiteral("poolscope"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/poolscope.svg")));
     poolscope::logging::init();
-    quitOnSignals(app);
+    // Ctrl+C / SIGTERM end in a normal quit, so the demo sandbox is stopped and its files removed.
+    poolscope::SignalCatcher signalCatcher;
+    QObject::connect(&signalCatcher, &poolscope::SignalCatcher::caught, &app, &QCoreApplication::quit);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

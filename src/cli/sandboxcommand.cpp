@@ -1,6 +1,7 @@
 #include "sandboxcommand.h"
 
 #include "core/logging.h"
+#include "core/signalcatcher.h"
 #include "db/sandbox.h"
 
 #include <QCoreApplication>
@@ -10,7 +11,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
-#include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 
@@ -146,64 +146,6 @@ bool readState(const QString &dir, State *state, QString *error)
     return true;
 }
 
-// Self-pipe: the handler only writes a byte; the event loop does the work.
-int g_signalPipe[2] = {-1, -1};
-
-extern "C" void onTerminationSignal(int signal)
-{
-    const int savedErrno = errno;
-    const char byte = char(signal);
-    [[maybe_unused]] const auto r = ::write(g_signalPipe[1], &byte, 1);
-    errno = savedErrno;
-}
-
-class SignalCatcher
-{
-public:
-    SignalCatcher()
-    {
-        if (::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-            return;
-        struct sigaction sa;
-        std::memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = onTerminationSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        for (size_t i = 0; i < std::size(kSignals); ++i)
-            ::sigaction(kSignals[i], &sa, &m_old[i]);
-        m_ok = true;
-    }
-    ~SignalCatcher()
-    {
-        if (!m_ok)
-            return;
-        for (size_t i = 0; i < std::size(kSignals); ++i)
-            ::sigaction(kSignals[i], &m_old[i], nullptr);
-        ::close(g_signalPipe[0]);
-        ::close(g_signalPipe[1]);
-        g_signalPipe[0] = g_signalPipe[1] = -1;
-    }
-    SignalCatcher(const SignalCatcher &) = delete;
-    SignalCatcher &operator=(const SignalCatcher &) = delete;
-
-    bool isOk() const { return m_ok; }
-    int readFd() const { return g_signalPipe[0]; }
-    int drain() const
-    {
-        char buf[16];
-        int last = 0;
-        ssize_t n;
-        while ((n = ::read(g_signalPipe[0], buf, sizeof(buf))) > 0)
-            last = buf[n - 1];
-        return last;
-    }
-
-private:
-    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
-    struct sigaction m_old[std::size(kSignals)];
-    bool m_ok = false;
-};
-
 QString humanReadable(const db::Sandbox &sandbox)
 {
     const db::SandboxUris &u = sandbox.uris();
@@ -246,6 +188,10 @@ int startCommand(const Args &args)
 
     // Installed before the (blocking) start so that Ctrl+C during startup still ends in a clean stop.
     SignalCatcher catcher;
+    QObject::connect(&catcher, &SignalCatcher::caught, &catcher, [&](int signal) {
+        log->info("received signal {}, stopping the sandbox", signal);
+        QCoreApplication::exit(0);
+    });
     if (!catcher.isOk()) {
         printErr(QStringLiteral("cannot set up signal handling: %1")
                      .arg(QString::fromLocal8Bit(std::strerror(errno))));
@@ -276,12 +222,6 @@ int startCommand(const Args &args)
         printOut(humanReadable(sandbox));
     std::fflush(stdout);
 
-    QSocketNotifier notifier(catcher.readFd(), QSocketNotifier::Read);
-    QObject::connect(&notifier, &QSocketNotifier::activated, &notifier, [&] {
-        const int signal = catcher.drain();
-        log->info("received signal {}, stopping the sandbox", signal);
-        QCoreApplication::exit(0);
-    });
     // A server that dies on its own (OOM killer, someone's kill) ends the command instead of leaving a
     // half-working sandbox behind.
     QTimer watch;
@@ -296,7 +236,6 @@ int startCommand(const Args &args)
 
     const int rc = QCoreApplication::exec();
     watch.stop();
-    notifier.setEnabled(false);
     QFile::remove(statePath);
     sandbox.stop();
     return rc;

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <algorithm>
 
 static void initSqlResources()
 {
@@ -43,6 +44,7 @@ void Sampler::disconnect()
     }
     m_conn.reset();
     m_tps.reset();
+    m_ownTps.reset();
 }
 
 void Sampler::requestCancel()
@@ -146,12 +148,10 @@ bool Sampler::samplePostgres(TargetSnapshot &out)
     pg.sessions = parsers::parsePgActivity(toTable(activity.get()));
     pg.counts = parsers::countStates(pg.sessions);
     if (pg.xactCommit && pg.xactRollback) {
-        // Our own polls are transactions too; leave them out of the rate.
-        const quint64 total = *pg.xactCommit + *pg.xactRollback;
-        const quint64 others = total > m_ownTransactions ? total - m_ownTransactions : 0;
-        out.tps = m_tps.update(pg.serverNow, others);
-        if (out.tps && *out.tps < 0)
-            out.tps = 0.0;
+        const auto all = m_tps.update(pg.serverNow, *pg.xactCommit + *pg.xactRollback);
+        const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
+        if (all)
+            out.tps = std::max(0.0, *all - own.value_or(0.0));
     }
     out.postgres = std::move(pg);
     return true;

@@ -49,7 +49,11 @@ private:
     QString m_serverVersion;
     std::mutex m_cancelMutex;
     PgCancel m_cancel;
-    RateCalculator m_tps{5.0}; // PostgreSQL counters arrive in lumps; PgBouncer's are exact
+    // PostgreSQL counters arrive in lumps (PG 15 flushes at most once a second), so both rates use a 5 s
+    // window; our own polls are subtracted as a rate, never from the raw counter, which would then run
+    // backwards whenever the server has not flushed them yet.
+    RateCalculator m_tps{5.0};
+    RateCalculator m_ownTps{5.0};
     quint64 m_ownTransactions = 0;
     QByteArray m_activitySql;
     QByteArray m_serverSql;

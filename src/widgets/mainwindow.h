@@ -1,0 +1,82 @@
+#pragma once
+
+#include <QList>
+#include <QMainWindow>
+#include <memory>
+#include <spdlog/common.h>
+#include <vector>
+
+class QCustomPlot;
+class QLabel;
+
+namespace Ui {
+class MainWindow;
+}
+
+namespace poolscope {
+class SeriesSet;
+struct TargetSnapshot;
+} // namespace poolscope
+
+namespace poolscope::db {
+class DemoSession;
+}
+
+namespace poolscope::models {
+class TargetListModel;
+}
+
+namespace poolscope::widgets {
+
+/// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
+///
+/// Threads: every target samples on its own worker thread (db::TargetController); this window only receives
+/// finished snapshots on the GUI thread, records them into the target's SeriesSet and refreshes its page. The
+/// GUI thread never touches libpq.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override; // stops every target's worker thread before the pages go
+
+    /// Starts sampling conninfo every intervalMs on its own worker thread; returns the target index.
+    int addTarget(const QString &conninfo, int intervalMs = 1000);
+    /// Shows demo progress in the status bar; on ready adds uris.monitor and uris.pgbouncerMonitor as
+    /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
+    /// be destroyed first (its signals are disconnected then).
+    void attachDemo(poolscope::db::DemoSession *demo);
+
+    int targetCount() const;
+    /// For tests: the series of target `index`; null when out of range.
+    const poolscope::SeriesSet *seriesFor(int index) const;
+    /// For tests: the plots on target `index`'s page; empty until its kind is known.
+    QList<QCustomPlot *> chartsFor(int index) const;
+
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
+    /// Selects target `index` (list and page), as Ctrl+1..9 do.
+    void selectTarget(int index);
+    int currentTarget() const;
+
+private:
+    struct Target;
+    struct LogRelay;
+
+    void onSnapshot(int id, const poolscope::TargetSnapshot &snapshot);
+    Target *targetById(int id) const;
+    void appendLog(spdlog::level::level_enum level, const QString &line);
+    void updateLiveIndicator();
+    void updateStatus();
+
+    std::unique_ptr<Ui::MainWindow> m_ui;
+    models::TargetListModel *m_targetsModel;
+    std::vector<std::unique_ptr<Target>> m_targets;
+    std::shared_ptr<LogRelay> m_logRelay;
+    QLabel *m_liveLabel;
+    QLabel *m_targetsLabel;
+    int m_nextId = 1;
+    bool m_paused = false;
+};
+
+} // namespace poolscope::widgets

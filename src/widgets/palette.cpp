@@ -1,0 +1,91 @@
+#include "palette.h"
+
+namespace poolscope::widgets::palette {
+
+namespace {
+
+// Light-theme colour first, dark-theme variant second: the dark variants are lighter and slightly less
+// saturated so they keep contrast against a dark chart background.
+QColor pick(const QPalette &palette, QRgb light, QRgb dark)
+{
+    return QColor::fromRgb(isDark(palette) ? dark : light);
+}
+
+} // namespace
+
+bool isDark(const QPalette &palette)
+{
+    return palette.color(QPalette::Window).lightness() < palette.color(QPalette::WindowText).lightness();
+}
+
+QColor sessionState(SessionState state, const QPalette &palette)
+{
+    switch (state) {
+    case SessionState::Active:
+        return pick(palette, 0x2e9e4f, 0x4fc76f);
+    case SessionState::Idle:
+        return pick(palette, 0x8ea4c0, 0x6f86a6);
+    case SessionState::IdleInTransaction:
+        return pick(palette, 0xf59e0b, 0xffb340);
+    case SessionState::IdleInTransactionAborted:
+        return pick(palette, 0xd62839, 0xff5c6c);
+    case SessionState::Other:
+        break;
+    }
+    return pick(palette, 0x9c85b5, 0xb49fcc);
+}
+
+QColor poolMetric(const QString &metric, const QPalette &palette)
+{
+    if (metric == QLatin1String("cl_active"))
+        return pick(palette, 0x1f6fd1, 0x5aa2ff);
+    if (metric == QLatin1String("cl_waiting") || metric == QLatin1String("maxwait_s"))
+        return pick(palette, 0xe00020, 0xff4d5e);
+    if (metric == QLatin1String("sv_active"))
+        return sessionState(SessionState::Active, palette);
+    if (metric == QLatin1String("sv_idle"))
+        return pick(palette, 0x959595, 0xa8a8a8); // neutral grey, well apart from cl_active blue
+    if (metric == QLatin1String("sv_used"))
+        return pick(palette, 0x0e9aa7, 0x3cc8d4);
+    if (metric == QLatin1String("sv_tested"))
+        return pick(palette, 0x9a6b3f, 0xc99a6b);
+    if (metric == QLatin1String("sv_login"))
+        return pick(palette, 0x8e44ad, 0xc08ae0);
+    if (metric == QLatin1String("pool_size"))
+        return limitLine(palette);
+    return palette.color(QPalette::WindowText);
+}
+
+double poolMetricWidth(const QString &metric)
+{
+    if (metric == QLatin1String("cl_waiting") || metric == QLatin1String("maxwait_s"))
+        return 2.5;
+    return 1.6;
+}
+
+QColor limitLine(const QPalette &palette)
+{
+    return pick(palette, 0x202020, 0xe6e6e6);
+}
+
+QColor transactionsPerSecond(const QPalette &palette)
+{
+    return pick(palette, 0x1f6fd1, 0x5aa2ff);
+}
+
+QColor targetLive(const QPalette &palette)
+{
+    return sessionState(SessionState::Active, palette);
+}
+
+QColor targetConnecting(const QPalette &palette)
+{
+    return sessionState(SessionState::IdleInTransaction, palette);
+}
+
+QColor targetFailed(const QPalette &palette)
+{
+    return sessionState(SessionState::IdleInTransactionAborted, palette);
+}
+
+} // namespace poolscope::widgets::palette

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/snapshot.h"
+
+#include <QColor>
+#include <QPalette>
+#include <QString>
+
+/// The one place chart and table colours come from, so a state has the same colour on every chart, table and
+/// legend. Every function takes the palette it will be drawn on: dark themes get lighter variants.
+namespace poolscope::widgets::palette {
+
+/// True when the palette's window background is dark (text lighter than background).
+bool isDark(const QPalette &palette);
+
+/// Active green, idle slate, idle in transaction amber (the leak colour), aborted red, other purple-grey.
+QColor sessionState(SessionState state, const QPalette &palette);
+
+/// Colour of a PgBouncer pool metric as named by series::poolMetrics() ("cl_active", "cl_waiting", ...,
+/// "pool_size", "maxwait_s"). cl_waiting is the strongest red: it is the queue.
+QColor poolMetric(const QString &metric, const QPalette &palette);
+/// Line width for a pool metric: the queue is drawn thicker than the rest.
+double poolMetricWidth(const QString &metric);
+
+/// Dashed limit lines (usable connections, pool_size): near-black on light themes, near-white on dark ones.
+QColor limitLine(const QPalette &palette);
+QColor transactionsPerSecond(const QPalette &palette);
+
+/// Target connection states in the target list and the page banners.
+QColor targetLive(const QPalette &palette);
+QColor targetConnecting(const QPalette &palette);
+QColor targetFailed(const QPalette &palette);
+
+} // namespace poolscope::widgets::palette

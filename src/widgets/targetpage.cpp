@@ -1,0 +1,129 @@
+#include "targetpage.h"
+
+#include "widgets/bouncerpage.h"
+#include "widgets/palette.h"
+#include "widgets/postgrespage.h"
+#include "widgets/timechart.h"
+
+#include <QDateTime>
+#include <QLabel>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace poolscope::widgets {
+
+TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *parent)
+    : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)),
+      m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+
+    m_banner->setObjectName(QStringLiteral("errorBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->setMargin(8);
+    m_banner->setAutoFillBackground(true);
+    QPalette bannerPalette = m_banner->palette();
+    bannerPalette.setColor(QPalette::Window, palette::targetFailed(palette()));
+    bannerPalette.setColor(QPalette::WindowText, Qt::white);
+    m_banner->setPalette(bannerPalette);
+    m_banner->hide();
+    layout->addWidget(m_banner);
+
+    m_placeholder->setObjectName(QStringLiteral("placeholder"));
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_placeholder->setTextFormat(Qt::RichText);
+    m_placeholder->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_placeholder->setMargin(24);
+    QFont big = m_placeholder->font();
+    big.setPointSizeF(big.pointSizeF() * 1.3);
+    m_placeholder->setFont(big);
+    m_stack->addWidget(m_placeholder);
+    layout->addWidget(m_stack, 1);
+    updatePlaceholder();
+}
+
+TargetPage::~TargetPage() = default;
+
+void TargetPage::setLabel(const QString &label)
+{
+    m_label = label;
+    updatePlaceholder();
+}
+
+void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
+{
+    if (!m_content && kind != TargetKind::Unknown) {
+        if (kind == TargetKind::PgBouncer)
+            m_content = new BouncerPage(m_set, m_stack);
+        else
+            m_content = new PostgresPage(m_set, m_stack);
+        m_content->setPaused(m_paused);
+        m_stack->addWidget(m_content);
+        m_stack->setCurrentWidget(m_content);
+    }
+
+    if (snapshot.ok) {
+        m_error.clear();
+        m_failingSinceMs = 0;
+        m_banner->hide();
+    } else {
+        m_error = snapshot.error.message.isEmpty() ? tr("Sampling failed") : snapshot.error.message;
+        if (m_failingSinceMs == 0)
+            m_failingSinceMs = snapshot.sampledAtMs;
+        const QString since =
+            QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(QStringLiteral("HH:mm:ss"));
+        m_banner->setText(tr("<b>%1 is not answering</b> since %2, retrying: %3")
+                              .arg(m_label.toHtmlEscaped(), since, m_error.toHtmlEscaped()));
+        // Before the first successful sample the placeholder carries the error instead.
+        m_banner->setVisible(m_content != nullptr);
+    }
+    updatePlaceholder();
+    if (m_content)
+        m_content->showSnapshot(snapshot);
+}
+
+void TargetPage::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (m_content)
+        m_content->setPaused(paused);
+}
+
+QList<QCustomPlot *> TargetPage::charts() const
+{
+    QList<QCustomPlot *> out;
+    if (m_content) {
+        for (TimeChart *chart : m_content->charts())
+            out.append(chart);
+    }
+    return out;
+}
+
+QString TargetPage::errorText() const
+{
+    return m_error;
+}
+
+void TargetPage::updatePlaceholder()
+{
+    if (m_content)
+        return;
+    if (m_error.isEmpty()) {
+        m_placeholder->setStyleSheet(QString());
+        m_placeholder->setText(tr("Connecting to %1…").arg(m_label.toHtmlEscaped()));
+    } else {
+        const QColor failed = palette::targetFailed(palette());
+        m_placeholder->setStyleSheet(QStringLiteral("color: %1;").arg(failed.name()));
+        m_placeholder->setText(
+            tr("<b>Cannot sample %1</b><br><br>%2<br><br><small>Retrying every interval; the "
+               "charts start with the first successful sample.</small>")
+                .arg(m_label.toHtmlEscaped(), m_error.toHtmlEscaped()));
+    }
+}
+
+} // namespace poolscope::widgets

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "core/snapshot.h"
+
+#include <QList>
+#include <QWidget>
+
+class QLabel;
+class QStackedWidget;
+class QCustomPlot;
+
+namespace poolscope {
+class SeriesSet;
+}
+
+namespace poolscope::widgets {
+
+class MonitorPage;
+
+/// One target's page in the main window: a "Connecting…" placeholder until the first successful sample tells
+/// the target's kind, then a PostgresPage or a BouncerPage. A failed sample shows its error in a banner above
+/// the charts (which keep their gaps), or in the placeholder when the target never answered. GUI thread only.
+class TargetPage : public QWidget
+{
+    Q_OBJECT
+public:
+    /// Lifetime: `set` must outlive the page.
+    TargetPage(const QString &label, const SeriesSet *set, QWidget *parent = nullptr);
+    ~TargetPage() override;
+
+    /// `snapshot` was just recorded into the series set; `kind` is what the target is known to be so far.
+    void showSnapshot(const TargetSnapshot &snapshot, TargetKind kind);
+    void setLabel(const QString &label);
+    void setPaused(bool paused);
+
+    /// Null until the kind is known.
+    MonitorPage *content() const { return m_content; }
+    QList<QCustomPlot *> charts() const;
+    /// The error shown on the page, empty when the last sample succeeded.
+    QString errorText() const;
+
+private:
+    void updatePlaceholder();
+
+    const SeriesSet *m_set;
+    QString m_label;
+    QString m_error;
+    qint64 m_failingSinceMs = 0; // first failure of the current run of failures
+    QLabel *m_banner;
+    QLabel *m_placeholder;
+    QStackedWidget *m_stack;
+    MonitorPage *m_content = nullptr;
+    bool m_paused = false;
+};
+
+} // namespace poolscope::widgets

@@ -1,0 +1,213 @@
+#include "models/targetlistmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QColor>
+#include <QSignalSpy>
+#include <QtTest>
+
+using poolscope::TargetKind;
+using poolscope::models::TargetListModel;
+using State = TargetListModel::State;
+
+namespace {
+
+// One scripted change to the list, written as the owner (MainWindow) would make it.
+struct Step
+{
+    enum Op
+    {
+        Add,
+        Remove,
+        Kind,
+        SetState
+    } op;
+    int id;
+    QString text; // label for Add, error for SetState
+    TargetKind kind = TargetKind::Unknown;
+    State state = State::Connecting;
+};
+
+Step add(int id, const char *label)
+{
+    return {Step::Add, id, QString::fromUtf8(label)};
+}
+Step remove(int id)
+{
+    return {Step::Remove, id, {}};
+}
+Step kind(int id, TargetKind k)
+{
+    return {Step::Kind, id, {}, k};
+}
+Step state(int id, State s, const char *error = "")
+{
+    return {Step::SetState, id, QString::fromUtf8(error), TargetKind::Unknown, s};
+}
+
+void apply(TargetListModel &model, const QList<Step> &steps)
+{
+    for (const Step &s : steps) {
+        switch (s.op) {
+        case Step::Add:
+            model.addTarget(s.id, s.text);
+            break;
+        case Step::Remove:
+            model.removeTarget(s.id);
+            break;
+        case Step::Kind:
+            model.setKind(s.id, s.kind);
+            break;
+        case Step::SetState:
+            model.setState(s.id, s.state, s.text);
+            break;
+        }
+    }
+}
+
+// The dock's two-line entries, with the line break shown as " | ".
+QStringList flatten(const QAbstractItemModel &model)
+{
+    QStringList rows;
+    for (int r = 0; r < model.rowCount(); ++r)
+        rows.append(model.index(r, 0).data().toString().replace(QLatin1Char('\n'), QStringLiteral(" | ")));
+    return rows;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(QList<Step>)
+
+class TestTargetListModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void updates_data();
+    void updates();
+    void stateDecorationAndTooltip();
+    void rowsAreKeyedById();
+};
+
+void TestTargetListModel::updates_data()
+{
+    QTest::addColumn<QList<Step>>("setup");
+    QTest::addColumn<QList<Step>>("steps");
+    QTest::addColumn<QStringList>("expected");
+    QTest::addColumn<int>("inserted");
+    QTest::addColumn<int>("removed");
+    QTest::addColumn<int>("changed");
+
+    const QList<Step> two{add(1, "monitor@127.0.0.1:5432/app"), add(2, "monitor@127.0.0.1:6432/pgbouncer")};
+
+    QTest::addRow("new targets are connecting, kind unknown")
+        << QList<Step>{} << two
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · connecting"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · connecting")}
+        << 2 << 0 << 0;
+    QTest::addRow("first samples tell kind and state")
+        << two
+        << QList<Step>{kind(1, TargetKind::Postgres), state(1, State::Live), kind(2, TargetKind::PgBouncer),
+                       state(2, State::Live)}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | PostgreSQL · live"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | PgBouncer · live")}
+        << 0 << 0 << 4;
+    QTest::addRow("a target fails, the other stays live")
+        << two << QList<Step>{state(1, State::Live), state(2, State::Failed, "connection refused")}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · live"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · failed")}
+        << 0 << 0 << 2;
+    QTest::addRow("repeating the same state changes nothing")
+        << (two + QList<Step>{state(1, State::Live)})
+        << QList<Step>{state(1, State::Live), kind(2, TargetKind::Unknown)}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · live"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · connecting")}
+        << 0 << 0 << 0;
+    QTest::addRow("removing the first keeps the second")
+        << two << QList<Step>{remove(1)}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · connecting")} << 0
+        << 1 << 0;
+    QTest::addRow("an id added twice is one row")
+        << two << QList<Step>{add(2, "someone@else:1/x")}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · connecting"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · connecting")}
+        << 0 << 0 << 0;
+    QTest::addRow("unknown ids are ignored")
+        << two << QList<Step>{state(7, State::Failed, "x"), remove(9)}
+        << QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · connecting"),
+                       QStringLiteral("monitor@127.0.0.1:6432/pgbouncer | unknown kind · connecting")}
+        << 0 << 0 << 0;
+}
+
+void TestTargetListModel::updates()
+{
+    QFETCH(QList<Step>, setup);
+    QFETCH(QList<Step>, steps);
+    QFETCH(QStringList, expected);
+    QFETCH(int, inserted);
+    QFETCH(int, removed);
+    QFETCH(int, changed);
+
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    apply(model, setup);
+
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removals(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    apply(model, steps);
+
+    QCOMPARE(flatten(model), expected);
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(inserts.size(), inserted);
+    QCOMPARE(removals.size(), removed);
+    QCOMPARE(changes.size(), changed);
+}
+
+void TestTargetListModel::stateDecorationAndTooltip()
+{
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addTarget(1, QStringLiteral("monitor@127.0.0.1:5432/app"));
+    const QModelIndex i = model.index(0, 0);
+
+    const QColor connecting = i.data(Qt::DecorationRole).value<QColor>();
+    model.setState(1, State::Live);
+    const QColor live = i.data(Qt::DecorationRole).value<QColor>();
+    model.setState(1, State::Failed, QStringLiteral("FATAL: password authentication failed"));
+    const QColor failed = i.data(Qt::DecorationRole).value<QColor>();
+    QVERIFY(connecting.isValid() && live.isValid() && failed.isValid());
+    QVERIFY(connecting != live && live != failed && failed != connecting);
+
+    QVERIFY(i.data(Qt::ToolTipRole).toString().contains(QStringLiteral("password authentication failed")));
+    QCOMPARE(i.data(TargetListModel::ErrorRole).toString(),
+             QStringLiteral("FATAL: password authentication failed"));
+
+    // Recovery clears the error from the tooltip.
+    model.setState(1, State::Live);
+    QVERIFY(!i.data(Qt::ToolTipRole).toString().contains(QStringLiteral("password")));
+    QCOMPARE(i.data(TargetListModel::StateRole).toInt(), int(State::Live));
+}
+
+void TestTargetListModel::rowsAreKeyedById()
+{
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addTarget(10, QStringLiteral("a"));
+    model.addTarget(20, QStringLiteral("b"));
+    model.addTarget(30, QStringLiteral("c"));
+    model.removeTarget(20);
+    QCOMPARE(model.rowOf(30), 1);
+    QCOMPARE(model.idAt(1), 30);
+    QCOMPARE(model.idAt(5), -1);
+
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    model.setLabel(30, QStringLiteral("monitor@db:5432/app"));
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changes.first().at(0).toModelIndex().row(), 1);
+    QCOMPARE(model.index(1, 0).data(TargetListModel::LabelRole).toString(),
+             QStringLiteral("monitor@db:5432/app"));
+}
+
+QTEST_GUILESS_MAIN(TestTargetListModel)
+#include "tst_targetlistmodel.moc"

@@ -1,0 +1,314 @@
+// GUI smoke test against a real PostgreSQL + PgBouncer sandbox with the demo load running: the window samples
+// both, records series, draws them, and pause freezes the time axis.
+//
+// Screenshot mode: POOLSCOPE_SCREENSHOT=/path/shot.png grabs the window (one PNG per target page: shot-1.png,
+// shot-2.png) after POOLSCOPE_SCREENSHOT_WAIT_S seconds of samples (default 20). POOLSCOPE_SCREENSHOT_DARK=1
+// uses a dark Fusion palette, to check the colours on dark themes.
+#include "core/logging.h"
+#include "core/recorder.h"
+#include "db/demoload.h"
+#include "db/demosession.h"
+#include "db/sandbox.h"
+#include "models/poolsmodel.h"
+#include "widgets/bouncerpage.h"
+#include "widgets/mainwindow.h"
+#include "widgets/qcp.h"
+#include "widgets/timechart.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QListView>
+#include <QPlainTextEdit>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTest>
+
+using namespace poolscope;
+using widgets::MainWindow;
+using widgets::TimeChart;
+
+namespace {
+
+// Fast samples keep the test short; screenshots use the app's default of one per second, as users see it.
+int intervalMs()
+{
+    return qEnvironmentVariableIsSet("POOLSCOPE_SCREENSHOT") ? 1000 : 200;
+}
+
+int seriesSize(const SeriesSet *set, const QString &name)
+{
+    const TimeSeries *ts = set ? set->find(name) : nullptr;
+    return ts ? ts->size() : 0;
+}
+
+// The first application pool (not the admin console) the bouncer target has recorded.
+QString appPool(const SeriesSet *set)
+{
+    if (!set)
+        return {};
+    for (const QString &key : recordedPools(*set)) {
+        if (!key.startsWith(QLatin1String("pgbouncer/")))
+            return key;
+    }
+    return {};
+}
+
+QString emptyGraphs(const QList<QCustomPlot *> &plots)
+{
+    if (plots.isEmpty())
+        return QStringLiteral("no charts yet");
+    QStringList empty;
+    for (QCustomPlot *plot : plots) {
+        for (int i = 0; i < plot->graphCount(); ++i) {
+            if (plot->graph(i)->data()->isEmpty())
+                empty.append(plot->graph(i)->name());
+        }
+    }
+    return empty.join(QStringLiteral(", "));
+}
+
+void useDarkPalette()
+{
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+    p.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::Base, QColor(0x1f, 0x21, 0x24));
+    p.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x31));
+    p.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3b));
+    p.setColor(QPalette::ButtonText, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x37, 0x3b));
+    p.setColor(QPalette::ToolTipText, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    QApplication::setPalette(p);
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<db::DemoLoad> m_load;
+    std::unique_ptr<MainWindow> m_window;
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void samplesAndDrawsBothTargets();
+    void pauseFreezesTheTimeAxis();
+    void keyboard();
+    void screenshot();
+    void failedTargetShowsItsError();
+    void demoAddsBothTargets();
+};
+
+void TestMainWindow::initTestCase()
+{
+    logging::Options lo;
+    lo.toFile = false;
+    lo.stderrLevel = spdlog::level::warn;
+    logging::init(lo);
+    if (qEnvironmentVariableIntValue("POOLSCOPE_SCREENSHOT_DARK"))
+        useDarkPalette();
+
+    QString error;
+    m_sandbox = std::make_unique<db::Sandbox>();
+    QVERIFY2(m_sandbox->start(&error), qPrintable(error));
+    const db::SandboxUris &uris = m_sandbox->uris();
+
+    db::DemoLoad::Options o;
+    o.conninfos = {uris.pgbouncerApp, uris.app};
+    o.workers = 6;
+    o.maxDurationS = 120;
+    m_load = std::make_unique<db::DemoLoad>(o);
+    m_load->start();
+
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1280, 800);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QCOMPARE(m_window->addTarget(uris.monitor, intervalMs()), 0);
+    QCOMPARE(m_window->addTarget(uris.pgbouncerMonitor, intervalMs()), 1);
+    QCOMPARE(m_window->targetCount(), 2);
+    QCOMPARE(m_window->windowTitle(), QStringLiteral("PoolScope"));
+}
+
+void TestMainWindow::cleanupTestCase()
+{
+    m_window.reset(); // workers stop before the servers do
+    if (m_load)
+        m_load->stop();
+    m_load.reset();
+    m_sandbox.reset();
+}
+
+void TestMainWindow::samplesAndDrawsBothTargets()
+{
+    const SeriesSet *pg = m_window->seriesFor(0);
+    const SeriesSet *bouncer = m_window->seriesFor(1);
+    QVERIFY(pg && bouncer);
+    QVERIFY(!m_window->seriesFor(2));
+
+    const QString active = series::sessionState(SessionState::Active);
+    QTRY_VERIFY2_WITH_TIMEOUT(seriesSize(pg, active) >= 3, qPrintable(pg->names().join(QLatin1Char(' '))),
+                              15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!appPool(bouncer).isEmpty(), 15000);
+    const QString pool = appPool(bouncer);
+    QCOMPARE(pool, QStringLiteral("app/app"));
+    QTRY_VERIFY_WITH_TIMEOUT(seriesSize(bouncer, series::pool(pool, QStringLiteral("cl_active"))) >= 3,
+                             15000);
+
+    // Every graph on both pages has data (the 40 ms coalescing timer has to fire first).
+    QTRY_COMPARE_WITH_TIMEOUT(emptyGraphs(m_window->chartsFor(0)), QString(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(emptyGraphs(m_window->chartsFor(1)), QString(), 10000);
+
+    const QList<QCustomPlot *> pgCharts = m_window->chartsFor(0);
+    QCOMPARE(pgCharts.size(), 2);
+    auto *sessions = qobject_cast<TimeChart *>(pgCharts[0]);
+    QVERIFY(sessions);
+    QCOMPARE(sessions->title(), QStringLiteral("Sessions by state"));
+    QCOMPARE(sessions->mode(), TimeChart::Mode::StackedArea);
+    // The load's direct connections and PgBouncer's server connections are sessions.
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->visibleTop() > 0, 10000);
+    QCOMPARE(sessions->yAxis->label(), QStringLiteral("sessions"));
+    QVERIFY(sessions->yAxis->range().lower >= 0);
+    QVERIFY(sessions->yAxis->range().upper > sessions->visibleTop());
+    // The x axis ends at the latest sample and spans five minutes.
+    QVERIFY(qAbs(sessions->xAxis->range().upper - pg->lastTime()) < 5);
+    QVERIFY(qAbs(sessions->xAxis->range().size() - 300) < 1);
+
+    const QList<QCustomPlot *> bouncerCharts = m_window->chartsFor(1);
+    QCOMPARE(bouncerCharts.size(), 2);
+    auto *occupancy = qobject_cast<TimeChart *>(bouncerCharts[0]);
+    QVERIFY(occupancy);
+    QCOMPARE(occupancy->yAxis->label(), QStringLiteral("connections"));
+    QCOMPARE(occupancy->graphCount(), 8); // seven metrics + pool_size
+    auto *page = m_window->findChild<widgets::BouncerPage *>();
+    QVERIFY(page);
+    QCOMPARE(page->currentPool(), QStringLiteral("app/app"));
+    QVERIFY(page->poolsModel()->rowOf(QStringLiteral("app/app")) >= 0);
+
+    // The targets dock says what a user needs: both live, with their kinds.
+    auto *list = m_window->findChild<QListView *>(QStringLiteral("targetList"));
+    QVERIFY(list);
+    QTRY_VERIFY(list->model()->index(0, 0).data().toString().contains(QStringLiteral("PostgreSQL · live")));
+    QTRY_VERIFY(list->model()->index(1, 0).data().toString().contains(QStringLiteral("PgBouncer · live")));
+
+    // The log dock (hidden by default) is fed from the logging callback, queued to the GUI thread.
+    auto *log = m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"));
+    QVERIFY(log);
+    QVERIFY(!log->isVisible());
+    QTRY_VERIFY(log->toPlainText().contains(QStringLiteral("monitoring monitor@127.0.0.1")));
+}
+
+void TestMainWindow::pauseFreezesTheTimeAxis()
+{
+    const SeriesSet *pg = m_window->seriesFor(0);
+    const QString active = series::sessionState(SessionState::Active);
+    QList<QCustomPlot *> charts = m_window->chartsFor(0) + m_window->chartsFor(1);
+    QCOMPARE(charts.size(), 4);
+
+    m_window->setPaused(true);
+    QVERIFY(m_window->isPaused());
+    QTest::qWait(100); // let any pending rebuild run
+    QList<QCPRange> frozen;
+    for (QCustomPlot *c : charts)
+        frozen.append(c->xAxis->range());
+
+    const int before = seriesSize(pg, active);
+    QTRY_VERIFY_WITH_TIMEOUT(seriesSize(pg, active) >= before + 3, 10000); // still recording
+    QTest::qWait(100);
+    for (int i = 0; i < charts.size(); ++i) {
+        QCOMPARE(charts[i]->xAxis->range().lower, frozen[i].lower);
+        QCOMPARE(charts[i]->xAxis->range().upper, frozen[i].upper);
+    }
+
+    // Resume: back to following the newest sample.
+    m_window->setPaused(false);
+    QVERIFY(!m_window->isPaused());
+    QTRY_VERIFY_WITH_TIMEOUT(charts[0]->xAxis->range().upper > frozen[0].upper, 5000);
+}
+
+void TestMainWindow::keyboard()
+{
+    m_window->activateWindow();
+    if (!QTest::qWaitForWindowActive(m_window.get(), 2000))
+        QSKIP("the platform does not activate windows; shortcuts need an active window");
+    QTest::keyClick(m_window.get(), Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(m_window->currentTarget(), 1);
+    QTest::keyClick(m_window.get(), Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(m_window->currentTarget(), 0);
+
+    QTest::keyClick(m_window.get(), Qt::Key_Space);
+    QVERIFY(m_window->isPaused());
+    QTest::keyClick(m_window.get(), Qt::Key_Space);
+    QVERIFY(!m_window->isPaused());
+}
+
+void TestMainWindow::screenshot()
+{
+    const QString path = qEnvironmentVariable("POOLSCOPE_SCREENSHOT");
+    if (path.isEmpty())
+        QSKIP("set POOLSCOPE_SCREENSHOT=/path/shot.png to grab the window");
+    const int waitS = qEnvironmentVariableIsSet("POOLSCOPE_SCREENSHOT_WAIT_S")
+                          ? qEnvironmentVariableIntValue("POOLSCOPE_SCREENSHOT_WAIT_S")
+                          : 20;
+    QTest::qWait(waitS * 1000);
+    QString base = path;
+    if (base.endsWith(QLatin1String(".png")))
+        base.chop(4);
+    for (int i = 0; i < m_window->targetCount(); ++i) {
+        m_window->selectTarget(i);
+        QTest::qWait(50);
+        for (QCustomPlot *c : m_window->chartsFor(i)) {
+            if (auto *chart = qobject_cast<TimeChart *>(c))
+                chart->refreshNow();
+        }
+        QApplication::processEvents();
+        const QString file = base + QLatin1Char('-') + QString::number(i + 1) + QStringLiteral(".png");
+        QVERIFY2(m_window->grab().save(file), qPrintable(file));
+        qInfo("screenshot: %s", qPrintable(file));
+    }
+    m_window->selectTarget(0);
+}
+
+void TestMainWindow::failedTargetShowsItsError()
+{
+    // Port 1 on loopback refuses at once: the page must say so instead of "Connecting…" forever.
+    MainWindow window;
+    window.resize(900, 600);
+    window.show();
+    window.addTarget(QStringLiteral("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"), intervalMs());
+    auto *list = window.findChild<QListView *>(QStringLiteral("targetList"));
+    QVERIFY(list);
+    QTRY_VERIFY_WITH_TIMEOUT(list->model()->index(0, 0).data().toString().contains(QStringLiteral("failed")),
+                             10000);
+    QVERIFY(!list->model()->index(0, 0).data(Qt::ToolTipRole).toString().isEmpty());
+    QLabel *placeholder = nullptr;
+    for (QLabel *label : window.findChildren<QLabel *>(QStringLiteral("placeholder"))) {
+        if (label->isVisible())
+            placeholder = label;
+    }
+    QVERIFY(placeholder);
+    QVERIFY2(placeholder->text().contains(QStringLiteral("Cannot sample")), qPrintable(placeholder->text()));
+    QVERIFY(window.chartsFor(0).isEmpty());
+}
+
+void TestMainWindow::demoAddsBothTargets()
+{
+    // What `poolscope --demo` does: the window is told about the session before it starts.
+    db::DemoSession demo; // declared first: the window (and its workers) goes before the servers
+    MainWindow window;
+    window.show();
+    window.attachDemo(&demo);
+    demo.start();
+    QTRY_COMPARE_WITH_TIMEOUT(window.targetCount(), 2, 30000);
+    QVERIFY(!window.statusBar()->currentMessage().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!window.chartsFor(0).isEmpty() && !window.chartsFor(1).isEmpty(), 15000);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
