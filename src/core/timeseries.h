@@ -54,11 +54,18 @@ public:
     const TimeSeries *find(const QString &name) const;
     QStringList names() const;
     double lastTime() const { return m_lastTime; }
-    void noteTime(double t) { m_lastTime = std::max(m_lastTime, t); }
+    double firstTime() const { return m_firstTime; } // 0 until the first sample
+    void noteTime(double t)
+    {
+        if (m_firstTime == 0)
+            m_firstTime = t;
+        m_lastTime = std::max(m_lastTime, t);
+    }
 
 private:
     int m_capacity;
     std::map<QString, TimeSeries> m_series;
+    double m_firstTime = 0;
     double m_lastTime = 0;
 };
 

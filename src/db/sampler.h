@@ -49,11 +49,13 @@ private:
     QString m_serverVersion;
     std::mutex m_cancelMutex;
     PgCancel m_cancel;
-    // PostgreSQL counters arrive in lumps (PG 15 flushes at most once a second), so both rates use a 5 s
-    // window; our own polls are subtracted as a rate, never from the raw counter, which would then run
-    // backwards whenever the server has not flushed them yet.
-    RateCalculator m_tps{5.0};
-    RateCalculator m_ownTps{5.0};
+    // PostgreSQL 15+ counters arrive in lumps: a backend flushes at most once a second, and one that keeps
+    // a persistent connection busy can hold its counts back for tens of seconds (measured: a 4-client
+    // pgbench with think time showed no commits for 12 s, then all at disconnect). So PostgreSQL TPS is a
+    // 10 s average. Our own polls are subtracted as a rate, never from the raw counter, which would then run
+    // backwards whenever the server has not flushed them yet. PgBouncer's totals are exact.
+    RateCalculator m_tps{10.0};
+    RateCalculator m_ownTps{10.0};
     quint64 m_ownTransactions = 0;
     QByteArray m_activitySql;
     QByteArray m_serverSql;

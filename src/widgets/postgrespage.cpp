@@ -43,7 +43,10 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
     tps->setTitle(tr("Transactions per second"));
     tps->setValueLabel(tr("transactions/s"));
     tps->setSeriesSet(set);
-    tps->addSeries(series::tps(), tr("commits + rollbacks per second"), &palette::transactionsPerSecond, 1.8);
+    tps->addSeries(series::tps(),
+                   tr("commits + rollbacks per second, 10 s average (PostgreSQL 15+ publishes busy sessions' "
+                      "counts late)"),
+                   &palette::transactionsPerSecond, 1.8);
 
     m_ui->splitter->setStretchFactor(0, 3);
     m_ui->splitter->setStretchFactor(1, 2);

@@ -273,7 +273,11 @@ QCPRange TimeChart::liveRange() const
     double last = m_set ? m_set->lastTime() : 0;
     if (last <= 0)
         last = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
-    return QCPRange(last - m_windowSeconds, last);
+    // A target added a minute ago fills its chart instead of hugging the right edge of an empty window:
+    // the window grows from the first sample (at least a minute wide) until it reaches its full width.
+    const double first = m_set && m_set->firstTime() > 0 ? m_set->firstTime() : last;
+    const double width = std::clamp(last - first, std::min(60.0, m_windowSeconds), m_windowSeconds);
+    return QCPRange(last - width, last);
 }
 
 void TimeChart::rebuild()

@@ -57,6 +57,8 @@ private Q_SLOTS:
     void valueRange_data();
     void valueRange();
     void windowFollowsTheLatestSample();
+    void youngTargetWindowGrows_data();
+    void youngTargetWindowGrows();
     void pauseFreezesAndAllowsDragging();
     void replotsAreCoalesced();
     void tooltipListsEverySeries();
@@ -176,6 +178,29 @@ void TestTimeChart::windowFollowsTheLatestSample()
     // Only the window (plus a point beyond each edge) is copied out of the ring buffer.
     QVERIFY(chart.graph(0)->data()->size() <= 310);
     QVERIFY(chart.graph(0)->data()->size() >= 300);
+}
+
+void TestTimeChart::youngTargetWindowGrows_data()
+{
+    QTest::addColumn<int>("samples");
+    QTest::addColumn<double>("width");
+    QTest::addRow("20 s of data: one-minute minimum") << 20 << 60.0;
+    QTest::addRow("2 min of data: from the first sample") << 121 << 120.0;
+    QTest::addRow("10 min of data: the full 5 min window") << 600 << 300.0;
+}
+
+void TestTimeChart::youngTargetWindowGrows()
+{
+    QFETCH(int, samples);
+    QFETCH(double, width);
+    SeriesSet set;
+    fill(set, samples);
+    TimeChart chart;
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    chart.refreshNow();
+    QCOMPARE(chart.xAxis->range().upper, T0 + samples - 1);
+    QCOMPARE(chart.xAxis->range().size(), width);
 }
 
 void TestTimeChart::pauseFreezesAndAllowsDragging()
