@@ -863,7 +863,9 @@ bool Sandbox::start(QString *error)
 {
     QString err;
     auto fail = [&](const QString &message) {
-        d->log->error("sandbox failed to start: {}", message.toStdString());
+        // Info, not error: every caller shows the returned message itself; this keeps it in the log file
+        // without printing it twice on a terminal.
+        d->log->info("sandbox failed to start: {}", message.toStdString());
         d->teardown();
         if (error)
             *error = message;

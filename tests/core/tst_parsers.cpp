@@ -82,6 +82,12 @@ private Q_SLOTS:
                            "reports/analyst mode=session size=20 reserve=0 cl_active=1 cl_waiting=0 "
                            "sv_active=0 sv_idle=1 "
                            "sv_used=2 sv_tested=0 sv_login=1 maxwait=0.000000 sv_active_cancel=0"};
+        QTest::addRow("PgBouncer 1.18, captured with 2 clients queued")
+            << "pgbouncer/captured_1.18_saturated_show_pools.txt"
+            << "pgbouncer/captured_1.18_saturated_show_databases.txt"
+            << QStringList{"app/app mode=transaction size=10 reserve=0 cl_active=10 cl_waiting=2 "
+                           "sv_active=10 sv_idle=0 "
+                           "sv_used=0 sv_tested=0 sv_login=0 maxwait=1.255047 sv_active_cancel=0"};
         QTest::addRow("PgBouncer 1.24 (reserve_pool_size)")
             << "pgbouncer/show_pools_1.24.txt"
             << "pgbouncer/show_databases_1.24.txt"
@@ -151,6 +157,14 @@ private Q_SLOTS:
         QTest::addRow("1.17") << "pgbouncer/show_stats_totals_1.17.txt";
         QTest::addRow("1.18") << "pgbouncer/show_stats_totals_1.18.txt";
         QTest::addRow("1.24 (server_assignment_count first)") << "pgbouncer/show_stats_totals_1.24.txt";
+    }
+    void capturedStatsTotals()
+    {
+        const auto totals =
+            parsers::parseShowStatsTotals(fixture("pgbouncer/captured_1.18_saturated_show_stats_totals.txt"));
+        QCOMPARE(totals.size(), 1);
+        QCOMPARE(totals[0].xactCount, std::optional<quint64>(2856));
+        QCOMPARE(totals[0].waitTime, std::optional<quint64>(247645));
     }
     void statsTotals()
     {
