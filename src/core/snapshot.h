@@ -98,6 +98,7 @@ struct PoolStats
     std::optional<qint64> reservePool;    // joined from SHOW DATABASES
 
     QString key() const { return database + QLatin1Char('/') + user; }
+    bool operator==(const PoolStats &) const = default; // models skip dataChanged for unchanged rows
 };
 
 /// One row of SHOW DATABASES.

@@ -8,16 +8,6 @@ namespace poolscope::models {
 
 namespace {
 
-bool samePool(const PoolStats &a, const PoolStats &b)
-{
-    return a.database == b.database && a.user == b.user && a.poolMode == b.poolMode &&
-           a.clActive == b.clActive && a.clWaiting == b.clWaiting && a.clIdle == b.clIdle &&
-           a.svActive == b.svActive && a.svIdle == b.svIdle && a.svUsed == b.svUsed &&
-           a.svTested == b.svTested && a.svLogin == b.svLogin && a.svActiveCancel == b.svActiveCancel &&
-           a.svBeingCanceled == b.svBeingCanceled && a.maxwaitSeconds == b.maxwaitSeconds &&
-           a.poolSize == b.poolSize && a.reservePool == b.reservePool;
-}
-
 std::optional<qint64> counter(const PoolStats &p, int column)
 {
     switch (column) {
@@ -94,7 +84,7 @@ void PoolsModel::merge(const QList<PoolStats> &pools)
         const QString key = m_rows[row].key();
         present.insert(key, true);
         const PoolStats &next = pools[incoming.value(key)];
-        if (!samePool(m_rows[row], next)) {
+        if (m_rows[row] != next) {
             m_rows[row] = next;
             Q_EMIT dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
         }
