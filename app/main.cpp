@@ -2,6 +2,7 @@
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
+#include "cli/watchcommand.h"
 #include "core/logging.h"
 #include "core/signalcatcher.h"
 #include "db/demosession.h"
@@ -29,8 +30,10 @@ QString versionText()
 const char *const kUsage =
     "Usage:\n"
     "  poolscope [--demo]                 open the GUI (--demo: throwaway PostgreSQL + PgBouncer with load)\n"
-    "  poolscope TARGET...                open the GUI sampling these targets\n"
+    "  poolscope [--interval 1s] TARGET...  open the GUI sampling these targets (interval 100ms..60s)\n"
     "  poolscope snapshot TARGET... [--json]   one sample of each target\n"
+    "  poolscope watch TARGET... [--interval 1s] [--duration 60s] [--json-lines]\n"
+    "                                     sample repeatedly, one line per target per sample\n"
     "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
     "  poolscope --version | --help\n"
     "\n"
@@ -49,6 +52,8 @@ int headless(int argc, char **argv, const QString &command)
     QStringList args = app.arguments().mid(2);
     if (command == QLatin1String("snapshot"))
         return poolscope::cli::snapshotCommand(args);
+    if (command == QLatin1String("watch"))
+        return poolscope::cli::watchCommand(args);
     return poolscope::cli::sandboxCommand(args);
 }
 
@@ -65,7 +70,8 @@ int main(int argc, char **argv)
         std::printf("%s\n%s", qPrintable(versionText()), kUsage);
         return 0;
     }
-    if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox"))
+    if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
+        first == QLatin1String("watch"))
         return headless(argc, argv, first);
 
     QApplication app(argc, argv);
@@ -86,13 +92,24 @@ int main(int argc, char **argv)
     const QCommandLineOption demo(
         QStringLiteral("demo"), QStringLiteral("Start a throwaway PostgreSQL + PgBouncer with gentle load."));
     parser.addOption(demo);
+    const QCommandLineOption interval(QStringLiteral("interval"),
+                                      QStringLiteral("Time between samples of each TARGET: 500ms, 1s, 2m... "
+                                                     "(100ms to 60s, default 1s)."),
+                                      QStringLiteral("duration"), QStringLiteral("1s"));
+    parser.addOption(interval);
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection strings to sample."),
                                  QStringLiteral("[TARGET...]"));
     parser.process(app);
+    const auto intervalMs = poolscope::cli::parseDurationMs(parser.value(interval));
+    if (!intervalMs || *intervalMs < 100 || *intervalMs > 60000) {
+        std::fprintf(stderr, "poolscope: --interval needs a duration from 100ms to 60s, e.g. 500ms or 2s\n");
+        return 1;
+    }
 
     poolscope::widgets::MainWindow window;
+    window.loadSavedTargets();
     for (const QString &target : parser.positionalArguments())
-        window.addTarget(target);
+        window.addTarget(target, int(*intervalMs));
     std::unique_ptr<poolscope::db::DemoSession> demoSession;
     if (parser.isSet(demo)) {
         demoSession = std::make_unique<poolscope::db::DemoSession>();

@@ -19,7 +19,7 @@ esac
 packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins libqt6svg6 libgl-dev
-    libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev
+    libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev qtkeychain-qt6-dev
     postgresql-15 pgbouncer
     dpkg-dev file
 )

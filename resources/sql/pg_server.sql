@@ -1,9 +1,16 @@
 -- Limits and counters for one sample. current_setting() is far cheaper than pg_settings.
--- reserved_connections exists from PG 16; missing_ok returns NULL before that.
+-- Lines ending in "-- since NN" are dropped for servers older than PostgreSQL NN (parsers::sqlForVersion),
+-- so a PG 12/13 server returns no sessions_* columns (unknown, not 0) and only PG 16+ reserved_connections.
+-- A tagged line is never the last item of a list (its trailing comma would be left dangling).
 SELECT extract(epoch FROM clock_timestamp()) AS server_now,
        current_setting('server_version_num')::int AS server_version_num,
        current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved_connections,
-       current_setting('reserved_connections', true)::int AS reserved_connections,
-       (SELECT sum(xact_commit) FROM pg_stat_database) AS xact_commit,
-       (SELECT sum(xact_rollback) FROM pg_stat_database) AS xact_rollback
+       current_setting('reserved_connections', true)::int AS reserved_connections, -- since 16
+       d.*
+FROM (SELECT sum(xact_commit) AS xact_commit,
+             sum(sessions_killed) AS sessions_killed, -- since 14
+             sum(sessions_fatal) AS sessions_fatal, -- since 14
+             sum(sessions_abandoned) AS sessions_abandoned, -- since 14
+             sum(xact_rollback) AS xact_rollback
+      FROM pg_stat_database) AS d

@@ -1,5 +1,9 @@
 #include "parsers.h"
 
+#include <QHash>
+#include <QSet>
+#include <algorithm>
+
 namespace poolscope::parsers {
 
 namespace {
@@ -16,15 +20,22 @@ std::optional<double> maxwaitOf(const RowReader &r)
 
 } // namespace
 
-QList<Session> parsePgActivity(const ResultTable &table)
+QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
 {
     QList<Session> sessions;
     sessions.reserve(table.rowCount());
+    if (poolscopeSessions)
+        *poolscopeSessions = 0;
     for (int i = 0; i < table.rowCount(); ++i) {
         const RowReader r(table, i);
         const auto pid = r.integer(u"pid");
         if (!pid)
             continue;
+        if (r.boolean(u"poolscope").value_or(false)) {
+            if (poolscopeSessions)
+                ++*poolscopeSessions;
+            continue;
+        }
         Session s;
         s.pid = *pid;
         s.datname = r.string(u"datname");
@@ -42,6 +53,11 @@ QList<Session> parsePgActivity(const ResultTable &table)
         s.stateChange = r.real(u"state_change");
         s.query = r.string(u"query");
         s.hidden = s.query == QLatin1String("<insufficient privilege>");
+        s.leaderPid = r.integer(u"leader_pid");
+        s.queryId = r.integer(u"query_id");
+        s.backendXminAge = r.integer(u"backend_xmin_age");
+        s.backendXidAge = r.integer(u"backend_xid_age");
+        s.blockedBy = parseIntArray(r.text(u"blocked_by")).value_or(QList<qint64>{});
         sessions.append(std::move(s));
     }
     return sessions;
@@ -73,6 +89,146 @@ void parsePgServer(const ResultTable &table, PostgresSample &sample)
         sample.reservedConnections = int(*v);
     sample.xactCommit = r.counter(u"xact_commit");
     sample.xactRollback = r.counter(u"xact_rollback");
+    sample.sessionsKilled = r.counter(u"sessions_killed");
+    sample.sessionsFatal = r.counter(u"sessions_fatal");
+    sample.sessionsAbandoned = r.counter(u"sessions_abandoned");
+}
+
+std::optional<QList<qint64>> parseIntArray(const Cell &text)
+{
+    if (!text)
+        return std::nullopt;
+    const QStringView v = QStringView(*text).trimmed();
+    if (v.size() < 2 || !v.startsWith(u'{') || !v.endsWith(u'}'))
+        return std::nullopt;
+    QList<qint64> values;
+    const QStringView inner = v.mid(1, v.size() - 2).trimmed();
+    if (inner.isEmpty())
+        return values;
+    for (QStringView item : inner.split(u',')) {
+        bool ok = false;
+        const qint64 n = item.trimmed().toLongLong(&ok);
+        if (!ok)
+            return std::nullopt; // NULL elements or nested arrays: not a pid list
+        values.append(n);
+    }
+    return values;
+}
+
+QByteArray sqlForVersion(const QByteArray &sql, int serverVersionNum)
+{
+    static const QByteArray marker = "-- since ";
+    QByteArray out;
+    out.reserve(sql.size());
+    for (const QByteArray &line : sql.split('\n')) {
+        const qsizetype at = line.lastIndexOf(marker);
+        if (at >= 0) {
+            bool ok = false;
+            const int major = line.mid(at + marker.size()).trimmed().toInt(&ok);
+            if (ok && serverVersionNum < major * 10000)
+                continue;
+        }
+        out += line;
+        out += '\n';
+    }
+    out.chop(1); // split() made one line more than there were newlines
+    return out;
+}
+
+QString groupName(const Session &session, GroupDimension dimension, bool *hidden)
+{
+    if (hidden)
+        *hidden = false;
+    switch (dimension) {
+    case GroupDimension::Application:
+        return session.applicationName; // visible to every role, even on hidden rows
+    case GroupDimension::User:
+        return session.usename;
+    case GroupDimension::Database:
+        return session.datname;
+    case GroupDimension::Client:
+        break;
+    }
+    if (session.hidden && session.clientAddr.isEmpty()) {
+        if (hidden)
+            *hidden = true;
+        return QStringLiteral("<insufficient privilege>");
+    }
+    return session.clientAddr;
+}
+
+QList<SessionGroup> groupSessions(const QList<Session> &sessions, GroupDimension dimension)
+{
+    QList<SessionGroup> groups;
+    QHash<QString, qsizetype> index;
+    for (const Session &s : sessions) {
+        bool hidden = false;
+        const QString name = groupName(s, dimension, &hidden);
+        auto it = index.constFind(name);
+        if (it == index.constEnd()) {
+            it = index.insert(name, groups.size());
+            groups.append(SessionGroup{name, hidden, {}});
+        }
+        SessionGroup &g = groups[*it];
+        ++g.counts[s.stateClass()];
+        if (s.hidden)
+            ++g.counts.hidden;
+    }
+    std::sort(groups.begin(), groups.end(), [](const SessionGroup &a, const SessionGroup &b) {
+        if (a.sessions() != b.sessions())
+            return a.sessions() > b.sessions();
+        return a.name < b.name;
+    });
+    return groups;
+}
+
+QList<SessionGroup> topGroups(const QList<SessionGroup> &ranked, int n, SessionGroup *others)
+{
+    const qsizetype keep = std::clamp<qsizetype>(n, 0, ranked.size());
+    if (others) {
+        *others = SessionGroup{};
+        for (qsizetype i = keep; i < ranked.size(); ++i) {
+            for (SessionState s : AllSessionStates)
+                others->counts[s] += ranked[i].counts[s];
+            others->counts.hidden += ranked[i].counts.hidden;
+        }
+    }
+    return ranked.mid(0, keep);
+}
+
+QList<qint64> rootBlockers(const PostgresSample &sample)
+{
+    QSet<qint64> waiting;
+    for (const Session &s : sample.sessions) {
+        if (s.waitingOnLock())
+            waiting.insert(s.pid);
+    }
+    QList<qint64> roots;
+    for (const Session &s : sample.sessions) {
+        for (qint64 blocker : s.blockedBy) {
+            if (!waiting.contains(blocker) && !roots.contains(blocker))
+                roots.append(blocker);
+        }
+    }
+    QHash<qint64, int> behind;
+    for (qint64 pid : roots)
+        behind.insert(pid, sample.blockedBehind(pid));
+    std::sort(roots.begin(), roots.end(), [&behind](qint64 a, qint64 b) {
+        if (behind.value(a) != behind.value(b))
+            return behind.value(a) > behind.value(b);
+        return a < b;
+    });
+    return roots;
+}
+
+void summarizeSessions(PostgresSample &sample)
+{
+    sample.counts = countStates(sample.sessions);
+    sample.lockWaiting = int(std::count_if(sample.sessions.cbegin(), sample.sessions.cend(),
+                                           [](const Session &s) { return s.waitingOnLock(); }));
+    sample.rootBlockers = rootBlockers(sample);
+    for (GroupDimension d : AllGroupDimensions)
+        sample.groups[size_t(d)] = groupSessions(sample.sessions, d);
 }
 
 QList<PoolStats> parseShowPools(const ResultTable &table)

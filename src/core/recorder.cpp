@@ -1,5 +1,8 @@
 #include "recorder.h"
 
+#include "parsers.h"
+
+#include <QHash>
 #include <QSet>
 
 namespace poolscope {
@@ -9,6 +12,16 @@ namespace series {
 QString sessionState(SessionState state)
 {
     return QStringLiteral("sessions/") + sessionStateName(state);
+}
+
+QString group(GroupDimension dimension, const QString &name)
+{
+    return QStringLiteral("group/") + groupDimensionName(dimension) + QLatin1Char('/') + name;
+}
+
+QString groupOthers(GroupDimension dimension)
+{
+    return QStringLiteral("group_others/") + groupDimensionName(dimension);
 }
 
 QString pool(const QString &poolKey, const QString &metric)
@@ -42,6 +55,25 @@ std::optional<double> d(const std::optional<qint64> &v)
     return v ? std::optional<double>(double(*v)) : std::nullopt;
 }
 
+void recordGroups(SeriesSet &set, double t, const PostgresSample &pg)
+{
+    for (GroupDimension d : AllGroupDimensions) {
+        const QList<SessionGroup> &groups = pg.groupsBy(d);
+        QStringList recorded = recordedGroups(set, d);
+        SessionGroup others;
+        for (const SessionGroup &g : parsers::topGroups(groups, series::GroupTopN, &others)) {
+            if (g.sessions() > 0 && recorded.size() < series::MaxRecordedGroups && !recorded.contains(g.name))
+                recorded.append(g.name);
+        }
+        QHash<QString, int> sessions;
+        for (const SessionGroup &g : groups)
+            sessions.insert(g.name, g.sessions());
+        for (const QString &name : recorded)
+            set[series::group(d, name)].append(t, sessions.value(name, 0));
+        set[series::groupOthers(d)].append(t, others.sessions());
+    }
+}
+
 } // namespace
 
 void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
@@ -59,8 +91,11 @@ void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
         const PostgresSample &pg = *snapshot.postgres;
         for (SessionState s : AllSessionStates)
             set[series::sessionState(s)].append(t, pg.counts[s]);
+        set[series::sessionsTotal()].append(t, pg.counts.total());
         put(set, series::usableLimit(), t,
             pg.usableConnections() ? std::optional<double>(*pg.usableConnections()) : std::nullopt);
+        put(set, series::rollbacksPerSecond(), t, pg.rollbacksPerSecond);
+        recordGroups(set, t, pg);
     }
     put(set, series::tps(), t, snapshot.tps);
     if (snapshot.bouncer) {
@@ -77,6 +112,17 @@ void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
             put(set, series::pool(key, QStringLiteral("maxwait_s")), t, p.maxwaitSeconds);
         }
     }
+}
+
+QStringList recordedGroups(const SeriesSet &set, GroupDimension dimension)
+{
+    QStringList groups;
+    const QString prefix = series::group(dimension, QString());
+    for (const QString &name : set.names()) {
+        if (name.startsWith(prefix))
+            groups.append(name.mid(prefix.size()));
+    }
+    return groups;
 }
 
 QStringList recordedPools(const SeriesSet &set)

@@ -8,6 +8,12 @@ namespace poolscope {
 /// Series names written by recordSnapshot(); charts read them back.
 namespace series {
 QString sessionState(SessionState state); // "sessions/<state name>"
+/// Sum of every state's sessions: its rollups keep the peak of the total, which the sessions chart draws over
+/// the per-state means at long ranges (a spike of the total is not the sum of the states' peaks).
+inline QString sessionsTotal()
+{
+    return QStringLiteral("sessions/total");
+}
 inline QString usableLimit()
 {
     return QStringLiteral("sessions/usable_limit");
@@ -16,6 +22,21 @@ inline QString tps()
 {
     return QStringLiteral("tps");
 }
+inline QString rollbacksPerSecond()
+{
+    return QStringLiteral("rollbacks_per_s");
+}
+/// Sessions of one group: "group/<dimension>/<name>" (SessionGroup::name; "<insufficient privilege>" for
+/// client addresses hidden by privileges). Recorded for every group that was ever among the GroupTopN
+/// largest of its dimension, at most MaxRecordedGroups per dimension (the first ones win), and kept at 0
+/// while such a group has no sessions, so its line does not vanish. Each series costs up to ~144 kB of
+/// history (historystore.h): 4 dimensions x (10 + others) is ~6 MB per PostgreSQL target at worst; typically
+/// a third of that.
+QString group(GroupDimension dimension, const QString &name);
+/// Sessions outside the GroupTopN largest groups of a dimension at each sample: "group_others/<dimension>".
+QString groupOthers(GroupDimension dimension);
+inline constexpr int GroupTopN = 5;
+inline constexpr int MaxRecordedGroups = 10;
 QString pool(const QString &poolKey, const QString &metric); // "pool/<db>/<user>/<metric>"
 /// Pool metrics recorded per pool, in chart order; "pool_size" and "maxwait_s" are recorded too.
 const QStringList &poolMetrics();
@@ -27,5 +48,8 @@ void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot);
 
 /// Pool keys ("db/user") for which series exist, in a stable order.
 QStringList recordedPools(const SeriesSet &set);
+
+/// Names of the groups of `dimension` for which series exist, in name order.
+QStringList recordedGroups(const SeriesSet &set, GroupDimension dimension);
 
 } // namespace poolscope

@@ -64,6 +64,59 @@ std::optional<double> PostgresSample::oldestXactAge() const
     return oldest;
 }
 
+std::optional<int> PostgresSample::headroom() const
+{
+    const std::optional<int> usable = usableConnections();
+    if (!usable)
+        return std::nullopt;
+    return *usable - clientBackends();
+}
+
+const Session *PostgresSample::oldestXminSession() const
+{
+    const Session *oldest = nullptr;
+    for (const Session &s : sessions) {
+        const std::optional<qint64> age = s.horizonAge();
+        if (age && (!oldest || *age > *oldest->horizonAge()))
+            oldest = &s;
+    }
+    return oldest;
+}
+
+int PostgresSample::blockedBehind(qint64 pid) const
+{
+    // Breadth-first over "waits for" edges reversed; `seen` also ends deadlock cycles.
+    QList<qint64> queue{pid};
+    QList<qint64> seen{pid};
+    int blocked = 0;
+    for (qsizetype i = 0; i < queue.size(); ++i) {
+        const qint64 blocker = queue.at(i);
+        for (const Session &s : sessions) {
+            if (s.blockedBy.contains(blocker) && !seen.contains(s.pid)) {
+                seen.append(s.pid);
+                queue.append(s.pid);
+                ++blocked;
+            }
+        }
+    }
+    return blocked;
+}
+
+QString groupDimensionName(GroupDimension dimension)
+{
+    switch (dimension) {
+    case GroupDimension::Application:
+        return QStringLiteral("application");
+    case GroupDimension::User:
+        return QStringLiteral("user");
+    case GroupDimension::Database:
+        return QStringLiteral("database");
+    case GroupDimension::Client:
+        break;
+    }
+    return QStringLiteral("client");
+}
+
 QString targetKindName(TargetKind kind)
 {
     switch (kind) {

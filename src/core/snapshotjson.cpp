@@ -25,11 +25,47 @@ QJsonValue age(double now, const std::optional<double> &since)
     return std::round(std::max(0.0, now - *since) * 1000.0) / 1000.0;
 }
 
-QJsonObject sessionsJson(const PostgresSample &pg)
+QJsonArray pids(const QList<qint64> &list)
+{
+    QJsonArray a;
+    for (qint64 pid : list)
+        a.append(double(pid));
+    return a;
+}
+
+QJsonObject byStateJson(const StateCounts &counts)
 {
     QJsonObject byState;
     for (SessionState s : AllSessionStates)
-        byState.insert(sessionStateName(s), pg.counts[s]);
+        byState.insert(sessionStateName(s), counts[s]);
+    return byState;
+}
+
+// The ten largest groups per dimension; "groups_distinct" says how many there are in all.
+constexpr int JsonGroups = 10;
+
+QJsonObject groupsJson(const PostgresSample &pg)
+{
+    QJsonObject groups;
+    for (GroupDimension d : AllGroupDimensions) {
+        QJsonArray list;
+        for (const SessionGroup &g : pg.groupsBy(d).mid(0, JsonGroups)) {
+            QJsonObject o{
+                {QStringLiteral("name"), g.hidden ? QJsonValue(QJsonValue::Null) : QJsonValue(g.name)},
+                {QStringLiteral("sessions"), g.sessions()},
+                {QStringLiteral("by_state"), byStateJson(g.counts)}};
+            if (g.hidden)
+                o.insert(QStringLiteral("hidden"), true);
+            list.append(o);
+        }
+        groups.insert(groupDimensionName(d), list);
+    }
+    return groups;
+}
+
+QJsonObject sessionsJson(const PostgresSample &pg)
+{
+    const QJsonObject byState = byStateJson(pg.counts);
     QJsonArray list;
     for (const Session &s : pg.sessions) {
         list.append(QJsonObject{
@@ -44,6 +80,12 @@ QJsonObject sessionsJson(const PostgresSample &pg)
             {QStringLiteral("wait_event_type"), s.waitEventType},
             {QStringLiteral("wait_event"), s.waitEvent},
             {QStringLiteral("query"), s.query},
+            // A 64-bit hash: kept an exact integer (a double would round it), to match pg_stat_statements.
+            {QStringLiteral("query_id"), s.queryId ? QJsonValue(*s.queryId) : QJsonValue()},
+            {QStringLiteral("backend_xmin_age"), opt(s.backendXminAge)},
+            {QStringLiteral("backend_xid_age"), opt(s.backendXidAge)},
+            // Hidden rows do not say whether they wait on a lock: unknown, not "blocked by nobody".
+            {QStringLiteral("blocked_by"), s.hidden ? QJsonValue(QJsonValue::Null) : pids(s.blockedBy)},
         });
     }
     return QJsonObject{{QStringLiteral("total"), pg.counts.total()},
@@ -98,6 +140,28 @@ QJsonObject toJson(const TargetSnapshot &snapshot)
         const auto oldest = pg.oldestXactAge();
         o.insert(QStringLiteral("oldest_xact_age_s"),
                  oldest ? QJsonValue(std::round(*oldest * 1000.0) / 1000.0) : QJsonValue(QJsonValue::Null));
+        o.insert(QStringLiteral("client_backends"), pg.clientBackends());
+        o.insert(QStringLiteral("headroom"), opt(pg.headroom()));
+        o.insert(QStringLiteral("lock_waiting"), pg.lockWaiting);
+        o.insert(QStringLiteral("root_blockers"), pids(pg.rootBlockers));
+        const Session *xmin = pg.oldestXminSession();
+        o.insert(QStringLiteral("oldest_xmin_age_xids"), xmin ? opt(xmin->horizonAge()) : QJsonValue());
+        o.insert(QStringLiteral("oldest_xmin_pid"), xmin ? QJsonValue(double(xmin->pid)) : QJsonValue());
+        o.insert(QStringLiteral("oldest_xmin_xact_age_s"),
+                 xmin ? age(pg.serverNow, xmin->xactStart) : QJsonValue());
+        o.insert(QStringLiteral("groups"), groupsJson(pg));
+        QJsonObject distinct;
+        for (GroupDimension d : AllGroupDimensions)
+            distinct.insert(groupDimensionName(d), int(pg.groupsBy(d).size()));
+        o.insert(QStringLiteral("groups_distinct"), distinct);
+        o.insert(QStringLiteral("commits_per_s"), opt(pg.commitsPerSecond));
+        o.insert(QStringLiteral("rollbacks_per_s"), opt(pg.rollbacksPerSecond));
+        o.insert(QStringLiteral("sessions_killed"), opt(pg.sessionsKilled));
+        o.insert(QStringLiteral("sessions_fatal"), opt(pg.sessionsFatal));
+        o.insert(QStringLiteral("sessions_abandoned"), opt(pg.sessionsAbandoned));
+        o.insert(QStringLiteral("sessions_killed_delta"), opt(pg.sessionsKilledDelta));
+        o.insert(QStringLiteral("sessions_fatal_delta"), opt(pg.sessionsFatalDelta));
+        o.insert(QStringLiteral("sessions_abandoned_delta"), opt(pg.sessionsAbandonedDelta));
     }
     if (snapshot.bouncer)
         o.insert(QStringLiteral("pools"), poolsJson(*snapshot.bouncer));

@@ -1,32 +1,43 @@
 #pragma once
 
+#include "historystore.h"
+
 #include <QString>
 #include <QVector>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
+#include <vector>
 
 namespace poolscope {
 
-/// Fixed-capacity ring of (time, value) points, oldest overwritten first. Times are seconds (any epoch)
-/// and must be appended in non-decreasing order. A NaN value marks a gap: charts must not draw across it.
-/// Not thread-safe: owned by the GUI thread.
+/// The history of one value: a ring of raw (time, value) samples plus rollups of 10 s and 1 min buckets
+/// (min, max, mean and a count each), all bounded; see history::RawCapacity and history::DefaultRollups in
+/// historystore.h for the capacities and the memory they cost. Times are seconds (any epoch) and must be
+/// appended in non-decreasing order. A NaN value marks a gap: charts must not draw across it, and a bucket
+/// that saw only gaps is a gap.
+///
+/// The index-based accessors (size, timeAt, valueAt, lowerBound, valueNear, copyRange, lastValue) read the
+/// raw ring. sample() picks the finest resolution that covers a span in a bounded number of points, for
+/// charts of hours and days. Not thread-safe: owned by the GUI thread.
 class TimeSeries
 {
 public:
-    explicit TimeSeries(int capacity = 3600);
+    /// `capacity` is the raw ring's; the rollups keep their default capacities unless given.
+    explicit TimeSeries(int capacity = history::RawCapacity);
+    TimeSeries(int capacity, const std::vector<history::LevelSpec> &rollups);
 
     void append(double t, double v);
     void appendGap(double t) { append(t, std::numeric_limits<double>::quiet_NaN()); }
     void clear();
 
-    int size() const { return m_size; }
-    int capacity() const { return int(m_t.size()); }
-    bool isEmpty() const { return m_size == 0; }
+    int size() const { return m_times.size(); }
+    int capacity() const { return m_times.capacity(); }
+    bool isEmpty() const { return m_times.isEmpty(); }
     // i = 0 is the oldest point still held.
-    double timeAt(int i) const { return m_t[physical(i)]; }
-    double valueAt(int i) const { return m_v[physical(i)]; }
+    double timeAt(int i) const { return m_times.at(i); }
+    double valueAt(int i) const { return m_wide ? m_wideValues.at(i) : double(m_values.at(i)); }
     std::optional<double> lastValue() const;
     /// Index of the first point with time >= t (size() when none).
     int lowerBound(double t) const;
@@ -36,23 +47,51 @@ public:
     /// Copies points with time in [from, to] into keys/values (gaps included as NaN).
     void copyRange(double from, double to, QVector<double> &keys, QVector<double> &values) const;
 
-private:
-    int physical(int i) const { return (m_head + i) % int(m_t.size()); }
+    // Resolutions: level 0 is the raw ring, levels 1.. the rollups from fine to coarse.
+    int levelCount() const { return 1 + int(m_rollups.size()); }
+    /// Seconds per bucket of `level`; 0 for the raw ring.
+    double resolution(int level) const;
+    /// Points (samples or buckets) `level` holds; raw: size().
+    int levelSize(int level) const;
+    /// The finest level that holds [from, to] (from its start, give or take one sample or bucket) in at most
+    /// maxPoints points; the coarsest level when none does.
+    int levelFor(double from, double to, int maxPoints) const;
+    /// Samples or buckets of `level` that overlap [from, to].
+    HistoryPoints points(int level, double from, double to) const;
+    /// points(levelFor(from, to, maxPoints), from, to).
+    HistoryPoints sample(double from, double to, int maxPoints) const;
+    /// The sample nearest to t (level 0) or the bucket that contains t (rollups), as a one-point
+    /// HistoryPoints; empty when nothing is within maxDistance.
+    HistoryPoints pointNear(int level, double t, double maxDistance) const;
 
-    QVector<double> m_t;
-    QVector<double> m_v;
-    int m_head = 0; // physical index of the oldest point
-    int m_size = 0;
+    /// Bytes held by the rings now (they grow up to their capacities).
+    std::size_t memoryBytes() const;
+
+private:
+    bool levelCovers(int level, double from) const;
+    int countIn(int level, double from, double to) const;
+    int upperBound(double t) const; // first raw point with time > t
+
+    // The raw ring, as parallel rings. Values are floats until one is not exactly a float (see
+    // historystore.h).
+    Ring<double> m_times;
+    Ring<float> m_values;
+    Ring<double> m_wideValues;
+    bool m_wide = false;
+    std::vector<RollupLevel> m_rollups;
 };
 
 /// Named series of one target, e.g. "state/active", "tps", "pool/app/app/cl_waiting".
 class SeriesSet
 {
 public:
-    explicit SeriesSet(int capacity = 3600) : m_capacity(capacity) {}
+    explicit SeriesSet(int capacity = history::RawCapacity) : m_capacity(capacity) {}
     TimeSeries &operator[](const QString &name);
     const TimeSeries *find(const QString &name) const;
     QStringList names() const;
+    int size() const { return int(m_series.size()); }
+    /// Bytes held by every series' rings now.
+    std::size_t memoryBytes() const;
     double lastTime() const { return m_lastTime; }
     double firstTime() const { return m_firstTime; } // 0 until the first sample
     void noteTime(double t)

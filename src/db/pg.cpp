@@ -149,27 +149,57 @@ QString describe(const PGconn *conn)
                         QString::fromUtf8(PQport(c)), QString::fromUtf8(PQdb(c)));
 }
 
-namespace {
-
-bool looksLikeAuthFailure(const QString &msg)
+ConnectFailure classifyConnectMessage(const QString &msg)
 {
-    static const char *const markers[] = {"password authentication failed",
-                                          "no password supplied",
-                                          "fe_sendauth",
-                                          "authentication failed",
-                                          "role \"",
-                                          "no pg_hba.conf entry",
-                                          "SASL authentication",
-                                          "not permitted to log in",
-                                          "password is required"};
-    for (const char *m : markers) {
-        if (msg.contains(QLatin1String(m)))
-            return true;
-    }
-    return false;
+    auto has = [&msg](const char *needle) { return msg.contains(QLatin1String(needle), Qt::CaseInsensitive); };
+    if (has("no password supplied") || has("password is required"))
+        return ConnectFailure::PasswordRequired;
+    if (has("password authentication failed") || has("authentication failed") || has("no pg_hba.conf entry") ||
+        has("not permitted to log in") || (has("role \"") && has("does not exist")) ||
+        has("SASL authentication"))
+        return ConnectFailure::AuthFailed;
+    if (has("could not translate host name") || has("Name or service not known") ||
+        has("Temporary failure in name resolution"))
+        return ConnectFailure::UnknownHost;
+    if (has("Connection refused"))
+        return ConnectFailure::Refused;
+    if (has("timeout expired") || has("timed out"))
+        return ConnectFailure::Timeout;
+    // Before the SSL checks: a non-PostgreSQL peer answers the SSL request with garbage.
+    if (has("received invalid response to SSL negotiation") || has("expected authentication request") ||
+        has("invalid length of startup packet") || has("unsupported frontend protocol"))
+        return ConnectFailure::NotPostgres;
+    if (has("SSL") || has("certificate"))
+        return ConnectFailure::Ssl;
+    return ConnectFailure::Other;
 }
 
-} // namespace
+QString connectFailureHint(ConnectFailure failure)
+{
+    switch (failure) {
+    case ConnectFailure::UnknownHost:
+        return QStringLiteral("Check the host name: it does not resolve (DNS, /etc/hosts, VPN).");
+    case ConnectFailure::Refused:
+        return QStringLiteral("Nothing listens there: check the port, that the server runs, and "
+                              "listen_addresses.");
+    case ConnectFailure::Timeout:
+        return QStringLiteral("No answer in time: a firewall, a wrong address, or a server too busy to "
+                              "accept connections.");
+    case ConnectFailure::PasswordRequired:
+        return QStringLiteral("The server asks for a password: enter one, or add it to ~/.pgpass.");
+    case ConnectFailure::AuthFailed:
+        return QStringLiteral("The server rejected the role or password: check the user name, the password "
+                              "(~/.pgpass) and pg_hba.conf.");
+    case ConnectFailure::Ssl:
+        return QStringLiteral("TLS failed: check sslmode and the certificates (sslrootcert, sslcert, sslkey), "
+                              "and whether the server has ssl=on.");
+    case ConnectFailure::NotPostgres:
+        return QStringLiteral("Something answered that is not PostgreSQL or PgBouncer: check the port.");
+    case ConnectFailure::Other:
+        break;
+    }
+    return {};
+}
 
 DbError errorFromConnection(const PGconn *conn)
 {
@@ -178,8 +208,12 @@ DbError errorFromConnection(const PGconn *conn)
     e.message = cleanMessage(PQerrorMessage(conn));
     if (e.message.isEmpty())
         e.message = QStringLiteral("connection failed");
-    if (looksLikeAuthFailure(e.message))
+    const ConnectFailure failure = classifyConnectMessage(e.message);
+    const bool needsPassword = PQconnectionNeedsPassword(const_cast<PGconn *>(conn)) != 0;
+    if (failure == ConnectFailure::AuthFailed || failure == ConnectFailure::PasswordRequired || needsPassword)
         e.kind = ErrorKind::Auth;
+    e.needsPassword = needsPassword || failure == ConnectFailure::PasswordRequired;
+    e.hint = connectFailureHint(failure);
     return e;
 }
 
@@ -200,13 +234,8 @@ DbError errorFromResult(const PGresult *result, const PGconn *conn)
     return e;
 }
 
-PgConn connect(const ConnSpec &specIn, const ConnectOptions &options, DbError *error)
+ConnSpec withMonitoringDefaults(const ConnSpec &specIn, const ConnectOptions &options)
 {
-    if (!specIn.isValid()) {
-        if (error)
-            *error = DbError{ErrorKind::BadConnInfo, {}, specIn.parseError};
-        return nullptr;
-    }
     ConnSpec spec = specIn;
     spec.setDefault("application_name", options.applicationName);
     spec.setDefault("connect_timeout", QByteArray::number(options.connectTimeoutS));
@@ -215,7 +244,22 @@ PgConn connect(const ConnSpec &specIn, const ConnectOptions &options, DbError *e
         spec.setDefault("keepalives_idle", "10");
         spec.setDefault("keepalives_interval", "5");
         spec.setDefault("keepalives_count", "3");
+        // Keepalives only probe an idle socket; unacknowledged data (a query sent to a host that vanished)
+        // is bounded by tcp_user_timeout instead.
+        if (options.tcpUserTimeoutMs > 0)
+            spec.setDefault("tcp_user_timeout", QByteArray::number(options.tcpUserTimeoutMs));
     }
+    return spec;
+}
+
+PgConn connect(const ConnSpec &specIn, const ConnectOptions &options, DbError *error)
+{
+    if (!specIn.isValid()) {
+        if (error)
+            *error = DbError{ErrorKind::BadConnInfo, {}, specIn.parseError};
+        return nullptr;
+    }
+    const ConnSpec spec = withMonitoringDefaults(specIn, options);
     std::vector<const char *> keys, values;
     for (const auto &[k, v] : spec.params) {
         keys.push_back(k.constData());
@@ -247,6 +291,58 @@ PgResult exec(PGconn *conn, const QByteArray &sql, DbError *error)
         return nullptr;
     }
     return r;
+}
+
+namespace {
+
+QByteArray quoted(const QByteArray &value)
+{
+    if (!value.isEmpty() && !value.contains(' ') && !value.contains('\'') && !value.contains('\\'))
+        return value;
+    QByteArray out = "'";
+    for (char c : value) {
+        if (c == '\'' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + '\'';
+}
+
+} // namespace
+
+QString toConnInfoString(const ConnSpec &spec)
+{
+    QByteArrayList parts;
+    for (const auto &[key, value] : spec.params)
+        parts.append(key + '=' + quoted(value));
+    return QString::fromUtf8(parts.join(' '));
+}
+
+SplitConnInfo splitPassword(const QString &conninfo)
+{
+    SplitConnInfo out;
+    ConnSpec spec = parseConnInfo(conninfo);
+    if (!spec.isValid()) {
+        out.error = spec.parseError;
+        return out;
+    }
+    for (qsizetype i = spec.params.size() - 1; i >= 0; --i) {
+        if (spec.params.at(i).first == "password") {
+            out.password = spec.params.at(i).second;
+            spec.params.removeAt(i);
+        }
+    }
+    out.conninfo = toConnInfoString(spec);
+    return out;
+}
+
+QString withPassword(const QString &conninfo, const QByteArray &password)
+{
+    ConnSpec spec = parseConnInfo(conninfo);
+    if (!spec.isValid() || password.isEmpty())
+        return conninfo;
+    spec.set("password", password);
+    return toConnInfoString(spec);
 }
 
 } // namespace poolscope::db

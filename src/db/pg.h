@@ -55,8 +55,13 @@ struct ConnectOptions
 {
     QByteArray applicationName = "poolscope";
     int connectTimeoutS = 5;
-    bool keepalives = true;
+    bool keepalives = true; // also sets tcp_user_timeout: a dead peer is noticed in ~25 s, not 2 h
+    int tcpUserTimeoutMs = 15000;
 };
+
+/// The spec with monitoring-friendly defaults added where the user did not set them: application_name,
+/// connect_timeout, keepalives_idle=10 / interval=5 / count=3 and tcp_user_timeout.
+ConnSpec withMonitoringDefaults(const ConnSpec &spec, const ConnectOptions &options);
 
 /// Blocking connect with monitoring-friendly defaults (application_name, connect_timeout, keepalives)
 /// unless the spec sets them. On failure returns nullptr and fills `error` with a classified message.
@@ -71,5 +76,35 @@ PgResult exec(PGconn *conn, const QByteArray &sql, DbError *error);
 
 /// libpq messages end in newlines and may span lines; one trimmed line-joined string.
 QString cleanMessage(const char *message);
+
+/// A libpq key=value string of the spec, values quoted where needed. Keeps every parameter it is given.
+QString toConnInfoString(const ConnSpec &spec);
+
+/// Saved targets never hold a password: splits it off (URI or key=value in, key=value out without it).
+struct SplitConnInfo
+{
+    QString conninfo; // no password; empty with `error` set when the input did not parse
+    QByteArray password;
+    QString error;
+};
+SplitConnInfo splitPassword(const QString &conninfo);
+/// Adds a password for this process's connection only (it never goes back into settings or logs).
+QString withPassword(const QString &conninfo, const QByteArray &password);
+
+/// What went wrong in a failed connection, for a message an on-call engineer can act on.
+enum class ConnectFailure
+{
+    Other,
+    UnknownHost,
+    Refused,
+    Timeout,
+    PasswordRequired,
+    AuthFailed,
+    Ssl,
+    NotPostgres,
+};
+ConnectFailure classifyConnectMessage(const QString &message);
+/// One sentence on what to check, e.g. "Check the host name (DNS) ...". Empty for Other.
+QString connectFailureHint(ConnectFailure failure);
 
 } // namespace poolscope::db

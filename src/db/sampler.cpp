@@ -4,8 +4,16 @@
 #include "core/parsers.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
 
 static void initSqlResources()
 {
@@ -24,7 +32,41 @@ QByteArray loadSql(const QString &path)
     return f.readAll();
 }
 
+QString seconds(int ms)
+{
+    return ms % 1000 == 0 ? QString::number(ms / 1000) : QString::number(ms / 1000.0, 'f', 1);
+}
+
+// Option values libpq rejects before touching the network: the user has to fix the string, so retrying
+// would only repeat the message.
+bool isBadValueMessage(const QString &message)
+{
+    return message.startsWith(QLatin1String("invalid ")) ||
+           message.contains(QLatin1String("could not match"));
+}
+
 } // namespace
+
+QString outcomeName(Sampler::Outcome outcome)
+{
+    switch (outcome) {
+    case Sampler::Outcome::Ok:
+        return QStringLiteral("ok");
+    case Sampler::Outcome::ConnectFailed:
+        return QStringLiteral("connect failed");
+    case Sampler::Outcome::ConnectionLost:
+        return QStringLiteral("connection lost");
+    case Sampler::Outcome::QueryFailed:
+        return QStringLiteral("query failed");
+    case Sampler::Outcome::Cancelled:
+        return QStringLiteral("cancelled");
+    case Sampler::Outcome::Abandoned:
+        return QStringLiteral("abandoned");
+    case Sampler::Outcome::Interrupted:
+        break;
+    }
+    return QStringLiteral("interrupted");
+}
 
 Sampler::Sampler(const QString &conninfo, Options options)
     : m_spec(parseConnInfo(conninfo)), m_options(options), m_target(describe(m_spec))
@@ -32,9 +74,35 @@ Sampler::Sampler(const QString &conninfo, Options options)
     initSqlResources();
     m_activitySql = loadSql(QStringLiteral(":/sql/pg_activity.sql"));
     m_serverSql = loadSql(QStringLiteral(":/sql/pg_server.sql"));
+    m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
-Sampler::~Sampler() = default;
+Sampler::~Sampler()
+{
+    disconnect();
+    if (m_wakeFd >= 0)
+        ::close(m_wakeFd);
+}
+
+void Sampler::setDeadlineMs(int ms)
+{
+    m_options.deadlineMs = std::max(100, ms);
+}
+
+void Sampler::setStatementTimeoutMs(int ms)
+{
+    m_options.statementTimeoutMs = std::max(0, ms); // 0: the server's default (none)
+}
+
+void Sampler::setCancelGraceMs(int ms)
+{
+    m_options.cancelGraceMs = std::max(100, ms);
+}
+
+bool Sampler::isConnected() const
+{
+    return m_conn && PQstatus(m_conn.get()) == CONNECTION_OK;
+}
 
 void Sampler::disconnect()
 {
@@ -42,6 +110,7 @@ void Sampler::disconnect()
         std::lock_guard lock(m_cancelMutex);
         m_cancel.reset();
     }
+    // Non-blocking connection: PQfinish queues the Terminate message and closes, it never waits.
     m_conn.reset();
     m_tps.reset();
     m_ownTps.reset();
@@ -49,11 +118,245 @@ void Sampler::disconnect()
 
 void Sampler::requestCancel()
 {
-    std::lock_guard lock(m_cancelMutex);
-    if (!m_cancel)
-        return;
-    char err[256];
-    PQcancel(m_cancel.get(), err, sizeof err);
+    if (!m_queryActive.load() || m_cancelSent.exchange(true))
+        return; // nothing running, or this query's cancel already went out
+    std::shared_ptr<PGcancel> handle;
+    {
+        std::lock_guard lock(m_cancelMutex);
+        handle = m_cancel;
+    }
+    if (!handle || m_cancelRunning->exchange(true))
+        return; // the previous cancel is still waiting for a server that does not answer
+    auto running = m_cancelRunning;
+    try {
+        // Detached: PQcancel waits for the server to close the cancel connection, which a stopped server
+        // never does. The thread owns everything it touches.
+        std::thread([handle, running] {
+            char err[256];
+            PQcancel(handle.get(), err, sizeof err);
+            running->store(false);
+        }).detach();
+    } catch (const std::system_error &) {
+        running->store(false);
+    }
+}
+
+void Sampler::interrupt()
+{
+    m_interrupted = true;
+    if (m_wakeFd >= 0) {
+        const quint64 one = 1;
+        [[maybe_unused]] auto r = ::write(m_wakeFd, &one, sizeof one);
+    }
+}
+
+Sampler::Wait Sampler::waitFor(int fd, short events, const QDeadlineTimer &deadline, short *revents)
+{
+    while (true) {
+        if (m_interrupted)
+            return Wait::Interrupted;
+        const qint64 left = deadline.remainingTime();
+        const int timeout = left < 0 ? -1 : int(std::min<qint64>(left, INT_MAX));
+        pollfd fds[2] = {{fd, events, 0}, {m_wakeFd, POLLIN, 0}};
+        const int r = ::poll(fds, 2, timeout);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return Wait::Error;
+        }
+        if (m_interrupted || fds[1].revents)
+            return Wait::Interrupted;
+        if (r == 0)
+            return Wait::Timeout;
+        if (revents)
+            *revents = fds[0].revents;
+        // POLLERR/POLLHUP count as ready: libpq reads the error and reports it.
+        return Wait::Ready;
+    }
+}
+
+Sampler::Wait Sampler::waitQuery(PGconn *c, short events, short *revents)
+{
+    while (true) {
+        const Wait w = waitFor(PQsocket(c), events, m_deadline, revents);
+        if (w != Wait::Timeout)
+            return w;
+        if (m_graceStarted) {
+            m_abandoned = true;
+            logging::get("sampler")->warn(
+                "{}: no reply for {} s and none to the cancel within {} s; dropping "
+                "the connection",
+                m_target.toStdString(), seconds(m_options.deadlineMs).toStdString(),
+                seconds(m_options.cancelGraceMs).toStdString());
+            return Wait::Timeout;
+        }
+        logging::get("sampler")->info("{}: no reply for {} s, cancelling the query", m_target.toStdString(),
+                                      seconds(m_options.deadlineMs).toStdString());
+        m_graceStarted = true;
+        requestCancel();
+        m_deadline.setRemainingTime(m_options.cancelGraceMs);
+    }
+}
+
+QString Sampler::noReplyText() const
+{
+    return QStringLiteral("no reply for %1 s; query cancelled").arg(seconds(m_options.deadlineMs));
+}
+
+PgConn Sampler::connectAsync(DbError *error)
+{
+    ConnectOptions co;
+    co.connectTimeoutS = m_options.connectTimeoutS;
+    co.tcpUserTimeoutMs = m_options.tcpUserTimeoutMs;
+    const ConnSpec spec = withMonitoringDefaults(m_spec, co);
+    // PQconnectPoll ignores connect_timeout: the application enforces it, here for the whole attempt.
+    int timeoutS = spec.value("connect_timeout").toInt();
+    if (timeoutS <= 0)
+        timeoutS = std::max(1, m_options.connectTimeoutS);
+    std::vector<const char *> keys, values;
+    for (const auto &[k, v] : spec.params) {
+        keys.push_back(k.constData());
+        values.push_back(v.constData());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    // Host names are resolved synchronously in here; use hostaddr= to avoid a slow resolver.
+    PgConn conn(PQconnectStartParams(keys.data(), values.data(), 0));
+    if (!conn) {
+        *error = DbError{ErrorKind::Connect, {}, QStringLiteral("out of memory")};
+        return nullptr;
+    }
+    if (PQstatus(conn.get()) == CONNECTION_BAD) {
+        *error = errorFromConnection(conn.get());
+        if (error->kind == ErrorKind::Connect && isBadValueMessage(error->message))
+            error->kind = ErrorKind::BadConnInfo;
+        return nullptr;
+    }
+    QDeadlineTimer deadline(qint64(timeoutS) * 1000);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED) {
+            *error = errorFromConnection(conn.get());
+            return nullptr;
+        }
+        // Re-read every time: libpq may switch sockets (next host, SSL/GSS fallback).
+        const int fd = PQsocket(conn.get());
+        if (fd < 0) {
+            *error = errorFromConnection(conn.get());
+            return nullptr;
+        }
+        const Wait w = waitFor(fd, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+        if (w == Wait::Timeout) {
+            *error = DbError{
+                ErrorKind::Connect,
+                {},
+                QStringLiteral("timeout expired: no answer within %1 s (connect_timeout)").arg(timeoutS)};
+            return nullptr;
+        }
+        if (w != Wait::Ready) {
+            *error = DbError{ErrorKind::Connect,
+                             {},
+                             w == Wait::Interrupted ? QStringLiteral("interrupted")
+                                                    : QStringLiteral("poll() failed while connecting")};
+            return nullptr;
+        }
+        st = PQconnectPoll(conn.get());
+    }
+    return conn;
+}
+
+PgResult Sampler::run(const QByteArray &sql, const char *param, DbError *error)
+{
+    PGconn *c = m_conn.get();
+    if (!c) {
+        *error = DbError{ErrorKind::Connect, {}, QStringLiteral("not connected")};
+        return nullptr;
+    }
+    struct Active
+    {
+        std::atomic<bool> &flag;
+        explicit Active(std::atomic<bool> &f) : flag(f) { flag = true; }
+        ~Active() { flag = false; }
+    } active(m_queryActive);
+
+    const int sent = param ? PQsendQueryParams(c, sql.constData(), 1, nullptr, &param, nullptr, nullptr, 0)
+                           : PQsendQuery(c, sql.constData());
+    if (!sent) {
+        *error = errorFromResult(nullptr, c);
+        return nullptr;
+    }
+    auto waitFailed = [&](Wait w) {
+        if (w == Wait::Timeout)
+            *error = DbError{ErrorKind::Connect, QStringLiteral("57014"),
+                             noReplyText() + QStringLiteral(", no answer to the cancel within %1 s: "
+                                                            "connection dropped")
+                                                 .arg(seconds(m_options.cancelGraceMs))};
+        else if (w == Wait::Interrupted)
+            *error = DbError{ErrorKind::Query, {}, QStringLiteral("interrupted")};
+        else
+            *error = DbError{ErrorKind::Connect, {}, QStringLiteral("poll() failed")};
+    };
+    // Non-blocking: the query may not fit the socket buffer at once.
+    while (true) {
+        const int f = PQflush(c);
+        if (f == 0)
+            break;
+        if (f < 0) {
+            *error = errorFromResult(nullptr, c);
+            return nullptr;
+        }
+        short revents = 0;
+        const Wait w = waitQuery(c, POLLIN | POLLOUT, &revents);
+        if (w != Wait::Ready) {
+            waitFailed(w);
+            return nullptr;
+        }
+        if ((revents & POLLIN) && !PQconsumeInput(c)) {
+            *error = errorFromResult(nullptr, c);
+            return nullptr;
+        }
+    }
+    // Drain every result to NULL, so the connection is ready for the next query even after an error.
+    PgResult last;
+    PgResult firstError;
+    while (true) {
+        while (PQisBusy(c)) {
+            const Wait w = waitQuery(c, POLLIN);
+            if (w != Wait::Ready) {
+                waitFailed(w);
+                return nullptr;
+            }
+            if (!PQconsumeInput(c)) {
+                *error = errorFromResult(firstError.get(), c);
+                return nullptr;
+            }
+        }
+        PGresult *r = PQgetResult(c);
+        if (!r)
+            break;
+        const auto status = PQresultStatus(r);
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+            last.reset(r);
+        else if (!firstError)
+            firstError.reset(r);
+        else
+            PQclear(r);
+    }
+    if (firstError || !last) {
+        *error = errorFromResult(firstError.get(), c);
+        // FATAL (e.g. 57P01 "terminating connection due to administrator command" on a restart): the server
+        // closes the connection right after, even if libpq has not read the end of it yet.
+        const QByteArray severity =
+            firstError ? QByteArray(PQresultErrorField(firstError.get(), PG_DIAG_SEVERITY_NONLOCALIZED))
+                       : QByteArray();
+        if (severity == "FATAL" || severity == "PANIC" || error->sqlState.startsWith(QLatin1String("08")) ||
+            error->sqlState.startsWith(QLatin1String("57P")))
+            m_doomed = true;
+        if (m_cancelSent && error->sqlState == QLatin1String("57014"))
+            error->message = noReplyText();
+        return nullptr;
+    }
+    return last;
 }
 
 void Sampler::fail(TargetSnapshot &out, const DbError &error)
@@ -64,44 +367,81 @@ void Sampler::fail(TargetSnapshot &out, const DbError &error)
     out.bouncer.reset();
 }
 
-bool Sampler::ensureConnected(TargetSnapshot &out)
+void Sampler::queryFailed(TargetSnapshot &out, const DbError &error)
 {
-    if (m_conn && PQstatus(m_conn.get()) == CONNECTION_OK)
+    fail(out, error);
+    if (m_interrupted)
+        m_outcome = Outcome::Interrupted;
+    else if (m_abandoned)
+        m_outcome = Outcome::Abandoned;
+    else if (!isConnected() || m_doomed)
+        m_outcome = Outcome::ConnectionLost;
+    else if (error.sqlState == QLatin1String("57014"))
+        m_outcome = Outcome::Cancelled; // ours, or statement_timeout: the server is too slow either way
+    else
+        m_outcome = Outcome::QueryFailed;
+}
+
+bool Sampler::applyStatementTimeout(TargetSnapshot &out)
+{
+    if (m_kind != TargetKind::Postgres || m_appliedStatementTimeoutMs == m_options.statementTimeoutMs)
         return true;
-    disconnect();
+    // Simple protocol, and only on a direct server: a pooler console would reject SET.
     DbError error;
-    ConnectOptions co;
-    co.connectTimeoutS = m_options.connectTimeoutS;
-    PgConn conn = connect(m_spec, co, &error);
-    if (!conn) {
-        fail(out, error);
+    const QByteArray set = "SET statement_timeout = " + QByteArray::number(m_options.statementTimeoutMs);
+    const bool ok = bool(run(set, nullptr, &error));
+    ++m_ownTransactions;
+    if (!ok) {
+        queryFailed(out, error);
         return false;
     }
+    m_appliedStatementTimeoutMs = m_options.statementTimeoutMs;
+    return true;
+}
+
+bool Sampler::ensureConnected(TargetSnapshot &out)
+{
+    if (isConnected())
+        return true;
+    disconnect();
+    if (!m_spec.isValid()) {
+        fail(out, DbError{ErrorKind::BadConnInfo, {}, m_spec.parseError});
+        m_outcome = Outcome::ConnectFailed;
+        return false;
+    }
+    ++m_connectAttempts;
+    DbError error;
+    PgConn conn = connectAsync(&error);
+    if (!conn) {
+        fail(out, error);
+        m_outcome = m_interrupted ? Outcome::Interrupted : Outcome::ConnectFailed;
+        return false;
+    }
+    m_deadline.setRemainingTime(m_options.deadlineMs); // queries start now
     m_target = describe(conn.get());
     out.target = m_target;
     m_serverVersion = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
     m_kind = parsers::isBouncerVersion(m_serverVersion) ? TargetKind::PgBouncer : TargetKind::Postgres;
-    if (m_kind == TargetKind::Postgres) {
-        // Simple protocol, and only on a direct server: a pooler console would reject SET.
-        DbError setError;
-        const QByteArray set = "SET statement_timeout = " + QByteArray::number(m_options.statementTimeoutMs);
-        if (!exec(conn.get(), set, &setError)) {
-            fail(out, setError);
-            return false;
-        }
-        ++m_ownTransactions;
-    } else if (QByteArray(PQdb(conn.get())) != "pgbouncer") {
+    if (m_kind == TargetKind::PgBouncer && QByteArray(PQdb(conn.get())) != "pgbouncer") {
         fail(out,
              DbError{ErrorKind::Unsupported,
                      {},
                      QStringLiteral("connected to PgBouncer but not to its console: use dbname=pgbouncer")});
+        m_outcome = Outcome::ConnectFailed;
         return false;
     }
+    PQsetnonblocking(conn.get(), 1);
     {
         std::lock_guard lock(m_cancelMutex);
-        m_cancel.reset(PQgetCancel(conn.get()));
+        m_cancel.reset(PQgetCancel(conn.get()), PgCancelDeleter());
     }
     m_conn = std::move(conn);
+    m_appliedStatementTimeoutMs = -1;
+    if (!applyStatementTimeout(out)) {
+        if (m_outcome == Outcome::QueryFailed)
+            m_outcome = Outcome::ConnectFailed; // e.g. a pooler in front that refuses SET
+        return false;
+    }
     logging::get("sampler")->info("connected to {} ({} {})", m_target.toStdString(),
                                   targetKindName(m_kind).toStdString(), m_serverVersion.toStdString());
     return true;
@@ -109,72 +449,128 @@ bool Sampler::ensureConnected(TargetSnapshot &out)
 
 TargetSnapshot Sampler::sample()
 {
+    QElapsedTimer spent;
+    spent.start();
+    m_outcome = Outcome::Ok;
+    m_abandoned = false;
+    m_doomed = false;
+    m_graceStarted = false;
+    m_cancelSent = false;
+    m_deadline.setRemainingTime(m_options.deadlineMs);
+
     TargetSnapshot out;
     out.target = m_target;
     out.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
-    if (!ensureConnected(out)) {
-        out.kind = m_kind;
-        return out;
-    }
+    bool ok = ensureConnected(out) && applyStatementTimeout(out);
     out.kind = m_kind;
-    out.serverVersion = m_serverVersion;
-    const bool ok = m_kind == TargetKind::PgBouncer ? sampleBouncer(out) : samplePostgres(out);
+    if (ok) {
+        out.serverVersion = m_serverVersion;
+        ok = m_kind == TargetKind::PgBouncer ? sampleBouncer(out) : samplePostgres(out);
+    }
     out.ok = ok;
-    if (!ok && (!m_conn || PQstatus(m_conn.get()) != CONNECTION_OK))
-        disconnect();
+    if (m_cancelSent && !m_abandoned && !m_doomed && isConnected()) {
+        // A cancel that reaches the server after this query ended could hit the next one. PostgreSQL
+        // ignores a cancel that arrives between queries, so wait (bounded) until ours has been delivered;
+        // if it cannot be, start the next sample on a fresh connection.
+        QDeadlineTimer settle(m_options.cancelGraceMs);
+        while (m_cancelRunning->load() && !settle.hasExpired() && !m_interrupted)
+            waitFor(-1, 0, QDeadlineTimer(10));
+        if (m_cancelRunning->load())
+            disconnect();
+    }
+    if (!ok) {
+        if (m_outcome == Outcome::Ok)
+            m_outcome = isConnected() ? Outcome::QueryFailed : Outcome::ConnectionLost;
+        if (m_outcome == Outcome::ConnectionLost || m_outcome == Outcome::Abandoned ||
+            m_outcome == Outcome::Interrupted || m_outcome == Outcome::ConnectFailed || !isConnected())
+            disconnect();
+    }
+    m_lastDurationMs = spent.elapsed();
     return out;
 }
 
 bool Sampler::samplePostgres(TargetSnapshot &out)
 {
-    PGconn *c = m_conn.get();
+    // Columns by server version (leader_pid 13+, query_id and sessions_* 14+, reserved_connections 16+).
+    const int version = m_conn ? PQserverVersion(m_conn.get()) : 0;
+    if (version != m_sqlVersion) {
+        m_activityQuery = parsers::sqlForVersion(m_activitySql, version);
+        m_serverQuery = parsers::sqlForVersion(m_serverSql, version);
+        m_sqlVersion = version;
+    }
+    const int backendPid = m_conn ? PQbackendPID(m_conn.get()) : 0;
+    if (backendPid != m_statsBackendPid) {
+        m_statsBackendPid = backendPid;
+        m_commitRate.reset();
+        m_rollbackRate.reset();
+        m_lastSessionsKilled.reset();
+        m_lastSessionsFatal.reset();
+        m_lastSessionsAbandoned.reset();
+    }
     const QByteArray len = QByteArray::number(m_options.queryTextLength);
-    const char *params[] = {len.constData()};
-    PgResult activity(PQexecParams(c, m_activitySql.constData(), 1, nullptr, params, nullptr, nullptr, 0));
+    DbError error;
+    PgResult activity = run(m_activityQuery, len.constData(), &error);
     ++m_ownTransactions;
-    if (!activity || PQresultStatus(activity.get()) != PGRES_TUPLES_OK) {
-        fail(out, errorFromResult(activity.get(), c));
+    if (!activity) {
+        queryFailed(out, error);
         return false;
     }
-    DbError error;
-    PgResult server = exec(c, m_serverSql, &error);
+    PgResult server = run(m_serverQuery, nullptr, &error);
     ++m_ownTransactions;
     if (!server) {
-        fail(out, error);
+        queryFailed(out, error);
         return false;
     }
     PostgresSample pg;
     parsers::parsePgServer(toTable(server.get()), pg);
-    pg.sessions = parsers::parsePgActivity(toTable(activity.get()));
-    pg.counts = parsers::countStates(pg.sessions);
+    pg.sessions = parsers::parsePgActivity(toTable(activity.get()), &pg.poolscopeSessions);
+    parsers::summarizeSessions(pg);
+    // Our own polls are commits: subtracted from TPS and commits (as a rate), never from rollbacks.
+    const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
     if (pg.xactCommit && pg.xactRollback) {
         const auto all = m_tps.update(pg.serverNow, *pg.xactCommit + *pg.xactRollback);
-        const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
         if (all)
             out.tps = std::max(0.0, *all - own.value_or(0.0));
     }
+    if (pg.xactCommit) {
+        if (const auto commits = m_commitRate.update(pg.serverNow, *pg.xactCommit))
+            pg.commitsPerSecond = std::max(0.0, *commits - own.value_or(0.0));
+    }
+    if (pg.xactRollback)
+        pg.rollbacksPerSecond = m_rollbackRate.update(pg.serverNow, *pg.xactRollback);
+    // Per-sample deltas; unknown on the first sample, before PG 14, and when a counter went backwards
+    // (reset).
+    auto delta = [](const std::optional<quint64> &now, std::optional<quint64> &last) {
+        std::optional<qint64> d;
+        if (now && last && *now >= *last)
+            d = qint64(*now - *last);
+        last = now;
+        return d;
+    };
+    pg.sessionsKilledDelta = delta(pg.sessionsKilled, m_lastSessionsKilled);
+    pg.sessionsFatalDelta = delta(pg.sessionsFatal, m_lastSessionsFatal);
+    pg.sessionsAbandonedDelta = delta(pg.sessionsAbandoned, m_lastSessionsAbandoned);
     out.postgres = std::move(pg);
     return true;
 }
 
 bool Sampler::sampleBouncer(TargetSnapshot &out)
 {
-    PGconn *c = m_conn.get();
     DbError error;
     // One command per query string, simple protocol: the console accepts nothing else.
-    PgResult pools = exec(c, "SHOW POOLS", &error);
+    PgResult pools = run("SHOW POOLS", nullptr, &error);
     if (!pools) {
-        fail(out, error);
+        queryFailed(out, error);
         return false;
     }
-    PgResult databases = exec(c, "SHOW DATABASES", &error);
+    PgResult databases = run("SHOW DATABASES", nullptr, &error);
     if (!databases) {
-        fail(out, error);
+        queryFailed(out, error);
         return false;
     }
-    PgResult totals = exec(c, "SHOW STATS_TOTALS", &error);
+    PgResult totals = run("SHOW STATS_TOTALS", nullptr, &error);
     if (!totals) {
-        fail(out, error);
+        queryFailed(out, error);
         return false;
     }
     BouncerSample b;

@@ -989,4 +989,107 @@ QString Sandbox::findPgBouncer()
     return found;
 }
 
+qint64 Sandbox::postgresPid() const
+{
+    return d->postgres && d->postgres->state() == QProcess::Running ? d->postgres->processId() : 0;
+}
+
+qint64 Sandbox::bouncerPid() const
+{
+    return d->bouncer && d->bouncer->state() == QProcess::Running ? d->bouncer->processId() : 0;
+}
+
+namespace {
+
+// Same program, arguments, directory and log as the process it replaces.
+std::unique_ptr<QProcess> respawn(const QProcess &old, const QString &logPath, std::function<void()> setup)
+{
+    auto proc = std::make_unique<QProcess>();
+    proc->setProgram(old.program());
+    proc->setArguments(old.arguments());
+    proc->setWorkingDirectory(old.workingDirectory());
+    proc->setStandardInputFile(QProcess::nullDevice());
+    proc->setProcessChannelMode(QProcess::MergedChannels);
+    proc->setStandardOutputFile(logPath, QIODevice::Append);
+    proc->setChildProcessModifier(std::move(setup));
+    return proc;
+}
+
+} // namespace
+
+bool Sandbox::restartPostgres(QString *error)
+{
+    QString err;
+    if (!d->started || !d->postgres) {
+        if (error)
+            *error = QStringLiteral("the sandbox is not running");
+        return false;
+    }
+    const QString logPath = d->path("postgres.log");
+    auto next = respawn(*d->postgres, logPath, childSetup(d->user, SIGINT, 0));
+    d->stopProcess(d->postgres, SIGINT, "postgres");
+    d->log->info("restarting postgres on 127.0.0.1:{}", d->pgPort);
+    // The port is free again once the postmaster has exited (it listens with SO_REUSEADDR).
+    QDeadlineTimer deadline(kReadyTimeoutMs);
+    while (true) {
+        const qint64 logOffset = QFileInfo(logPath).size();
+        d->postgres = std::move(next);
+        d->postgres->start();
+        if (!d->postgres->waitForStarted(10000)) {
+            err = QStringLiteral("cannot restart postgres: ") + d->postgres->errorString();
+            break;
+        }
+        bool portTaken = false;
+        if (d->waitReady(d->postgres.get(), QStringLiteral("PostgreSQL"), d->uris.postgres, {}, logPath,
+                         logOffset, &portTaken, &err))
+            return true;
+        if (!portTaken || deadline.hasExpired())
+            break;
+        next = respawn(*d->postgres, logPath, childSetup(d->user, SIGINT, 0));
+        d->stopProcess(d->postgres, SIGINT, "postgres");
+        QThread::msleep(200);
+    }
+    if (error)
+        *error = err;
+    return false;
+}
+
+bool Sandbox::restartPgBouncer(QString *error)
+{
+    QString err;
+    if (!d->started || !d->bouncer) {
+        if (error)
+            *error = QStringLiteral("the sandbox has no running PgBouncer");
+        return false;
+    }
+    const QString logPath = d->path("pgbouncer.log");
+    const rlim_t wantedFiles = rlim_t(d->options.maxClientConn) +
+                               rlim_t(d->options.defaultPoolSize + d->options.reservePoolSize) * 8 + 100;
+    auto next = respawn(*d->bouncer, logPath, childSetup(d->user, SIGTERM, wantedFiles));
+    d->stopProcess(d->bouncer, SIGTERM, "pgbouncer");
+    d->log->info("restarting pgbouncer on 127.0.0.1:{}", d->bouncerPort);
+    QDeadlineTimer deadline(kReadyTimeoutMs);
+    while (true) {
+        const qint64 logOffset = QFileInfo(logPath).size();
+        d->bouncer = std::move(next);
+        d->bouncer->start();
+        if (!d->bouncer->waitForStarted(10000)) {
+            err = QStringLiteral("cannot restart pgbouncer: ") + d->bouncer->errorString();
+            break;
+        }
+        bool portTaken = false;
+        if (d->waitReady(d->bouncer.get(), QStringLiteral("PgBouncer"), d->uris.pgbouncerConsole,
+                         "SHOW VERSION", logPath, logOffset, &portTaken, &err))
+            return true;
+        if (!portTaken || deadline.hasExpired())
+            break;
+        next = respawn(*d->bouncer, logPath, childSetup(d->user, SIGTERM, wantedFiles));
+        d->stopProcess(d->bouncer, SIGTERM, "pgbouncer");
+        QThread::msleep(200);
+    }
+    if (error)
+        *error = err;
+    return false;
+}
+
 } // namespace poolscope::db

@@ -67,6 +67,16 @@ public:
     static QString findPostgresBinary(const QString &name);
     static QString findPgBouncer();
 
+    /// Pid of the PostgreSQL postmaster (0 when not running). Its backends are its children.
+    qint64 postgresPid() const;
+    /// Pid of PgBouncer (0 when not running).
+    qint64 bouncerPid() const;
+    /// Blocking: fast shutdown of PostgreSQL, then a start on the same port with the same settings, as an
+    /// operator's restart would (clients see their connections close). PgBouncer keeps running.
+    bool restartPostgres(QString *error);
+    /// Blocking: stops PgBouncer and starts it again on the same port with the same configuration.
+    bool restartPgBouncer(QString *error);
+
 private:
     struct Private;
     std::unique_ptr<Private> d;

@@ -1,11 +1,33 @@
 #include "targetcontroller.h"
 
+#include "core/logging.h"
 #include "db/pg.h"
 #include "db/sampler.h"
 
+#include <QDateTime>
+#include <QRandomGenerator>
 #include <algorithm>
+#include <cmath>
 
 namespace poolscope::db {
+
+namespace {
+
+constexpr int kMinIntervalMs = 100;
+constexpr int kMaxIntervalMs = 60000;
+constexpr int kMinDeadlineMs = 3000;
+constexpr int kDeadlineIntervals = 3;
+// The worker enforces the same deadline itself and answers just after it when the cancel works; the GUI
+// declares the poll stalled only when that answer is late too.
+constexpr int kWatchdogMarginMs = 250;
+constexpr int kMaxStatementTimeoutMs = 2000;
+
+double jitter(double low, double high)
+{
+    return low + (high - low) * QRandomGenerator::global()->generateDouble();
+}
+
+} // namespace
 
 QString targetStateName(TargetState state)
 {
@@ -14,6 +36,10 @@ QString targetStateName(TargetState state)
         return QStringLiteral("connecting");
     case TargetState::Live:
         return QStringLiteral("live");
+    case TargetState::Stalled:
+        return QStringLiteral("stalled");
+    case TargetState::Reconnecting:
+        return QStringLiteral("reconnecting");
     case TargetState::Failed:
         break;
     }
@@ -35,11 +61,31 @@ void TargetWorker::cancel()
         m_sampler->requestCancel();
 }
 
-void TargetWorker::poll(quint64 ticket)
+void TargetWorker::interrupt()
+{
+    if (m_sampler)
+        m_sampler->interrupt();
+}
+
+int TargetWorker::connectAttempts() const
+{
+    return m_sampler ? m_sampler->connectAttempts() : 0;
+}
+
+void TargetWorker::poll(quint64 ticket, int deadlineMs, int statementTimeoutMs)
 {
     if (!m_sampler)
         return;
-    Q_EMIT sampled(ticket, m_sampler->sample());
+    m_sampler->setDeadlineMs(deadlineMs);
+    m_sampler->setCancelGraceMs(std::clamp(deadlineMs / 2, 1000, 10000));
+    m_sampler->setStatementTimeoutMs(statementTimeoutMs);
+    TargetSnapshot snapshot = m_sampler->sample();
+    PollReport report;
+    report.outcome = m_sampler->lastOutcome();
+    report.connected = m_sampler->isConnected();
+    report.durationMs = m_sampler->lastDurationMs();
+    report.connectAttempts = m_sampler->connectAttempts();
+    Q_EMIT sampled(ticket, snapshot, report);
 }
 
 void TargetWorker::shutdown()
@@ -52,20 +98,29 @@ TargetController::TargetController(const QString &conninfo, QObject *parent)
     : QObject(parent), m_target(describe(parseConnInfo(conninfo)))
 {
     qRegisterMetaType<poolscope::TargetSnapshot>();
+    qRegisterMetaType<poolscope::db::PollReport>();
+    const int connectTimeoutS = parseConnInfo(conninfo).value("connect_timeout").toInt();
+    m_connectTimeoutMs = (connectTimeoutS > 0 ? connectTimeoutS : Sampler::Options{}.connectTimeoutS) * 1000;
     m_worker = new TargetWorker(conninfo, 1024);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &TargetWorker::sampled, this, &TargetController::onSampled, Qt::QueuedConnection);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &TargetController::pollNow);
+    m_stallTimer.setSingleShot(true);
+    m_stallTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_stallTimer, &QTimer::timeout, this, &TargetController::onStallTimeout);
     m_thread.setObjectName(QStringLiteral("target ") + m_target);
 }
 
 TargetController::~TargetController()
 {
     m_timer.stop();
-    if (m_worker)
-        m_worker->cancel();
+    m_stallTimer.stop();
+    if (m_worker) {
+        m_worker->cancel();    // let the server stop working for us
+        m_worker->interrupt(); // and the worker stop waiting for it
+    }
     if (m_thread.isRunning()) {
         QMetaObject::invokeMethod(m_worker, &TargetWorker::shutdown, Qt::QueuedConnection);
         m_thread.quit();
@@ -84,7 +139,59 @@ void TargetController::start()
 
 void TargetController::setIntervalMs(int ms)
 {
-    m_intervalMs = std::clamp(ms, 100, 60000);
+    m_intervalMs = std::clamp(ms, kMinIntervalMs, kMaxIntervalMs);
+}
+
+void TargetController::setDeadlineMs(int ms)
+{
+    m_deadlineMs = ms <= 0 ? 0 : std::max(ms, kMinIntervalMs);
+}
+
+int TargetController::deadlineMs() const
+{
+    if (m_deadlineMs > 0)
+        return m_deadlineMs;
+    return std::max(kMinDeadlineMs, kDeadlineIntervals * m_intervalMs);
+}
+
+void TargetController::setBackoffCapMs(int ms)
+{
+    m_backoffCapMs = std::max(ms, 100);
+}
+
+void TargetController::setInitialBackoffMs(int ms)
+{
+    m_initialBackoffMs = std::max(ms, 10);
+}
+
+qint64 TargetController::nextRetryMs() const
+{
+    if (m_nextRetryAtMs <= 0)
+        return -1;
+    return std::max<qint64>(0, m_nextRetryAtMs - QDateTime::currentMSecsSinceEpoch());
+}
+
+int TargetController::connectAttempts() const
+{
+    return m_worker ? m_worker->connectAttempts() : 0;
+}
+
+void TargetController::retryNow()
+{
+    if (m_inFlight) {
+        if (m_stalledPoll)
+            m_worker->cancel();
+        return; // its reply schedules the next poll
+    }
+    m_timer.stop();
+    if (!m_thread.isRunning())
+        m_thread.start();
+    pollNow();
+}
+
+int TargetController::watchdogMs() const
+{
+    return deadlineMs() + kWatchdogMarginMs + (m_connected ? 0 : m_connectTimeoutMs);
 }
 
 void TargetController::pollNow()
@@ -92,26 +199,143 @@ void TargetController::pollNow()
     if (m_inFlight)
         return;
     m_inFlight = true;
+    m_stalledPoll = false;
+    m_nextRetryAtMs = 0;
     m_pollStarted.start();
     const quint64 ticket = ++m_ticket;
+    const int deadline = deadlineMs();
+    // Below the deadline, so a merely slow server cancels the query itself and the connection stays.
+    const int statementTimeout = std::min(kMaxStatementTimeoutMs, std::max(100, deadline * 2 / 3));
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, ticket] { w->poll(ticket); }, Qt::QueuedConnection);
+        m_worker,
+        [w = m_worker, ticket, deadline, statementTimeout] { w->poll(ticket, deadline, statementTimeout); },
+        Qt::QueuedConnection);
+    m_stallTimer.start(watchdogMs());
 }
 
-void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot)
+void TargetController::onStallTimeout()
 {
-    if (ticket != m_ticket)
+    if (!m_inFlight)
+        return;
+    const qint64 waited = m_pollStarted.elapsed();
+    if (!m_stalledPoll)
+        logging::get("sampler")->warn("{}: no reply for {} ms, marked stalled", m_target.toStdString(),
+                                      waited);
+    m_stalledPoll = true;
+    m_worker->cancel();
+    TargetSnapshot s;
+    s.target = m_target;
+    s.kind = m_kind;
+    s.ok = false;
+    s.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
+    s.error =
+        DbError{ErrorKind::Query, QStringLiteral("57014"),
+                QStringLiteral("no reply for %1 s; query cancelled").arg(qRound(double(waited) / 1000.0))};
+    setError(s.error);
+    setState(TargetState::Stalled);
+    Q_EMIT stalled(waited);
+    Q_EMIT snapshotReady(s);
+    m_stallTimer.start(std::max(m_intervalMs, 1000));
+}
+
+int TargetController::backoffMs(int failedAttempts) const
+{
+    const double base = double(m_initialBackoffMs) * std::pow(2.0, std::min(failedAttempts, 30));
+    return int(std::min(double(m_backoffCapMs), std::min(double(m_backoffCapMs), base) * jitter(0.8, 1.2)));
+}
+
+void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot, const PollReport &report)
+{
+    if (ticket != m_ticket || !m_inFlight)
         return; // stale reply
     m_inFlight = false;
+    m_stallTimer.stop();
+    const bool late = m_stalledPoll;
+    m_stalledPoll = false;
+    m_lastDurationMs = report.durationMs;
+    m_connected = report.connected;
     if (!snapshot.target.isEmpty())
         m_target = snapshot.target;
     if (snapshot.kind != TargetKind::Unknown)
         m_kind = snapshot.kind;
-    m_lastError = snapshot.ok ? QString() : snapshot.error.message;
-    setState(snapshot.ok ? TargetState::Live : TargetState::Failed);
-    Q_EMIT snapshotReady(snapshot);
+
     const qint64 spent = m_pollStarted.elapsed();
-    m_timer.start(int(std::max<qint64>(0, m_intervalMs - spent)));
+    qint64 delay = std::max<qint64>(0, m_intervalMs - spent);
+    TargetState next = m_state;
+    switch (report.outcome) {
+    case PollOutcome::Ok:
+        m_everConnected = true;
+        m_failedAttempts = 0;
+        setError({});
+        next = TargetState::Live;
+        if (late)
+            delay = 0; // this sample is stale; take a fresh one
+        break;
+    case PollOutcome::QueryFailed:
+        // The server answered: the connection is fine, our queries are not (privileges, a broken pooler).
+        m_everConnected = true;
+        m_failedAttempts = 0;
+        setError(snapshot.error);
+        next = TargetState::Failed;
+        break;
+    case PollOutcome::Cancelled:
+        m_everConnected = true;
+        m_failedAttempts = 0;
+        setError(snapshot.error);
+        next = TargetState::Stalled;
+        break;
+    case PollOutcome::ConnectionLost:
+    case PollOutcome::Abandoned:
+        m_everConnected = true;
+        m_failedAttempts = 0;
+        setError(snapshot.error);
+        next = TargetState::Reconnecting;
+        delay = backoffMs(0);
+        break;
+    case PollOutcome::ConnectFailed:
+        ++m_failedAttempts;
+        setError(snapshot.error);
+        switch (snapshot.error.kind) {
+        case ErrorKind::BadConnInfo:
+            delay = -1; // nothing will change until the user edits the target
+            next = TargetState::Failed;
+            break;
+        case ErrorKind::Auth:
+        case ErrorKind::Unsupported:
+            delay = qint64(m_backoffCapMs * jitter(0.85, 1.0));
+            next = TargetState::Failed;
+            break;
+        default:
+            delay = backoffMs(m_failedAttempts);
+            next = m_everConnected ? TargetState::Reconnecting : TargetState::Failed;
+            break;
+        }
+        break;
+    case PollOutcome::Interrupted:
+        return;
+    }
+
+    m_nextRetryAtMs = delay >= 0 ? QDateTime::currentMSecsSinceEpoch() + delay : 0;
+    if (next != m_state && next != TargetState::Live)
+        logging::get("sampler")->info("{}: {} ({}){}", m_target.toStdString(),
+                                      targetStateName(next).toStdString(), m_lastError.toStdString(),
+                                      delay >= 0 ? fmt::format(", next attempt in {} ms", delay)
+                                                 : std::string());
+    setState(next);
+    if (!late)
+        Q_EMIT snapshotReady(snapshot);
+    if (delay >= 0) {
+        if (report.outcome == PollOutcome::ConnectFailed || report.outcome == PollOutcome::ConnectionLost ||
+            report.outcome == PollOutcome::Abandoned)
+            Q_EMIT retryScheduled(m_failedAttempts, delay);
+        m_timer.start(int(delay));
+    }
+}
+
+void TargetController::setError(const DbError &error)
+{
+    m_lastError = error.message;
+    m_lastErrorKind = error.kind;
 }
 
 void TargetController::setState(TargetState state)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/snapshot.h"
+#include "db/pollreport.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -13,31 +14,39 @@ namespace poolscope::db {
 
 class Sampler;
 
+/// What the target list, the status bar and `watch` show for a target.
 enum class TargetState
 {
-    Connecting,
-    Live,
-    Failed,
+    Connecting,   // first connection attempt in progress
+    Live,         // the last poll answered
+    Stalled,      // the poll in flight got no reply before the deadline (cancelled); or statement_timeout
+    Reconnecting, // an established connection was lost; retrying with backoff
+    Failed,       // cannot connect (auth, bad conninfo, never reachable) or the server rejected our queries
 };
-QString targetStateName(TargetState state);
+QString targetStateName(TargetState state); // "connecting", "live", "stalled", "reconnecting", "failed"
 
 /// Lives on its target's own thread and owns the Sampler (and so the PGconn). Never touched by the GUI thread
-/// except through queued calls.
+/// except through queued calls and the thread-safe methods below.
 class TargetWorker : public QObject
 {
     Q_OBJECT
 public:
     TargetWorker(const QString &conninfo, int queryTextLength);
     ~TargetWorker() override;
-    /// Thread-safe: cancels the query in flight (PQcancel).
+    /// Thread-safe, non-blocking: cancels the query in flight (PQcancel on a helper thread).
     void cancel();
+    /// Thread-safe, non-blocking: the worker stops waiting on the network at once (shutdown). Sticky.
+    void interrupt();
+    /// Thread-safe: connection attempts made so far.
+    int connectAttempts() const;
 
 public Q_SLOTS:
-    void poll(quint64 ticket);
+    void poll(quint64 ticket, int deadlineMs, int statementTimeoutMs);
     void shutdown();
 
 Q_SIGNALS:
-    void sampled(quint64 ticket, const poolscope::TargetSnapshot &snapshot);
+    void sampled(quint64 ticket, const poolscope::TargetSnapshot &snapshot,
+                 const poolscope::db::PollReport &report);
 
 private:
     std::unique_ptr<Sampler> m_sampler;
@@ -45,42 +54,109 @@ private:
 
 /// GUI-thread handle of one monitored target: one worker thread, one poll in flight, the timer re-armed when
 /// the reply arrives so a slow server never piles polls up.
+///
+/// Never freezing: the worker bounds every poll by itself (see Sampler: connect_timeout, then the deadline,
+/// a cancel, and a grace period after which the connection is dropped). On top of that this controller
+/// watches the poll from the GUI thread: with no reply `deadlineMs() + 250 ms` after it was sent (plus the
+/// connect timeout when the poll has to connect first), it marks the target Stalled, asks the worker to
+/// cancel (non-blocking), and emits a synthetic failed snapshot ("no reply for N s; query cancelled") so the
+/// charts show a gap, repeated every max(interval, 1 s) while the reply is missing. The GUI thread never
+/// waits for the worker, except in the destructor, after interrupting it.
+///
+/// Late replies: the reply to a poll already declared stalled is not emitted as a sample (its data describe
+/// the server as of the poll's start, before the gap already recorded); it only moves the state on: live
+/// again (and the next poll is sent at once), or reconnecting when the worker had to drop the connection.
+///
+/// Retries: after a lost connection the state is Reconnecting and attempts follow an exponential backoff
+/// (initialBackoffMs, doubling, capped at backoffCapMs, default 30 s) with ±20 % jitter, so many targets of
+/// one server do not reconnect in lockstep. A target that never connected shows Failed but retries on the
+/// same schedule (a server that is down at start-up comes back by itself). An authentication failure or a
+/// PgBouncer that is not a console retries only once per cap interval (the password may be fixed in
+/// ~/.pgpass meanwhile; no retry storm that could lock the role); a connection string libpq rejects is not
+/// retried at all. retryNow() is the user's "try again": it polls at once.
 class TargetController : public QObject
 {
     Q_OBJECT
 public:
     explicit TargetController(const QString &conninfo, QObject *parent = nullptr);
-    ~TargetController() override; // cancel, quit, wait
+    ~TargetController() override; // interrupt the worker, quit, wait: prompt even when the server hangs
 
     void start();
+    /// 100 ms .. 60 s.
     void setIntervalMs(int ms);
     int intervalMs() const { return m_intervalMs; }
+    /// No reply within this long: cancel, then stalled. 0 (default): max(3 s, 3 x interval).
+    void setDeadlineMs(int ms);
+    int deadlineMs() const;
+    void setBackoffCapMs(int ms);
+    int backoffCapMs() const { return m_backoffCapMs; }
+    void setInitialBackoffMs(int ms);
+    int initialBackoffMs() const { return m_initialBackoffMs; }
 
     QString target() const { return m_target; }
     TargetKind kind() const { return m_kind; }
     TargetState state() const { return m_state; }
     QString lastError() const { return m_lastError; }
+    ErrorKind lastErrorKind() const { return m_lastErrorKind; }
+    /// Connection attempts that failed in a row since the target was last live (0 when live).
+    int attemptCount() const { return m_failedAttempts; }
+    /// Milliseconds until the next scheduled attempt while reconnecting, failed or stalled; -1 when none is
+    /// scheduled (a poll is in flight, or a bad connection string waits for the user).
+    qint64 nextRetryMs() const;
+    /// The same as a wall-clock time, ms since the epoch; 0 when none is scheduled.
+    qint64 nextRetryAtMs() const { return m_nextRetryAtMs; }
+    /// Wall time of the last completed poll on the worker, connecting included.
+    qint64 lastSampleDurationMs() const { return m_lastDurationMs; }
+    bool isPollInFlight() const { return m_inFlight; }
+    /// Connection attempts the worker has made so far (any thread).
+    int connectAttempts() const;
+
+public Q_SLOTS:
+    /// The user acted (e.g. fixed a password): poll now instead of waiting for the backoff.
+    void retryNow();
 
 Q_SIGNALS:
     void snapshotReady(const poolscope::TargetSnapshot &snapshot);
     void stateChanged(poolscope::db::TargetState state);
+    /// The poll in flight has had no reply for `waitedMs`; emitted when it is declared stalled and again
+    /// every max(interval, 1 s) until the reply arrives.
+    void stalled(qint64 waitedMs);
+    /// After a failed attempt: the next one is due in `inMs` (attemptCount() failed so far).
+    void retryScheduled(int attempt, qint64 inMs);
 
 private:
     void pollNow();
-    void onSampled(quint64 ticket, const poolscope::TargetSnapshot &snapshot);
+    void onSampled(quint64 ticket, const poolscope::TargetSnapshot &snapshot,
+                   const poolscope::db::PollReport &report);
+    void onStallTimeout();
     void setState(TargetState state);
+    void setError(const DbError &error);
+    int backoffMs(int failedAttempts) const;
+    int watchdogMs() const;
 
     QThread m_thread;
     TargetWorker *m_worker = nullptr; // lives on m_thread, deleted there
-    QTimer m_timer;
+    QTimer m_timer;                   // next poll
+    QTimer m_stallTimer;              // the poll in flight is overdue
     QElapsedTimer m_pollStarted;
     quint64 m_ticket = 0;
     bool m_inFlight = false;
+    bool m_stalledPoll = false; // the poll in flight was declared stalled
+    bool m_connected = false;   // the worker reported an open connection after its last poll
+    bool m_everConnected = false;
     int m_intervalMs = 1000;
+    int m_deadlineMs = 0; // 0: automatic
+    int m_connectTimeoutMs = 5000;
+    int m_backoffCapMs = 30000;
+    int m_initialBackoffMs = 500;
+    int m_failedAttempts = 0;
+    qint64 m_nextRetryAtMs = 0;
+    qint64 m_lastDurationMs = 0;
     QString m_target;
     TargetKind m_kind = TargetKind::Unknown;
     TargetState m_state = TargetState::Connecting;
     QString m_lastError;
+    ErrorKind m_lastErrorKind = ErrorKind::None;
 };
 
 } // namespace poolscope::db

@@ -1,6 +1,8 @@
 #include "targetlistmodel.h"
 
 #include <QColor>
+#include <QDateTime>
+#include <algorithm>
 
 namespace poolscope::models {
 
@@ -45,16 +47,23 @@ void TargetListModel::setKind(int id, TargetKind kind)
     rowChanged(row);
 }
 
-void TargetListModel::setState(int id, State state, const QString &error)
+void TargetListModel::setState(int id, State state, const QString &error, int attempts, qint64 nextRetryAtMs)
 {
     const int row = rowOf(id);
     if (row < 0)
         return;
-    const QString kept = state == State::Failed ? error : QString();
-    if (m_rows[row].state == state && m_rows[row].error == kept)
+    const bool trouble = isTrouble(state);
+    const QString keptError = trouble ? error : QString();
+    const int keptAttempts = trouble ? attempts : 0;
+    const qint64 keptRetry = trouble ? nextRetryAtMs : 0;
+    Row &r = m_rows[row];
+    if (r.state == state && r.error == keptError && r.attempts == keptAttempts &&
+        r.nextRetryAtMs == keptRetry)
         return;
-    m_rows[row].state = state;
-    m_rows[row].error = kept;
+    r.state = state;
+    r.error = keptError;
+    r.attempts = keptAttempts;
+    r.nextRetryAtMs = keptRetry;
     rowChanged(row);
 }
 
@@ -85,10 +94,28 @@ QString TargetListModel::stateText(State state)
         return tr("connecting");
     case State::Live:
         return tr("live");
+    case State::Stalled:
+        return tr("stalled");
+    case State::Reconnecting:
+        return tr("reconnecting");
     case State::Failed:
         break;
     }
     return tr("failed");
+}
+
+QString TargetListModel::retryText(const Row &r) const
+{
+    if (!isTrouble(r.state) || r.nextRetryAtMs <= 0)
+        return {};
+    // Computed when shown: a tooltip asks again each time it opens.
+    const qint64 inMs = std::max<qint64>(0, r.nextRetryAtMs - QDateTime::currentMSecsSinceEpoch());
+    const QString when = inMs < 1000 ? tr("now") : tr("in %1 s").arg((inMs + 999) / 1000);
+    if (r.attempts == 1)
+        return tr("Next retry %1 (1 failed attempt so far)").arg(when);
+    if (r.attempts > 1)
+        return tr("Next retry %1 (%2 failed attempts so far)").arg(when).arg(r.attempts);
+    return tr("Next retry %1").arg(when);
 }
 
 QString TargetListModel::kindText(TargetKind kind)
@@ -124,15 +151,22 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
             r.label + QLatin1Char('\n') + kindText(r.kind) + QStringLiteral(", ") + stateText(r.state);
         if (!r.error.isEmpty())
             tip += QLatin1Char('\n') + tr("Last error: %1").arg(r.error);
+        if (const QString retry = retryText(r); !retry.isEmpty())
+            tip += QLatin1Char('\n') + retry;
         return tip;
     }
     case Qt::DecorationRole:
-        // Same hues as the session states: live green, connecting amber, failed red.
+        // Same hues as the session states: live green, connecting amber, failed red; stalled (no reply, the
+        // server may be hung) deep orange, between amber and red; reconnecting yellow (trying again).
         switch (r.state) {
         case State::Live:
             return QColor(0x2e, 0x9e, 0x4f);
         case State::Connecting:
             return QColor(0xf5, 0x9e, 0x0b);
+        case State::Stalled:
+            return QColor(0xe8, 0x59, 0x0c);
+        case State::Reconnecting:
+            return QColor(0xea, 0xc5, 0x08);
         case State::Failed:
             return QColor(0xd6, 0x28, 0x39);
         }
@@ -150,6 +184,10 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         return int(r.state);
     case ErrorRole:
         return r.error;
+    case AttemptRole:
+        return r.attempts;
+    case NextRetryAtRole:
+        return r.nextRetryAtMs;
     default:
         return {};
     }
@@ -163,6 +201,8 @@ QHash<int, QByteArray> TargetListModel::roleNames() const
     names.insert(KindRole, "kind");
     names.insert(StateRole, "state");
     names.insert(ErrorRole, "error");
+    names.insert(AttemptRole, "attempts");
+    names.insert(NextRetryAtRole, "nextRetryAt");
     return names;
 }
 

@@ -14,22 +14,27 @@ class TargetListModel : public QAbstractListModel
 {
     Q_OBJECT
 public:
-    // Mirrors db::TargetState without depending on the db layer (models never see libpq).
+    // Mirrors db::TargetState without depending on the db layer (models never see libpq). New values are
+    // appended, so StateRole integers stay stable.
     enum class State
     {
         Connecting,
         Live,
         Failed,
+        Stalled,      // no reply before the deadline: the poll was cancelled
+        Reconnecting, // the connection was lost; retrying with backoff
     };
     Q_ENUM(State)
 
     enum Role
     {
         IdRole = Qt::UserRole + 1,
-        LabelRole, // user@host:port/db
-        KindRole,  // TargetKind as int
-        StateRole, // State as int
-        ErrorRole, // last error message, empty when none
+        LabelRole,       // user@host:port/db
+        KindRole,        // TargetKind as int
+        StateRole,       // State as int
+        ErrorRole,       // last error message, empty when none
+        AttemptRole,     // failed connection attempts in a row (0 when live)
+        NextRetryAtRole, // wall-clock ms since the epoch of the next attempt; 0 when none is scheduled
     };
 
     explicit TargetListModel(QObject *parent = nullptr);
@@ -39,14 +44,20 @@ public:
     void removeTarget(int id);
     void setLabel(int id, const QString &label);
     void setKind(int id, TargetKind kind);
-    /// `error` is kept for the tooltip; it is cleared when the state is not Failed.
-    void setState(int id, State state, const QString &error = {});
+    /// `error` is kept for the tooltip while the state is Failed, Stalled or Reconnecting, and cleared
+    /// otherwise; so are `attempts` (failed attempts in a row) and `nextRetryAtMs` (ms since the epoch; 0
+    /// when no retry is scheduled), shown as "retry 3 in 8 s".
+    void setState(int id, State state, const QString &error = {}, int attempts = 0, qint64 nextRetryAtMs = 0);
 
     int rowOf(int id) const;
     int idAt(int row) const;
     State stateOf(int id) const;
 
     static QString stateText(State state);
+    static bool isTrouble(State state)
+    {
+        return state == State::Failed || state == State::Stalled || state == State::Reconnecting;
+    }
     static QString kindText(TargetKind kind);
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -61,7 +72,10 @@ private:
         TargetKind kind = TargetKind::Unknown;
         State state = State::Connecting;
         QString error;
+        int attempts = 0;
+        qint64 nextRetryAtMs = 0;
     };
+    QString retryText(const Row &r) const;
     void rowChanged(int row);
 
     QList<Row> m_rows;

@@ -62,6 +62,8 @@ BouncerPage::BouncerPage(const SeriesSet *set, QWidget *parent)
         setCurrentPool(index.data(models::PoolsModel::KeyRole).toString());
     });
     linkCharts();
+    setupTimeControls({m_ui->range5mButton, m_ui->range1hButton, m_ui->range6hButton, m_ui->range24hButton},
+                      m_ui->liveButton);
 }
 
 BouncerPage::~BouncerPage() = default;

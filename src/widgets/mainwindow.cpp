@@ -6,11 +6,17 @@
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
+#include "db/pg.h"
 #include "widgets/palette.h"
+#include "widgets/passwordstore.h"
 #include "widgets/targetpage.h"
+#include "widgets/targetsdialog.h"
 
 #include <QAction>
 #include <QFontDatabase>
+#include <QInputDialog>
+#include <QSettings>
+#include <QTimer>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
@@ -37,6 +43,10 @@ models::TargetListModel::State modelState(db::TargetState state)
         return models::TargetListModel::State::Connecting;
     case db::TargetState::Live:
         return models::TargetListModel::State::Live;
+    case db::TargetState::Stalled:
+        return models::TargetListModel::State::Stalled;
+    case db::TargetState::Reconnecting:
+        return models::TargetListModel::State::Reconnecting;
     case db::TargetState::Failed:
         break;
     }
@@ -48,6 +58,10 @@ models::TargetListModel::State modelState(db::TargetState state)
 struct MainWindow::Target
 {
     int id = 0;
+    QString configId; // saved target's id; empty for command-line and demo targets
+    TargetConfig config;
+    bool passwordPrompted = false; // prompt once per target, never in a loop
+    QString conninfo;              // as started (may hold a session password: memory only, never logged)
     std::unique_ptr<db::TargetController> controller;
     std::unique_ptr<SeriesSet> series;
     TargetPage *page = nullptr; // owned by the page stack
@@ -86,6 +100,8 @@ MainWindow::MainWindow(QWidget *parent)
     // Pause / resume: a checkable action in the toolbar and the View menu, and a permanent indicator.
     connect(m_ui->actionPause, &QAction::toggled, this, &MainWindow::setPaused);
     connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
+    connect(m_ui->actionTargets, &QAction::triggered, this, &MainWindow::openTargetsDialog);
+    m_passwordStore = new PasswordStore(this);
 
     m_ui->menuView->addAction(m_ui->targetsDock->toggleViewAction());
     QAction *logToggle = m_ui->logDock->toggleViewAction();
@@ -139,27 +155,31 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs)
 {
     auto t = std::make_unique<Target>();
     t->id = m_nextId++;
+    t->conninfo = conninfo;
     t->controller = std::make_unique<db::TargetController>(conninfo);
     t->controller->setIntervalMs(intervalMs);
     t->series = std::make_unique<SeriesSet>(SeriesCapacity);
     const QString label = t->controller->target();
     t->page = new TargetPage(label, t->series.get(), m_ui->pages);
     t->page->setPaused(m_paused);
+    // Dragging or zooming a chart browses history: the whole window pauses; "Back to live" resumes it.
+    connect(t->page, &TargetPage::browsingStarted, this, [this] { setPaused(true); });
+    connect(t->page, &TargetPage::liveRequested, this, [this] { setPaused(false); });
     m_ui->pages->addWidget(t->page);
 
     const int index = int(m_targets.size());
+    const int id = t->id;
     t->select = m_ui->menuTargets->addAction(label);
     if (index < MaxShortcutTargets)
         t->select->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
-    connect(t->select, &QAction::triggered, this, [this, index] { selectTarget(index); });
-
-    const int id = t->id;
+    connect(t->select, &QAction::triggered, this, [this, id] { selectTarget(indexOfId(id)); });
     connect(t->controller.get(), &db::TargetController::snapshotReady, this,
             [this, id](const TargetSnapshot &snapshot) { onSnapshot(id, snapshot); });
     connect(t->controller.get(), &db::TargetController::stateChanged, this,
             [this, id](db::TargetState state) {
                 if (const Target *t = targetById(id))
-                    m_targetsModel->setState(id, modelState(state), t->controller->lastError());
+                    m_targetsModel->setState(id, modelState(state), t->controller->lastError(),
+                                             t->controller->attemptCount(), t->controller->nextRetryAtMs());
                 updateStatus();
             });
 
@@ -265,10 +285,15 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     if (!t)
         return;
     recordSnapshot(*t->series, snapshot);
+    if (!snapshot.ok && snapshot.error.needsPassword && !t->passwordPrompted) {
+        t->passwordPrompted = true;
+        // Not from inside this slot: the prompt runs its own event loop.
+        QTimer::singleShot(0, this, [this, id] { promptForPassword(id); });
+    }
     const db::TargetController &c = *t->controller;
     m_targetsModel->setLabel(id, c.target());
     m_targetsModel->setKind(id, c.kind());
-    m_targetsModel->setState(id, modelState(c.state()), c.lastError());
+    m_targetsModel->setState(id, modelState(c.state()), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
     t->select->setText(c.target());
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
@@ -327,6 +352,8 @@ void MainWindow::updateStatus()
         case db::TargetState::Live:
             ++live;
             break;
+        case db::TargetState::Stalled:
+        case db::TargetState::Reconnecting:
         case db::TargetState::Failed:
             ++failed;
             break;
@@ -340,6 +367,154 @@ void MainWindow::updateStatus()
                     .arg(palette::targetFailed(palette()).name())
                     .arg(failed);
     m_targetsLabel->setText(text);
+}
+
+int MainWindow::indexOfId(int id) const
+{
+    for (size_t i = 0; i < m_targets.size(); ++i) {
+        if (m_targets[i]->id == id)
+            return int(i);
+    }
+    return -1;
+}
+
+void MainWindow::renumberTargetActions()
+{
+    for (size_t i = 0; i < m_targets.size(); ++i)
+        m_targets[i]->select->setShortcut(i < size_t(MaxShortcutTargets)
+                                              ? QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + int(i)))
+                                              : QKeySequence());
+}
+
+void MainWindow::removeTarget(int index)
+{
+    if (index < 0 || index >= int(m_targets.size()))
+        return;
+    std::unique_ptr<Target> t = std::move(m_targets[size_t(index)]);
+    m_targets.erase(m_targets.begin() + index);
+    logging::get("ui")->info("stopped monitoring {}", t->controller->target().toStdString());
+    t->controller.reset(); // cancel, quit, wait: nothing reads the series after this
+    m_targetsModel->removeTarget(t->id);
+    delete t->select;
+    m_ui->pages->removeWidget(t->page);
+    delete t->page;
+    renumberTargetActions();
+    if (!m_targets.empty())
+        selectTarget(std::min(index, int(m_targets.size()) - 1));
+    updateStatus();
+}
+
+void MainWindow::startConfig(const TargetConfig &config, const QByteArray &password)
+{
+    const int index = addTarget(db::withPassword(config.conninfo, password), config.intervalMs);
+    Target &t = *m_targets[size_t(index)];
+    t.configId = config.id;
+    t.config = config;
+    if (!config.name.isEmpty())
+        t.select->setText(config.name);
+}
+
+void MainWindow::loadSavedTargets()
+{
+    m_configs = loadTargets(*openSettings());
+    for (const TargetConfig &config : std::as_const(m_configs)) {
+        if (!config.rememberPassword) {
+            startConfig(config, {});
+            continue;
+        }
+        // Start once the keychain answered (with or without a password), so the first attempt does not
+        // fail on a missing password that was remembered.
+        m_passwordStore->read(config.id, [this, config](const QByteArray &password, const QString &) {
+            if (!password.isEmpty())
+                m_sessionPasswords.insert(config.id, password);
+            startConfig(config, password);
+        });
+    }
+}
+
+void MainWindow::openTargetsDialog()
+{
+    TargetsDialog dialog(m_configs, this);
+    if (const int current = currentTarget(); current >= 0 && !m_targets[size_t(current)]->configId.isEmpty())
+        dialog.selectTarget(m_targets[size_t(current)]->configId);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    applyTargetConfigs(dialog.targets(), dialog.passwords());
+}
+
+void MainWindow::applyTargetConfigs(const QList<TargetConfig> &configs, const QHash<QString, QByteArray> &passwords)
+{
+    for (auto it = passwords.cbegin(); it != passwords.cend(); ++it) {
+        if (it.value().isEmpty())
+            m_sessionPasswords.remove(it.key());
+        else
+            m_sessionPasswords.insert(it.key(), it.value());
+    }
+    saveTargets(*openSettings(), configs);
+    QHash<QString, bool> remembered;
+    for (const TargetConfig &c : std::as_const(m_configs))
+        remembered.insert(c.id, c.rememberPassword);
+    for (const TargetConfig &c : configs) {
+        const QByteArray pw = m_sessionPasswords.value(c.id);
+        if (c.rememberPassword && !pw.isEmpty())
+            m_passwordStore->write(c.id, pw);
+        else if (!c.rememberPassword && remembered.value(c.id))
+            m_passwordStore->remove(c.id); // only touch the keychain where something was remembered
+    }
+    for (const TargetConfig &old : std::as_const(m_configs)) {
+        const bool kept = std::any_of(configs.cbegin(), configs.cend(),
+                                      [&old](const TargetConfig &c) { return c.id == old.id; });
+        if (!kept && old.rememberPassword)
+            m_passwordStore->remove(old.id);
+    }
+    // Stop saved targets that were removed or changed; keep the unchanged ones sampling.
+    QHash<QString, TargetConfig> wanted;
+    for (const TargetConfig &c : configs)
+        wanted.insert(c.id, c);
+    for (int i = int(m_targets.size()) - 1; i >= 0; --i) {
+        const Target &t = *m_targets[size_t(i)];
+        if (t.configId.isEmpty())
+            continue;
+        const auto it = wanted.constFind(t.configId);
+        const bool passwordChanged = passwords.contains(t.configId);
+        if (it == wanted.cend() || !(it.value() == t.config) || passwordChanged)
+            removeTarget(i);
+    }
+    for (const TargetConfig &c : configs) {
+        bool running = false;
+        for (const auto &t : m_targets)
+            running = running || t->configId == c.id;
+        if (!running)
+            startConfig(c, m_sessionPasswords.value(c.id));
+    }
+    m_configs = configs;
+}
+
+void MainWindow::promptForPassword(int id)
+{
+    const int index = indexOfId(id);
+    if (index < 0)
+        return;
+    Target &t = *m_targets[size_t(index)];
+    bool ok = false;
+    const QString password = QInputDialog::getText(
+        this, tr("Password needed"),
+        tr("%1 asks for a password (none in ~/.pgpass or the service file).\nPassword:").arg(t.controller->target()),
+        QLineEdit::Password, QString(), &ok);
+    if (!ok || password.isEmpty())
+        return; // stays failed with the libpq message; the user can add it in File → Targets…
+    if (t.configId.isEmpty()) {
+        // A command-line target: restart it with the password, for this session only.
+        const db::SplitConnInfo split = db::splitPassword(t.conninfo);
+        const int interval = t.controller->intervalMs();
+        removeTarget(index);
+        addTarget(db::withPassword(split.conninfo, password.toUtf8()), interval);
+        return;
+    }
+    const TargetConfig config = t.config;
+    m_sessionPasswords.insert(config.id, password.toUtf8());
+    removeTarget(index);
+    startConfig(config, password.toUtf8());
 }
 
 } // namespace poolscope::widgets

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "core/targetconfig.h"
+
+#include <QHash>
 #include <QList>
 #include <QMainWindow>
 #include <memory>
@@ -28,6 +31,8 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class PasswordStore;
+
 /// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
 ///
 /// Threads: every target samples on its own worker thread (db::TargetController); this window only receives
@@ -42,6 +47,18 @@ public:
 
     /// Starts sampling conninfo every intervalMs on its own worker thread; returns the target index.
     int addTarget(const QString &conninfo, int intervalMs = 1000);
+    /// Stops target `index` (its worker, page and series go) and removes it from the window.
+    void removeTarget(int index);
+
+    /// Saved targets (QSettings; no passwords): starts them, reading remembered passwords from the keychain
+    /// first. Targets given on the command line come in addition, through addTarget().
+    void loadSavedTargets();
+    /// File → Targets…: edit the saved targets; on OK they are saved and the running set is reconciled.
+    void openTargetsDialog();
+    /// Reconciles the running saved targets with `configs` (new ones start, removed ones stop, edited ones
+    /// restart); `passwords` are for this session only.
+    void applyTargetConfigs(const QList<poolscope::TargetConfig> &configs,
+                            const QHash<QString, QByteArray> &passwords);
     /// Shows demo progress in the status bar; on ready adds uris.monitor and uris.pgbouncerMonitor as
     /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
     /// be destroyed first (its signals are disconnected then).
@@ -64,6 +81,10 @@ private:
     struct LogRelay;
 
     void onSnapshot(int id, const poolscope::TargetSnapshot &snapshot);
+    void startConfig(const poolscope::TargetConfig &config, const QByteArray &password);
+    void promptForPassword(int id);
+    int indexOfId(int id) const;
+    void renumberTargetActions();
     Target *targetById(int id) const;
     void appendLog(spdlog::level::level_enum level, const QString &line);
     void updateLiveIndicator();
@@ -76,6 +97,9 @@ private:
     QLabel *m_liveLabel;
     QLabel *m_targetsLabel;
     int m_nextId = 1;
+    QList<poolscope::TargetConfig> m_configs;          // as saved
+    QHash<QString, QByteArray> m_sessionPasswords;      // by config id, memory only
+    PasswordStore *m_passwordStore = nullptr;
     bool m_paused = false;
 };
 

@@ -5,6 +5,9 @@
 #include <QList>
 #include <QWidget>
 
+class QAbstractButton;
+class QButtonGroup;
+
 namespace poolscope {
 class SeriesSet;
 }
@@ -15,6 +18,11 @@ class TimeChart;
 
 /// What a target's page shows once its kind is known (PostgresPage, BouncerPage). The charts read the
 /// target's SeriesSet, which the owner records into before calling showSnapshot(). GUI thread only.
+///
+/// Time range: 5 min, 1 h, 6 h or 24 h (buttons in the page header, keys 1–4 while the page is shown). Live,
+/// the charts follow the newest sample over that range; dragging or wheel-zooming a chart starts browsing:
+/// the page pauses (browsingStarted(), which the main window turns into its global pause) and a "Back to
+/// live" button appears (liveRequested()). The charts of a page keep the same x range while browsing.
 class MonitorPage : public QWidget
 {
     Q_OBJECT
@@ -29,15 +37,33 @@ public:
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
 
+    /// The ranges offered, in seconds: 5 min, 1 h, 6 h, 24 h.
+    static const QList<double> &timeRanges();
+    /// Live: the charts' window. Browsing: the visible width, keeping the right edge.
+    void setTimeRange(double seconds);
+    double timeRange() const { return m_timeRange; }
+
+Q_SIGNALS:
+    /// The user dragged or zoomed a chart while live; the page is paused now.
+    void browsingStarted();
+    /// The user asked to return to the live view ("Back to live").
+    void liveRequested();
+
 protected:
-    /// Keeps the charts' x ranges together while the user drags or zooms one of them (paused only).
+    /// Keeps the charts' x ranges together while the user drags or zooms one of them, and turns a drag or
+    /// zoom while live into browsing. Call once the charts exist.
     void linkCharts();
+    /// Wires the header's range buttons (in timeRanges() order) and the "Back to live" button, and keys 1–4.
+    void setupTimeControls(const QList<QAbstractButton *> &rangeButtons, QAbstractButton *liveButton);
     void markChartsDirty();
     const SeriesSet *seriesSet() const { return m_set; }
 
 private:
     const SeriesSet *m_set;
     bool m_paused = false;
+    double m_timeRange = 300;
+    QButtonGroup *m_rangeGroup = nullptr;
+    QAbstractButton *m_liveButton = nullptr;
 };
 
 } // namespace poolscope::widgets

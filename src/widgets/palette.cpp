@@ -73,6 +73,27 @@ QColor transactionsPerSecond(const QPalette &palette)
     return pick(palette, 0x1f6fd1, 0x5aa2ff);
 }
 
+QColor rollbacksPerSecond(const QPalette &palette)
+{
+    return sessionState(SessionState::IdleInTransactionAborted, palette);
+}
+
+QColor group(int index, const QPalette &palette)
+{
+    // Tableau 10 without its grey (kept for "others"), plus a dark teal and a navy; light / dark variants.
+    static constexpr QRgb light[GroupColorCount] = {0x4e79a7, 0xf28e2b, 0x59a14f, 0xe15759, 0xb07aa1,
+                                                    0x76b7b2, 0xedc948, 0x9c755f, 0xff9da7, 0x2f4b7c};
+    static constexpr QRgb dark[GroupColorCount] = {0x7aa6d6, 0xffa851, 0x7fcf74, 0xff7b7d, 0xd29ec4,
+                                                   0x94d5d0, 0xf5d96e, 0xc49a82, 0xffb8c0, 0x6f8fc8};
+    const int i = ((index % GroupColorCount) + GroupColorCount) % GroupColorCount;
+    return pick(palette, light[i], dark[i]);
+}
+
+QColor groupOthers(const QPalette &palette)
+{
+    return pick(palette, 0x8c8c8c, 0xa0a0a0);
+}
+
 QColor targetLive(const QPalette &palette)
 {
     return sessionState(SessionState::Active, palette);

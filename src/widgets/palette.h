@@ -25,6 +25,15 @@ double poolMetricWidth(const QString &metric);
 /// Dashed limit lines (usable connections, pool_size): near-black on light themes, near-white on dark ones.
 QColor limitLine(const QPalette &palette);
 QColor transactionsPerSecond(const QPalette &palette);
+/// Rollbacks per second, next to all transactions: the red of aborted transactions.
+QColor rollbacksPerSecond(const QPalette &palette);
+
+/// Sessions-by-group chart: `index` picks one of GroupColorCount distinct categorical colours (it wraps); a
+/// group keeps its colour for the page's lifetime.
+inline constexpr int GroupColorCount = 10;
+QColor group(int index, const QPalette &palette);
+/// The "others" line of that chart: a neutral grey.
+QColor groupOthers(const QPalette &palette);
 
 /// Target connection states in the target list and the page banners.
 QColor targetLive(const QPalette &palette);

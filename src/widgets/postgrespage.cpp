@@ -5,6 +5,10 @@
 #include "widgets/palette.h"
 #include "widgets/timechart.h"
 
+#include <QComboBox>
+#include <QLocale>
+#include <algorithm>
+
 namespace poolscope::widgets {
 
 namespace {
@@ -17,6 +21,23 @@ QString ageText(double seconds)
         return QString::number(int(seconds / 60)) + QStringLiteral(" min ") +
                QString::number(int(seconds) % 60) + QStringLiteral(" s");
     return QString::number(seconds / 3600, 'f', 1) + QStringLiteral(" h");
+}
+
+QString coloured(const QColor &colour, const QString &html)
+{
+    return QStringLiteral("<span style=\"color:%1\">%2</span>").arg(colour.name(), html);
+}
+
+// The group's peak within [from, to] (rollup maxima count too, so a short burst at 24 h does); 0 when none.
+double peakIn(const TimeSeries &ts, double from, double to)
+{
+    const HistoryPoints p = ts.sample(from, to, 2000);
+    double peak = 0;
+    for (double v : p.max) {
+        if (v > peak) // NaN (a gap) compares false
+            peak = v;
+    }
+    return peak;
 }
 
 } // namespace
@@ -38,20 +59,44 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
     }
     sessions->setLimitSeries(series::usableLimit(), tr("usable connections"), &palette::limitLine);
     sessions->setLimitAlwaysInRange(false);
+    // Long ranges stack per-bucket means; this line keeps the peak of the total (see TimeChart).
+    sessions->setStackPeakSeries(series::sessionsTotal(), tr("peak total"), [](const QPalette &p) {
+        QColor c = p.color(QPalette::Text);
+        c.setAlpha(190);
+        return c;
+    });
 
     TimeChart *tps = m_ui->tpsChart;
     tps->setTitle(tr("Transactions per second"));
     tps->setValueLabel(tr("transactions/s"));
     tps->setSeriesSet(set);
-    tps->addSeries(series::tps(),
-                   tr("commits + rollbacks per second, 10 s average (PostgreSQL 15+ publishes busy sessions' "
-                      "counts late)"),
-                   &palette::transactionsPerSecond, 1.8);
+    // The label stays short: the chart shares its row with the groups chart. README explains the 10 s average
+    // (PostgreSQL 15+ publishes busy sessions' counts late).
+    tps->addSeries(series::tps(), tr("commits + rollbacks, 10 s average"), &palette::transactionsPerSecond,
+                   1.8);
+    tps->addSeries(series::rollbacksPerSecond(), tr("rollbacks"), &palette::rollbacksPerSecond, 1.6);
+
+    TimeChart *groups = m_ui->groupsChart;
+    groups->setValueLabel(tr("sessions"));
+    groups->setIntegerValues(true);
+    groups->setSeriesSet(set);
+    m_ui->groupByCombo->addItem(tr("application"), int(GroupDimension::Application));
+    m_ui->groupByCombo->addItem(tr("user"), int(GroupDimension::User));
+    m_ui->groupByCombo->addItem(tr("database"), int(GroupDimension::Database));
+    m_ui->groupByCombo->addItem(tr("client address"), int(GroupDimension::Client));
+    connect(m_ui->groupByCombo, &QComboBox::currentIndexChanged, this, [this] { updateGroupSeries(true); });
+    connect(groups, &TimeChart::visibleRangeChanged, this, [this] { updateGroupSeries(false); });
+    updateGroupSeries(true);
 
     m_ui->splitter->setStretchFactor(0, 3);
     m_ui->splitter->setStretchFactor(1, 2);
+    m_ui->lowerSplitter->setStretchFactor(0, 1);
+    m_ui->lowerSplitter->setStretchFactor(1, 1);
+    m_ui->lowerSplitter->setSizes({1000, 1000}); // half each: scaled to the width the page gets
     m_ui->serverLabel->setText(tr("PostgreSQL"));
     linkCharts();
+    setupTimeControls({m_ui->range5mButton, m_ui->range1hButton, m_ui->range6hButton, m_ui->range24hButton},
+                      m_ui->liveButton);
 }
 
 PostgresPage::~PostgresPage() = default;
@@ -85,11 +130,181 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
         oldestText = QStringLiteral("<span style=\"color:%1\">%2</span>").arg(warn.name(), oldestText);
     }
     m_ui->oldestLabel->setText(oldestText);
+
+    showHeaderDetails(pg);
+    updateGroupSeries(false);
+}
+
+void PostgresPage::showHeaderDetails(const PostgresSample &pg)
+{
+    const QLocale locale;
+    const std::optional<int> usable = pg.usableConnections();
+    const std::optional<int> headroom = pg.headroom();
+    QString headroomText =
+        tr("Headroom: <b>%1</b>").arg(headroom ? locale.toString(*headroom) : tr("unknown"));
+    if (headroom && usable && *headroom <= std::max(1, *usable / 10))
+        headroomText =
+            coloured(palette::sessionState(SessionState::IdleInTransactionAborted, palette()), headroomText);
+    m_ui->headroomLabel->setText(headroomText);
+    const QString headroomTip = tr("Connections non-superusers can still open: %1 usable minus %2 client "
+                                   "backends (PoolScope's own %3 included)");
+    m_ui->headroomLabel->setToolTip(headroomTip.arg(usable ? locale.toString(*usable) : tr("unknown"),
+                                                    locale.toString(pg.clientBackends()),
+                                                    locale.toString(pg.poolscopeSessions)));
+
+    auto describe = [&pg](qint64 pid) -> QString {
+        for (const Session &s : pg.sessions) {
+            if (s.pid != pid)
+                continue;
+            QString text = QString::number(pid);
+            if (!s.applicationName.isEmpty())
+                text += QStringLiteral(" ") + s.applicationName;
+            if (s.state)
+                text += QStringLiteral(", ") + *s.state;
+            if (s.stateChange)
+                text += QStringLiteral(" ") + ageText(std::max(0.0, pg.serverNow - *s.stateChange));
+            return text;
+        }
+        return QString::number(pid) + tr(" (not a client session PoolScope sees)");
+    };
+    QString locks;
+    QStringList details;
+    if (pg.lockWaiting == 0) {
+        locks = tr("Lock waits: <b>none</b>");
+    } else {
+        locks = tr("Lock waits: <b>%1</b>").arg(pg.lockWaiting);
+        if (!pg.rootBlockers.isEmpty()) {
+            const qint64 root = pg.rootBlockers.first();
+            const QString rootText = tr(", root blocker <b>%1</b> (blocks %2)")
+                                         .arg(QString::number(root), QString::number(pg.blockedBehind(root)));
+            locks += pg.rootBlockers.size() == 1
+                         ? rootText
+                         : rootText + tr(" and %n more", nullptr, int(pg.rootBlockers.size() - 1));
+        }
+        locks = coloured(palette::sessionState(SessionState::IdleInTransactionAborted, palette()), locks);
+        for (qint64 root : pg.rootBlockers)
+            details.append(tr("root blocker %1: blocks %2")
+                               .arg(describe(root), QString::number(pg.blockedBehind(root))));
+    }
+    m_ui->locksLabel->setText(locks);
+    m_ui->locksLabel->setToolTip(details.isEmpty()
+                                     ? tr("Sessions waiting on a heavyweight lock (wait_event_type Lock)")
+                                     : details.join(QLatin1Char('\n')));
+
+    const Session *xmin = pg.oldestXminSession();
+    QString xminText;
+    if (!xmin) {
+        xminText = tr("Oldest xmin: <b>none held</b>");
+        m_ui->xminLabel->setToolTip(tr("No client session holds back the xmin horizon"));
+    } else {
+        const std::optional<double> open =
+            xmin->xactStart ? std::optional<double>(std::max(0.0, pg.serverNow - *xmin->xactStart))
+                            : std::nullopt;
+        xminText = tr("Oldest xmin: <b>%1 xids</b> by pid %2, open %3")
+                       .arg(locale.toString(*xmin->horizonAge()), QString::number(xmin->pid),
+                            open ? ageText(*open) : tr("unknown"));
+        // Held this long, it keeps vacuum from removing dead rows: the leak colour, as for the oldest
+        // transaction.
+        if (open && *open >= 60)
+            xminText = coloured(palette::sessionState(SessionState::IdleInTransaction, palette()), xminText);
+        m_ui->xminLabel->setToolTip(tr("Holds the xmin horizon back: %1 (%2, %3). Vacuum cannot remove rows "
+                                       "deleted after its snapshot.")
+                                        .arg(describe(xmin->pid), xmin->usename, xmin->datname));
+    }
+    m_ui->xminLabel->setText(xminText);
+}
+
+GroupDimension PostgresPage::groupDimension() const
+{
+    return GroupDimension(m_ui->groupByCombo->currentData().toInt());
+}
+
+void PostgresPage::setGroupDimension(GroupDimension dimension)
+{
+    m_ui->groupByCombo->setCurrentIndex(m_ui->groupByCombo->findData(int(dimension)));
+}
+
+QString PostgresPage::groupLabel(GroupDimension dimension, const QString &name) const
+{
+    if (dimension == GroupDimension::Client && name == QLatin1String("<insufficient privilege>"))
+        return tr("hidden (needs pg_monitor)");
+    if (name.isEmpty()) {
+        switch (dimension) {
+        case GroupDimension::Application:
+            return tr("(no application_name)");
+        case GroupDimension::Client:
+            return tr("local socket");
+        case GroupDimension::User:
+        case GroupDimension::Database:
+            break;
+        }
+        return tr("(none)");
+    }
+    return name.size() > 40 ? name.left(39) + QChar(0x2026) : name;
+}
+
+void PostgresPage::updateGroupSeries(bool force)
+{
+    const GroupDimension d = groupDimension();
+    TimeChart *chart = m_ui->groupsChart;
+    const SeriesSet *set = seriesSet();
+    QStringList shown;
+    if (set) {
+        // The GroupTopN recorded groups with the highest peak in the visible range (then the most sessions
+        // now), so the legend stays short however many groups ever made the top N.
+        const double upper = chart->isPaused() ? chart->xAxis->range().upper : set->lastTime();
+        const double lower = chart->isPaused() ? chart->xAxis->range().lower : upper - chart->windowSeconds();
+        struct Candidate
+        {
+            QString name;
+            double peak;
+            double now;
+        };
+        QList<Candidate> candidates;
+        for (const QString &name : recordedGroups(*set, d)) {
+            const TimeSeries *ts = set->find(series::group(d, name));
+            const double peak = ts ? peakIn(*ts, lower, upper) : 0;
+            if (peak > 0)
+                candidates.append({name, peak, ts->lastValue().value_or(0)});
+        }
+        std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) {
+            return a.peak != b.peak ? a.peak > b.peak : a.now > b.now;
+        });
+        QHash<QString, int> &colours = m_groupColours[size_t(d)];
+        for (const Candidate &c : candidates.mid(0, series::GroupTopN)) {
+            if (!colours.contains(c.name))
+                colours.insert(c.name, int(colours.size()));
+            shown.append(c.name);
+        }
+        // Legend in first-seen order, the order of the colours: a group entering never reshuffles the others.
+        std::sort(shown.begin(), shown.end(), [&colours](const QString &a, const QString &b) {
+            return colours.value(a) < colours.value(b);
+        });
+    }
+    if (!force && shown == m_shownGroups)
+        return;
+    m_shownGroups = shown;
+    chart->clearSeries();
+    chart->setTitle(
+        tr("Sessions by %1, top %2").arg(m_ui->groupByCombo->currentText(), QString::number(series::GroupTopN)));
+    const QHash<QString, int> &colours = m_groupColours[size_t(d)];
+    for (const QString &name : shown) {
+        const int index = colours.value(name);
+        chart->addSeries(series::group(d, name), groupLabel(d, name),
+                         [index](const QPalette &p) { return palette::group(index, p); });
+    }
+    chart->addSeries(series::groupOthers(d), tr("others (outside the top %1)").arg(series::GroupTopN),
+                     &palette::groupOthers, 1.2);
 }
 
 QList<TimeChart *> PostgresPage::charts() const
 {
-    return {m_ui->sessionsChart, m_ui->tpsChart};
+    return {m_ui->sessionsChart, m_ui->tpsChart, m_ui->groupsChart};
+}
+
+TimeChart *PostgresPage::groupsChart() const
+{
+    return m_ui->groupsChart;
 }
 
 TimeChart *PostgresPage::sessionsChart() const

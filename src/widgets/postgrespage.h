@@ -2,6 +2,9 @@
 
 #include "widgets/monitorpage.h"
 
+#include <QHash>
+#include <QStringList>
+#include <array>
 #include <memory>
 
 namespace Ui {
@@ -11,8 +14,9 @@ class PostgresPage;
 namespace poolscope::widgets {
 
 /// A PostgreSQL target: server version, sessions against the usable limit and the oldest open transaction in
-/// a header line; sessions by state as a stacked area under the dashed usable-connections limit; transactions
-/// per second.
+/// a header line, with headroom, lock waits (root blockers) and the oldest xmin holder below it; sessions by
+/// state as a stacked area under the dashed usable-connections limit; transactions (and rollbacks) per
+/// second; sessions by application, user, database or client address (a combo picks the grouping).
 class PostgresPage : public MonitorPage
 {
     Q_OBJECT
@@ -25,9 +29,21 @@ public:
 
     TimeChart *sessionsChart() const;
     TimeChart *tpsChart() const;
+    TimeChart *groupsChart() const;
+    GroupDimension groupDimension() const;
+    void setGroupDimension(GroupDimension dimension);
 
 private:
+    void showHeaderDetails(const PostgresSample &pg);
+    /// Charts the recorded groups of the chosen dimension that have sessions in the visible range, plus
+    /// "others"; reconfigures the chart only when that list changed (or `force`).
+    void updateGroupSeries(bool force);
+    QString groupLabel(GroupDimension dimension, const QString &name) const;
+
     std::unique_ptr<Ui::PostgresPage> m_ui;
+    // Per dimension, each group's colour index, in first-seen order.
+    std::array<QHash<QString, int>, GroupDimensionCount> m_groupColours;
+    QStringList m_shownGroups;
 };
 
 } // namespace poolscope::widgets

@@ -63,6 +63,8 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
         else
             m_content = new PostgresPage(m_set, m_stack);
         m_content->setPaused(m_paused);
+        connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
+        connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
         m_stack->addWidget(m_content);
         m_stack->setCurrentWidget(m_content);
     }

@@ -39,6 +39,12 @@ public:
     /// The error shown on the page, empty when the last sample succeeded.
     QString errorText() const;
 
+Q_SIGNALS:
+    /// Forwarded from the content page: the user started browsing history (dragged or zoomed a chart), or
+    /// asked to go back to live. The window applies them to its global pause.
+    void browsingStarted();
+    void liveRequested();
+
 private:
     void updatePlaceholder();
 

@@ -19,6 +19,10 @@ constexpr int ReplotDelayMs = 40; // at most 25 replots per second
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double NearLimitFraction = 0.4;
 constexpr double EmphasisWidth = 2.0;
+constexpr int BandAlpha = 50;
+constexpr int PointsPerPixel = 4;
+constexpr int MinPointsPerGraph = 1000;
+constexpr int MaxPointsPerGraph = 4000;
 
 // Counts never have fractional ticks, and 2.5-steps read badly for them.
 class IntegerTicker : public QCPAxisTicker
@@ -68,6 +72,23 @@ QString timeText(double t)
         .toString(QStringLiteral("HH:mm:ss"));
 }
 
+QString resolutionText(double seconds)
+{
+    if (seconds >= 60 && std::fmod(seconds, 60) == 0)
+        return TimeChart::tr("%1 min").arg(seconds / 60);
+    return TimeChart::tr("%1 s").arg(seconds);
+}
+
+// Value of `points` at `key` (within `tolerance`), NaN when it has none: stacked layers whose keys differ
+// from the base layer's (a series that started later, or a missing sample).
+double meanAt(const HistoryPoints &points, double key, double tolerance)
+{
+    const auto it = std::lower_bound(points.keys.cbegin(), points.keys.cend(), key - tolerance);
+    if (it == points.keys.cend() || *it > key + tolerance)
+        return Nan;
+    return points.mean[it - points.keys.cbegin()];
+}
+
 } // namespace
 
 TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent)
@@ -110,9 +131,12 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent)
 
     // Emphasised lines (the queue) are drawn above the others, whatever their order in the legend.
     addLayer(QStringLiteral("emphasis"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    // Min–max bands of the rollups go under every line.
+    addLayer(QStringLiteral("bands"), layer(QStringLiteral("main")), QCustomPlot::limBelow);
 
     auto timeTicker = QSharedPointer<QCPAxisTickerDateTime>::create();
-    timeTicker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
+    m_timeFormat = QStringLiteral("HH:mm:ss");
+    timeTicker->setDateTimeFormat(m_timeFormat);
     timeTicker->setDateTimeSpec(Qt::LocalTime);
     timeTicker->setTickCount(6);
     xAxis->setTicker(timeTicker);
@@ -123,6 +147,8 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent)
     yAxis->setOffset(4);
     axisRect()->setRangeDrag(Qt::Horizontal);
     axisRect()->setRangeZoom(Qt::Horizontal);
+    // Live or not, dragging and zooming look back in time; the first such move pauses the chart.
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(ReplotDelayMs);
@@ -161,6 +187,7 @@ void TimeChart::setMode(Mode mode)
     if (mode == m_mode)
         return;
     m_mode = mode;
+    removeEnvelopeGraphs();
     applySeriesStyles();
     markDirty();
 }
@@ -177,7 +204,22 @@ void TimeChart::setIntegerValues(bool integer)
 
 void TimeChart::setWindowSeconds(double seconds)
 {
-    m_windowSeconds = std::max(10.0, seconds);
+    m_windowSeconds = std::clamp(seconds, MinVisibleSeconds, MaxVisibleSeconds);
+    if (m_paused) {
+        double upper = xAxis->range().upper;
+        if (m_set && m_set->lastTime() > 0)
+            upper = std::min(upper, m_set->lastTime());
+        m_settingRange = true;
+        xAxis->setRange(upper - m_windowSeconds, upper);
+        m_settingRange = false;
+    }
+    markDirty();
+}
+
+void TimeChart::setStackPeakSeries(const QString &seriesName, const QString &label, ColorFunction color)
+{
+    removeEnvelopeGraphs();
+    m_peak = Series{seriesName, label, std::move(color), 1.2, nullptr, nullptr};
     markDirty();
 }
 
@@ -189,21 +231,24 @@ void TimeChart::setSeriesSet(const SeriesSet *set)
 
 void TimeChart::clearSeries()
 {
+    removeEnvelopeGraphs();
     clearGraphs();
     m_series.clear();
     m_limit.reset();
+    m_peak.reset();
     updateLegendLayout();
     markDirty();
 }
 
 void TimeChart::addSeries(const QString &seriesName, const QString &label, ColorFunction color, double width)
 {
+    removeEnvelopeGraphs();
     // The limit line stays last, drawn above the data and listed last in the legend.
     if (m_limit) {
         removeGraph(m_limit->graph);
         m_limit->graph = nullptr;
     }
-    Series s{seriesName, label, std::move(color), width, addGraph()};
+    Series s{seriesName, label, std::move(color), width, addGraph(), nullptr};
     s.graph->setName(label);
     m_series.push_back(std::move(s));
     if (m_limit) {
@@ -217,9 +262,10 @@ void TimeChart::addSeries(const QString &seriesName, const QString &label, Color
 
 void TimeChart::setLimitSeries(const QString &seriesName, const QString &label, ColorFunction color)
 {
+    removeEnvelopeGraphs();
     if (m_limit)
         removeGraph(m_limit->graph);
-    m_limit = Series{seriesName, label, std::move(color), 1.5, addGraph()};
+    m_limit = Series{seriesName, label, std::move(color), 1.5, addGraph(), nullptr};
     m_limit->graph->setName(label);
     applySeriesStyles();
     updateLegendLayout();
@@ -237,10 +283,6 @@ void TimeChart::setPaused(bool paused)
     if (paused == m_paused)
         return;
     m_paused = paused;
-    if (paused)
-        setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    else
-        setInteractions(QCP::Interactions());
     updateTitle();
     markDirty();
 }
@@ -280,6 +322,12 @@ QCPRange TimeChart::liveRange() const
     return QCPRange(last - width, last);
 }
 
+int TimeChart::maxPointsPerGraph() const
+{
+    const int pixels = axisRect()->width() > 0 ? axisRect()->width() : width();
+    return std::clamp(PointsPerPixel * pixels, MinPointsPerGraph, MaxPointsPerGraph);
+}
+
 void TimeChart::rebuild()
 {
     QCPRange range = m_paused ? xAxis->range() : liveRange();
@@ -288,60 +336,87 @@ void TimeChart::rebuild()
         xAxis->setRange(range);
         m_settingRange = false;
     }
+    updateTimeFormat(range.size());
+
+    // One resolution for the whole chart (stacked layers must line up): the coarsest any series needs.
+    int level = 0;
+    double resolution = 0;
+    const int maxPoints = maxPointsPerGraph();
+    if (m_set) {
+        for (const Series &s : m_series) {
+            if (const TimeSeries *ts = m_set->find(s.name)) {
+                const int l = ts->levelFor(range.lower, range.upper, maxPoints);
+                if (l >= level) {
+                    level = l;
+                    resolution = ts->resolution(l);
+                }
+            }
+        }
+    }
+    setLevel(level, resolution);
+    const bool raw = level == 0;
+
     // Copy one point beyond each edge so lines run to the edges instead of stopping short of them.
-    const double pad = std::max(2.0, range.size() * 0.02);
+    const double pad = std::max({2.0, range.size() * 0.02, resolution});
     const double from = range.lower - pad;
     const double to = range.upper + pad;
+    auto pointsOf = [&](const QString &name) {
+        const TimeSeries *ts = m_set ? m_set->find(name) : nullptr;
+        return ts ? ts->points(level, from, to) : HistoryPoints{};
+    };
 
-    QVector<double> keys;
-    QVector<double> values;
     QVector<double> baseKeys;
     QVector<double> stack;
     bool haveBase = false;
     double top = 0;
+    // Matching keys across layers: raw samples share their times; buckets their middles.
+    const double tolerance = raw ? 1e-3 : resolution / 2 - 1e-6;
     for (Series &s : m_series) {
-        const TimeSeries *ts = m_set ? m_set->find(s.name) : nullptr;
-        keys.clear();
-        values.clear();
-        if (ts)
-            ts->copyRange(from, to, keys, values);
+        const bool known = m_set && m_set->find(s.name);
+        const HistoryPoints p = pointsOf(s.name);
         if (m_mode == Mode::Lines) {
-            s.graph->setData(keys, values, true);
-            top = visibleMax(keys, values, range, top);
+            // Raw: the samples. Rollups: the per-bucket maximum, so short spikes keep their height.
+            const QVector<double> &line = raw ? p.mean : p.max;
+            s.graph->setData(p.keys, line, true);
+            if (s.band)
+                s.band->setData(p.keys, p.min, true);
+            top = visibleMax(p.keys, line, range, top);
             continue;
         }
         // Stacked: cumulative sums on the time keys of the first series. A NaN anywhere below makes the whole
         // stack unknown at that time, so the area breaks there instead of being drawn across the gap.
         if (!haveBase) {
-            if (ts) {
-                baseKeys = keys;
-                stack = values;
+            if (known) {
+                baseKeys = p.keys;
+                stack = p.mean;
                 haveBase = true;
             }
-        } else if (ts && keys == baseKeys) {
+        } else if (known && p.keys == baseKeys) {
             for (qsizetype i = 0; i < stack.size(); ++i)
-                stack[i] += values[i];
-        } else if (ts) {
-            for (qsizetype i = 0; i < stack.size(); ++i) {
-                const std::optional<double> v = ts->valueNear(baseKeys[i], 1e-3);
-                stack[i] = v ? stack[i] + *v : Nan;
-            }
+                stack[i] += p.mean[i];
+        } else if (known) {
+            for (qsizetype i = 0; i < stack.size(); ++i)
+                stack[i] += meanAt(p, baseKeys[i], tolerance);
         }
         s.graph->setData(baseKeys, stack, true);
     }
-    if (m_mode == Mode::StackedArea)
+    if (m_mode == Mode::StackedArea) {
         top = visibleMax(baseKeys, stack, range, 0);
+        if (m_peak && m_peak->graph) {
+            const HistoryPoints p = pointsOf(m_peak->name);
+            m_peak->graph->setData(p.keys, p.max, true);
+            top = visibleMax(p.keys, p.max, range, top);
+        }
+    }
     m_visibleTop = top;
 
     double axisTop = top;
     if (m_limit) {
         const TimeSeries *ts = m_set ? m_set->find(m_limit->name) : nullptr;
-        keys.clear();
-        values.clear();
-        if (ts)
-            ts->copyRange(from, to, keys, values);
-        m_limit->graph->setData(keys, values, true);
-        const double limitTop = visibleMax(keys, values, range, 0);
+        const HistoryPoints p = pointsOf(m_limit->name);
+        const QVector<double> &line = raw ? p.mean : p.max;
+        m_limit->graph->setData(p.keys, line, true);
+        const double limitTop = visibleMax(p.keys, line, range, 0);
         // A far-away limit would flatten the data into the bottom strip: it joins the range once the data
         // reaches a good part of it (or always, for small limits such as pool_size).
         const bool inRange = m_limitAlwaysInRange || top >= limitTop * NearLimitFraction;
@@ -357,6 +432,56 @@ void TimeChart::rebuild()
         m_limit->graph->setName(name);
     }
     yAxis->setRange(0, niceCeil(std::max(axisTop * 1.1, m_integer ? 4.0 : 1.0)));
+}
+
+void TimeChart::setLevel(int level, double resolution)
+{
+    if (level == m_level && resolution == m_resolution)
+        return;
+    removeEnvelopeGraphs();
+    m_level = level;
+    m_resolution = resolution;
+    if (level > 0) {
+        if (m_mode == Mode::Lines) {
+            for (Series &s : m_series) {
+                s.band = addGraph();
+                s.band->removeFromLegend();
+            }
+        } else if (m_peak) {
+            m_peak->graph = addGraph();
+            m_peak->graph->setName(m_peak->label);
+        }
+    }
+    applySeriesStyles();
+    updateLegendLayout();
+    updateTitle();
+}
+
+void TimeChart::removeEnvelopeGraphs()
+{
+    // Bands and the peak line exist only while rollups are drawn, so raw charts keep one graph per series.
+    for (Series &s : m_series) {
+        if (s.band)
+            removeGraph(s.band);
+        s.band = nullptr;
+    }
+    if (m_peak && m_peak->graph) {
+        removeGraph(m_peak->graph);
+        m_peak->graph = nullptr;
+    }
+    // Forces setLevel() to recreate what the next rebuild needs.
+    m_level = 0;
+    m_resolution = 0;
+}
+
+void TimeChart::updateTimeFormat(double visibleSeconds)
+{
+    const QString format = visibleSeconds <= 15 * 60 ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
+    if (format == m_timeFormat)
+        return;
+    m_timeFormat = format;
+    if (auto ticker = xAxis->ticker().dynamicCast<QCPAxisTickerDateTime>())
+        ticker->setDateTimeFormat(format);
 }
 
 void TimeChart::applySeriesStyles()
@@ -375,6 +500,9 @@ void TimeChart::applySeriesStyles()
             // No outline: a layer that is zero would otherwise leave its colour along the top of the stack.
             g->setPen(Qt::NoPen);
             g->setBrush(fill);
+            // Aliased fills: layers meet without antialiasing seams, and a replot of 12 noisy layers costs
+            // a third (measured in tests/bench/bench_chart).
+            g->setAntialiasedFill(false);
             // Each layer fills down to the one below it; the first fills down to zero.
             g->setChannelFillGraph(below);
         } else {
@@ -382,7 +510,23 @@ void TimeChart::applySeriesStyles()
             g->setBrush(Qt::NoBrush);
             g->setChannelFillGraph(nullptr);
         }
+        if (s.band) {
+            // The band is the lower edge's graph filled up to the line (the maximum), under every line.
+            QColor fill = color;
+            fill.setAlpha(BandAlpha);
+            s.band->setLayer(QStringLiteral("bands"));
+            s.band->setPen(Qt::NoPen);
+            s.band->setBrush(fill);
+            s.band->setChannelFillGraph(g);
+            s.band->setAntialiasedFill(false);
+        }
         below = g;
+    }
+    if (m_peak && m_peak->graph) {
+        m_peak->graph->setLayer(QStringLiteral("emphasis"));
+        m_peak->graph->setPen(QPen(m_peak->color(pal), m_peak->width));
+        m_peak->graph->setBrush(Qt::NoBrush);
+        m_peak->graph->setLineStyle(QCPGraph::lsLine);
     }
     if (m_limit && m_limit->graph) {
         m_limit->graph->setPen(QPen(m_limit->color(pal), m_limit->width, Qt::DashLine));
@@ -460,7 +604,15 @@ void TimeChart::updateLegendLayout()
 
 void TimeChart::updateTitle()
 {
-    m_titleElement->setText(m_paused ? m_title + tr("  (paused: drag or scroll to look back)") : m_title);
+    QString text = m_title;
+    if (m_resolution > 0) {
+        const QString per = resolutionText(m_resolution);
+        text += m_mode == Mode::StackedArea ? tr("  · per %1: means, line = peak").arg(per)
+                                            : tr("  · per %1: peaks").arg(per);
+    }
+    if (m_paused)
+        text += tr("  (browsing — Space returns to live)");
+    m_titleElement->setText(text);
     replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -479,6 +631,9 @@ void TimeChart::changeEvent(QEvent *event)
 void TimeChart::resizeEvent(QResizeEvent *event)
 {
     QCustomPlot::resizeEvent(event);
+    // About one time label per 120 px, so narrow charts do not run their labels together.
+    if (auto ticker = xAxis->ticker().dynamicCast<QCPAxisTickerDateTime>())
+        ticker->setTickCount(std::clamp(width() / 120, 2, 6));
     updateLegendLayout();
     replot(QCustomPlot::rpQueuedReplot);
 }
@@ -518,40 +673,82 @@ QString TimeChart::valuesText(double key, double maxDistance) const
     }
     if (!reference || reference->isEmpty())
         return {};
-    const int i = reference->lowerBound(key);
-    int best = -1;
-    for (int j : {i - 1, i}) {
-        if (j >= 0 && j < reference->size() &&
-            (best < 0 || std::abs(reference->timeAt(j) - key) < std::abs(reference->timeAt(best) - key)))
-            best = j;
+    const bool raw = m_level == 0;
+    double t = 0;
+    if (raw) {
+        const int i = reference->lowerBound(key);
+        int best = -1;
+        for (int j : {i - 1, i}) {
+            if (j >= 0 && j < reference->size() &&
+                (best < 0 || std::abs(reference->timeAt(j) - key) < std::abs(reference->timeAt(best) - key)))
+                best = j;
+        }
+        t = reference->timeAt(best);
+        // Sparse samples: accept anything within half the spacing to the neighbouring sample.
+        double spacing = 0;
+        if (best > 0)
+            spacing = t - reference->timeAt(best - 1);
+        else if (best + 1 < reference->size())
+            spacing = reference->timeAt(best + 1) - t;
+        if (std::abs(t - key) > std::max(maxDistance, spacing * 0.5))
+            return {};
+    } else {
+        // Rollups: the bucket under the cursor.
+        const HistoryPoints bucket = reference->pointNear(m_level, key, maxDistance);
+        if (bucket.size() == 0)
+            return {};
+        t = bucket.keys[0];
     }
-    const double t = reference->timeAt(best);
-    // Sparse samples: accept anything within half the spacing to the neighbouring sample.
-    double spacing = 0;
-    if (best > 0)
-        spacing = t - reference->timeAt(best - 1);
-    else if (best + 1 < reference->size())
-        spacing = reference->timeAt(best + 1) - t;
-    if (std::abs(t - key) > std::max(maxDistance, spacing * 0.5))
-        return {};
+    const double tolerance = raw ? 1e-3 : m_resolution / 2 - 1e-6;
+    struct Value
+    {
+        std::optional<double> mean;
+        std::optional<double> max;
+    };
+    auto valueOf = [&](const QString &name) {
+        const TimeSeries *ts = m_set->find(name);
+        if (!ts)
+            return Value{};
+        if (raw)
+            return Value{ts->valueNear(t, tolerance), std::nullopt};
+        const HistoryPoints p = ts->pointNear(m_level, t, tolerance);
+        if (p.size() == 0 || std::isnan(p.mean[0]))
+            return Value{};
+        return Value{p.mean[0], p.max[0]};
+    };
 
-    auto format = [this](std::optional<double> v) {
+    auto number = [this](std::optional<double> v, bool mean) {
         if (!v)
             return QStringLiteral("—");
-        if (m_integer)
+        if (m_integer && !mean)
             return QString::number(std::llround(*v));
         const double a = std::abs(*v);
-        return QString::number(*v, 'f', a >= 100 ? 0 : (a >= 10 ? 1 : 2));
+        return QString::number(*v, 'f', a >= 100 ? 0 : (a >= 10 || m_integer ? 1 : 2));
+    };
+    auto format = [&](const Value &v) -> QString {
+        if (raw)
+            return QStringLiteral("<b>") + number(v.mean, false) + QStringLiteral("</b>");
+        return QStringLiteral("<b>") + number(v.mean, true) + QStringLiteral("</b>&nbsp;&nbsp;") + tr("max") +
+               QStringLiteral(" <b>") + number(v.max, false) + QStringLiteral("</b>");
     };
     auto row = [](const QColor &color, const QString &label, const QString &value) {
         const QString swatch =
             color.alpha() == 0 ? QStringLiteral("&nbsp;&nbsp;")
                                : QStringLiteral("<span style=\"color:%1\">&#9632;</span>").arg(color.name());
-        return QStringLiteral("<tr><td>%1 %2</td><td align=\"right\">&nbsp;&nbsp;<b>%3</b></td></tr>")
+        return QStringLiteral("<tr><td>%1 %2</td><td align=\"right\">&nbsp;&nbsp;%3</td></tr>")
             .arg(swatch, label.toHtmlEscaped(), value);
     };
 
-    QString html = QStringLiteral("<b>") + timeText(t) + QStringLiteral("</b><table cellspacing=\"0\">");
+    QString html;
+    if (raw) {
+        html = QStringLiteral("<b>") + timeText(t) + QStringLiteral("</b>");
+    } else {
+        const double start = std::floor(t / m_resolution) * m_resolution;
+        html = QStringLiteral("<b>") + timeText(start) + QStringLiteral("–") +
+               timeText(start + m_resolution) + QStringLiteral("</b> ") +
+               tr("(mean, max of %1)").arg(resolutionText(m_resolution));
+    }
+    html += QStringLiteral("<table cellspacing=\"0\">");
     double total = 0;
     bool totalKnown = true;
     // Stacked charts list the top layer first, as drawn.
@@ -561,32 +758,44 @@ QString TimeChart::valuesText(double key, double maxDistance) const
     if (m_mode == Mode::StackedArea)
         std::reverse(order.begin(), order.end());
     for (const Series *s : order) {
-        const TimeSeries *ts = m_set->find(s->name);
-        const std::optional<double> v = ts ? ts->valueNear(t, 1e-3) : std::nullopt;
-        if (v)
-            total += *v;
+        const Value v = valueOf(s->name);
+        if (v.mean)
+            total += *v.mean;
         else
             totalKnown = false;
         html += row(s->color(palette()), s->label, format(v));
     }
-    if (m_mode == Mode::StackedArea && m_series.size() > 1)
-        html += row(QColor(Qt::transparent), tr("total"),
-                    format(totalKnown ? std::optional(total) : std::nullopt));
-    if (m_limit) {
-        const TimeSeries *ts = m_set->find(m_limit->name);
-        html += row(m_limit->color(palette()), m_limit->label,
-                    format(ts ? ts->valueNear(t, 1e-3) : std::nullopt));
+    if (m_mode == Mode::StackedArea && m_series.size() > 1) {
+        Value sum{totalKnown ? std::optional(total) : std::nullopt, std::nullopt};
+        if (!raw && m_peak)
+            sum.max = valueOf(m_peak->name).max;
+        html += row(QColor(Qt::transparent), tr("total"), format(sum));
     }
+    if (m_limit)
+        html += row(m_limit->color(palette()), m_limit->label, format(valueOf(m_limit->name)));
     html += QStringLiteral("</table>");
     return html;
 }
 
 void TimeChart::onRangeChanged(const QCPRange &range)
 {
-    if (m_settingRange || !m_paused)
+    if (m_settingRange)
         return;
+    // The user dragged or zoomed. Zoom stops at 10 s and two days, around the middle of the range.
+    QCPRange visible = range;
+    const double width = std::clamp(range.size(), MinVisibleSeconds, MaxVisibleSeconds);
+    if (width != range.size()) {
+        visible = QCPRange(range.center() - width / 2, range.center() + width / 2);
+        m_settingRange = true;
+        xAxis->setRange(visible);
+        m_settingRange = false;
+    }
+    if (!m_paused) {
+        setPaused(true);
+        Q_EMIT browsingStarted();
+    }
     markDirty();
-    Q_EMIT visibleRangeChanged(range.lower, range.upper);
+    Q_EMIT visibleRangeChanged(visible.lower, visible.upper);
 }
 
 } // namespace poolscope::widgets

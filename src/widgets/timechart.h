@@ -16,12 +16,32 @@ class SeriesSet;
 
 namespace poolscope::widgets {
 
-/// A live chart over a target's SeriesSet (the core ring buffers, not a Qt model): the last few minutes on a
-/// wall-clock x axis, as lines or as a stacked area, with an optional dashed stepped limit line.
+/// A live chart over a target's SeriesSet (the core history, not a Qt model): the last few minutes up to a
+/// day on a wall-clock x axis, as lines or as a stacked area, with an optional dashed stepped limit line.
+///
+/// Resolution: each rebuild asks the series for the finest level of their history (raw samples, 10 s or
+/// 1 min buckets) that holds the visible range in at most maxPointsPerGraph() points, one level for the whole
+/// chart so stacked layers line up. At 1 s sampling that is raw samples up to 1 h, 10 s buckets up to 6 h and
+/// 1 min buckets beyond, so a 24 h chart hands QCustomPlot ~1,500 points per graph instead of 86,400 (a full
+/// day of raw points with channel fills costs ~240 ms per replot; see tests/bench).
+///
+/// Spikes survive the rollups, by design:
+/// - Lines draw each bucket's maximum, over a faint min–max band: a single second of clients waiting stays
+///   visible at 24 h as a full-height peak, and the band shows how much the value moved within the bucket.
+/// - Stacked areas draw each layer's per-bucket mean (the shares of a bucket; peaks of different layers in
+///   different seconds do not add up), and a thin "peak total" line on top: the per-bucket maximum of the
+///   series given to setStackPeakSeries() (the recorded total), so a burst of sessions shorter than a bucket
+///   still shows how high the stack went. The y range includes that peak.
+/// - The limit line draws its per-bucket maximum.
+/// The title names the bucket width whenever the chart is not showing raw samples.
 ///
 /// Updates are coalesced: markDirty() only arms a 40 ms single-shot timer, which copies the visible window
-/// out of the ring buffers and queues one replot, so a chart never replots more than 25 times a second
-/// however many samples arrive. NaN points in the series are gaps: lines and areas break there.
+/// out of the history and queues one replot, so a chart never replots more than 25 times a second however
+/// many samples arrive. NaN points in the series are gaps: lines and areas break there (a bucket that only
+/// saw gaps is a gap).
+///
+/// Dragging or wheel-zooming the time axis switches the chart to browsing (paused) and emits
+/// browsingStarted(); setPaused(false) returns to the live window.
 ///
 /// Used as a promoted widget in the page .ui files. GUI thread only.
 class TimeChart : public QCustomPlot
@@ -49,8 +69,14 @@ public:
     Mode mode() const { return m_mode; }
     /// Counts (sessions, connections): integer tick steps and integer values in the tooltip.
     void setIntegerValues(bool integer);
+    /// The live window's width (the page's range: 5 min … 24 h). A young target's window grows from its first
+    /// sample (at least a minute) up to this width. While paused, the visible range takes this width, keeping
+    /// its right edge.
     void setWindowSeconds(double seconds);
     double windowSeconds() const { return m_windowSeconds; }
+    /// Stacked mode: the series whose per-bucket maximum is drawn as a thin line over the layers when they
+    /// are drawn from rollups (normally the recorded total of the stacked series).
+    void setStackPeakSeries(const QString &seriesName, const QString &label, ColorFunction color);
 
     /// Lifetime: the chart only reads the set; it must outlive the chart or be unset first.
     void setSeriesSet(const SeriesSet *set);
@@ -67,8 +93,9 @@ public:
     void setLimitAlwaysInRange(bool always);
     int seriesCount() const { return int(m_series.size()); }
 
-    /// Paused: the x range stops following new samples (they are still recorded) and the user can drag
-    /// and wheel-zoom horizontally. Resuming snaps back to the live window.
+    /// Paused (browsing): the x range stops following new samples (they are still recorded). The user can
+    /// drag and wheel-zoom horizontally in either state; doing so while live pauses the chart. Resuming snaps
+    /// back to the live window.
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     /// Shows the given x range (seconds since the epoch); only honoured while paused (keeps a page's charts
@@ -80,15 +107,27 @@ public:
     /// Rebuilds and replots synchronously (tests, screenshots).
     void refreshNow();
 
+    /// Resolution of the drawn data: 0 for raw samples, else seconds per bucket.
+    double resolution() const { return m_resolution; }
+    /// Upper bound on the points handed to QCustomPlot per graph: about four per pixel of width, at least
+    /// 1,000 and at most 4,000 (an hour of 1 s samples fits).
+    int maxPointsPerGraph() const;
+
     /// Highest visible value: the top of the stack (StackedArea) or the highest line, the limit excluded.
     double visibleTop() const { return m_visibleTop; }
     /// Text of the tooltip shown for x position `key` (seconds since the epoch); empty when no sample is
     /// near.
     QString valuesText(double key, double maxDistance) const;
 
+    /// Narrowest and widest visible range the user can zoom to.
+    static constexpr double MinVisibleSeconds = 10;
+    static constexpr double MaxVisibleSeconds = 2 * 86400;
+
 Q_SIGNALS:
-    /// The user dragged or zoomed the x axis while paused.
+    /// The user dragged or zoomed the x axis (the chart is paused by then).
     void visibleRangeChanged(double lower, double upper);
+    /// The user dragged or zoomed while the chart was live: it is now paused.
+    void browsingStarted();
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -103,9 +142,13 @@ private:
         ColorFunction color;
         double width = 1.6;
         QCPGraph *graph = nullptr;
+        QCPGraph *band = nullptr; // lower edge of the min–max band (Lines mode, rollups only)
     };
 
     void rebuild();
+    void setLevel(int level, double resolution);
+    void removeEnvelopeGraphs();
+    void updateTimeFormat(double visibleSeconds);
     void applySeriesStyles();
     void updateColors();
     void updateLegendLayout();
@@ -117,6 +160,9 @@ private:
     const SeriesSet *m_set = nullptr;
     std::vector<Series> m_series;
     std::optional<Series> m_limit;
+    std::optional<Series> m_peak; // graph only while drawing rollups
+    int m_level = 0;              // history level drawn: 0 raw, 1.. rollups
+    double m_resolution = 0;
     Mode m_mode = Mode::Lines;
     bool m_integer = false;
     bool m_paused = false;
@@ -125,6 +171,7 @@ private:
     double m_windowSeconds = 300;
     double m_visibleTop = 0;
     QString m_title;
+    QString m_timeFormat;
     QCPTextElement *m_titleElement = nullptr;
     QTimer m_replotTimer;
 };

@@ -2,6 +2,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QColor>
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -86,6 +87,7 @@ private Q_SLOTS:
     void updates();
     void stateDecorationAndTooltip();
     void rowsAreKeyedById();
+    void stalledAndReconnecting();
 };
 
 void TestTargetListModel::updates_data()
@@ -207,6 +209,61 @@ void TestTargetListModel::rowsAreKeyedById()
     QCOMPARE(changes.first().at(0).toModelIndex().row(), 1);
     QCOMPARE(model.index(1, 0).data(TargetListModel::LabelRole).toString(),
              QStringLiteral("monitor@db:5432/app"));
+}
+
+void TestTargetListModel::stalledAndReconnecting()
+{
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addTarget(1, QStringLiteral("monitor@127.0.0.1:5432/app"));
+    const QModelIndex i = model.index(0, 0);
+    QList<QColor> colors{i.data(Qt::DecorationRole).value<QColor>()};
+    for (State s : {State::Live, State::Failed}) {
+        model.setState(1, s, QStringLiteral("x"));
+        colors.append(i.data(Qt::DecorationRole).value<QColor>());
+    }
+
+    model.setState(1, State::Stalled, QStringLiteral("no reply for 3 s; query cancelled"));
+    QCOMPARE(flatten(model),
+             QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · stalled")});
+    QVERIFY(i.data(Qt::ToolTipRole).toString().contains(QStringLiteral("no reply for 3 s")));
+    colors.append(i.data(Qt::DecorationRole).value<QColor>());
+
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    const qint64 retryAt = QDateTime::currentMSecsSinceEpoch() + 8000;
+    model.setState(1, State::Reconnecting, QStringLiteral("server closed the connection unexpectedly"), 2,
+                   retryAt);
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(flatten(model),
+             QStringList{QStringLiteral("monitor@127.0.0.1:5432/app | unknown kind · reconnecting")});
+    const QString tip = i.data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("server closed the connection")), qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("Next retry in 8 s")) ||
+                 tip.contains(QStringLiteral("Next retry in 7 s")),
+             qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("2 failed attempts")), qPrintable(tip));
+    QCOMPARE(i.data(TargetListModel::AttemptRole).toInt(), 2);
+    QCOMPARE(i.data(TargetListModel::NextRetryAtRole).toLongLong(), retryAt);
+    colors.append(i.data(Qt::DecorationRole).value<QColor>());
+
+    // The next attempt is scheduled: a change of its own.
+    model.setState(1, State::Reconnecting, QStringLiteral("server closed the connection unexpectedly"), 3,
+                   retryAt + 16000);
+    QCOMPARE(changes.size(), 2);
+
+    // Five states, five colours.
+    for (int a = 0; a < colors.size(); ++a) {
+        QVERIFY(colors[a].isValid());
+        for (int b = a + 1; b < colors.size(); ++b)
+            QVERIFY2(colors[a] != colors[b], qPrintable(QStringLiteral("%1 vs %2").arg(a).arg(b)));
+    }
+
+    // Live again: error and retry are gone.
+    model.setState(1, State::Live, QStringLiteral("ignored"), 5, retryAt);
+    QCOMPARE(i.data(TargetListModel::ErrorRole).toString(), QString());
+    QCOMPARE(i.data(TargetListModel::AttemptRole).toInt(), 0);
+    QCOMPARE(i.data(TargetListModel::NextRetryAtRole).toLongLong(), qint64(0));
+    QVERIFY(!i.data(Qt::ToolTipRole).toString().contains(QStringLiteral("retry")));
 }
 
 QTEST_GUILESS_MAIN(TestTargetListModel)

@@ -142,7 +142,10 @@ void TestMainWindow::samplesAndDrawsBothTargets()
     QTRY_COMPARE_WITH_TIMEOUT(emptyGraphs(m_window->chartsFor(1)), QString(), 10000);
 
     const QList<QCustomPlot *> pgCharts = m_window->chartsFor(0);
-    QCOMPARE(pgCharts.size(), 2);
+    QCOMPARE(pgCharts.size(), 3); // sessions by state, transactions per second, sessions by group
+    auto *groups = qobject_cast<TimeChart *>(pgCharts[2]);
+    QVERIFY(groups);
+    QVERIFY(groups->title().startsWith(QStringLiteral("Sessions by application")));
     auto *sessions = qobject_cast<TimeChart *>(pgCharts[0]);
     QVERIFY(sessions);
     QCOMPARE(sessions->title(), QStringLiteral("Sessions by state"));
@@ -185,7 +188,7 @@ void TestMainWindow::pauseFreezesTheTimeAxis()
     const SeriesSet *pg = m_window->seriesFor(0);
     const QString active = series::sessionState(SessionState::Active);
     QList<QCustomPlot *> charts = m_window->chartsFor(0) + m_window->chartsFor(1);
-    QCOMPARE(charts.size(), 4);
+    QCOMPARE(charts.size(), 5);
 
     m_window->setPaused(true);
     QVERIFY(m_window->isPaused());

@@ -1,7 +1,12 @@
-// TimeChart on synthetic series: stacking, gaps, ranges, pause, replot coalescing and the tooltip text.
+// TimeChart on synthetic series: stacking, gaps, ranges, pause, replot coalescing and the tooltip text; long
+// ranges drawn from the rollups (bounded points, spikes kept); the page's range selector and browsing.
+#include "core/recorder.h"
 #include "core/timeseries.h"
+#include "widgets/postgrespage.h"
 #include "widgets/qcp.h"
 #include "widgets/timechart.h"
+
+#include <QAbstractButton>
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -45,6 +50,42 @@ QList<double> values(const QCPGraph *g)
     return out;
 }
 
+double maxValue(const QCPGraph *g)
+{
+    double top = -1;
+    for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
+        if (!std::isnan(it->value))
+            top = std::max(top, it->value);
+    }
+    return top;
+}
+
+constexpr int DaySeconds = 86400;
+constexpr int SpikeAt = 50'000;        // "queue" is 50 for this one second, 0 otherwise
+constexpr int StackSpikeAt = 70'000;   // "a" jumps to 200 for this one second
+constexpr double Day0 = 1'700'000'040; // a multiple of 60
+
+// 25 hours of 1 s samples: "a" 5..11, "b" 10, "total" = a + b, "queue" with a single-second spike of 50, and
+// a limit of 300. Built once: the chart tests only read it.
+const SeriesSet &daySet()
+{
+    static const SeriesSet set = [] {
+        SeriesSet s;
+        for (int i = -3600; i < DaySeconds; ++i) {
+            const double t = Day0 + i;
+            const double a = i == StackSpikeAt ? 200 : 5 + i % 7;
+            s[QStringLiteral("a")].append(t, a);
+            s[QStringLiteral("b")].append(t, 10);
+            s[QStringLiteral("total")].append(t, a + 10);
+            s[QStringLiteral("queue")].append(t, i == SpikeAt ? 50 : 0);
+            s[QStringLiteral("limit")].append(t, 300);
+            s.noteTime(t);
+        }
+        return s;
+    }();
+    return set;
+}
+
 } // namespace
 
 class TestTimeChart : public QObject
@@ -62,6 +103,14 @@ private Q_SLOTS:
     void pauseFreezesAndAllowsDragging();
     void replotsAreCoalesced();
     void tooltipListsEverySeries();
+    void rangeSwitchShowsTheRightSpan_data();
+    void rangeSwitchShowsTheRightSpan();
+    void dayLinesKeepASingleSecondSpike();
+    void dayStackKeepsThePeakOfTheTotal();
+    void dayTooltipShowsMeanAndMax();
+    void dragWhileLiveStartsBrowsing();
+    void zoomIsClamped();
+    void pageRangeKeysAndBackToLive();
 };
 
 void TestTimeChart::stackedLayersAreCumulative()
@@ -183,19 +232,24 @@ void TestTimeChart::windowFollowsTheLatestSample()
 void TestTimeChart::youngTargetWindowGrows_data()
 {
     QTest::addColumn<int>("samples");
+    QTest::addColumn<double>("window");
     QTest::addColumn<double>("width");
-    QTest::addRow("20 s of data: one-minute minimum") << 20 << 60.0;
-    QTest::addRow("2 min of data: from the first sample") << 121 << 120.0;
-    QTest::addRow("10 min of data: the full 5 min window") << 600 << 300.0;
+    QTest::addRow("20 s of data: one-minute minimum") << 20 << 300.0 << 60.0;
+    QTest::addRow("2 min of data: from the first sample") << 121 << 300.0 << 120.0;
+    QTest::addRow("10 min of data: the full 5 min window") << 600 << 300.0 << 300.0;
+    QTest::addRow("24 h range, 20 s of data: one-minute minimum") << 20 << 86400.0 << 60.0;
+    QTest::addRow("24 h range, 10 min of data: from the first sample") << 601 << 86400.0 << 600.0;
 }
 
 void TestTimeChart::youngTargetWindowGrows()
 {
     QFETCH(int, samples);
+    QFETCH(double, window);
     QFETCH(double, width);
     SeriesSet set;
     fill(set, samples);
     TimeChart chart;
+    chart.setWindowSeconds(window);
     chart.setSeriesSet(&set);
     chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
     chart.refreshNow();
@@ -211,10 +265,11 @@ void TestTimeChart::pauseFreezesAndAllowsDragging()
     chart.setSeriesSet(&set);
     chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
     chart.refreshNow();
-    QVERIFY(!chart.interactions().testFlag(QCP::iRangeDrag));
+    // Dragging and zooming work live too (they start browsing; see dragWhileLiveStartsBrowsing).
+    QVERIFY(chart.interactions().testFlag(QCP::iRangeDrag));
+    QVERIFY(chart.interactions().testFlag(QCP::iRangeZoom));
 
     chart.setPaused(true);
-    QVERIFY(chart.interactions().testFlag(QCP::iRangeDrag));
     const QCPRange frozen = chart.xAxis->range();
     for (int i = 100; i < 110; ++i) {
         set[QStringLiteral("a")].append(T0 + i, 1);
@@ -296,6 +351,221 @@ void TestTimeChart::tooltipListsEverySeries()
              qPrintable(gap));
     // Far from any sample: no tooltip.
     QVERIFY(chart.valuesText(T0 + 100, 0.5).isEmpty());
+}
+
+void TestTimeChart::rangeSwitchShowsTheRightSpan_data()
+{
+    QTest::addColumn<double>("window");
+    QTest::addColumn<double>("resolution");
+    QTest::addRow("5 min: raw samples") << 300.0 << 0.0;
+    QTest::addRow("1 h: raw samples") << 3600.0 << 0.0;
+    QTest::addRow("6 h: 10 s buckets") << 21600.0 << 10.0;
+    QTest::addRow("24 h: 1 min buckets") << 86400.0 << 60.0;
+}
+
+void TestTimeChart::rangeSwitchShowsTheRightSpan()
+{
+    QFETCH(double, window);
+    QFETCH(double, resolution);
+    TimeChart chart;
+    chart.resize(1280, 500);
+    chart.setSeriesSet(&daySet());
+    chart.addSeries(QStringLiteral("queue"), QStringLiteral("queue"), grey, 2.4);
+    chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
+    chart.setLimitSeries(QStringLiteral("limit"), QStringLiteral("limit"), grey);
+    chart.setWindowSeconds(window);
+    chart.refreshNow();
+    const double last = Day0 + DaySeconds - 1;
+    QCOMPARE(chart.xAxis->range().upper, last);
+    QCOMPARE(chart.xAxis->range().size(), window);
+    QCOMPARE(chart.resolution(), resolution);
+    // Every graph gets at most a few thousand points, whatever the range.
+    for (int i = 0; i < chart.graphCount(); ++i) {
+        const int points = chart.graph(i)->data()->size();
+        QVERIFY2(points <= 4000, qPrintable(QString::number(points)));
+        QVERIFY(points > 100);
+    }
+    // Raw samples: one graph per series; rollups add a min–max band per line.
+    QCOMPARE(chart.graphCount(), resolution == 0 ? 3 : 5);
+
+    // Back to 5 minutes: raw again, bands gone.
+    chart.setWindowSeconds(300);
+    chart.refreshNow();
+    QCOMPARE(chart.resolution(), 0.0);
+    QCOMPARE(chart.graphCount(), 3);
+}
+
+void TestTimeChart::dayLinesKeepASingleSecondSpike()
+{
+    TimeChart chart;
+    chart.resize(1280, 500);
+    chart.setSeriesSet(&daySet());
+    chart.addSeries(QStringLiteral("queue"), QStringLiteral("cl_waiting"), grey, 2.4);
+    chart.setWindowSeconds(86400);
+    chart.refreshNow();
+    QCOMPARE(chart.resolution(), 60.0);
+    const QCPGraph *line = chart.graph(0);
+    QVERIFY(line->data()->size() <= 1500);
+    // One second of 50 among 86,400 zeros: the line (the per-minute maximum) reaches 50...
+    QCOMPARE(maxValue(line), 50.0);
+    QCOMPARE(chart.visibleTop(), 50.0);
+    QVERIFY(chart.yAxis->range().upper >= 50);
+    // ...in the bucket holding that second, and the band below it goes down to the minimum (0).
+    auto spike =
+        std::max_element(line->data()->constBegin(), line->data()->constEnd(),
+                         [](const QCPGraphData &x, const QCPGraphData &y) { return x.value < y.value; });
+    QVERIFY(std::abs(spike->key - (Day0 + SpikeAt)) <= 60);
+    const QCPGraph *band = chart.graph(1);
+    QCOMPARE(band->channelFillGraph(), line);
+    QCOMPARE(maxValue(band), 0.0);
+}
+
+void TestTimeChart::dayStackKeepsThePeakOfTheTotal()
+{
+    TimeChart chart;
+    chart.resize(1280, 500);
+    chart.setMode(TimeChart::Mode::StackedArea);
+    chart.setIntegerValues(true);
+    chart.setSeriesSet(&daySet());
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
+    chart.setLimitSeries(QStringLiteral("limit"), QStringLiteral("limit"), grey);
+    chart.setStackPeakSeries(QStringLiteral("total"), QStringLiteral("peak total"), grey);
+    chart.setWindowSeconds(86400);
+    chart.refreshNow();
+    QCOMPARE(chart.resolution(), 60.0);
+    QCOMPARE(chart.graphCount(), 4); // two layers, the limit, the peak line
+    const QCPGraph *top = chart.graph(1);
+    const QCPGraph *peak = chart.graph(3);
+    QCOMPARE(peak->name(), QStringLiteral("peak total"));
+    QVERIFY(top->data()->size() <= 1500);
+    // The layers are means (a 1 s burst of 200 moves a minute's mean by ~3), the peak line keeps it.
+    QVERIFY2(maxValue(top) < 30, qPrintable(QString::number(maxValue(top))));
+    QCOMPARE(maxValue(peak), 210.0);
+    QCOMPARE(chart.visibleTop(), 210.0);
+    QVERIFY(chart.yAxis->range().upper >= 210);
+
+    // Raw samples need no peak line: the stack top is exact.
+    chart.setWindowSeconds(300);
+    chart.refreshNow();
+    QCOMPARE(chart.graphCount(), 3);
+}
+
+void TestTimeChart::dayTooltipShowsMeanAndMax()
+{
+    TimeChart chart;
+    chart.resize(1280, 500);
+    chart.setSeriesSet(&daySet());
+    chart.setIntegerValues(true);
+    chart.addSeries(QStringLiteral("queue"), QStringLiteral("cl_waiting"), grey, 2.4);
+    chart.setWindowSeconds(86400);
+    chart.refreshNow();
+    const QString text = chart.valuesText(Day0 + SpikeAt, 30);
+    QVERIFY2(text.contains(QStringLiteral("max <b>50</b>")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("<b>0.8</b>")), qPrintable(text)); // 50 / 60, the minute's mean
+    QVERIFY2(text.contains(QStringLiteral("1 min")), qPrintable(text));
+}
+
+void TestTimeChart::dragWhileLiveStartsBrowsing()
+{
+    SeriesSet set;
+    fill(set, 600);
+    TimeChart chart;
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    chart.refreshNow();
+    QVERIFY(!chart.isPaused());
+    QSignalSpy browsing(&chart, &TimeChart::browsingStarted);
+    QSignalSpy moved(&chart, &TimeChart::visibleRangeChanged);
+    const QCPRange live = chart.xAxis->range();
+    // What a drag does: QCustomPlot moves the range.
+    chart.xAxis->setRange(live.lower - 100, live.upper - 100);
+    QVERIFY(chart.isPaused());
+    QCOMPARE(browsing.size(), 1);
+    QCOMPARE(moved.size(), 1);
+    chart.xAxis->setRange(live.lower - 150, live.upper - 150);
+    QCOMPARE(browsing.size(), 1); // already browsing
+    chart.refreshNow();
+    QCOMPARE(chart.xAxis->range().upper, live.upper - 150);
+}
+
+void TestTimeChart::zoomIsClamped()
+{
+    SeriesSet set;
+    fill(set, 600);
+    TimeChart chart;
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    chart.refreshNow();
+    chart.xAxis->setRange(T0 + 100, T0 + 101); // zoomed in to one second
+    QCOMPARE(chart.xAxis->range().size(), TimeChart::MinVisibleSeconds);
+    QCOMPARE(chart.xAxis->range().center(), T0 + 100.5);
+    chart.xAxis->setRange(T0 - 10 * 86400, T0 + 600); // zoomed out to ten days
+    QCOMPARE(chart.xAxis->range().size(), TimeChart::MaxVisibleSeconds);
+}
+
+void TestTimeChart::pageRangeKeysAndBackToLive()
+{
+    using poolscope::widgets::MonitorPage;
+    using poolscope::widgets::PostgresPage;
+    PostgresPage page(&daySet());
+    page.resize(1280, 800);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    const QList<TimeChart *> charts = page.charts();
+    QCOMPARE(page.timeRange(), 300.0);
+    for (TimeChart *c : charts)
+        QCOMPARE(c->windowSeconds(), 300.0);
+
+    // Buttons: 5 min, 1 h, 6 h, 24 h.
+    auto *day = page.findChild<QAbstractButton *>(QStringLiteral("range24hButton"));
+    QVERIFY(day);
+    day->click();
+    QCOMPARE(page.timeRange(), 86400.0);
+    for (TimeChart *c : charts)
+        QCOMPARE(c->windowSeconds(), 86400.0);
+
+    // Keys 1-4 (shortcuts need an active window).
+    page.activateWindow();
+    if (QTest::qWaitForWindowActive(&page, 2000)) {
+        QTest::keyClick(&page, Qt::Key_2);
+        QCOMPARE(page.timeRange(), 3600.0);
+        QVERIFY(page.findChild<QAbstractButton *>(QStringLiteral("range1hButton"))->isChecked());
+        QTest::keyClick(&page, Qt::Key_1);
+        QCOMPARE(page.timeRange(), 300.0);
+    } else {
+        qInfo("the platform does not activate windows: keys 1-4 not exercised");
+        page.setTimeRange(300);
+    }
+
+    // Dragging one chart while live: the page browses, the other chart follows, "Back to live" appears.
+    auto *live = page.findChild<QAbstractButton *>(QStringLiteral("liveButton"));
+    QVERIFY(live);
+    QVERIFY(!live->isVisible());
+    QSignalSpy browsing(&page, &MonitorPage::browsingStarted);
+    charts[0]->refreshNow();
+    const QCPRange before = charts[0]->xAxis->range();
+    charts[0]->xAxis->setRange(before.lower - 600, before.upper - 600);
+    QCOMPARE(browsing.size(), 1);
+    QVERIFY(page.isPaused());
+    QVERIFY(charts[1]->isPaused());
+    QCOMPARE(charts[1]->xAxis->range(), charts[0]->xAxis->range());
+    QVERIFY(live->isVisible());
+
+    // A range chosen while browsing keeps the right edge, on every chart.
+    page.setTimeRange(3600);
+    QCOMPARE(charts[0]->xAxis->range().upper, before.upper - 600);
+    QCOMPARE(charts[0]->xAxis->range().size(), 3600.0);
+    QCOMPARE(charts[1]->xAxis->range(), charts[0]->xAxis->range());
+
+    QSignalSpy liveRequested(&page, &MonitorPage::liveRequested);
+    live->click();
+    QCOMPARE(liveRequested.size(), 1);
+    QVERIFY(!page.isPaused());
+    QVERIFY(!live->isVisible());
+    charts[0]->refreshNow();
+    QCOMPARE(charts[0]->xAxis->range().upper, Day0 + DaySeconds - 1);
+    QCOMPARE(charts[0]->xAxis->range().size(), 3600.0);
 }
 
 QTEST_MAIN(TestTimeChart)

@@ -1,0 +1,221 @@
+#include "watchcommand.h"
+
+#include "cli/snapshotcommand.h"
+#include "core/signalcatcher.h"
+#include "core/snapshotjson.h"
+#include "db/targetcontroller.h"
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTimer>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace poolscope::cli {
+
+namespace {
+
+constexpr qint64 kMinIntervalMs = 100;
+constexpr qint64 kMaxIntervalMs = 60000;
+
+QString isoTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+QString seconds(double s)
+{
+    return QString::number(s, 'f', s < 10 ? 1 : 0) + QLatin1Char('s');
+}
+
+QString humanLine(const TargetSnapshot &s, const db::TargetController &c)
+{
+    QString line = isoTime(s.sampledAtMs) + QLatin1String("  ") + s.target + QLatin1String("  ") +
+                   db::targetStateName(c.state());
+    if (!s.ok) {
+        line += QLatin1String("  error: ") + s.error.message;
+        if (const qint64 next = c.nextRetryMs(); next >= 0 && c.state() != db::TargetState::Live)
+            line += QStringLiteral("  (next attempt in %1)").arg(seconds(double(next) / 1000.0));
+        return line;
+    }
+    if (s.postgres) {
+        const PostgresSample &pg = *s.postgres;
+        line += QStringLiteral("  sessions %1").arg(pg.counts.total());
+        if (const auto usable = pg.usableConnections())
+            line += QStringLiteral("/%1").arg(*usable);
+        line += QStringLiteral(" (active %1, idle %2, idle in tx %3, aborted %4)")
+                    .arg(pg.counts[SessionState::Active])
+                    .arg(pg.counts[SessionState::Idle])
+                    .arg(pg.counts[SessionState::IdleInTransaction])
+                    .arg(pg.counts[SessionState::IdleInTransactionAborted]);
+        if (const auto oldest = pg.oldestXactAge())
+            line += QLatin1String("  oldest tx ") + seconds(*oldest);
+    }
+    if (s.bouncer) {
+        qint64 active = 0, waiting = 0, svActive = 0, svIdle = 0;
+        double maxwait = 0;
+        for (const PoolStats &p : s.bouncer->pools) {
+            active += p.clActive.value_or(0);
+            waiting += p.clWaiting.value_or(0);
+            svActive += p.svActive.value_or(0);
+            svIdle += p.svIdle.value_or(0);
+            maxwait = std::max(maxwait, p.maxwaitSeconds.value_or(0));
+        }
+        line +=
+            QStringLiteral("  pools %1: cl_active %2, cl_waiting %3, sv_active %4, sv_idle %5, maxwait %6")
+                .arg(s.bouncer->pools.size())
+                .arg(active)
+                .arg(waiting)
+                .arg(svActive)
+                .arg(svIdle)
+                .arg(seconds(maxwait));
+    }
+    if (s.tps)
+        line += QStringLiteral("  tps %1").arg(*s.tps, 0, 'f', 1);
+    return line;
+}
+
+QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c)
+{
+    QJsonObject o = toJson(s);
+    o.insert(QStringLiteral("time"), isoTime(s.sampledAtMs));
+    o.insert(QStringLiteral("state"), db::targetStateName(c.state()));
+    if (c.state() != db::TargetState::Live) {
+        o.insert(QStringLiteral("attempts"), c.attemptCount());
+        const qint64 next = c.nextRetryMs();
+        o.insert(QStringLiteral("next_retry_ms"), next >= 0 ? QJsonValue(double(next)) : QJsonValue());
+    }
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+void writeLine(const QByteArray &line)
+{
+    // One write per line and a flush: a pipe reader (jq, a log shipper) sees each sample as it happens.
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+std::optional<qint64> parseDurationMs(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+(?:\\.\\d*)?|\\.\\d+)\\s*(ms|s|m|h)?\\s*$"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = re.match(text);
+    if (!m.hasMatch())
+        return std::nullopt;
+    bool ok = false;
+    const double value = m.captured(1).toDouble(&ok);
+    if (!ok)
+        return std::nullopt;
+    const QString unit = m.captured(2).toLower();
+    double factor = 1000.0; // plain number: seconds
+    if (unit == QLatin1String("ms"))
+        factor = 1.0;
+    else if (unit == QLatin1String("m"))
+        factor = 60000.0;
+    else if (unit == QLatin1String("h"))
+        factor = 3600000.0;
+    const double ms = std::round(value * factor);
+    if (ms <= 0 || ms > 1e15)
+        return std::nullopt;
+    return qint64(ms);
+}
+
+int watchCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Sample each target repeatedly, each on its own thread, and print one line per target per sample.\n\n"
+        "TARGET is a libpq connection string (see `poolscope snapshot --help`). A target that fails or\n"
+        "stops answering is reported (state stalled, reconnecting or failed) and retried with backoff while\n"
+        "the others go on. DURATION is 500ms, 1s, 2m, 1h or a number of seconds.\n\n"
+        "--json-lines prints one JSON object per line: the per-target object of `snapshot --json` plus\n"
+        "\"time\" (ISO 8601, UTC) and \"state\"; while not live also \"attempts\" and \"next_retry_ms\".\n\n"
+        "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
+                                 QStringLiteral("TARGET..."));
+    const QCommandLineOption interval(QStringLiteral("interval"),
+                                      QStringLiteral("Time between samples, 100ms to 60s (default 1s)."),
+                                      QStringLiteral("duration"), QStringLiteral("1s"));
+    const QCommandLineOption duration(QStringLiteral("duration"),
+                                      QStringLiteral("Stop after this long (default: until Ctrl+C)."),
+                                      QStringLiteral("duration"));
+    const QCommandLineOption deadline(
+        QStringLiteral("deadline"),
+        QStringLiteral("A sample with no reply after this long is cancelled and the target marked stalled "
+                       "(default: 3 intervals, at least 3s)."),
+        QStringLiteral("duration"));
+    const QCommandLineOption jsonLines(QStringLiteral("json-lines"), QStringLiteral("Print JSON lines."));
+    parser.addOption(interval);
+    parser.addOption(duration);
+    parser.addOption(deadline);
+    parser.addOption(jsonLines);
+    QStringList argv = args;
+    argv.prepend(QStringLiteral("poolscope watch"));
+    auto usage = [](const QString &message) {
+        std::fprintf(stderr, "poolscope watch: %s\n", qPrintable(message));
+        return int(ExitUsage);
+    };
+    if (!parser.parse(argv))
+        return usage(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return ExitOk;
+    }
+    const QStringList targets = parser.positionalArguments();
+    if (targets.isEmpty())
+        return usage(QStringLiteral("at least one TARGET is required (see --help)"));
+    const auto intervalMs = parseDurationMs(parser.value(interval));
+    if (!intervalMs || *intervalMs < kMinIntervalMs || *intervalMs > kMaxIntervalMs)
+        return usage(QStringLiteral("--interval needs a duration from 100ms to 60s, e.g. 500ms or 2s"));
+    std::optional<qint64> durationMs;
+    if (parser.isSet(duration)) {
+        durationMs = parseDurationMs(parser.value(duration));
+        if (!durationMs || *durationMs > std::numeric_limits<int>::max())
+            return usage(QStringLiteral("--duration needs a positive duration, e.g. 60s or 5m"));
+    }
+    std::optional<qint64> deadlineMs;
+    if (parser.isSet(deadline)) {
+        deadlineMs = parseDurationMs(parser.value(deadline));
+        if (!deadlineMs || *deadlineMs < kMinIntervalMs || *deadlineMs > 3600000)
+            return usage(QStringLiteral("--deadline needs a duration from 100ms to 1h"));
+    }
+    const bool json = parser.isSet(jsonLines);
+
+    QEventLoop loop;
+    SignalCatcher catcher;
+    QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
+    std::vector<std::unique_ptr<db::TargetController>> controllers;
+    for (const QString &t : targets) {
+        auto c = std::make_unique<db::TargetController>(t);
+        c->setIntervalMs(int(*intervalMs));
+        if (deadlineMs)
+            c->setDeadlineMs(int(*deadlineMs));
+        const db::TargetController *raw = c.get();
+        QObject::connect(c.get(), &db::TargetController::snapshotReady, &loop,
+                         [raw, json](const TargetSnapshot &s) {
+                             writeLine(json ? jsonLine(s, *raw) : humanLine(s, *raw).toUtf8());
+                         });
+        controllers.push_back(std::move(c));
+    }
+    if (durationMs)
+        QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
+    for (auto &c : controllers)
+        c->start();
+    loop.exec();
+    controllers.clear(); // interrupts the workers: prompt even when a server hangs
+    return ExitOk;
+}
+
+} // namespace poolscope::cli

@@ -1,0 +1,376 @@
+#include "targetsdialog.h"
+
+#include "db/connectiontest.h"
+#include "db/pg.h"
+#include "ui_targetsdialog.h"
+
+#include <QEventLoop>
+#include <QFutureWatcher>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace poolscope::widgets {
+
+namespace {
+
+constexpr int IdRole = Qt::UserRole + 1;
+
+struct FieldBinding
+{
+    const char *keyword;
+    QLineEdit *Ui::TargetsDialog::*edit;
+};
+
+const FieldBinding kFields[] = {
+    {"host", &Ui::TargetsDialog::hostEdit},
+    {"port", &Ui::TargetsDialog::portEdit},
+    {"dbname", &Ui::TargetsDialog::dbnameEdit},
+    {"user", &Ui::TargetsDialog::userEdit},
+    {"sslrootcert", &Ui::TargetsDialog::sslrootcertEdit},
+    {"sslcert", &Ui::TargetsDialog::sslcertEdit},
+    {"sslkey", &Ui::TargetsDialog::sslkeyEdit},
+    {"connect_timeout", &Ui::TargetsDialog::connectTimeoutEdit},
+};
+
+QString displayName(const TargetConfig &t)
+{
+    if (!t.name.isEmpty())
+        return t.name;
+    const db::ConnSpec spec = db::parseConnInfo(t.conninfo);
+    return spec.isValid() ? db::describe(spec) : QObject::tr("(invalid connection string)");
+}
+
+} // namespace
+
+TargetsDialog::TargetsDialog(const QList<TargetConfig> &targets, QWidget *parent)
+    : QDialog(parent), m_ui(std::make_unique<Ui::TargetsDialog>()), m_targets(targets)
+{
+    m_ui->setupUi(this);
+    m_ui->splitter->setStretchFactor(0, 1);
+    m_ui->splitter->setStretchFactor(1, 2);
+    m_ui->sslmodeCombo->addItem(tr("(default: prefer)"), QString());
+    for (const char *mode : {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+        m_ui->sslmodeCombo->addItem(QLatin1String(mode), QLatin1String(mode));
+    m_ui->kindCombo->addItem(tr("Detect"), int(TargetKind::Unknown));
+    m_ui->kindCombo->addItem(tr("PostgreSQL"), int(TargetKind::Postgres));
+    m_ui->kindCombo->addItem(tr("PgBouncer console"), int(TargetKind::PgBouncer));
+
+    connect(m_ui->tree, &QTreeWidget::currentItemChanged, this, &TargetsDialog::onSelectionChanged);
+    connect(m_ui->addButton, &QPushButton::clicked, this, &TargetsDialog::addTarget);
+    connect(m_ui->duplicateButton, &QPushButton::clicked, this, &TargetsDialog::duplicateTarget);
+    connect(m_ui->removeButton, &QPushButton::clicked, this, &TargetsDialog::removeTarget);
+    connect(m_ui->testButton, &QPushButton::clicked, this, &TargetsDialog::testConnection);
+    connect(m_ui->buttons, &QDialogButtonBox::accepted, this, &TargetsDialog::accept);
+    connect(m_ui->buttons, &QDialogButtonBox::rejected, this, &TargetsDialog::reject);
+    connect(m_ui->conninfoEdit, &QLineEdit::textEdited, this, &TargetsDialog::onConnInfoEdited);
+    connect(m_ui->conninfoEdit, &QLineEdit::editingFinished, this, [this] {
+        if (TargetConfig *t = current())
+            extractPassword(*t);
+    });
+    for (const FieldBinding &f : kFields) {
+        QLineEdit *edit = (*m_ui).*(f.edit);
+        connect(edit, &QLineEdit::textEdited, this, [this, f, edit] { onFieldEdited(f.keyword, edit); });
+    }
+    connect(m_ui->sslmodeCombo, &QComboBox::activated, this, &TargetsDialog::onSslModeChanged);
+    connect(m_ui->nameEdit, &QLineEdit::textEdited, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->groupCombo, &QComboBox::currentTextChanged, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->kindCombo, &QComboBox::activated, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->intervalSpin, &QDoubleSpinBox::valueChanged, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->rememberCheck, &QCheckBox::toggled, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->passwordEdit, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (TargetConfig *t = current())
+            m_passwords.insert(t->id, text.toUtf8());
+    });
+
+    rebuildTree(m_targets.isEmpty() ? QString() : m_targets.first().id);
+    if (m_targets.isEmpty())
+        setFormEnabled(false);
+}
+
+TargetsDialog::~TargetsDialog() = default;
+
+int TargetsDialog::currentIndex() const
+{
+    for (int i = 0; i < m_targets.size(); ++i) {
+        if (m_targets.at(i).id == m_currentId)
+            return i;
+    }
+    return -1;
+}
+
+TargetConfig *TargetsDialog::current()
+{
+    const int i = currentIndex();
+    return i < 0 ? nullptr : &m_targets[i];
+}
+
+void TargetsDialog::rebuildTree(const QString &selectId)
+{
+    m_loading = true;
+    m_ui->tree->clear();
+    QHash<QString, QTreeWidgetItem *> groups;
+    QStringList groupNames;
+    QTreeWidgetItem *select = nullptr;
+    for (const TargetConfig &t : m_targets) {
+        const QString group = t.group.isEmpty() ? tr("Ungrouped") : t.group;
+        QTreeWidgetItem *parent = groups.value(group);
+        if (!parent) {
+            parent = new QTreeWidgetItem(m_ui->tree, {group});
+            parent->setFlags(Qt::ItemIsEnabled);
+            parent->setExpanded(true);
+            groups.insert(group, parent);
+            if (!t.group.isEmpty())
+                groupNames.append(t.group);
+        }
+        auto *item = new QTreeWidgetItem(parent, {displayName(t)});
+        item->setData(0, IdRole, t.id);
+        item->setToolTip(0, db::describe(db::parseConnInfo(t.conninfo)));
+        if (t.id == selectId)
+            select = item;
+    }
+    const QString groupText = m_ui->groupCombo->currentText();
+    m_ui->groupCombo->clear();
+    m_ui->groupCombo->addItems(groupNames);
+    m_ui->groupCombo->setCurrentText(groupText);
+    m_loading = false;
+    if (select)
+        m_ui->tree->setCurrentItem(select);
+    else
+        onSelectionChanged();
+}
+
+void TargetsDialog::selectTarget(const QString &id)
+{
+    rebuildTree(id);
+}
+
+void TargetsDialog::onSelectionChanged()
+{
+    if (m_loading)
+        return;
+    QTreeWidgetItem *item = m_ui->tree->currentItem();
+    m_currentId = item ? item->data(0, IdRole).toString() : QString();
+    loadForm();
+}
+
+void TargetsDialog::setFormEnabled(bool enabled)
+{
+    m_ui->editPane->setEnabled(enabled);
+    m_ui->duplicateButton->setEnabled(enabled);
+    m_ui->removeButton->setEnabled(enabled);
+}
+
+void TargetsDialog::loadForm()
+{
+    const TargetConfig *t = current();
+    setFormEnabled(t != nullptr);
+    m_loading = true;
+    m_ui->nameEdit->setText(t ? t->name : QString());
+    m_ui->groupCombo->setCurrentText(t ? t->group : QString());
+    m_ui->conninfoEdit->setText(t ? t->conninfo : QString());
+    m_ui->conninfoEdit->setCursorPosition(0); // show where the string starts (host, port), not its tail
+    m_ui->kindCombo->setCurrentIndex(
+        std::max(0, m_ui->kindCombo->findData(int(t ? t->kindOverride : TargetKind::Unknown))));
+    m_ui->intervalSpin->setValue(t ? t->intervalMs / 1000.0 : 1.0);
+    m_ui->rememberCheck->setChecked(t && t->rememberPassword);
+    m_ui->passwordEdit->setText(t ? QString::fromUtf8(m_passwords.value(t->id)) : QString());
+    m_ui->testResult->clear();
+    m_loading = false;
+    updateFieldsFromConnInfo();
+}
+
+void TargetsDialog::updateFieldsFromConnInfo()
+{
+    m_loading = true;
+    const db::ConnSpec spec = db::parseConnInfo(m_ui->conninfoEdit->text());
+    m_ui->conninfoError->setText(
+        spec.isValid() || m_ui->conninfoEdit->text().trimmed().isEmpty() ? QString() : spec.parseError);
+    for (const FieldBinding &f : kFields) {
+        QLineEdit *edit = (*m_ui).*(f.edit);
+        if (spec.isValid())
+            edit->setText(QString::fromUtf8(spec.value(f.keyword)));
+        edit->setEnabled(spec.isValid());
+    }
+    const int ssl = m_ui->sslmodeCombo->findData(QString::fromUtf8(spec.value("sslmode")));
+    m_ui->sslmodeCombo->setCurrentIndex(std::max(0, ssl));
+    m_ui->sslmodeCombo->setEnabled(spec.isValid());
+    m_loading = false;
+}
+
+void TargetsDialog::onConnInfoEdited()
+{
+    TargetConfig *t = current();
+    if (!t || m_loading)
+        return;
+    // Kept as typed, even when it does not parse yet: nothing the user typed is lost. The password is split
+    // off when editing finishes, never mid-typing (a half-typed URI must not be rewritten under the cursor).
+    t->conninfo = m_ui->conninfoEdit->text();
+    updateFieldsFromConnInfo();
+    if (QTreeWidgetItem *item = m_ui->tree->currentItem())
+        item->setText(0, displayName(*t));
+}
+
+void TargetsDialog::extractPassword(TargetConfig &t)
+{
+    const db::SplitConnInfo split = db::splitPassword(t.conninfo);
+    if (!split.error.isEmpty() || split.password.isEmpty())
+        return;
+    // A password typed into the string goes to the password field, never into the saved string.
+    m_passwords.insert(t.id, split.password);
+    t.conninfo = split.conninfo;
+    if (t.id == m_currentId) {
+        m_loading = true;
+        m_ui->passwordEdit->setText(QString::fromUtf8(split.password));
+        m_ui->conninfoEdit->setText(split.conninfo);
+        m_loading = false;
+        updateFieldsFromConnInfo();
+    }
+}
+
+void TargetsDialog::setConnInfoKeyword(const char *keyword, const QString &value)
+{
+    TargetConfig *t = current();
+    if (!t)
+        return;
+    db::ConnSpec spec = db::parseConnInfo(t->conninfo);
+    if (!spec.isValid())
+        return;
+    for (qsizetype i = spec.params.size() - 1; i >= 0; --i) {
+        if (spec.params.at(i).first == keyword)
+            spec.params.removeAt(i);
+    }
+    if (!value.trimmed().isEmpty())
+        spec.set(keyword, value.trimmed().toUtf8());
+    t->conninfo = db::toConnInfoString(spec);
+    m_loading = true;
+    m_ui->conninfoEdit->setText(t->conninfo);
+    m_loading = false;
+    if (QTreeWidgetItem *item = m_ui->tree->currentItem())
+        item->setText(0, displayName(*t));
+}
+
+void TargetsDialog::onFieldEdited(const char *keyword, QLineEdit *edit)
+{
+    if (m_loading)
+        return;
+    setConnInfoKeyword(keyword, edit->text());
+}
+
+void TargetsDialog::onSslModeChanged()
+{
+    if (m_loading)
+        return;
+    setConnInfoKeyword("sslmode", m_ui->sslmodeCombo->currentData().toString());
+}
+
+void TargetsDialog::storeFormMeta()
+{
+    TargetConfig *t = current();
+    if (!t || m_loading)
+        return;
+    const QString oldGroup = t->group;
+    t->name = m_ui->nameEdit->text().trimmed();
+    t->group = m_ui->groupCombo->currentText().trimmed();
+    t->kindOverride = TargetKind(m_ui->kindCombo->currentData().toInt());
+    t->intervalMs = int(std::lround(m_ui->intervalSpin->value() * 1000));
+    t->rememberPassword = m_ui->rememberCheck->isChecked();
+    if (t->group != oldGroup && !m_ui->groupCombo->hasFocus())
+        rebuildTree(t->id);
+    else if (QTreeWidgetItem *item = m_ui->tree->currentItem())
+        item->setText(0, displayName(*t));
+}
+
+void TargetsDialog::addTarget()
+{
+    TargetConfig t;
+    t.id = TargetConfig::newId();
+    if (const TargetConfig *cur = current())
+        t.group = cur->group;
+    m_targets.append(t);
+    rebuildTree(t.id);
+    m_ui->conninfoEdit->setFocus();
+}
+
+void TargetsDialog::duplicateTarget()
+{
+    const TargetConfig *cur = current();
+    if (!cur)
+        return;
+    TargetConfig copy = *cur;
+    copy.id = TargetConfig::newId();
+    if (!copy.name.isEmpty())
+        copy.name += tr(" (copy)");
+    if (m_passwords.contains(cur->id))
+        m_passwords.insert(copy.id, m_passwords.value(cur->id));
+    m_targets.insert(currentIndex() + 1, copy);
+    rebuildTree(copy.id);
+}
+
+void TargetsDialog::removeTarget()
+{
+    const int i = currentIndex();
+    if (i < 0)
+        return;
+    const QString name = displayName(m_targets.at(i));
+    if (QMessageBox::question(this, tr("Remove target"), tr("Stop monitoring and forget %1?").arg(name)) !=
+        QMessageBox::Yes)
+        return;
+    m_passwords.remove(m_targets.at(i).id);
+    m_targets.removeAt(i);
+    rebuildTree(m_targets.isEmpty() ? QString()
+                                    : m_targets.at(std::min<int>(i, int(m_targets.size()) - 1)).id);
+}
+
+void TargetsDialog::testConnection()
+{
+    const TargetConfig *t = current();
+    if (!t || m_testing)
+        return;
+    const QString conninfo = db::withPassword(t->conninfo, m_passwords.value(t->id));
+    m_testing = true;
+    m_ui->testButton->setEnabled(false);
+    m_ui->testResult->setPlainText(tr("Testing %1…").arg(displayName(*t)));
+    // libpq blocks: run it off the GUI thread.
+    auto *watcher = new QFutureWatcher<db::ConnectionReport>(this);
+    const QString id = t->id;
+    connect(watcher, &QFutureWatcher<db::ConnectionReport>::finished, this, [this, watcher, id] {
+        const db::ConnectionReport report = watcher->result();
+        watcher->deleteLater();
+        m_testing = false;
+        m_ui->testButton->setEnabled(true);
+        if (id == m_currentId)
+            m_ui->testResult->setPlainText(report.summary());
+    });
+    watcher->setFuture(QtConcurrent::run([conninfo] { return db::testConnection(conninfo); }));
+}
+
+QString TargetsDialog::testCurrentBlocking()
+{
+    testConnection();
+    QEventLoop loop;
+    while (m_testing)
+        loop.processEvents(QEventLoop::WaitForMoreEvents, 100);
+    return m_ui->testResult->toPlainText();
+}
+
+void TargetsDialog::accept()
+{
+    for (TargetConfig &t : m_targets)
+        extractPassword(t);
+    for (const TargetConfig &t : std::as_const(m_targets)) {
+        const db::ConnSpec spec = db::parseConnInfo(t.conninfo);
+        if (t.conninfo.trimmed().isEmpty() || !spec.isValid()) {
+            rebuildTree(t.id);
+            QMessageBox::warning(this, tr("Invalid target"),
+                                 t.conninfo.trimmed().isEmpty()
+                                     ? tr("This target has no connection string.")
+                                     : tr("This connection string does not parse: %1").arg(spec.parseError));
+            m_ui->conninfoEdit->setFocus();
+            return;
+        }
+    }
+    QDialog::accept();
+}
+
+} // namespace poolscope::widgets

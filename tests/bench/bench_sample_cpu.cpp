@@ -1,0 +1,133 @@
+// Client CPU per sample at 1,000 and 10,000 sessions: parse pg_stat_activity rows (parsers::parsePgActivity),
+// summarise them (countStates and the groups, parsers::summarizeSessions), and append to the target's history
+// (recordSnapshot). Rows are shaped like tests/data/postgres/pg_activity_15.txt. Goal: <= 1 ms at 1,000.
+#include "benchsupport.h"
+#include "core/parsers.h"
+#include "core/recorder.h"
+#include "core/resulttable.h"
+#include "core/timeseries.h"
+
+#include <QElapsedTimer>
+#include <QtTest>
+
+using namespace poolscope;
+
+namespace {
+
+constexpr double T0 = 1'700'000'040;
+
+ResultTable activityRows(int sessions)
+{
+    ResultTable table;
+    table.columns = QStringList{QStringLiteral("pid"),
+                                QStringLiteral("leader_pid"),
+                                QStringLiteral("datname"),
+                                QStringLiteral("usename"),
+                                QStringLiteral("application_name"),
+                                QStringLiteral("client_addr"),
+                                QStringLiteral("client_port"),
+                                QStringLiteral("backend_type"),
+                                QStringLiteral("state"),
+                                QStringLiteral("wait_event_type"),
+                                QStringLiteral("wait_event"),
+                                QStringLiteral("backend_start"),
+                                QStringLiteral("xact_start"),
+                                QStringLiteral("query_start"),
+                                QStringLiteral("state_change"),
+                                QStringLiteral("backend_xmin_age"),
+                                QStringLiteral("blocked_by"),
+                                QStringLiteral("poolscope"),
+                                QStringLiteral("query_id"),
+                                QStringLiteral("query")};
+    const QStringList states = {QStringLiteral("active"),
+                                QStringLiteral("idle"),
+                                QStringLiteral("idle"),
+                                QStringLiteral("idle"),
+                                QStringLiteral("idle in transaction"),
+                                QStringLiteral("idle in transaction (aborted)")};
+    const Cell null;
+    for (int i = 0; i < sessions; ++i) {
+        const QString state = states[i % states.size()];
+        const bool inXact = state != QLatin1String("idle");
+        const bool waiting = state == QLatin1String("active") && i % 5 == 0;
+        table.rows.append(
+            QList<Cell>{QString::number(10000 + i),
+                        null,
+                        QStringLiteral("app%1").arg(i % 3),
+                        QStringLiteral("user%1").arg(i % 4),
+                        QStringLiteral("web-%1").arg(i % 12),
+                        QStringLiteral("10.0.%1.%2").arg(i % 4).arg(i % 200),
+                        QString::number(40000 + i),
+                        QStringLiteral("client backend"),
+                        state,
+                        waiting ? Cell(QStringLiteral("Lock")) : Cell(QStringLiteral("Client")),
+                        waiting ? Cell(QStringLiteral("transactionid")) : Cell(QStringLiteral("ClientRead")),
+                        QStringLiteral("1700000000.000000"),
+                        inXact ? Cell(QStringLiteral("1700000090.000000")) : null,
+                        QStringLiteral("1700000095.000000"),
+                        QStringLiteral("1700000095.500000"),
+                        inXact ? Cell(QString::number(i % 1000)) : null,
+                        waiting ? Cell(QStringLiteral("{%1}").arg(10001 + i)) : null,
+                        QStringLiteral("f"),
+                        QString::number(qint64(i % 50) * 7919),
+                        QStringLiteral("SELECT * FROM orders WHERE id = $1")});
+    }
+    return table;
+}
+
+} // namespace
+
+class BenchSampleCpu : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void perSample_data()
+    {
+        QTest::addColumn<int>("sessions");
+        QTest::addColumn<int>("samples");
+        QTest::addColumn<double>("goalUs"); // 0: report only
+        QTest::addRow("1,000 sessions") << 1000 << 300 << 1000.0;
+        QTest::addRow("10,000 sessions") << 10000 << 40 << 0.0;
+    }
+    void perSample()
+    {
+        QFETCH(int, sessions);
+        QFETCH(int, samples);
+        QFETCH(double, goalUs);
+        qInfo("%s", bench::buildType());
+        const ResultTable table = activityRows(sessions);
+        SeriesSet set;
+        qint64 parseNs = 0, summarizeNs = 0, recordNs = 0;
+        QElapsedTimer timer;
+        for (int i = 0; i < samples; ++i) {
+            TargetSnapshot snap;
+            snap.ok = true;
+            snap.sampledAtMs = qint64((T0 + i) * 1000);
+            PostgresSample pg;
+            pg.maxConnections = 12000;
+            timer.start();
+            pg.sessions = parsers::parsePgActivity(table, &pg.poolscopeSessions);
+            parseNs += timer.nsecsElapsed();
+            timer.start();
+            parsers::summarizeSessions(pg); // countStates + lock waiters + groups
+            summarizeNs += timer.nsecsElapsed();
+            snap.postgres = std::move(pg);
+            timer.start();
+            recordSnapshot(set, snap);
+            recordNs += timer.nsecsElapsed();
+        }
+        QCOMPARE(set.find(series::sessionsTotal())->lastValue(), std::optional<double>(sessions));
+        const double parseUs = double(parseNs) / samples / 1000;
+        const double summarizeUs = double(summarizeNs) / samples / 1000;
+        const double recordUs = double(recordNs) / samples / 1000;
+        const double totalUs = parseUs + summarizeUs + recordUs;
+        qInfo("%6d sessions: %8.1f µs per sample = parse %.1f + summarize %.1f + record %.1f (%d series, %d "
+              "samples)",
+              sessions, totalUs, parseUs, summarizeUs, recordUs, set.size(), samples);
+        if (goalUs > 0 && totalUs > goalUs)
+            qWarning("above the %.0f µs goal", goalUs);
+    }
+};
+
+QTEST_GUILESS_MAIN(BenchSampleCpu)
+#include "bench_sample_cpu.moc"

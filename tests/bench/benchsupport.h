@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QFile>
+#include <QRegularExpression>
+#include <QString>
+#include <QtGlobal>
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+namespace poolscope::bench {
+
+/// VmRSS of this process in MB, from /proc/self/status (0 when unavailable).
+inline double rssMb()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QString status = QString::fromLatin1(f.readAll());
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("VmRSS:\\s+(\\d+) kB")).match(status);
+    return m.hasMatch() ? m.captured(1).toDouble() / 1024.0 : 0;
+}
+
+struct Stats
+{
+    double mean = 0;
+    double max = 0;
+    double min = 0;
+};
+
+inline Stats stats(const std::vector<double> &v)
+{
+    Stats s;
+    if (v.empty())
+        return s;
+    s.mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    s.max = *std::max_element(v.begin(), v.end());
+    s.min = *std::min_element(v.begin(), v.end());
+    return s;
+}
+
+inline const char *buildType()
+{
+#ifdef NDEBUG
+    return "optimised build";
+#else
+    return "Debug build (-O0): expect higher figures than a release build";
+#endif
+}
+
+} // namespace poolscope::bench

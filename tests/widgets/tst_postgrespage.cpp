@@ -1,0 +1,90 @@
+// The PostgreSQL page's header details and its sessions-by-group chart, fed from captured rows (no server).
+#include "core/parsers.h"
+#include "core/recorder.h"
+#include "widgets/postgrespage.h"
+#include "widgets/timechart.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QFile>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace poolscope;
+using namespace poolscope::widgets;
+
+namespace {
+
+ResultTable fixture(const QString &name)
+{
+    QFile f(QStringLiteral(POOLSCOPE_TEST_DATA "/") + name);
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("missing fixture %s", qPrintable(name));
+    return ResultTable::fromText(QString::fromUtf8(f.readAll()));
+}
+
+TargetSnapshot snapshotAt(qint64 ms)
+{
+    PostgresSample pg;
+    parsers::parsePgServer(fixture("postgres/pg_server_17.txt"), pg);
+    pg.sessions = parsers::parsePgActivity(fixture("postgres/pg_activity_16.txt"), &pg.poolscopeSessions);
+    parsers::summarizeSessions(pg);
+    TargetSnapshot s;
+    s.kind = TargetKind::Postgres;
+    s.ok = true;
+    s.serverVersion = "16.4";
+    s.sampledAtMs = ms;
+    s.postgres = pg;
+    return s;
+}
+
+QString plain(const QLabel *label)
+{
+    QString text = label->text();
+    text.remove(QRegularExpression("<[^>]*>"));
+    return text;
+}
+
+} // namespace
+
+class TestPostgresPage : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void headerAndGroups()
+    {
+        SeriesSet set;
+        PostgresPage page(&set);
+        page.resize(1000, 700);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        TargetSnapshot last;
+        for (int i = 0; i < 5; ++i) {
+            last = snapshotAt(now - (4 - i) * 1000);
+            recordSnapshot(set, last);
+            page.showSnapshot(last);
+        }
+        QCOMPARE(plain(page.findChild<QLabel *>("headroomLabel")), QString("Headroom: 185"));
+        QCOMPARE(plain(page.findChild<QLabel *>("locksLabel")),
+                 QString("Lock waits: 2, root blocker 503 (blocks 2)"));
+        QVERIFY2(plain(page.findChild<QLabel *>("xminLabel")).startsWith("Oldest xmin: 75 xids by pid 503"),
+                 qPrintable(plain(page.findChild<QLabel *>("xminLabel"))));
+
+        TimeChart *groups = page.groupsChart();
+        QCOMPARE(page.charts().size(), 3);
+        QCOMPARE(groups->title(), QString("Sessions by application, top 5"));
+        QCOMPARE(groups->seriesCount(), 5); // web, worker, "", psql + others
+        page.setGroupDimension(GroupDimension::Client);
+        QCOMPARE(groups->title(), QString("Sessions by client address, top 5"));
+        QCOMPARE(groups->seriesCount(), 4); // 10.0.0.8, 10.0.0.7, local socket + others
+        QStringList names;
+        for (int i = 0; i < groups->graphCount(); ++i)
+            names.append(groups->graph(i)->name());
+        QVERIFY2(names.contains("local socket"), qPrintable(names.join(", ")));
+        groups->refreshNow();
+        QCOMPARE(groups->visibleTop(), 4.0); // 10.0.0.8's four sessions
+    }
+};
+
+QTEST_MAIN(TestPostgresPage)
+#include "tst_postgrespage.moc"
