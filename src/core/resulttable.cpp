@@ -50,62 +50,72 @@ ResultTable ResultTable::fromText(const QString &text, QString *error)
     return table;
 }
 
-Cell RowReader::text(QStringView column) const
+const Cell *RowReader::cell(ColumnRef column) const
 {
-    const int c = m_table.column(column);
+    const int c = column.index == -2 ? m_table.column(column.name) : column.index;
     if (c < 0 || m_row < 0 || m_row >= m_table.rows.size())
-        return std::nullopt;
+        return nullptr;
     const auto &row = m_table.rows.at(m_row);
-    return c < row.size() ? row.at(c) : std::nullopt;
+    return c < row.size() && row.at(c) ? &row.at(c) : nullptr;
 }
 
-QString RowReader::string(QStringView column, const QString &fallback) const
+Cell RowReader::text(ColumnRef column) const
 {
-    return text(column).value_or(fallback);
+    const Cell *c = cell(column);
+    return c ? *c : std::nullopt;
 }
 
-std::optional<qint64> RowReader::integer(QStringView column) const
+QString RowReader::string(ColumnRef column, const QString &fallback) const
 {
-    const Cell c = text(column);
+    const Cell *c = cell(column);
+    return c ? **c : fallback;
+}
+
+// Numbers are read from a view of the cell: no copies, no allocation per value.
+std::optional<qint64> RowReader::integer(ColumnRef column) const
+{
+    const Cell *c = cell(column);
     if (!c)
         return std::nullopt;
     bool ok = false;
-    const qint64 v = c->trimmed().toLongLong(&ok);
+    const qint64 v = QStringView(**c).trimmed().toLongLong(&ok);
     return ok ? std::optional<qint64>(v) : std::nullopt;
 }
 
-std::optional<quint64> RowReader::counter(QStringView column) const
+std::optional<quint64> RowReader::counter(ColumnRef column) const
 {
-    const Cell c = text(column);
+    const Cell *c = cell(column);
     if (!c)
         return std::nullopt;
     bool ok = false;
-    const quint64 v = c->trimmed().toULongLong(&ok);
+    const quint64 v = QStringView(**c).trimmed().toULongLong(&ok);
     return ok ? std::optional<quint64>(v) : std::nullopt;
 }
 
-std::optional<double> RowReader::real(QStringView column) const
+std::optional<double> RowReader::real(ColumnRef column) const
 {
-    const Cell c = text(column);
+    const Cell *c = cell(column);
     if (!c)
         return std::nullopt;
     bool ok = false;
-    const double v = c->trimmed().toDouble(&ok);
+    const double v = QStringView(**c).trimmed().toDouble(&ok);
     return ok ? std::optional<double>(v) : std::nullopt;
 }
 
-std::optional<bool> RowReader::boolean(QStringView column) const
+std::optional<bool> RowReader::boolean(ColumnRef column) const
 {
-    const Cell c = text(column);
+    const Cell *c = cell(column);
     if (!c)
         return std::nullopt;
-    const QString v = c->trimmed().toLower();
-    if (v == QLatin1String("1") || v == QLatin1String("t") || v == QLatin1String("true") ||
-        v == QLatin1String("yes") || v == QLatin1String("on"))
-        return true;
-    if (v == QLatin1String("0") || v == QLatin1String("f") || v == QLatin1String("false") ||
-        v == QLatin1String("no") || v == QLatin1String("off"))
-        return false;
+    const QStringView v = QStringView(**c).trimmed();
+    for (const char *yes : {"1", "t", "true", "yes", "on"}) {
+        if (v.compare(QLatin1String(yes), Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    for (const char *no : {"0", "f", "false", "no", "off"}) {
+        if (v.compare(QLatin1String(no), Qt::CaseInsensitive) == 0)
+            return false;
+    }
     return std::nullopt;
 }
 

@@ -25,19 +25,32 @@ struct ResultTable
     static ResultTable fromText(const QString &text, QString *error = nullptr);
 };
 
-/// Reads cells of one row by column name; a missing column and NULL both read as std::nullopt.
+/// A column by name, or by an index looked up once per table with ResultTable::column() (hot loops: a name
+/// lookup per cell costs more than the parsing at 1,000+ rows).
+struct ColumnRef
+{
+    template <size_t N> ColumnRef(const char16_t (&n)[N]) : name(n) {}
+    ColumnRef(QStringView n) : name(n) {}
+    ColumnRef(int i) : index(i) {}
+    QStringView name;
+    int index = -2; // -2: look up `name`; -1: absent
+};
+
+/// Reads cells of one row by column; a missing column and NULL both read as std::nullopt.
 class RowReader
 {
 public:
     RowReader(const ResultTable &table, int row) : m_table(table), m_row(row) {}
-    Cell text(QStringView column) const;
-    QString string(QStringView column, const QString &fallback = {}) const;
-    std::optional<qint64> integer(QStringView column) const;
-    std::optional<quint64> counter(QStringView column) const;
-    std::optional<double> real(QStringView column) const;
-    std::optional<bool> boolean(QStringView column) const;
+    Cell text(ColumnRef column) const;
+    QString string(ColumnRef column, const QString &fallback = {}) const;
+    std::optional<qint64> integer(ColumnRef column) const;
+    std::optional<quint64> counter(ColumnRef column) const;
+    std::optional<double> real(ColumnRef column) const;
+    std::optional<bool> boolean(ColumnRef column) const;
 
 private:
+    const Cell *cell(ColumnRef column) const; // nullptr for a missing column or NULL
+
     const ResultTable &m_table;
     int m_row;
 };

@@ -8,6 +8,8 @@
 #include <QRandomGenerator>
 #include <algorithm>
 #include <cmath>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace poolscope::db {
 
@@ -21,6 +23,10 @@ constexpr int kDeadlineIntervals = 3;
 // declares the poll stalled only when that answer is late too.
 constexpr int kWatchdogMarginMs = 250;
 constexpr int kMaxStatementTimeoutMs = 2000;
+// Workers parse results (a busy server's pg_stat_activity is thousands of rows): under CPU overload they must
+// yield to the GUI thread, so sampling slows down rather than the window. Linux applies nice per thread;
+// QThread priorities do not map to anything under SCHED_OTHER.
+constexpr int kWorkerNice = 5;
 
 double jitter(double low, double high)
 {
@@ -76,6 +82,11 @@ void TargetWorker::poll(quint64 ticket, int deadlineMs, int statementTimeoutMs)
 {
     if (!m_sampler)
         return;
+    if (!m_niced) {
+        m_niced = true;
+        ::setpriority(PRIO_PROCESS, id_t(::gettid()),
+                      std::min(19, ::getpriority(PRIO_PROCESS, 0) + kWorkerNice));
+    }
     m_sampler->setDeadlineMs(deadlineMs);
     m_sampler->setCancelGraceMs(std::clamp(deadlineMs / 2, 1000, 10000));
     m_sampler->setStatementTimeoutMs(statementTimeoutMs);

@@ -27,6 +27,8 @@ QString targetStateName(TargetState state); // "connecting", "live", "stalled", 
 
 /// Lives on its target's own thread and owns the Sampler (and so the PGconn). Never touched by the GUI thread
 /// except through queued calls and the thread-safe methods below.
+/// Its thread lowers its own priority (nice +5) on the first poll: under CPU overload sampling slows down,
+/// the window does not.
 class TargetWorker : public QObject
 {
     Q_OBJECT
@@ -50,6 +52,7 @@ Q_SIGNALS:
 
 private:
     std::unique_ptr<Sampler> m_sampler;
+    bool m_niced = false; // this thread's priority was lowered below the GUI's
 };
 
 /// GUI-thread handle of one monitored target: one worker thread, one poll in flight, the timer re-armed when
