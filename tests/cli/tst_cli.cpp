@@ -1,5 +1,5 @@
 // Integration: the `poolscope` binary as a script would use it, against a real sandbox.
-#include "support/testsupport.h"
+#include "support/sandboxtestcase.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -23,19 +23,11 @@ QJsonArray targetsOf(const test::CliResult &r)
 
 } // namespace
 
-class TestCli : public QObject
+class TestCli : public test::SandboxTestCase
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QString error;
-        m_sandbox = test::startSandbox(&error);
-        QVERIFY2(m_sandbox, qPrintable(error));
-    }
-    void cleanupTestCase() { m_sandbox.reset(); }
 
     void version()
     {

@@ -1,6 +1,6 @@
 // Integration: `poolscope watch` streams samples of several targets, one of them failing, then exits 0.
 #include "cli/watchcommand.h"
-#include "support/testsupport.h"
+#include "support/sandboxtestcase.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -8,19 +8,11 @@
 
 using namespace poolscope;
 
-class TestWatch : public QObject
+class TestWatch : public test::SandboxTestCase
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QString error;
-        m_sandbox = test::startSandbox(&error);
-        QVERIFY2(m_sandbox, qPrintable(error));
-    }
-    void cleanupTestCase() { m_sandbox.reset(); }
 
     void durations_data()
     {

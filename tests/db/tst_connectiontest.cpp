@@ -1,7 +1,7 @@
 // "Test connection" and connection-error classification, against a real sandbox and fake peers.
 #include "db/connectiontest.h"
 #include "db/pg.h"
-#include "support/testsupport.h"
+#include "support/sandboxtestcase.h"
 
 #include <QTest>
 #include <arpa/inet.h>
@@ -70,19 +70,11 @@ private:
 
 } // namespace
 
-class TestConnectionTest : public QObject
+class TestConnectionTest : public test::SandboxTestCase
 {
     Q_OBJECT
-    std::unique_ptr<Sandbox> m_sandbox;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QString error;
-        m_sandbox = test::startSandbox(&error);
-        QVERIFY2(m_sandbox, qPrintable(error));
-    }
-    void cleanupTestCase() { m_sandbox.reset(); }
 
     void classify_data()
     {

@@ -4,7 +4,7 @@
 #include "db/sampler.h"
 #include "db/targetcontroller.h"
 #include "support/enginetest.h"
-#include "support/testsupport.h"
+#include "support/sandboxtestcase.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -61,19 +61,11 @@ bool hasGap(const SeriesSet &series, const QString &name)
 
 } // namespace
 
-class TestEngine : public QObject
+class TestEngine : public test::SandboxTestCase
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QString error;
-        m_sandbox = test::startSandbox(&error);
-        QVERIFY2(m_sandbox, qPrintable(error));
-    }
-    void cleanupTestCase() { m_sandbox.reset(); }
 
     // The whole server (postmaster and every backend) stops answering: the target goes stalled within the
     // deadline, the series gets a gap, the GUI thread never waits; after SIGCONT it is live again by itself.

@@ -1,7 +1,7 @@
 // Integration: the sampler and the per-target controller against a real PostgreSQL + PgBouncer sandbox.
 #include "db/sampler.h"
 #include "db/targetcontroller.h"
-#include "support/testsupport.h"
+#include "support/sandboxtestcase.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -10,19 +10,11 @@
 
 using namespace poolscope;
 
-class TestSampler : public QObject
+class TestSampler : public test::SandboxTestCase
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QString error;
-        m_sandbox = test::startSandbox(&error);
-        QVERIFY2(m_sandbox, qPrintable(error));
-    }
-    void cleanupTestCase() { m_sandbox.reset(); }
 
     void countsIdleInTransactionAsMonitor()
     {
