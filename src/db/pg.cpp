@@ -49,6 +49,20 @@ void ConnSpec::set(const char *key, const QByteArray &value)
     params.append({QByteArray(key), value});
 }
 
+ConnSpec::Arrays ConnSpec::arrays() const
+{
+    Arrays a;
+    a.keys.reserve(size_t(params.size()) + 1);
+    a.values.reserve(size_t(params.size()) + 1);
+    for (const auto &[k, v] : params) {
+        a.keys.push_back(k.constData());
+        a.values.push_back(v.constData());
+    }
+    a.keys.push_back(nullptr);
+    a.values.push_back(nullptr);
+    return a;
+}
+
 void ConnSpec::setDefault(const char *key, const QByteArray &value)
 {
     if (value.isEmpty())
@@ -151,12 +165,14 @@ QString describe(const PGconn *conn)
 
 ConnectFailure classifyConnectMessage(const QString &msg)
 {
-    auto has = [&msg](const char *needle) { return msg.contains(QLatin1String(needle), Qt::CaseInsensitive); };
+    auto has = [&msg](const char *needle) {
+        return msg.contains(QLatin1String(needle), Qt::CaseInsensitive);
+    };
     if (has("no password supplied") || has("password is required"))
         return ConnectFailure::PasswordRequired;
-    if (has("password authentication failed") || has("authentication failed") || has("no pg_hba.conf entry") ||
-        has("not permitted to log in") || (has("role \"") && has("does not exist")) ||
-        has("SASL authentication"))
+    if (has("password authentication failed") || has("authentication failed") ||
+        has("no pg_hba.conf entry") || has("not permitted to log in") ||
+        (has("role \"") && has("does not exist")) || has("SASL authentication"))
         return ConnectFailure::AuthFailed;
     if (has("could not translate host name") || has("Name or service not known") ||
         has("Temporary failure in name resolution"))
@@ -191,8 +207,9 @@ QString connectFailureHint(ConnectFailure failure)
         return QStringLiteral("The server rejected the role or password: check the user name, the password "
                               "(~/.pgpass) and pg_hba.conf.");
     case ConnectFailure::Ssl:
-        return QStringLiteral("TLS failed: check sslmode and the certificates (sslrootcert, sslcert, sslkey), "
-                              "and whether the server has ssl=on.");
+        return QStringLiteral(
+            "TLS failed: check sslmode and the certificates (sslrootcert, sslcert, sslkey), "
+            "and whether the server has ssl=on.");
     case ConnectFailure::NotPostgres:
         return QStringLiteral("Something answered that is not PostgreSQL or PgBouncer: check the port.");
     case ConnectFailure::Other:
@@ -260,14 +277,8 @@ PgConn connect(const ConnSpec &specIn, const ConnectOptions &options, DbError *e
         return nullptr;
     }
     const ConnSpec spec = withMonitoringDefaults(specIn, options);
-    std::vector<const char *> keys, values;
-    for (const auto &[k, v] : spec.params) {
-        keys.push_back(k.constData());
-        values.push_back(v.constData());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    PgConn conn(PQconnectdbParams(keys.data(), values.data(), 0));
+    const ConnSpec::Arrays arrays = spec.arrays();
+    PgConn conn(PQconnectdbParams(arrays.keys.data(), arrays.values.data(), 0));
     if (!conn) {
         if (error)
             *error = DbError{ErrorKind::Connect, {}, QStringLiteral("out of memory")};

@@ -9,6 +9,7 @@
 #include <QString>
 #include <libpq-fe.h>
 #include <memory>
+#include <vector>
 
 namespace poolscope::db {
 
@@ -42,6 +43,15 @@ struct ConnSpec
     QByteArray value(const char *key) const;
     void set(const char *key, const QByteArray &value);        // replaces or adds
     void setDefault(const char *key, const QByteArray &value); // only when absent
+
+    /// NULL-terminated keyword and value arrays for PQconnectdbParams / PQconnectStartParams. They point
+    /// into this spec, which must outlive them.
+    struct Arrays
+    {
+        std::vector<const char *> keys;
+        std::vector<const char *> values;
+    };
+    Arrays arrays() const;
 };
 
 ConnSpec parseConnInfo(const QString &conninfo);

@@ -213,15 +213,9 @@ PgConn Sampler::connectAsync(DbError *error)
     int timeoutS = spec.value("connect_timeout").toInt();
     if (timeoutS <= 0)
         timeoutS = std::max(1, m_options.connectTimeoutS);
-    std::vector<const char *> keys, values;
-    for (const auto &[k, v] : spec.params) {
-        keys.push_back(k.constData());
-        values.push_back(v.constData());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
+    const ConnSpec::Arrays arrays = spec.arrays();
     // Host names are resolved synchronously in here; use hostaddr= to avoid a slow resolver.
-    PgConn conn(PQconnectStartParams(keys.data(), values.data(), 0));
+    PgConn conn(PQconnectStartParams(arrays.keys.data(), arrays.values.data(), 0));
     if (!conn) {
         *error = DbError{ErrorKind::Connect, {}, QStringLiteral("out of memory")};
         return nullptr;
