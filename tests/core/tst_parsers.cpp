@@ -1,24 +1,14 @@
 #include "core/parsers.h"
+#include "support/fixture.h"
 
 #include <QFile>
 #include <QRegularExpression>
 #include <QTest>
 
 using namespace poolscope;
+using poolscope::test::fixture;
 
 namespace {
-
-ResultTable fixture(const QString &name)
-{
-    QFile f(QStringLiteral(POOLSCOPE_TEST_DATA "/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing fixture %s", qPrintable(name));
-    QString error;
-    ResultTable t = ResultTable::fromText(QString::fromUtf8(f.readAll()), &error);
-    if (!error.isEmpty())
-        qFatal("bad fixture %s: %s", qPrintable(name), qPrintable(error));
-    return t;
-}
 
 template <typename T> QString n(const std::optional<T> &v)
 {

@@ -3,22 +3,16 @@
 #include "core/parsers.h"
 #include "core/recorder.h"
 #include "core/snapshotjson.h"
+#include "support/fixture.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QTest>
 
 using namespace poolscope;
+using poolscope::test::fixture;
 
 namespace {
-
-ResultTable fixture(const QString &name)
-{
-    QFile f(QStringLiteral(POOLSCOPE_TEST_DATA "/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing fixture %s", qPrintable(name));
-    return ResultTable::fromText(QString::fromUtf8(f.readAll()));
-}
 
 TargetSnapshot snapshotOf(const QString &activity, const QString &server)
 {

@@ -1,6 +1,7 @@
 // The PostgreSQL page's header details and its sessions-by-group chart, fed from captured rows (no server).
 #include "core/parsers.h"
 #include "core/recorder.h"
+#include "support/fixture.h"
 #include "widgets/postgrespage.h"
 #include "widgets/timechart.h"
 
@@ -12,17 +13,10 @@
 #include <QTest>
 
 using namespace poolscope;
+using poolscope::test::fixture;
 using namespace poolscope::widgets;
 
 namespace {
-
-ResultTable fixture(const QString &name)
-{
-    QFile f(QStringLiteral(POOLSCOPE_TEST_DATA "/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing fixture %s", qPrintable(name));
-    return ResultTable::fromText(QString::fromUtf8(f.readAll()));
-}
 
 TargetSnapshot snapshotAt(qint64 ms)
 {

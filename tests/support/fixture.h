@@ -1,0 +1,25 @@
+#pragma once
+
+// Captured rows in tests/data, read the same way by every test. Header-only: pure tests link only the
+// library under test. POOLSCOPE_TEST_DATA is defined for every test by poolscope_add_test().
+#include "core/resulttable.h"
+
+#include <QFile>
+#include <QtGlobal>
+
+namespace poolscope::test {
+
+/// The fixture at tests/data/<name>; a missing or malformed file stops the test binary with its name.
+inline ResultTable fixture(const QString &name)
+{
+    QFile f(QStringLiteral(POOLSCOPE_TEST_DATA "/") + name);
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("missing fixture %s", qPrintable(name));
+    QString error;
+    ResultTable t = ResultTable::fromText(QString::fromUtf8(f.readAll()), &error);
+    if (!error.isEmpty())
+        qFatal("bad fixture %s: %s", qPrintable(name), qPrintable(error));
+    return t;
+}
+
+} // namespace poolscope::test
