@@ -42,6 +42,18 @@ QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
             queryId, backendXminAge, backendXidAge, blockedBy;
     };
     const Columns c(table);
+    // Text repeats across rows (a few databases, users, applications, client hosts, states, wait events,
+    // statements): each distinct value is decoded once and shared, instead of one allocation per cell.
+    QHash<QByteArrayView, QString> names;
+    const auto name = [&names](const RowReader &r, int column) -> QString {
+        const auto v = r.raw(column);
+        if (!v)
+            return {};
+        auto it = names.constFind(*v);
+        if (it == names.constEnd())
+            it = names.insert(*v, QString::fromUtf8(*v));
+        return *it;
+    };
     QList<Session> sessions;
     sessions.reserve(table.rowCount());
     if (poolscopeSessions)
@@ -56,29 +68,30 @@ QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
                 ++*poolscopeSessions;
             continue;
         }
-        Session s;
+        Session &s = sessions.emplace_back();
         s.pid = *pid;
-        s.datname = r.string(c.datname);
-        s.usename = r.string(c.usename);
-        s.applicationName = r.string(c.applicationName);
-        s.clientAddr = r.string(c.clientAddr);
+        s.datname = name(r, c.datname);
+        s.usename = name(r, c.usename);
+        s.applicationName = name(r, c.applicationName);
+        s.clientAddr = name(r, c.clientAddr);
         s.clientPort = r.integer(c.clientPort);
-        s.backendType = r.string(c.backendType);
-        s.state = r.text(c.state);
-        s.waitEventType = r.string(c.waitEventType);
-        s.waitEvent = r.string(c.waitEvent);
+        s.backendType = name(r, c.backendType);
+        if (r.raw(c.state))
+            s.state = name(r, c.state);
+        s.waitEventType = name(r, c.waitEventType);
+        s.waitEvent = name(r, c.waitEvent);
         s.backendStart = r.real(c.backendStart);
         s.xactStart = r.real(c.xactStart);
         s.queryStart = r.real(c.queryStart);
         s.stateChange = r.real(c.stateChange);
-        s.query = r.string(c.query);
+        s.query = name(r, c.query); // many sessions run the same statement text
         s.hidden = s.query == QLatin1String("<insufficient privilege>");
         s.leaderPid = r.integer(c.leaderPid);
         s.queryId = r.integer(c.queryId);
         s.backendXminAge = r.integer(c.backendXminAge);
         s.backendXidAge = r.integer(c.backendXidAge);
-        s.blockedBy = parseIntArray(r.text(c.blockedBy)).value_or(QList<qint64>{});
-        sessions.append(std::move(s));
+        if (r.raw(c.blockedBy)) // only lock waiters have one
+            s.blockedBy = parseIntArray(r.text(c.blockedBy)).value_or(QList<qint64>{});
     }
     return sessions;
 }
@@ -155,8 +168,9 @@ QByteArray sqlForVersion(const QByteArray &sql, int serverVersionNum)
     return out;
 }
 
-QString groupName(const Session &session, GroupDimension dimension, bool *hidden)
+const QString &groupName(const Session &session, GroupDimension dimension, bool *hidden)
 {
+    static const QString insufficient = QStringLiteral("<insufficient privilege>");
     if (hidden)
         *hidden = false;
     switch (dimension) {
@@ -172,7 +186,7 @@ QString groupName(const Session &session, GroupDimension dimension, bool *hidden
     if (session.hidden && session.clientAddr.isEmpty()) {
         if (hidden)
             *hidden = true;
-        return QStringLiteral("<insufficient privilege>");
+        return insufficient;
     }
     return session.clientAddr;
 }
@@ -183,7 +197,7 @@ QList<SessionGroup> groupSessions(const QList<Session> &sessions, GroupDimension
     QHash<QString, qsizetype> index;
     for (const Session &s : sessions) {
         bool hidden = false;
-        const QString name = groupName(s, dimension, &hidden);
+        const QString &name = groupName(s, dimension, &hidden);
         auto it = index.constFind(name);
         if (it == index.constEnd()) {
             it = index.insert(name, groups.size());
@@ -224,15 +238,16 @@ QList<qint64> rootBlockers(const PostgresSample &sample)
             waiting.insert(s.pid);
     }
     QList<qint64> roots;
+    QSet<qint64> isRoot;
     for (const Session &s : sample.sessions) {
         for (qint64 blocker : s.blockedBy) {
-            if (!waiting.contains(blocker) && !roots.contains(blocker))
+            if (!waiting.contains(blocker) && !isRoot.contains(blocker)) {
+                isRoot.insert(blocker);
                 roots.append(blocker);
+            }
         }
     }
-    QHash<qint64, int> behind;
-    for (qint64 pid : roots)
-        behind.insert(pid, sample.blockedBehind(pid));
+    const QHash<qint64, int> behind = sample.blockedBehind(roots);
     std::sort(roots.begin(), roots.end(), [&behind](qint64 a, qint64 b) {
         if (behind.value(a) != behind.value(b))
             return behind.value(a) > behind.value(b);

@@ -25,7 +25,7 @@ std::optional<QList<qint64>> parseIntArray(const Cell &text);
 QByteArray sqlForVersion(const QByteArray &sql, int serverVersionNum);
 
 /// The value a session is grouped by in `dimension`. Client addresses hidden by privileges set *hidden.
-QString groupName(const Session &session, GroupDimension dimension, bool *hidden = nullptr);
+const QString &groupName(const Session &session, GroupDimension dimension, bool *hidden = nullptr);
 /// Sessions grouped by one dimension, most sessions first, then by name.
 QList<SessionGroup> groupSessions(const QList<Session> &sessions, GroupDimension dimension);
 /// The first n groups of a ranked list; when `others` is given, the rest are summed into it.

@@ -1,5 +1,6 @@
 #include "snapshot.h"
 
+#include <QSet>
 #include <algorithm>
 
 namespace poolscope {
@@ -83,23 +84,54 @@ const Session *PostgresSample::oldestXminSession() const
     return oldest;
 }
 
-int PostgresSample::blockedBehind(qint64 pid) const
+namespace {
+
+// Reversed "waits for" edges: blocker pid -> the sessions waiting on it.
+QHash<qint64, QList<qint64>> waitersByBlocker(const QList<Session> &sessions)
 {
-    // Breadth-first over "waits for" edges reversed; `seen` also ends deadlock cycles.
+    QHash<qint64, QList<qint64>> waiters;
+    for (const Session &s : sessions) {
+        for (qint64 blocker : s.blockedBy)
+            waiters[blocker].append(s.pid);
+    }
+    return waiters;
+}
+
+// Breadth-first from `pid`; `seen` also ends deadlock cycles.
+int countBehind(const QHash<qint64, QList<qint64>> &waiters, qint64 pid)
+{
     QList<qint64> queue{pid};
-    QList<qint64> seen{pid};
-    int blocked = 0;
+    QSet<qint64> seen{pid};
     for (qsizetype i = 0; i < queue.size(); ++i) {
-        const qint64 blocker = queue.at(i);
-        for (const Session &s : sessions) {
-            if (s.blockedBy.contains(blocker) && !seen.contains(s.pid)) {
-                seen.append(s.pid);
-                queue.append(s.pid);
-                ++blocked;
+        const auto it = waiters.constFind(queue.at(i));
+        if (it == waiters.constEnd())
+            continue;
+        for (qint64 waiter : *it) {
+            if (!seen.contains(waiter)) {
+                seen.insert(waiter);
+                queue.append(waiter);
             }
         }
     }
-    return blocked;
+    return int(queue.size()) - 1;
+}
+
+} // namespace
+
+int PostgresSample::blockedBehind(qint64 pid) const
+{
+    return countBehind(waitersByBlocker(sessions), pid);
+}
+
+QHash<qint64, int> PostgresSample::blockedBehind(const QList<qint64> &pids) const
+{
+    QHash<qint64, int> out;
+    if (pids.isEmpty())
+        return out;
+    const auto waiters = waitersByBlocker(sessions);
+    for (qint64 pid : pids)
+        out.insert(pid, countBehind(waiters, pid));
+    return out;
 }
 
 QString groupDimensionName(GroupDimension dimension)

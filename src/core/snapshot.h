@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -156,6 +157,8 @@ struct PostgresSample
     const Session *oldestXminSession() const;
     /// Sessions waiting, directly or through other waiters, on `pid`'s locks.
     int blockedBehind(qint64 pid) const;
+    /// blockedBehind() for many pids at once: one pass over the sessions instead of one per pid.
+    QHash<qint64, int> blockedBehind(const QList<qint64> &pids) const;
     const QList<SessionGroup> &groupsBy(GroupDimension dimension) const { return groups[size_t(dimension)]; }
 };
 
@@ -242,7 +245,7 @@ struct DbError
     ErrorKind kind = ErrorKind::None;
     QString sqlState;
     QString message;
-    QString hint;              // what to check, for people (may be empty)
+    QString hint;               // what to check, for people (may be empty)
     bool needsPassword = false; // libpq wants a password it was not given: the GUI may prompt
 
     bool isError() const { return kind != ErrorKind::None; }

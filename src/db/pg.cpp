@@ -14,17 +14,14 @@ ResultTable toTable(const PGresult *result)
     table.columns.reserve(nf);
     for (int f = 0; f < nf; ++f)
         table.columns.append(QString::fromUtf8(PQfname(result, f)));
-    table.rows.reserve(nt);
+    table.reserve(nt, qsizetype(nt) * nf * 16); // a guess: most cells are short names and numbers
     for (int t = 0; t < nt; ++t) {
-        QList<Cell> row;
-        row.reserve(nf);
         for (int f = 0; f < nf; ++f) {
             if (PQgetisnull(result, t, f))
-                row.append(std::nullopt);
+                table.appendNull();
             else
-                row.append(QString::fromUtf8(PQgetvalue(result, t, f), PQgetlength(result, t, f)));
+                table.appendCell(QByteArrayView(PQgetvalue(result, t, f), PQgetlength(result, t, f)));
         }
-        table.rows.append(std::move(row));
     }
     return table;
 }

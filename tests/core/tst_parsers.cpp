@@ -667,6 +667,46 @@ private Q_SLOTS:
         QCOMPARE(parsers::isBouncerVersion(version), bouncer);
     }
 
+    void cellNumbers_data()
+    {
+        QTest::addColumn<Cell>("cell");
+        QTest::addColumn<std::optional<qint64>>("integer");
+        QTest::addColumn<std::optional<quint64>>("counter");
+        QTest::addColumn<std::optional<double>>("real");
+        using I = std::optional<qint64>;
+        using C = std::optional<quint64>;
+        using R = std::optional<double>;
+        QTest::addRow("integer") << Cell(QStringLiteral("42")) << I(42) << C(42) << R(42);
+        QTest::addRow("padded") << Cell(QStringLiteral(" 7 ")) << I(7) << C(7) << R(7);
+        QTest::addRow("plus sign") << Cell(QStringLiteral("+5")) << I(5) << C(5) << R(5);
+        QTest::addRow("negative is no counter") << Cell(QStringLiteral("-3")) << I(-3) << C() << R(-3);
+        QTest::addRow("epoch with micros")
+            << Cell(QStringLiteral("1700000095.500000")) << I() << C() << R(1700000095.5);
+        QTest::addRow("beyond int64") << Cell(QStringLiteral("18446744073709551615")) << I()
+                                      << C(18446744073709551615ULL) << R(18446744073709551615.0);
+        QTest::addRow("text") << Cell(QStringLiteral("twelve")) << I() << C() << R();
+        QTest::addRow("trailing junk") << Cell(QStringLiteral("12abc")) << I() << C() << R();
+        QTest::addRow("empty") << Cell(QString()) << I() << C() << R();
+        QTest::addRow("NULL") << Cell() << I() << C() << R();
+        QTest::addRow("non-ASCII digits") << Cell(QStringLiteral("\u0661\u0662")) << I() << C() << R();
+    }
+    void cellNumbers()
+    {
+        QFETCH(Cell, cell);
+        QFETCH(std::optional<qint64>, integer);
+        QFETCH(std::optional<quint64>, counter);
+        QFETCH(std::optional<double>, real);
+        ResultTable t;
+        t.columns = QStringList{QStringLiteral("v")};
+        t.appendRow({cell});
+        const RowReader r(t, 0);
+        QCOMPARE(r.integer(u"v"), integer);
+        QCOMPARE(r.counter(u"v"), counter);
+        QCOMPARE(r.real(u"v"), real);
+        QCOMPARE(r.text(u"v"), cell);
+        QVERIFY(!r.integer(u"missing").has_value());
+    }
+
     void fixtureFormatErrors()
     {
         QString error;
