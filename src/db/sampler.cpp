@@ -415,8 +415,16 @@ bool Sampler::ensureConnected(TargetSnapshot &out)
     m_target = describe(conn.get());
     out.target = m_target;
     m_serverVersion = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
-    m_kind = parsers::isBouncerVersion(m_serverVersion) ? TargetKind::PgBouncer : TargetKind::Postgres;
-    if (m_kind == TargetKind::PgBouncer && QByteArray(PQdb(conn.get())) != "pgbouncer") {
+    const TargetKind detected =
+        parsers::isBouncerVersion(m_serverVersion) ? TargetKind::PgBouncer : TargetKind::Postgres;
+    m_kind = m_options.kindOverride == TargetKind::Unknown ? detected : m_options.kindOverride;
+    if (m_kind != detected)
+        logging::get("sampler")->warn(
+            "{} looks like {} (server_version {}) but is sampled as {}, as configured",
+            m_target.toStdString(), targetKindName(detected).toStdString(), m_serverVersion.toStdString(),
+            targetKindName(m_kind).toStdString());
+    if (detected == TargetKind::PgBouncer && m_kind == TargetKind::PgBouncer &&
+        QByteArray(PQdb(conn.get())) != "pgbouncer") {
         fail(out,
              DbError{ErrorKind::Unsupported,
                      {},

@@ -44,6 +44,9 @@ public:
         int deadlineMs = 3000;    // queries of one sample; then cancel
         int cancelGraceMs = 1500; // after the cancel; then drop the connection
         int tcpUserTimeoutMs = 15000;
+        // Unknown: detect from server_version. Otherwise sample as this kind whatever the server says (a
+        // pooler console that does not announce itself as PgBouncer, say).
+        TargetKind kindOverride = TargetKind::Unknown;
     };
 
     using Outcome = PollOutcome;

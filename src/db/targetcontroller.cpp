@@ -52,10 +52,11 @@ QString targetStateName(TargetState state)
     return QStringLiteral("failed");
 }
 
-TargetWorker::TargetWorker(const QString &conninfo, int queryTextLength)
+TargetWorker::TargetWorker(const QString &conninfo, int queryTextLength, TargetKind kindOverride)
 {
     Sampler::Options o;
     o.queryTextLength = queryTextLength;
+    o.kindOverride = kindOverride;
     m_sampler = std::make_unique<Sampler>(conninfo, o);
 }
 
@@ -105,14 +106,14 @@ void TargetWorker::shutdown()
         m_sampler->disconnect();
 }
 
-TargetController::TargetController(const QString &conninfo, QObject *parent)
+TargetController::TargetController(const QString &conninfo, QObject *parent, TargetKind kindOverride)
     : QObject(parent), m_target(describe(parseConnInfo(conninfo)))
 {
     qRegisterMetaType<poolscope::TargetSnapshot>();
     qRegisterMetaType<poolscope::db::PollReport>();
     const int connectTimeoutS = parseConnInfo(conninfo).value("connect_timeout").toInt();
     m_connectTimeoutMs = (connectTimeoutS > 0 ? connectTimeoutS : Sampler::Options{}.connectTimeoutS) * 1000;
-    m_worker = new TargetWorker(conninfo, 1024);
+    m_worker = new TargetWorker(conninfo, 1024, kindOverride);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &TargetWorker::sampled, this, &TargetController::onSampled, Qt::QueuedConnection);

@@ -33,7 +33,7 @@ class TargetWorker : public QObject
 {
     Q_OBJECT
 public:
-    TargetWorker(const QString &conninfo, int queryTextLength);
+    TargetWorker(const QString &conninfo, int queryTextLength, TargetKind kindOverride = TargetKind::Unknown);
     ~TargetWorker() override;
     /// Thread-safe, non-blocking: cancels the query in flight (PQcancel on a helper thread).
     void cancel();
@@ -81,7 +81,9 @@ class TargetController : public QObject
 {
     Q_OBJECT
 public:
-    explicit TargetController(const QString &conninfo, QObject *parent = nullptr);
+    /// `kindOverride`: Unknown detects the kind from the server; anything else samples as that kind.
+    explicit TargetController(const QString &conninfo, QObject *parent = nullptr,
+                              TargetKind kindOverride = TargetKind::Unknown);
     ~TargetController() override; // interrupt the worker, quit, wait: prompt even when the server hangs
 
     void start();

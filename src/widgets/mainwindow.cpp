@@ -3,10 +3,10 @@
 #include "core/logging.h"
 #include "core/recorder.h"
 #include "db/demosession.h"
+#include "db/pg.h"
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
-#include "db/pg.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
 #include "widgets/targetpage.h"
@@ -15,12 +15,12 @@
 #include <QAction>
 #include <QFontDatabase>
 #include <QInputDialog>
-#include <QSettings>
-#include <QTimer>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
+#include <QSettings>
 #include <QStyle>
+#include <QTimer>
 #include <mutex>
 
 // Resources of a static library are registered explicitly (outside any namespace).
@@ -151,12 +151,12 @@ MainWindow::~MainWindow()
     m_targets.clear();
 }
 
-int MainWindow::addTarget(const QString &conninfo, int intervalMs)
+int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind kindOverride)
 {
     auto t = std::make_unique<Target>();
     t->id = m_nextId++;
     t->conninfo = conninfo;
-    t->controller = std::make_unique<db::TargetController>(conninfo);
+    t->controller = std::make_unique<db::TargetController>(conninfo, nullptr, kindOverride);
     t->controller->setIntervalMs(intervalMs);
     t->series = std::make_unique<SeriesSet>(SeriesCapacity);
     const QString label = t->controller->target();
@@ -406,7 +406,8 @@ void MainWindow::removeTarget(int index)
 
 void MainWindow::startConfig(const TargetConfig &config, const QByteArray &password)
 {
-    const int index = addTarget(db::withPassword(config.conninfo, password), config.intervalMs);
+    const int index =
+        addTarget(db::withPassword(config.conninfo, password), config.intervalMs, config.kindOverride);
     Target &t = *m_targets[size_t(index)];
     t.configId = config.id;
     t.config = config;
@@ -442,7 +443,8 @@ void MainWindow::openTargetsDialog()
     applyTargetConfigs(dialog.targets(), dialog.passwords());
 }
 
-void MainWindow::applyTargetConfigs(const QList<TargetConfig> &configs, const QHash<QString, QByteArray> &passwords)
+void MainWindow::applyTargetConfigs(const QList<TargetConfig> &configs,
+                                    const QHash<QString, QByteArray> &passwords)
 {
     for (auto it = passwords.cbegin(); it != passwords.cend(); ++it) {
         if (it.value().isEmpty())
@@ -497,10 +499,11 @@ void MainWindow::promptForPassword(int id)
         return;
     Target &t = *m_targets[size_t(index)];
     bool ok = false;
-    const QString password = QInputDialog::getText(
-        this, tr("Password needed"),
-        tr("%1 asks for a password (none in ~/.pgpass or the service file).\nPassword:").arg(t.controller->target()),
-        QLineEdit::Password, QString(), &ok);
+    const QString password =
+        QInputDialog::getText(this, tr("Password needed"),
+                              tr("%1 asks for a password (none in ~/.pgpass or the service file).\nPassword:")
+                                  .arg(t.controller->target()),
+                              QLineEdit::Password, QString(), &ok);
     if (!ok || password.isEmpty())
         return; // stays failed with the libpq message; the user can add it in File → Targets…
     if (t.configId.isEmpty()) {

@@ -46,7 +46,9 @@ public:
     ~MainWindow() override; // stops every target's worker thread before the pages go
 
     /// Starts sampling conninfo every intervalMs on its own worker thread; returns the target index.
-    int addTarget(const QString &conninfo, int intervalMs = 1000);
+    /// `kindOverride` other than Unknown samples it as that kind instead of the detected one.
+    int addTarget(const QString &conninfo, int intervalMs = 1000,
+                  poolscope::TargetKind kindOverride = poolscope::TargetKind::Unknown);
     /// Stops target `index` (its worker, page and series go) and removes it from the window.
     void removeTarget(int index);
 
@@ -97,8 +99,8 @@ private:
     QLabel *m_liveLabel;
     QLabel *m_targetsLabel;
     int m_nextId = 1;
-    QList<poolscope::TargetConfig> m_configs;          // as saved
-    QHash<QString, QByteArray> m_sessionPasswords;      // by config id, memory only
+    QList<poolscope::TargetConfig> m_configs;      // as saved
+    QHash<QString, QByteArray> m_sessionPasswords; // by config id, memory only
     PasswordStore *m_passwordStore = nullptr;
     bool m_paused = false;
 };

@@ -47,6 +47,32 @@ private Q_SLOTS:
                                   5000);
     }
 
+    void kindOverrideWinsOverDetection()
+    {
+        // Detected: the console is PgBouncer, the server PostgreSQL.
+        QCOMPARE(db::Sampler(m_sandbox->uris().pgbouncerConsole).sample().kind, TargetKind::PgBouncer);
+        // Forced to PgBouncer, a PostgreSQL server is asked SHOW POOLS and says what is wrong.
+        db::Sampler::Options asBouncer;
+        asBouncer.kindOverride = TargetKind::PgBouncer;
+        const TargetSnapshot forced = db::Sampler(m_sandbox->uris().monitor, asBouncer).sample();
+        QCOMPARE(forced.kind, TargetKind::PgBouncer);
+        QVERIFY(!forced.ok);
+        QVERIFY2(forced.error.message.contains(QLatin1String("pools")), qPrintable(forced.error.message));
+        // Forced to PostgreSQL on the console: the PostgreSQL queries fail there, never a crash or a hang.
+        db::Sampler::Options asPostgres;
+        asPostgres.kindOverride = TargetKind::Postgres;
+        const TargetSnapshot wrong = db::Sampler(m_sandbox->uris().pgbouncerConsole, asPostgres).sample();
+        QCOMPARE(wrong.kind, TargetKind::Postgres);
+        QVERIFY(!wrong.ok);
+        QVERIFY(!wrong.error.message.isEmpty());
+        // And the controller passes the override down to its worker.
+        db::TargetController controller(m_sandbox->uris().monitor, nullptr, TargetKind::PgBouncer);
+        QSignalSpy spy(&controller, &db::TargetController::snapshotReady);
+        controller.start();
+        QVERIFY(spy.wait(10000));
+        QCOMPARE(spy.first().first().value<TargetSnapshot>().kind, TargetKind::PgBouncer);
+    }
+
     void tpsFromSuccessiveSamples()
     {
         db::Sampler sampler(m_sandbox->uris().monitor);
