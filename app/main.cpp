@@ -110,6 +110,8 @@ int main(int argc, char **argv)
     window.loadSavedTargets();
     for (const QString &target : parser.positionalArguments())
         window.addTarget(target, int(*intervalMs));
+    if (window.targetCount() > 1)
+        window.showFleet(); // many targets: start from the one that needs attention
     std::unique_ptr<poolscope::db::DemoSession> demoSession;
     if (parser.isSet(demo)) {
         demoSession = std::make_unique<poolscope::db::DemoSession>();

@@ -134,6 +134,32 @@ QHash<qint64, int> PostgresSample::blockedBehind(const QList<qint64> &pids) cons
     return out;
 }
 
+std::optional<qint64> PoolStats::serverCount() const
+{
+    if (!svActive)
+        return std::nullopt;
+    qint64 n = 0;
+    for (const auto &v : {svActive, svBeingCanceled, svIdle, svTested, svUsed, svLogin, svActiveCancel})
+        n += v.value_or(0);
+    return n;
+}
+
+std::optional<double> PoolStats::openFraction() const
+{
+    const auto open = serverCount();
+    if (!open || !poolSize || *poolSize <= 0)
+        return std::nullopt;
+    return double(*open) / double(*poolSize);
+}
+
+bool PoolStats::saturated() const
+{
+    const auto open = serverCount();
+    if (!clWaiting || *clWaiting <= 0 || !open || !poolSize || *poolSize <= 0)
+        return false;
+    return *open >= *poolSize; // the reserve opens only after reserve_pool_timeout: waiting already
+}
+
 QString groupDimensionName(GroupDimension dimension)
 {
     switch (dimension) {

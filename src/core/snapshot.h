@@ -183,6 +183,14 @@ struct PoolStats
     std::optional<qint64> reservePool;    // joined from SHOW DATABASES
 
     QString key() const { return database + QLatin1Char('/') + user; }
+    /// Server connections counted against pool_size (PgBouncer's pool_server_count: active, being
+    /// canceled, idle, tested, used, logging in, sending a cancel); unknown when the shape has no sv_active.
+    std::optional<qint64> serverCount() const;
+    /// serverCount() / poolSize: slots open, idle ones included. Unknown without a pool size, or when it
+    /// is 0 (unlimited on PgBouncer 1.24+).
+    std::optional<double> openFraction() const;
+    /// Clients queue while every slot of pool_size is open: the pool is the bottleneck.
+    bool saturated() const;
     bool operator==(const PoolStats &) const = default; // models skip dataChanged for unchanged rows
 };
 

@@ -1,12 +1,16 @@
 #include "targetlistmodel.h"
 
+#include "core/fleetsummary.h"
+
 #include <QColor>
 #include <QDateTime>
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace poolscope::models {
 
-TargetListModel::TargetListModel(QObject *parent) : QAbstractListModel(parent) {}
+TargetListModel::TargetListModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int TargetListModel::addTarget(int id, const QString &label)
 {
@@ -65,6 +69,52 @@ void TargetListModel::setState(int id, State state, const QString &error, int at
     r.attempts = keptAttempts;
     r.nextRetryAtMs = keptRetry;
     rowChanged(row);
+}
+
+void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    Row &r = m_rows[row];
+    const FleetFigures f = fleetFigures(snapshot); // all unknown for a failed sample
+    r.occupancy = f.occupancy;
+    r.headroom = f.headroom;
+    r.waiting = f.waiting;
+    r.idleInTransaction = f.idleInTransaction;
+    r.attention = f.attention;
+    r.history.append(f.occupancy.value_or(std::numeric_limits<double>::quiet_NaN()));
+    if (r.history.size() > HistoryLength)
+        r.history.remove(0, r.history.size() - HistoryLength);
+    rowChanged(row);
+}
+
+double TargetListModel::trouble(const Row &r)
+{
+    // Connection trouble outranks everything a live target can show; then queueing (someone is waiting
+    // right now), then how full it is, then idle-in-transaction sessions holding connections.
+    double score = 0;
+    switch (r.state) {
+    case State::Failed:
+        score = 5000;
+        break;
+    case State::Stalled:
+        score = 4000;
+        break;
+    case State::Reconnecting:
+        score = 3000;
+        break;
+    case State::Connecting:
+    case State::Live:
+        break;
+    }
+    if (r.headroom && *r.headroom <= 0)
+        score += 1500;
+    if (r.waiting && *r.waiting > 0)
+        score += 1000 + std::min<qint64>(*r.waiting, 499);
+    score += std::min(r.occupancy.value_or(0), 100.0) * 4;
+    score += double(std::min<qint64>(r.idleInTransaction.value_or(0), 99));
+    return score;
 }
 
 int TargetListModel::rowOf(int id) const
@@ -136,11 +186,126 @@ int TargetListModel::rowCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
+int TargetListModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant TargetListModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case TargetColumn:
+            return tr("Target");
+        case OccupancyColumn:
+            return tr("Occupancy");
+        case HeadroomColumn:
+            return tr("Headroom");
+        case WaitingColumn:
+            return tr("Waiting");
+        case IdleInTransactionColumn:
+            return tr("Idle in txn");
+        case AttentionColumn:
+            return tr("Needs attention");
+        default:
+            return {};
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case OccupancyColumn:
+            return tr("PostgreSQL: client connections / connections usable by non-superusers.\n"
+                      "PgBouncer: the fullest pool's open server connections / its pool_size.\n"
+                      "The line shows the last %1 samples; gaps are failed samples.")
+                .arg(HistoryLength);
+        case HeadroomColumn:
+            return tr("PostgreSQL: connections non-superusers can still open.\n"
+                      "PgBouncer: free server slots in the fullest pool.");
+        case WaitingColumn:
+            return tr("PostgreSQL: sessions waiting on a lock.\nPgBouncer: clients queued for a server "
+                      "connection.");
+        case IdleInTransactionColumn:
+            return tr("PostgreSQL sessions idle in transaction (aborted included): each holds a connection, "
+                      "its locks and the xmin horizon.");
+        default:
+            return {};
+        }
+    }
+    return {};
+}
+
+QVariant TargetListModel::cellText(const Row &r, int column) const
+{
+    const auto number = [](const std::optional<qint64> &v) -> QVariant {
+        return v ? QVariant(QString::number(*v)) : QVariant(QStringLiteral("–"));
+    };
+    switch (column) {
+    case OccupancyColumn:
+        return r.occupancy ? QVariant(QStringLiteral("%1%").arg(qRound(*r.occupancy)))
+                           : QVariant(QStringLiteral("–"));
+    case HeadroomColumn:
+        return number(r.headroom);
+    case WaitingColumn:
+        return number(r.waiting);
+    case IdleInTransactionColumn:
+        return number(r.idleInTransaction);
+    case AttentionColumn:
+        if (isTrouble(r.state))
+            return r.error.isEmpty() ? stateText(r.state) : r.error.section(QLatin1Char('\n'), 0, 0);
+        return r.attention;
+    default:
+        return {};
+    }
+}
+
 QVariant TargetListModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Row &r = m_rows[index.row()];
+    if (index.column() != TargetColumn) {
+        switch (role) {
+        case Qt::DisplayRole:
+        case Qt::AccessibleTextRole:
+            return cellText(r, index.column());
+        case Qt::ToolTipRole:
+            if (index.column() == AttentionColumn)
+                return cellText(r, AttentionColumn);
+            return {};
+        case Qt::TextAlignmentRole:
+            return index.column() == AttentionColumn ? QVariant()
+                                                     : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+        case Qt::ForegroundRole:
+            if ((index.column() == WaitingColumn && r.waiting.value_or(0) > 0) ||
+                (index.column() == HeadroomColumn && r.headroom && *r.headroom <= 0) ||
+                (index.column() == AttentionColumn && (isTrouble(r.state) || !r.attention.isEmpty())))
+                return QColor(0xd6, 0x28, 0x39);
+            return {};
+        case SortRole:
+            switch (index.column()) {
+            case OccupancyColumn:
+                return r.occupancy.value_or(-1);
+            case HeadroomColumn: // least headroom first when sorted ascending; unknown last
+                return r.headroom ? double(*r.headroom) : std::numeric_limits<double>::max();
+            case WaitingColumn:
+                return double(r.waiting.value_or(-1));
+            case IdleInTransactionColumn:
+                return double(r.idleInTransaction.value_or(-1));
+            default:
+                return trouble(r);
+            }
+        case HistoryRole:
+            return QVariant::fromValue(r.history);
+        case IdRole:
+            return r.id;
+        case TroubleRole:
+            return trouble(r);
+        default:
+            return {};
+        }
+    }
     switch (role) {
     case Qt::DisplayRole:
         // Two lines in the dock: who, then what and how it is doing.
@@ -188,6 +353,11 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         return r.attempts;
     case NextRetryAtRole:
         return r.nextRetryAtMs;
+    case TroubleRole:
+    case SortRole:
+        return trouble(r);
+    case HistoryRole:
+        return QVariant::fromValue(r.history);
     default:
         return {};
     }
@@ -195,7 +365,7 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> TargetListModel::roleNames() const
 {
-    QHash<int, QByteArray> names = QAbstractListModel::roleNames();
+    QHash<int, QByteArray> names = QAbstractTableModel::roleNames();
     names.insert(IdRole, "targetId");
     names.insert(LabelRole, "label");
     names.insert(KindRole, "kind");
@@ -203,13 +373,15 @@ QHash<int, QByteArray> TargetListModel::roleNames() const
     names.insert(ErrorRole, "error");
     names.insert(AttemptRole, "attempts");
     names.insert(NextRetryAtRole, "nextRetryAt");
+    names.insert(TroubleRole, "trouble");
+    names.insert(HistoryRole, "history");
+    names.insert(SortRole, "sortValue");
     return names;
 }
 
 void TargetListModel::rowChanged(int row)
 {
-    const QModelIndex i = index(row, 0);
-    Q_EMIT dataChanged(i, i);
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
 } // namespace poolscope::models

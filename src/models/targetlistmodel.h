@@ -2,7 +2,7 @@
 
 #include "core/snapshot.h"
 
-#include <QAbstractListModel>
+#include <QAbstractTableModel>
 #include <QList>
 #include <QString>
 
@@ -10,7 +10,11 @@ namespace poolscope::models {
 
 /// The monitored targets, one row each, keyed by an id the owner chooses. Updates only emit dataChanged, so
 /// the selection in the targets dock survives every sample. GUI thread only.
-class TargetListModel : public QAbstractListModel
+///
+/// Column 0 is what the targets dock lists; the other columns make the fleet overview: occupancy (with a
+/// short history for the sparkline), headroom, who is waiting, idle-in-transaction sessions and what needs
+/// attention, plus TroubleRole to sort the worst target first.
+class TargetListModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
@@ -35,7 +39,23 @@ public:
         ErrorRole,       // last error message, empty when none
         AttemptRole,     // failed connection attempts in a row (0 when live)
         NextRetryAtRole, // wall-clock ms since the epoch of the next attempt; 0 when none is scheduled
+        TroubleRole,     // double, higher is worse: failed > stalled > reconnecting > queueing > full > fine
+        HistoryRole, // QList<double>: occupancy % of the last HistoryLength samples, oldest first; NaN = gap
+        SortRole,    // per column: a number to sort by (unknown sorts lowest)
     };
+
+    enum Column
+    {
+        TargetColumn,    // label, kind and state (the dock's two lines)
+        OccupancyColumn, // PostgreSQL: client backends / usable connections; PgBouncer: fullest pool's open /
+                         // pool_size
+        HeadroomColumn,  // connections still available (PostgreSQL) or free slots of the fullest pool
+        WaitingColumn,   // sessions waiting on locks (PostgreSQL), clients queued (PgBouncer)
+        IdleInTransactionColumn, // PostgreSQL: idle in transaction (aborted too)
+        AttentionColumn,         // the worst things first, in words
+        ColumnCount
+    };
+    static constexpr int HistoryLength = 120;
 
     explicit TargetListModel(QObject *parent = nullptr);
 
@@ -48,6 +68,9 @@ public:
     /// otherwise; so are `attempts` (failed attempts in a row) and `nextRetryAtMs` (ms since the epoch; 0
     /// when no retry is scheduled), shown as "retry 3 in 8 s".
     void setState(int id, State state, const QString &error = {}, int attempts = 0, qint64 nextRetryAtMs = 0);
+    /// The fleet columns from one sample; a failed sample leaves a gap in the history and clears the
+    /// figures (they would be stale).
+    void setSample(int id, const TargetSnapshot &snapshot);
 
     int rowOf(int id) const;
     int idAt(int row) const;
@@ -61,7 +84,9 @@ public:
     static QString kindText(TargetKind kind);
 
     int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
 private:
@@ -74,8 +99,17 @@ private:
         QString error;
         int attempts = 0;
         qint64 nextRetryAtMs = 0;
+        // From the last sample (unknown until one succeeds, and after a failed one).
+        std::optional<double> occupancy; // percent
+        std::optional<qint64> headroom;
+        std::optional<qint64> waiting;
+        std::optional<qint64> idleInTransaction;
+        QString attention;
+        QList<double> history; // occupancy %, NaN for a failed sample
     };
     QString retryText(const Row &r) const;
+    static double trouble(const Row &r);
+    QVariant cellText(const Row &r, int column) const;
     void rowChanged(int row);
 
     QList<Row> m_rows;

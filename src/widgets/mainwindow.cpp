@@ -7,6 +7,7 @@
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
+#include "widgets/fleetview.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
 #include "widgets/targetpage.h"
@@ -87,6 +88,7 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowIcon(QIcon(QStringLiteral(":/icons/poolscope.svg")));
 
     m_ui->targetList->setModel(m_targetsModel);
+    m_ui->targetList->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_ui->targetList->setIconSize(QSize(12, 12)); // the state colour
     connect(m_ui->targetList->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {
@@ -102,6 +104,34 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
     connect(m_ui->actionTargets, &QAction::triggered, this, &MainWindow::openTargetsDialog);
     m_passwordStore = new PasswordStore(this);
+
+    // The fleet overview: a page of its own, before the targets' pages.
+    m_fleet = new FleetView(m_targetsModel, m_ui->pages);
+    m_ui->pages->addWidget(m_fleet);
+    connect(m_fleet, &FleetView::targetActivated, this, [this](int id) { selectTarget(indexOfId(id)); });
+    connect(m_fleet, &FleetView::retryRequested, this, [this](int id) { retryNow(indexOfId(id)); });
+    auto *fleetAction = new QAction(tr("&Fleet overview"), this);
+    fleetAction->setObjectName(QStringLiteral("actionFleet"));
+    fleetAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    fleetAction->setToolTip(tr("Every target in one table, worst first (Ctrl+0)"));
+    connect(fleetAction, &QAction::triggered, this, &MainWindow::showFleet);
+    auto *retryAction = new QAction(tr("&Retry now"), this);
+    retryAction->setObjectName(QStringLiteral("actionRetry"));
+    retryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    retryAction->setToolTip(
+        tr("Poll the selected target now instead of waiting for its next retry (Ctrl+R)"));
+    connect(retryAction, &QAction::triggered, this, [this] {
+        if (isFleetShown())
+            retryNow(indexOfId(m_fleet->currentId()));
+        else
+            retryNow(currentTarget());
+    });
+    QAction *firstTargetsAction =
+        m_ui->menuTargets->actions().isEmpty() ? nullptr : m_ui->menuTargets->actions().constFirst();
+    m_ui->menuTargets->insertActions(firstTargetsAction, {fleetAction, retryAction});
+    m_ui->menuTargets->insertSeparator(firstTargetsAction);
+    m_ui->mainToolBar->insertAction(m_ui->actionPause, fleetAction);
+    m_ui->targetList->addAction(retryAction);
 
     m_ui->menuView->addAction(m_ui->targetsDock->toggleViewAction());
     QAction *logToggle = m_ui->logDock->toggleViewAction();
@@ -266,8 +296,32 @@ void MainWindow::selectTarget(int index)
     if (index < 0 || index >= targetCount())
         return;
     const int row = m_targetsModel->rowOf(m_targets[size_t(index)]->id);
-    m_ui->targetList->setCurrentIndex(m_targetsModel->index(row));
+    m_ui->targetList->setCurrentIndex(m_targetsModel->index(row, 0));
     m_ui->pages->setCurrentWidget(m_targets[size_t(index)]->page);
+}
+
+void MainWindow::showFleet()
+{
+    if (m_targets.empty())
+        return; // the empty page says how to add one
+    m_ui->targetList->setCurrentIndex({});
+    m_ui->pages->setCurrentWidget(m_fleet);
+    m_fleet->focusTable();
+    updateStatus();
+}
+
+bool MainWindow::isFleetShown() const
+{
+    return m_ui->pages->currentWidget() == m_fleet;
+}
+
+void MainWindow::retryNow(int index)
+{
+    if (index < 0 || index >= targetCount())
+        return;
+    Target &t = *m_targets[size_t(index)];
+    logging::get("ui")->info("retrying {} now, as asked", t.controller->target().toStdString());
+    t.controller->retryNow();
 }
 
 int MainWindow::currentTarget() const
@@ -294,6 +348,7 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     m_targetsModel->setLabel(id, c.target());
     m_targetsModel->setKind(id, c.kind());
     m_targetsModel->setState(id, modelState(c.state()), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
+    m_targetsModel->setSample(id, snapshot);
     t->select->setText(c.target());
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
@@ -390,6 +445,7 @@ void MainWindow::removeTarget(int index)
 {
     if (index < 0 || index >= int(m_targets.size()))
         return;
+    const bool fleetShown = isFleetShown();
     std::unique_ptr<Target> t = std::move(m_targets[size_t(index)]);
     m_targets.erase(m_targets.begin() + index);
     logging::get("ui")->info("stopped monitoring {}", t->controller->target().toStdString());
@@ -399,7 +455,11 @@ void MainWindow::removeTarget(int index)
     m_ui->pages->removeWidget(t->page);
     delete t->page;
     renumberTargetActions();
-    if (!m_targets.empty())
+    if (m_targets.empty())
+        m_ui->pages->setCurrentWidget(m_ui->emptyPage);
+    else if (fleetShown)
+        showFleet();
+    else
         selectTarget(std::min(index, int(m_targets.size()) - 1));
     updateStatus();
 }

@@ -31,6 +31,7 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class FleetView;
 class PasswordStore;
 
 /// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
@@ -76,7 +77,15 @@ public:
     bool isPaused() const { return m_paused; }
     /// Selects target `index` (list and page), as Ctrl+1..9 do.
     void selectTarget(int index);
+    /// -1 while the fleet overview (or nothing) is shown.
     int currentTarget() const;
+    /// The fleet overview (Ctrl+0): every target in one table, worst first.
+    void showFleet();
+    bool isFleetShown() const;
+    FleetView *fleetView() const { return m_fleet; }
+    /// "Retry now" (Ctrl+R): polls the target at once instead of waiting for its backoff. Acts on the
+    /// current target, or on the current row of the fleet overview.
+    void retryNow(int index);
 
 private:
     struct Target;
@@ -102,6 +111,7 @@ private:
     QList<poolscope::TargetConfig> m_configs;      // as saved
     QHash<QString, QByteArray> m_sessionPasswords; // by config id, memory only
     PasswordStore *m_passwordStore = nullptr;
+    FleetView *m_fleet = nullptr;
     bool m_paused = false;
 };
 

@@ -1,5 +1,6 @@
 #include "postgrespage.h"
 
+#include "core/fleetsummary.h"
 #include "core/recorder.h"
 #include "ui_postgrespage.h"
 #include "widgets/palette.h"
@@ -12,16 +13,6 @@
 namespace poolscope::widgets {
 
 namespace {
-
-QString ageText(double seconds)
-{
-    if (seconds < 60)
-        return QString::number(seconds, 'f', 1) + QStringLiteral(" s");
-    if (seconds < 3600)
-        return QString::number(int(seconds / 60)) + QStringLiteral(" min ") +
-               QString::number(int(seconds) % 60) + QStringLiteral(" s");
-    return QString::number(seconds / 3600, 'f', 1) + QStringLiteral(" h");
-}
 
 QString coloured(const QColor &colour, const QString &html)
 {
@@ -285,8 +276,8 @@ void PostgresPage::updateGroupSeries(bool force)
         return;
     m_shownGroups = shown;
     chart->clearSeries();
-    chart->setTitle(
-        tr("Sessions by %1, top %2").arg(m_ui->groupByCombo->currentText(), QString::number(series::GroupTopN)));
+    chart->setTitle(tr("Sessions by %1, top %2")
+                        .arg(m_ui->groupByCombo->currentText(), QString::number(series::GroupTopN)));
     const QHash<QString, int> &colours = m_groupColours[size_t(d)];
     for (const QString &name : shown) {
         const int index = colours.value(name);

@@ -4,7 +4,9 @@
 #include <QColor>
 #include <QDateTime>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QtTest>
+#include <cmath>
 
 using poolscope::TargetKind;
 using poolscope::models::TargetListModel;
@@ -88,6 +90,8 @@ private Q_SLOTS:
     void stateDecorationAndTooltip();
     void rowsAreKeyedById();
     void stalledAndReconnecting();
+    void fleetColumnsFromSamples();
+    void fleetSortsWorstFirst();
 };
 
 void TestTargetListModel::updates_data()
@@ -264,6 +268,120 @@ void TestTargetListModel::stalledAndReconnecting()
     QCOMPARE(i.data(TargetListModel::AttemptRole).toInt(), 0);
     QCOMPARE(i.data(TargetListModel::NextRetryAtRole).toLongLong(), qint64(0));
     QVERIFY(!i.data(Qt::ToolTipRole).toString().contains(QStringLiteral("retry")));
+}
+
+namespace {
+
+// A PostgreSQL sample: `used` client backends of 100 usable, `idleInTx` of them idle in transaction.
+poolscope::TargetSnapshot pgSample(int used, int idleInTx = 0, int lockWaiting = 0)
+{
+    poolscope::PostgresSample pg;
+    pg.serverNow = 1000;
+    pg.maxConnections = 103;
+    pg.superuserReserved = 3;
+    for (int i = 0; i < used; ++i) {
+        poolscope::Session s;
+        s.pid = 100 + i;
+        s.state = i < idleInTx ? QStringLiteral("idle in transaction") : QStringLiteral("idle");
+        s.stateChange = 999;
+        pg.sessions.append(s);
+        ++pg.counts[s.stateClass()];
+    }
+    pg.lockWaiting = lockWaiting;
+    poolscope::TargetSnapshot snap;
+    snap.ok = true;
+    snap.kind = TargetKind::Postgres;
+    snap.postgres = pg;
+    return snap;
+}
+
+QStringList fleetRow(const QAbstractItemModel &model, int row)
+{
+    QStringList cells;
+    for (int c = TargetListModel::OccupancyColumn; c < TargetListModel::ColumnCount; ++c)
+        cells.append(model.index(row, c).data().toString());
+    return cells;
+}
+
+} // namespace
+
+void TestTargetListModel::fleetColumnsFromSamples()
+{
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addTarget(1, QStringLiteral("monitor@127.0.0.1:5432/app"));
+    QCOMPARE(model.columnCount(), int(TargetListModel::ColumnCount));
+    QCOMPARE(fleetRow(model, 0), (QStringList{"–", "–", "–", "–", ""})); // nothing known yet
+
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    model.setState(1, State::Live);
+    model.setSample(1, pgSample(40, 3));
+    QCOMPARE(fleetRow(model, 0), (QStringList{"40%", "60", "0", "3", ""}));
+    // A whole row changes at once: one signal spanning every column.
+    QCOMPARE(changes.last().at(0).toModelIndex().column(), 0);
+    QCOMPARE(changes.last().at(1).toModelIndex().column(), TargetListModel::ColumnCount - 1);
+
+    // A failed sample: figures unknown (they would be stale), a gap in the history, the error as attention.
+    poolscope::TargetSnapshot failed;
+    model.setState(1, State::Reconnecting, QStringLiteral("server closed the connection unexpectedly\nmore"));
+    model.setSample(1, failed);
+    QCOMPARE(fleetRow(model, 0),
+             (QStringList{"–", "–", "–", "–", "server closed the connection unexpectedly"}));
+    model.setState(1, State::Live);
+    model.setSample(1, pgSample(90));
+    auto history = model.index(0, TargetListModel::OccupancyColumn)
+                       .data(TargetListModel::HistoryRole)
+                       .value<QList<double>>();
+    QCOMPARE(history.size(), 3);
+    QCOMPARE(history[0], 40.0);
+    QVERIFY(std::isnan(history[1]));
+    QCOMPARE(history[2], 90.0);
+
+    // The history is bounded: the oldest samples go.
+    for (int i = 0; i < TargetListModel::HistoryLength + 10; ++i)
+        model.setSample(1, pgSample(i % 100));
+    history = model.index(0, 1).data(TargetListModel::HistoryRole).value<QList<double>>();
+    QCOMPARE(history.size(), TargetListModel::HistoryLength);
+    QCOMPARE(history.last(), double((TargetListModel::HistoryLength + 9) % 100));
+}
+
+void TestTargetListModel::fleetSortsWorstFirst()
+{
+    TargetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(TargetListModel::SortRole);
+    proxy.setDynamicSortFilter(true);
+    proxy.sort(TargetListModel::TargetColumn, Qt::DescendingOrder);
+    const auto order = [&proxy] {
+        QStringList labels;
+        for (int r = 0; r < proxy.rowCount(); ++r)
+            labels.append(proxy.index(r, 0).data(TargetListModel::LabelRole).toString());
+        return labels.join(QLatin1Char(' '));
+    };
+    for (const char *label : {"quiet", "full", "locks", "down", "leaky"}) {
+        const int id = model.rowCount() + 1;
+        model.addTarget(id, QString::fromLatin1(label));
+        model.setState(id, State::Live);
+    }
+    model.setSample(1, pgSample(10));
+    model.setSample(2, pgSample(95));
+    model.setSample(3, pgSample(20, 0, 2));
+    model.setSample(5, pgSample(30, 12));
+    model.setState(4, State::Failed, QStringLiteral("connection refused"));
+    QCOMPARE(order(), QStringLiteral("down locks full leaky quiet"));
+
+    // Things change: the full one runs out of slots, the failed one comes back quiet.
+    model.setSample(2, pgSample(100));
+    model.setState(4, State::Live);
+    model.setSample(4, pgSample(5));
+    QCOMPARE(order(), QStringLiteral("full locks leaky quiet down"));
+
+    // Sorting by another column uses its numbers, not its text ("9" > "10" as text).
+    proxy.sort(TargetListModel::IdleInTransactionColumn, Qt::DescendingOrder);
+    model.setSample(1, pgSample(10, 9));
+    QCOMPARE(order().section(QLatin1Char(' '), 0, 1), QStringLiteral("leaky quiet"));
 }
 
 QTEST_GUILESS_MAIN(TestTargetListModel)

@@ -6,8 +6,11 @@
 #include "db/demoload.h"
 #include "db/demosession.h"
 #include "db/sandbox.h"
+#include "db/targetcontroller.h"
 #include "models/poolsmodel.h"
+#include "models/targetlistmodel.h"
 #include "widgets/bouncerpage.h"
+#include "widgets/fleetview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/qcp.h"
 #include "widgets/timechart.h"
@@ -18,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QStatusBar>
 #include <QStyleFactory>
+#include <QTableView>
 #include <QTest>
 
 using namespace poolscope;
@@ -81,6 +85,7 @@ private Q_SLOTS:
     void keyboard();
     void failedTargetShowsItsError();
     void demoAddsBothTargets();
+    void fleetOverviewPutsTroubleFirst();
 };
 
 void TestMainWindow::initTestCase()
@@ -260,6 +265,79 @@ void TestMainWindow::demoAddsBothTargets()
     QTRY_COMPARE_WITH_TIMEOUT(window.targetCount(), 2, 30000);
     QVERIFY(!window.statusBar()->currentMessage().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!window.chartsFor(0).isEmpty() && !window.chartsFor(1).isEmpty(), 15000);
+}
+
+void TestMainWindow::fleetOverviewPutsTroubleFirst()
+{
+    // Three targets: PostgreSQL under the demo load, its PgBouncer console, and a port that
+    // refuses. The overview lists the refusing one first, every row with its figures, and opens a target.
+    const db::SandboxUris &uris = m_sandbox->uris();
+    MainWindow window;
+    window.resize(1280, 600);
+    window.show();
+    window.addTarget(uris.monitor, intervalMs());
+    window.addTarget(uris.pgbouncerMonitor, intervalMs());
+    window.addTarget(QStringLiteral("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"), intervalMs());
+    window.showFleet();
+    QVERIFY(window.isFleetShown());
+    QCOMPARE(window.currentTarget(), -1);
+    widgets::FleetView *fleet = window.fleetView();
+    QAbstractItemModel *rows = fleet->table()->model();
+    QCOMPARE(rows->rowCount(), 3);
+
+    using Model = models::TargetListModel;
+    const auto cell = [rows](int row, int column) {
+        return rows->index(row, column).data().toString();
+    };
+    // The refused target first, with its error in words.
+    QTRY_VERIFY_WITH_TIMEOUT(cell(0, Model::TargetColumn).contains(QStringLiteral(":1/none")) &&
+                                 !cell(0, Model::AttentionColumn).isEmpty(),
+                             15000);
+    QVERIFY2(cell(0, Model::AttentionColumn).contains(QStringLiteral("refused"), Qt::CaseInsensitive),
+             qPrintable(cell(0, Model::AttentionColumn)));
+    // The live ones have numbers: occupancy in percent, headroom, waiting.
+    QTRY_VERIFY_WITH_TIMEOUT(cell(1, Model::OccupancyColumn).endsWith(QLatin1Char('%')) &&
+                                 cell(2, Model::OccupancyColumn).endsWith(QLatin1Char('%')),
+                             15000);
+    for (int row : {1, 2}) {
+        bool ok = false;
+        cell(row, Model::HeadroomColumn).toInt(&ok);
+        QVERIFY2(ok, qPrintable(cell(row, Model::HeadroomColumn)));
+    }
+    // The sparkline has history to draw.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rows->index(1, Model::OccupancyColumn).data(Model::HistoryRole).value<QList<double>>().size() >= 2,
+        10000);
+
+    // Retry now polls the failed target at once, whatever its backoff says.
+    const int failedId = fleet->displayedIds().first();
+    fleet->table()->setCurrentIndex(rows->index(0, 0));
+    QCOMPARE(fleet->currentId(), failedId);
+    auto *retry = window.findChild<QAction *>(QStringLiteral("actionRetry"));
+    QVERIFY(retry);
+    const auto attempts = [rows] {
+        return rows->index(0, 0).data(Model::AttemptRole).toInt();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(attempts() >= 1, 10000);
+    const int before = attempts();
+    retry->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(attempts() > before, 3000);
+
+    // Activating a row opens that target's page; Ctrl+0's action comes back to the overview.
+    const int pgRow = cell(1, Model::TargetColumn).contains(QStringLiteral("/app")) ? 1 : 2;
+    Q_EMIT fleet->table()->activated(rows->index(pgRow, Model::AttentionColumn));
+    QCOMPARE(window.currentTarget(), 0);
+    QVERIFY(!window.isFleetShown());
+    auto *fleetAction = window.findChild<QAction *>(QStringLiteral("actionFleet"));
+    QVERIFY(fleetAction);
+    QCOMPARE(fleetAction->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_0));
+    fleetAction->trigger();
+    QVERIFY(window.isFleetShown());
+
+    // Removing a target keeps the overview on screen.
+    window.removeTarget(2);
+    QVERIFY(window.isFleetShown());
+    QCOMPARE(rows->rowCount(), 2);
 }
 
 QTEST_MAIN(TestMainWindow)
