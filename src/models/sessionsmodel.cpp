@@ -55,6 +55,49 @@ std::optional<double> columnAge(const Session &s, double now, int column)
     }
 }
 
+// Whether a cell's text, sort value, tooltip or decoration differs between two samples of one session, from
+// the fields it is made of (formatting every cell of thousands of rows twice per sample would cost more than
+// the rest of the page; see tests/bench/bench_sessions.cpp).
+bool cellChanged(const Session &a, double aNow, const Session &b, double bNow, int column)
+{
+    const auto ageChanged = [&](const std::optional<double> &x, const std::optional<double> &y) {
+        return x != y || (x && aNow != bNow);
+    };
+    switch (column) {
+    case SessionsModel::Pid:
+        return a.pid != b.pid || a.hidden != b.hidden || a.query != b.query; // tooltip: the query
+    case SessionsModel::State:
+        return a.state != b.state || a.hidden != b.hidden || a.query != b.query;
+    case SessionsModel::Application:
+        return a.applicationName != b.applicationName || a.query != b.query;
+    case SessionsModel::User:
+        return a.usename != b.usename || a.query != b.query;
+    case SessionsModel::Database:
+        return a.datname != b.datname || a.query != b.query;
+    case SessionsModel::Client:
+        return a.clientAddr != b.clientAddr || a.clientPort != b.clientPort || a.hidden != b.hidden ||
+               a.query != b.query;
+    case SessionsModel::BackendType:
+        return a.backendType != b.backendType || a.query != b.query;
+    case SessionsModel::StateAge:
+        return ageChanged(a.stateChange, b.stateChange) || a.query != b.query;
+    case SessionsModel::XactAge:
+        return ageChanged(a.xactStart, b.xactStart) || a.query != b.query;
+    case SessionsModel::QueryAge:
+        return ageChanged(a.queryStart, b.queryStart) || a.query != b.query;
+    case SessionsModel::WaitEvent:
+        return a.waitEventType != b.waitEventType || a.waitEvent != b.waitEvent || a.query != b.query;
+    case SessionsModel::BlockedBy:
+        return a.blockedBy != b.blockedBy || a.query != b.query;
+    case SessionsModel::HorizonAge:
+        return a.horizonAge() != b.horizonAge() || a.query != b.query;
+    case SessionsModel::Query:
+        return a.query != b.query;
+    default:
+        return false;
+    }
+}
+
 QString pidList(const QList<qint64> &pids)
 {
     QStringList parts;
@@ -158,10 +201,8 @@ void SessionsModel::merge(const QList<Session> &sessions, double serverNow)
         const Session &after = sessions[incoming.value(key)];
         int first = -1;
         for (int column = 0; column <= ColumnCount; ++column) {
-            const bool changed = column < ColumnCount &&
-                                 (display(before, oldNow, column) != display(after, serverNow, column) ||
-                                  sortValue(before, oldNow, column) != sortValue(after, serverNow, column) ||
-                                  (column == Query && before.query != after.query));
+            const bool changed =
+                column < ColumnCount && cellChanged(before, oldNow, after, serverNow, column);
             if (changed && first < 0)
                 first = column;
             if (!changed && first >= 0) {
@@ -173,8 +214,26 @@ void SessionsModel::merge(const QList<Session> &sessions, double serverNow)
     for (qsizetype row = 0; row < m_rows.size(); ++row)
         m_rows[row] = sessions[incoming.value(keyOf(m_rows[row]))];
     m_serverNow = serverNow;
-    for (const Change &c : changes)
-        Q_EMIT dataChanged(index(c.row, c.first), index(c.row, c.last));
+    // Adjacent rows with the same changed columns (every age cell, when only the clock moved) go out as one
+    // rectangle: one dataChanged for thousands of rows instead of one each, which the sorting proxy handles
+    // far faster.
+    QHash<std::pair<int, int>, std::pair<int, int>> open; // (first, last) column -> (first, last) row
+    const auto emitRange = [this](const std::pair<int, int> &columns, const std::pair<int, int> &rows) {
+        Q_EMIT dataChanged(index(rows.first, columns.first), index(rows.second, columns.second));
+    };
+    for (const Change &c : changes) {
+        const std::pair<int, int> columns{c.first, c.last};
+        auto it = open.find(columns);
+        if (it != open.end() && it->second == c.row - 1) {
+            it->second = c.row;
+            continue;
+        }
+        if (it != open.end())
+            emitRange(columns, *it);
+        open.insert(columns, {c.row, c.row});
+    }
+    for (auto it = open.cbegin(); it != open.cend(); ++it)
+        emitRange(it.key(), it.value());
 
     // New sessions go to the end, in the order the server listed them; the proxy does the sorting.
     QList<Session> added;
