@@ -667,7 +667,10 @@ void SessionsPage::updateDetail()
 
 QString SessionsPage::describePid(qint64 pid) const
 {
-    const QString link = QStringLiteral("<a href=\"pid:%1\">%1</a>").arg(pid);
+    // The colour spelled out: Qt's HTML import takes link colours from the application palette, not the
+    // page's.
+    const QString link = QStringLiteral("<a href=\"pid:%1\" style=\"color:%2\">%1</a>")
+                             .arg(QString::number(pid), palette().color(QPalette::Link).name());
     const Session *s = m_sample ? findSession(*m_sample, pid) : nullptr;
     if (!s)
         return link + esc(tr(" (not a client session PoolScope sees)"));

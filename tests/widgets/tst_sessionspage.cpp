@@ -561,6 +561,21 @@ private Q_SLOTS:
             QTest::qWait(100);
             page.transactionCharts()->refreshNow();
             QVERIFY(page.grab().toImage().save(QString(path).replace(".png", "-small.png")));
+            // And on a dark palette (colours are resolved per palette).
+            QPalette dark;
+            dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+            dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+            dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+            dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+            dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Link, QColor(0x6c, 0xb4, 0xff));
+            dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+            page.setPalette(dark);
+            QTest::qWait(100);
+            page.transactionCharts()->refreshNow();
+            QVERIFY(page.grab().toImage().save(QString(path).replace(".png", "-dark.png")));
         }
         for (int i = 0; i < waiter.size(); ++i)
             PQrequestCancel(waiter.at(i));
