@@ -1,0 +1,117 @@
+#include "blocking.h"
+
+#include <QHash>
+#include <QSet>
+#include <algorithm>
+
+namespace poolscope::blocking {
+
+namespace {
+
+const Session *find(const PostgresSample &sample, qint64 pid)
+{
+    for (const Session &s : sample.sessions) {
+        if (s.pid == pid)
+            return &s;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+QList<qint64> blockersOf(const PostgresSample &sample, qint64 pid)
+{
+    const Session *s = find(sample, pid);
+    return s ? s->blockedBy : QList<qint64>{};
+}
+
+QList<qint64> waitersOf(const PostgresSample &sample, qint64 pid)
+{
+    QList<qint64> waiters;
+    for (const Session &s : sample.sessions) {
+        if (s.pid != pid && s.blockedBy.contains(pid) && !waiters.contains(s.pid))
+            waiters.append(s.pid);
+    }
+    std::sort(waiters.begin(), waiters.end());
+    return waiters;
+}
+
+QList<qint64> rootsOf(const PostgresSample &sample, qint64 pid)
+{
+    // Breadth-first up the "waits for" edges; `seen` ends cycles.
+    QList<qint64> roots;
+    QSet<qint64> seen{pid};
+    QList<qint64> queue = blockersOf(sample, pid);
+    for (qsizetype i = 0; i < queue.size(); ++i) {
+        const qint64 blocker = queue.at(i);
+        if (seen.contains(blocker))
+            continue;
+        seen.insert(blocker);
+        const Session *s = find(sample, blocker);
+        // Same rule as parsers::rootBlockers(): a blocker that does not wait on a lock is a root. A waiter
+        // whose own blockers already went away (empty blockedBy) is one too: nothing above it is known.
+        if (!s || !s->waitingOnLock() || s->blockedBy.isEmpty()) {
+            if (!roots.contains(blocker))
+                roots.append(blocker);
+            continue;
+        }
+        queue.append(s->blockedBy);
+    }
+    std::sort(roots.begin(), roots.end());
+    return roots;
+}
+
+bool inCycle(const PostgresSample &sample, qint64 pid)
+{
+    // Is `pid` reachable from its own blockers?
+    QSet<qint64> seen;
+    QList<qint64> queue = blockersOf(sample, pid);
+    for (qsizetype i = 0; i < queue.size(); ++i) {
+        const qint64 blocker = queue.at(i);
+        if (blocker == pid)
+            return true;
+        if (seen.contains(blocker))
+            continue;
+        seen.insert(blocker);
+        queue.append(blockersOf(sample, blocker));
+    }
+    return false;
+}
+
+QList<WaiterNode> waiterTree(const PostgresSample &sample, qint64 pid)
+{
+    QHash<qint64, QList<qint64>> waiters; // blocker -> direct waiters, by pid
+    for (const Session &s : sample.sessions) {
+        for (qint64 blocker : s.blockedBy) {
+            QList<qint64> &list = waiters[blocker];
+            if (s.pid != blocker && !list.contains(s.pid))
+                list.append(s.pid);
+        }
+    }
+    for (QList<qint64> &list : waiters)
+        std::sort(list.begin(), list.end());
+
+    QList<WaiterNode> tree;
+    QSet<qint64> seen{pid};
+    // Iterative depth-first: a stack of (pid, depth), children pushed in reverse so the lowest pid comes
+    // first.
+    QList<WaiterNode> stack;
+    const QList<qint64> first = waiters.value(pid);
+    for (auto it = first.crbegin(); it != first.crend(); ++it)
+        stack.append({*it, 1});
+    while (!stack.isEmpty()) {
+        const WaiterNode node = stack.takeLast();
+        if (seen.contains(node.pid))
+            continue;
+        seen.insert(node.pid);
+        tree.append(node);
+        const QList<qint64> children = waiters.value(node.pid);
+        for (auto it = children.crbegin(); it != children.crend(); ++it) {
+            if (!seen.contains(*it))
+                stack.append({*it, node.depth + 1});
+        }
+    }
+    return tree;
+}
+
+} // namespace poolscope::blocking

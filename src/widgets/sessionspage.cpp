@@ -1,0 +1,841 @@
+#include "sessionspage.h"
+
+#include "core/blocking.h"
+#include "core/parsers.h"
+#include "core/targetconfig.h"
+#include "models/sessionsfiltermodel.h"
+#include "models/sessionsmodel.h"
+#include "widgets/palette.h"
+#include "widgets/transactioncharts.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDateTime>
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QIcon>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMetaEnum>
+#include <QPainter>
+#include <QPixmap>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QToolButton>
+#include <QUrl>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+namespace poolscope::widgets {
+
+using models::SessionsFilterModel;
+using models::SessionsModel;
+
+namespace {
+
+QString esc(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+QString timeOfDay(double epochSeconds)
+{
+    return QDateTime::fromMSecsSinceEpoch(qint64(std::llround(epochSeconds * 1000)))
+        .toString(QStringLiteral("HH:mm:ss"));
+}
+
+// Short state names for the buttons: the aborted state's full name is long, and its colour says the rest.
+QString stateButtonText(SessionState state)
+{
+    switch (state) {
+    case SessionState::IdleInTransaction:
+        return SessionsPage::tr("idle in transaction");
+    case SessionState::IdleInTransactionAborted:
+        return SessionsPage::tr("aborted");
+    default:
+        return sessionStateName(state);
+    }
+}
+
+QIcon swatch(const QColor &colour)
+{
+    QPixmap pixmap(12, 12);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setPen(colour.darker(130));
+    p.setBrush(colour);
+    p.drawRect(0, 0, 11, 11);
+    return QIcon(pixmap);
+}
+
+const Session *findSession(const PostgresSample &sample, qint64 pid)
+{
+    for (const Session &s : sample.sessions) {
+        if (s.pid == pid)
+            return &s;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+SessionsPage::SessionsPage(QWidget *parent) : QWidget(parent)
+{
+    m_model = new SessionsModel(this);
+    m_model->setStateColors([this](SessionState s) { return palette::sessionState(s, palette()); });
+    m_filter = new SessionsFilterModel(this);
+    m_filter->setSessionsModel(m_model);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->setSpacing(4);
+    layout->addWidget(createActionBar());
+    layout->addWidget(createFilterBar());
+
+    createTable();
+    m_detail = new QTextBrowser(this);
+    m_detail->setObjectName(QStringLiteral("sessionDetail"));
+    m_detail->setOpenLinks(false);
+    m_detail->setMinimumWidth(260);
+    connect(m_detail, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        // Links in the blocking tree: "pid:123" selects that session.
+        if (url.scheme() == QLatin1String("pid"))
+            selectPid(url.path().toLongLong());
+    });
+
+    m_horizontal = new QSplitter(Qt::Horizontal, this);
+    m_horizontal->setObjectName(QStringLiteral("sessionsSplitter"));
+    m_horizontal->addWidget(m_table);
+    m_horizontal->addWidget(m_detail);
+    m_horizontal->setStretchFactor(0, 3);
+    m_horizontal->setStretchFactor(1, 1);
+    m_horizontal->setSizes({1000, 320});
+    m_horizontal->setChildrenCollapsible(false);
+
+    m_charts = new TransactionCharts(this);
+    m_vertical = new QSplitter(Qt::Vertical, this);
+    m_vertical->setObjectName(QStringLiteral("sessionsVerticalSplitter"));
+    m_vertical->addWidget(m_horizontal);
+    m_vertical->addWidget(m_charts);
+    m_vertical->setStretchFactor(0, 3);
+    m_vertical->setStretchFactor(1, 2);
+    m_vertical->setSizes({600, 280});
+    layout->addWidget(m_vertical, 1);
+
+    auto *find = new QAction(tr("Filter sessions"), this);
+    find->setShortcut(QKeySequence::Find);
+    find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(find, &QAction::triggered, this, [this] {
+        m_filterEdit->setFocus(Qt::ShortcutFocusReason);
+        m_filterEdit->selectAll();
+    });
+    addAction(find);
+
+    loadColumns();
+    updateActions();
+    updateCountLabel();
+    updateDetail();
+}
+
+SessionsPage::~SessionsPage() = default;
+
+QWidget *SessionsPage::createActionBar()
+{
+    auto *bar = new QWidget(this);
+    auto *row = new QHBoxLayout(bar);
+    row->setContentsMargins(0, 0, 0, 0);
+
+    m_cancelAction = new QAction(tr("Cancel query"), this);
+    m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
+    m_cancelAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_cancelAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_cancelAction, &QAction::triggered, this, [this] {
+        const QList<qint64> pids = selectedPids();
+        if (!pids.isEmpty())
+            Q_EMIT cancelRequested(pids);
+    });
+    addAction(m_cancelAction);
+
+    m_terminateAction = new QAction(tr("Terminate"), this);
+    m_terminateAction->setObjectName(QStringLiteral("terminateAction"));
+    m_terminateAction->setShortcut(QKeySequence(Qt::Key_Delete));
+    connect(m_terminateAction, &QAction::triggered, this, [this] {
+        const QList<qint64> pids = selectedPids();
+        if (!pids.isEmpty())
+            Q_EMIT terminateRequested(pids);
+    });
+
+    m_bulkAction = new QAction(tr("Bulk terminate…"), this);
+    m_bulkAction->setObjectName(QStringLiteral("bulkTerminateAction"));
+    connect(m_bulkAction, &QAction::triggered, this, [this] { Q_EMIT bulkTerminateRequested(); });
+
+    for (QAction *action : {m_cancelAction, m_terminateAction, m_bulkAction}) {
+        auto *button = new QToolButton(bar);
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        row->addWidget(button);
+    }
+
+    m_readOnlyLabel = new QLabel(tr("<b>Read-only</b>"), bar);
+    m_readOnlyLabel->setObjectName(QStringLiteral("readOnlyLabel"));
+    m_readOnlyLabel->setVisible(false);
+    row->addSpacing(8);
+    row->addWidget(m_readOnlyLabel);
+    row->addStretch(1);
+
+    m_countLabel = new QLabel(bar);
+    m_countLabel->setObjectName(QStringLiteral("sessionCount"));
+    row->addWidget(m_countLabel);
+    return bar;
+}
+
+QWidget *SessionsPage::createFilterBar()
+{
+    auto *bar = new QWidget(this);
+    auto *rows = new QVBoxLayout(bar);
+    rows->setContentsMargins(0, 0, 0, 0);
+    rows->setSpacing(4);
+
+    auto *first = new QHBoxLayout;
+    m_filterEdit = new QLineEdit(bar);
+    m_filterEdit->setObjectName(QStringLiteral("sessionFilter"));
+    m_filterEdit->setPlaceholderText(tr("Filter by query, application, user, client or pid (Ctrl+F)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_filter->setText(text);
+        updateCountLabel();
+    });
+    first->addWidget(m_filterEdit, 1);
+
+    for (SessionState state : AllSessionStates) {
+        auto *button = new QToolButton(bar);
+        button->setObjectName(QStringLiteral("stateButton_") + QString::number(int(state)));
+        button->setText(stateButtonText(state));
+        button->setCheckable(true);
+        button->setChecked(true);
+        button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        button->setToolTip(state == SessionState::Other
+                               ? tr("Show sessions in other states (fastpath function call, disabled) and "
+                                    "sessions hidden by privileges")
+                               : tr("Show sessions that are %1").arg(sessionStateName(state)));
+        connect(button, &QToolButton::toggled, this, [this, state](bool on) {
+            m_filter->setStateShown(state, on);
+            updateCountLabel();
+        });
+        m_stateButtons[size_t(state)] = button;
+        first->addWidget(button);
+    }
+    updateStateButtonIcons();
+    rows->addLayout(first);
+
+    auto *second = new QHBoxLayout;
+    const std::array<QString, GroupDimensionCount> names = {
+        QStringLiteral("applicationFilter"), QStringLiteral("userFilter"), QStringLiteral("databaseFilter"),
+        QStringLiteral("clientFilter")};
+    const std::array<QString, GroupDimensionCount> anyText = {tr("any application"), tr("any user"),
+                                                              tr("any database"), tr("any client")};
+    for (GroupDimension d : AllGroupDimensions) {
+        auto *combo = new QComboBox(bar);
+        combo->setObjectName(names[size_t(d)]);
+        combo->addItem(anyText[size_t(d)]);
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(14);
+        connect(combo, &QComboBox::currentIndexChanged, this, [this, d](int index) {
+            const QStringList &values = m_comboValues[size_t(d)];
+            m_filter->setGroupFilter(d, index > 0 && index <= values.size()
+                                            ? std::optional<QString>(values[index - 1])
+                                            : std::nullopt);
+            updateCountLabel();
+        });
+        m_groupCombos[size_t(d)] = combo;
+        second->addWidget(combo, 1);
+    }
+
+    auto *ageLabel = new QLabel(tr("State age ≥"), bar);
+    m_minAge = new QSpinBox(bar);
+    m_minAge->setObjectName(QStringLiteral("minimumAge"));
+    m_minAge->setRange(0, 7 * 86400);
+    m_minAge->setSuffix(tr(" s"));
+    m_minAge->setSpecialValueText(tr("any"));
+    m_minAge->setAccelerated(true);
+    m_minAge->setToolTip(tr("Only sessions that have been in their state at least this long"));
+    ageLabel->setBuddy(m_minAge);
+    connect(m_minAge, &QSpinBox::valueChanged, this, [this](int seconds) {
+        m_filter->setMinimumStateAge(seconds);
+        updateCountLabel();
+    });
+    second->addWidget(ageLabel);
+    second->addWidget(m_minAge);
+
+    auto *clearButton = new QToolButton(bar);
+    clearButton->setObjectName(QStringLiteral("clearFilters"));
+    clearButton->setText(tr("Clear filters"));
+    connect(clearButton, &QToolButton::clicked, this, [this] {
+        m_filterEdit->clear();
+        for (QToolButton *b : m_stateButtons)
+            b->setChecked(true);
+        for (QComboBox *c : m_groupCombos)
+            c->setCurrentIndex(0);
+        m_minAge->setValue(0);
+    });
+    second->addWidget(clearButton);
+    rows->addLayout(second);
+    return bar;
+}
+
+void SessionsPage::createTable()
+{
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("sessionsTable"));
+    m_table->setModel(m_filter);
+    m_table->setSortingEnabled(true);
+    // The oldest transactions first: what holds the pool and the xmin horizon.
+    m_table->sortByColumn(SessionsModel::XactAge, Qt::DescendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setSectionsMovable(true);
+    header->setHighlightSections(false);
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    const QFontMetrics fm = m_table->fontMetrics();
+    // Tight defaults, so the query column still gets room next to the detail pane; the user can widen them.
+    const auto width = [&fm](const QString &sample) {
+        return fm.horizontalAdvance(sample) + 16;
+    };
+    header->resizeSection(SessionsModel::Pid, width(QStringLiteral("PID 99999")));
+    header->resizeSection(SessionsModel::State, width(QStringLiteral("idle in transaction")) + 20);
+    header->resizeSection(SessionsModel::Application, width(QStringLiteral("application")));
+    header->resizeSection(SessionsModel::User, width(QStringLiteral("username")));
+    header->resizeSection(SessionsModel::Database, width(QStringLiteral("database")));
+    header->resizeSection(SessionsModel::Client, width(QStringLiteral("10.100.100.10:50000")));
+    header->resizeSection(SessionsModel::BackendType, width(QStringLiteral("client backend")));
+    for (int c : {SessionsModel::StateAge, SessionsModel::XactAge, SessionsModel::QueryAge})
+        header->resizeSection(c, width(QStringLiteral("Xact age ▼")));
+    header->resizeSection(SessionsModel::WaitEvent, width(QStringLiteral("Lock: transactionid")));
+    header->resizeSection(SessionsModel::BlockedBy, width(QStringLiteral("Blocked by")));
+    header->resizeSection(SessionsModel::HorizonAge, width(QStringLiteral("Horizon ▼")));
+
+    m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
+    m_table->addAction(m_terminateAction);
+
+    connect(header, &QHeaderView::customContextMenuRequested, this, &SessionsPage::showHeaderMenu);
+    connect(m_table, &QTableView::customContextMenuRequested, this, &SessionsPage::showTableMenu);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &SessionsPage::updateActions);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                if (!m_merging)
+                    showDetailFor(current);
+            });
+    connect(m_table, &QTableView::clicked, this, &SessionsPage::showDetailFor);
+    // Filtering can hide the selected rows: the actions follow what is still selected.
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &SessionsPage::updateActions);
+}
+
+QString SessionsPage::hiddenColumnsKey()
+{
+    return QStringLiteral("sessions/hiddenColumns");
+}
+
+void SessionsPage::loadColumns()
+{
+    const QMetaEnum columns = QMetaEnum::fromType<SessionsModel::Column>();
+    const std::unique_ptr<QSettings> settings = openSettings();
+    // Hidden by default: the backend type (the table lists client backends, and rows hidden by privileges,
+    // only) and the query age (the state age says the same for active sessions), so the query has room.
+    const QStringList defaults{QString::fromLatin1(columns.valueToKey(SessionsModel::BackendType)),
+                               QString::fromLatin1(columns.valueToKey(SessionsModel::QueryAge))};
+    const QStringList hidden = settings->value(hiddenColumnsKey(), defaults).toStringList();
+    for (int c = 0; c < SessionsModel::ColumnCount; ++c)
+        m_table->setColumnHidden(c, hidden.contains(QString::fromLatin1(columns.valueToKey(c))));
+}
+
+void SessionsPage::saveColumns() const
+{
+    const QMetaEnum columns = QMetaEnum::fromType<SessionsModel::Column>();
+    QStringList hidden;
+    for (int c = 0; c < SessionsModel::ColumnCount; ++c) {
+        if (m_table->isColumnHidden(c))
+            hidden.append(QString::fromLatin1(columns.valueToKey(c)));
+    }
+    const std::unique_ptr<QSettings> settings = openSettings();
+    settings->setValue(hiddenColumnsKey(), hidden);
+}
+
+void SessionsPage::setColumnShown(int column, bool shown)
+{
+    if (!shown) {
+        int visible = 0;
+        for (int c = 0; c < SessionsModel::ColumnCount; ++c)
+            visible += m_table->isColumnHidden(c) ? 0 : 1;
+        if (visible <= 1)
+            return; // keep one column: a table without columns cannot get its header menu back
+    }
+    m_table->setColumnHidden(column, !shown);
+    if (shown && m_table->horizontalHeader()->sectionSize(column) < 30)
+        m_table->horizontalHeader()->resizeSection(column, 100);
+    saveColumns();
+}
+
+bool SessionsPage::isColumnShown(int column) const
+{
+    return !m_table->isColumnHidden(column);
+}
+
+void SessionsPage::showHeaderMenu(const QPoint &pos)
+{
+    QMenu menu(this);
+    for (int c = 0; c < SessionsModel::ColumnCount; ++c) {
+        QAction *action = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!m_table->isColumnHidden(c));
+        connect(action, &QAction::toggled, this, [this, c](bool on) { setColumnShown(c, on); });
+    }
+    menu.exec(m_table->horizontalHeader()->viewport()->mapToGlobal(pos));
+}
+
+void SessionsPage::showTableMenu(const QPoint &pos)
+{
+    const QList<qint64> pids = selectedPids();
+    if (pids.isEmpty())
+        return;
+    QMenu menu(this);
+    menu.addAction(m_cancelAction);
+    menu.addAction(m_terminateAction);
+    menu.addSeparator();
+    QStringList pidTexts;
+    for (qint64 pid : pids)
+        pidTexts.append(QString::number(pid));
+    menu.addAction(tr("Copy pid"), this,
+                   [pidTexts] { QApplication::clipboard()->setText(pidTexts.join(QLatin1Char(' '))); });
+    const QModelIndex current = m_table->currentIndex();
+    if (current.isValid()) {
+        const QString query = current.data(SessionsModel::FullQueryRole).toString();
+        menu.addAction(tr("Copy query"), this, [query] { QApplication::clipboard()->setText(query); });
+    }
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+QList<qint64> SessionsPage::selectedPids() const
+{
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(),
+              [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QList<qint64> pids;
+    for (const QModelIndex &index : rows)
+        pids.append(index.data(SessionsModel::PidRole).toLongLong());
+    return pids;
+}
+
+bool SessionsPage::selectPid(qint64 pid)
+{
+    for (int row = 0; row < m_filter->rowCount(); ++row) {
+        if (m_filter->pidAt(row) != pid)
+            continue;
+        const QModelIndex index = m_filter->index(row, 0);
+        m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
+                                                              QItemSelectionModel::Rows);
+        m_table->scrollTo(index);
+        showDetailFor(index);
+        return true;
+    }
+    return false;
+}
+
+void SessionsPage::setActionsEnabled(bool enabled, const QString &reason)
+{
+    m_actionsAllowed = enabled;
+    m_readOnlyReason = reason;
+    m_readOnlyLabel->setVisible(!enabled);
+    m_readOnlyLabel->setToolTip(reason);
+    m_readOnlyLabel->setText(reason.isEmpty() ? tr("<b>Read-only</b>")
+                                              : tr("<b>Read-only</b>: %1").arg(esc(reason)));
+    updateActions();
+}
+
+void SessionsPage::setPoolerChainProvider(PoolerChainProvider provider)
+{
+    m_poolerChain = std::move(provider);
+    updateDetail();
+}
+
+void SessionsPage::updateActions()
+{
+    const QList<qint64> pids = selectedPids();
+    bool allActive = !pids.isEmpty();
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows) {
+        if (SessionState(index.data(SessionsModel::StateRole).toInt()) != SessionState::Active)
+            allActive = false;
+    }
+    if (!m_actionsAllowed) {
+        const QString reason = m_readOnlyReason.isEmpty() ? tr("Read-only mode") : m_readOnlyReason;
+        for (QAction *action : {m_cancelAction, m_terminateAction, m_bulkAction}) {
+            action->setEnabled(false);
+            action->setToolTip(reason);
+        }
+        return;
+    }
+    m_cancelAction->setEnabled(allActive);
+    m_cancelAction->setToolTip(
+        allActive ? tr("Cancel the running query of the selected sessions (Ctrl+.)")
+                  : tr("Cancel is offered when every selected session is active: an idle session has no "
+                       "query to cancel"));
+    m_terminateAction->setEnabled(!pids.isEmpty());
+    m_terminateAction->setToolTip(pids.isEmpty() ? tr("Select sessions to terminate")
+                                                 : tr("End the selected sessions (Delete)"));
+    m_bulkAction->setEnabled(true);
+    m_bulkAction->setToolTip(tr("Terminate every session idle in transaction longer than a threshold"));
+}
+
+void SessionsPage::updateStateButtonIcons()
+{
+    for (SessionState state : AllSessionStates) {
+        if (QToolButton *button = m_stateButtons[size_t(state)])
+            button->setIcon(swatch(palette::sessionState(state, palette())));
+    }
+}
+
+QString SessionsPage::groupLabel(GroupDimension dimension, const QString &name) const
+{
+    if (dimension == GroupDimension::Client && name == QLatin1String("<insufficient privilege>"))
+        return tr("hidden (needs pg_monitor)");
+    if (name.isEmpty()) {
+        switch (dimension) {
+        case GroupDimension::Application:
+            return tr("(no application_name)");
+        case GroupDimension::Client:
+            return tr("local socket");
+        case GroupDimension::User:
+        case GroupDimension::Database:
+            break;
+        }
+        return tr("(none)");
+    }
+    return name;
+}
+
+void SessionsPage::refreshGroupCombos()
+{
+    static const QList<Session> none;
+    const QList<Session> &sessions = m_sample ? m_sample->sessions : none;
+    for (GroupDimension d : AllGroupDimensions) {
+        QComboBox *combo = m_groupCombos[size_t(d)];
+        QList<SessionGroup> groups = parsers::groupSessions(sessions, d);
+        std::sort(groups.begin(), groups.end(),
+                  [](const SessionGroup &a, const SessionGroup &b) { return a.name < b.name; });
+        QStringList values;
+        QList<int> counts;
+        for (const SessionGroup &g : groups) {
+            values.append(g.name);
+            counts.append(g.sessions());
+        }
+        // The chosen value stays listed (with 0 sessions) when its sessions are gone, so the filter the user
+        // set is still visible and can be cleared.
+        const std::optional<QString> chosen = m_filter->groupFilter(d);
+        if (chosen && !values.contains(*chosen)) {
+            const auto at = std::lower_bound(values.begin(), values.end(), *chosen);
+            counts.insert(at - values.begin(), 0);
+            values.insert(at, *chosen);
+        }
+        const QSignalBlocker blocker(combo);
+        if (values != m_comboValues[size_t(d)]) {
+            while (combo->count() > 1)
+                combo->removeItem(1);
+            for (const QString &v : values)
+                combo->addItem(groupLabel(d, v));
+            m_comboValues[size_t(d)] = values;
+            combo->setCurrentIndex(chosen ? int(values.indexOf(*chosen)) + 1 : 0);
+        }
+        for (qsizetype i = 0; i < values.size(); ++i) {
+            const QString text = tr("%1 (%2)").arg(groupLabel(d, values[i]), QString::number(counts[i]));
+            if (combo->itemText(int(i) + 1) != text)
+                combo->setItemText(int(i) + 1, text);
+        }
+    }
+}
+
+void SessionsPage::updateCountLabel()
+{
+    const int total = m_model->rowCount();
+    const int shown = m_filter->rowCount();
+    QString text =
+        shown == total ? tr("%1 sessions").arg(total) : tr("%1 of %2 sessions").arg(shown).arg(total);
+    if (m_sample && m_sample->counts.hidden > 0)
+        text += tr(", %1 hidden by privileges").arg(m_sample->counts.hidden);
+    if (m_stale) {
+        const QColor warn = palette::sessionState(SessionState::IdleInTransactionAborted, palette());
+        text += QStringLiteral(" <span style=\"color:%1\">%2</span>")
+                    .arg(warn.name(), esc(tr("— last sample failed, showing the previous one")));
+        m_countLabel->setToolTip(m_staleReason);
+    } else {
+        m_countLabel->setToolTip(QString());
+    }
+    m_countLabel->setText(text);
+}
+
+void SessionsPage::updateSample(const TargetSnapshot &snapshot)
+{
+    m_charts->updateSample(snapshot);
+    if (!snapshot.ok || !snapshot.postgres) {
+        // Keep the last sessions on screen (the page banner says what went wrong), marked stale.
+        m_stale = true;
+        m_staleReason = snapshot.error.message;
+        updateCountLabel();
+        return;
+    }
+    m_stale = false;
+    m_sample = *snapshot.postgres;
+    m_merging = true;
+    m_model->merge(m_sample->sessions, m_sample->serverNow);
+    m_merging = false;
+    refreshGroupCombos();
+    updateCountLabel();
+    updateActions();
+    updateDetail();
+}
+
+void SessionsPage::clear()
+{
+    m_merging = true;
+    m_model->clear();
+    m_merging = false;
+    m_sample.reset();
+    m_stale = false;
+    m_detailKey.reset();
+    m_charts->clear();
+    refreshGroupCombos();
+    updateCountLabel();
+    updateActions();
+    updateDetail();
+}
+
+void SessionsPage::showDetailFor(const QModelIndex &proxyIndex)
+{
+    if (!proxyIndex.isValid()) {
+        m_detailKey.reset();
+    } else {
+        const QModelIndex source = m_filter->mapToSource(proxyIndex);
+        const Session &s = m_model->sessionAt(source.row());
+        m_detailKey = std::make_pair(s.pid, s.backendStart);
+    }
+    updateDetail();
+}
+
+void SessionsPage::updateDetail()
+{
+    if (!m_detailKey) {
+        m_detail->setHtml(
+            tr("<p>Select a session to see its full query, timings, wait event and the sessions "
+               "it blocks or waits for.</p>"));
+        return;
+    }
+    const int row = m_model->rowOfPid(m_detailKey->first);
+    if (row >= 0 && m_model->sessionAt(row).backendStart == m_detailKey->second) {
+        m_detailLast = m_model->sessionAt(row);
+        m_detailEnded = false;
+    } else if (m_detailLast.pid == m_detailKey->first) {
+        m_detailEnded = true;
+    } else {
+        m_detailKey.reset();
+        updateDetail();
+        return;
+    }
+    // Keep the reader's scroll position: the pane is rebuilt every sample.
+    const int scroll = m_detail->verticalScrollBar() ? m_detail->verticalScrollBar()->value() : 0;
+    m_detail->setHtml(detailHtml(m_detailLast));
+    if (m_detail->verticalScrollBar())
+        m_detail->verticalScrollBar()->setValue(scroll);
+}
+
+QString SessionsPage::describePid(qint64 pid) const
+{
+    // The colour spelled out: Qt's HTML import takes link colours from the application palette, not the
+    // page's.
+    const QString link = QStringLiteral("<a href=\"pid:%1\" style=\"color:%2\">%1</a>")
+                             .arg(QString::number(pid), palette().color(QPalette::Link).name());
+    const Session *s = m_sample ? findSession(*m_sample, pid) : nullptr;
+    if (!s)
+        return link + esc(tr(" (not a client session PoolScope sees)"));
+    QStringList parts;
+    if (!s->applicationName.isEmpty())
+        parts.append(s->applicationName);
+    if (s->state) {
+        QString state = *s->state;
+        if (const std::optional<double> age = SessionsModel::age(s->stateChange, m_sample->serverNow))
+            state += QLatin1Char(' ') + SessionsModel::ageText(*age);
+        parts.append(state);
+    } else if (s->hidden) {
+        parts.append(tr("hidden by privileges"));
+    }
+    if (parts.isEmpty())
+        return link;
+    return link + QStringLiteral(" (") + esc(parts.join(QStringLiteral(", "))) + QLatin1Char(')');
+}
+
+QString SessionsPage::detailHtml(const Session &s) const
+{
+    const double now = m_sample ? m_sample->serverNow : m_model->serverNow();
+    const QPalette pal = palette();
+    QString html;
+    const QColor stateColour = palette::sessionState(s.stateClass(), pal);
+    const QString stateText = s.state ? *s.state : (s.hidden ? tr("hidden by privileges") : tr("unknown"));
+    html += QStringLiteral("<h3 style=\"margin-bottom:2px\">pid %1 <span style=\"color:%2\">%3</span></h3>")
+                .arg(QString::number(s.pid), stateColour.name(), esc(stateText));
+    if (m_detailEnded)
+        html += QStringLiteral("<p style=\"color:%1\"><b>%2</b></p>")
+                    .arg(palette::sessionState(SessionState::IdleInTransactionAborted, pal).name(),
+                         esc(tr("This session has ended (no longer in the latest sample).")));
+    if (s.hidden)
+        html +=
+            QStringLiteral("<p><i>%1</i></p>")
+                .arg(esc(tr("Hidden by privileges: this role sees only the pid, user, database, application "
+                            "and horizon of other roles' sessions. Grant pg_monitor to see the rest.")));
+
+    const auto row = [](const QString &label, const QString &valueHtml) {
+        return QStringLiteral("<tr><td style=\"padding-right:10px\"><b>%1</b></td><td>%2</td></tr>")
+            .arg(label.toHtmlEscaped(), valueHtml);
+    };
+    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\">");
+    html += row(tr("Application"), s.applicationName.isEmpty() ? tr("<i>none</i>") : esc(s.applicationName));
+    html += row(tr("User"), esc(s.usename));
+    html += row(tr("Database"), esc(s.datname));
+    html += row(tr("Client"), esc(SessionsModel::clientText(s)));
+    if (!s.backendType.isEmpty())
+        html += row(tr("Backend"), esc(s.backendType));
+    if (s.leaderPid)
+        html += row(tr("Parallel leader"), QString::number(*s.leaderPid));
+    QString wait = s.waitEventType.isEmpty() ? tr("none") : s.waitEventType;
+    if (!s.waitEvent.isEmpty())
+        wait += QStringLiteral(": ") + s.waitEvent;
+    html += row(tr("Wait event"), esc(wait));
+    html += QStringLiteral("</table>");
+
+    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Query")));
+    html += s.query.isEmpty()
+                ? tr("<p><i>none</i></p>")
+                : QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(esc(s.query));
+    if (s.queryId)
+        html += QStringLiteral("<p>query_id %1</p>").arg(*s.queryId);
+
+    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Timings")));
+    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\">");
+    const auto timing = [&](const QString &label, const std::optional<double> &since) {
+        if (!since)
+            return row(label, esc(SessionsModel::unknownText()));
+        return row(label,
+                   esc(tr("%1 ago, at %2")
+                           .arg(SessionsModel::ageText(std::max(0.0, now - *since)), timeOfDay(*since))));
+    };
+    html += timing(tr("Connected"), s.backendStart);
+    html += s.xactStart ? timing(tr("Transaction"), s.xactStart) : row(tr("Transaction"), tr("none open"));
+    html += timing(tr("Query started"), s.queryStart);
+    html += timing(tr("State since"), s.stateChange);
+    html += QStringLiteral("</table>");
+
+    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Locks")));
+    if (!m_sample || m_detailEnded) {
+        html += QStringLiteral("<p><i>%1</i></p>")
+                    .arg(esc(tr("Not known: the session is not in the latest sample.")));
+    } else {
+        const PostgresSample &pg = *m_sample;
+        const QList<qint64> blockers = blocking::blockersOf(pg, s.pid);
+        const QList<qint64> roots = blocking::rootsOf(pg, s.pid);
+        const QList<blocking::WaiterNode> waiters = blocking::waiterTree(pg, s.pid);
+        QStringList lines;
+        if (!blockers.isEmpty()) {
+            QStringList b;
+            for (qint64 pid : blockers)
+                b.append(describePid(pid));
+            lines.append(tr("<b>Blocked by:</b> %1").arg(b.join(QStringLiteral("; "))));
+            if (blocking::inCycle(pg, s.pid))
+                lines.append(
+                    esc(tr("Deadlock: the waits form a cycle; the server's deadlock detector will end "
+                           "one of them after deadlock_timeout.")));
+            QStringList r;
+            for (qint64 pid : roots)
+                r.append(describePid(pid));
+            if (!r.isEmpty())
+                lines.append(tr("<b>Root blocker:</b> %1").arg(r.join(QStringLiteral("; "))));
+        } else if (s.waitingOnLock()) {
+            lines.append(esc(tr("Waits for a lock; its holder was gone by the time it was asked.")));
+        }
+        if (!waiters.isEmpty()) {
+            if (blockers.isEmpty())
+                lines.append(tr("<b>Root blocker:</b> this session"));
+            const qsizetype direct = std::count_if(
+                waiters.cbegin(), waiters.cend(), [](const blocking::WaiterNode &n) { return n.depth == 1; });
+            // No plural forms without a translator loaded, so spell both out.
+            const QString count =
+                waiters.size() == 1
+                    ? tr("1 session waits for it")
+                    : tr("%1 sessions wait behind it, %2 directly").arg(waiters.size()).arg(direct);
+            lines.append(tr("<b>Blocks:</b> %1").arg(esc(count)));
+            for (const blocking::WaiterNode &n : waiters) {
+                const QString indent = QStringLiteral("&nbsp;").repeated(4 * n.depth);
+                lines.append(indent + QStringLiteral("└ ") + describePid(n.pid));
+            }
+        }
+        if (lines.isEmpty())
+            lines.append(esc(tr("Not waiting for a lock, and no session waits for this one.")));
+        html += QStringLiteral("<p>") + lines.join(QStringLiteral("<br>")) + QStringLiteral("</p>");
+    }
+
+    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("xmin horizon")));
+    if (const std::optional<qint64> horizon = s.horizonAge()) {
+        QStringList parts;
+        if (s.backendXminAge)
+            parts.append(tr("snapshot xmin %1 xids old").arg(*s.backendXminAge));
+        if (s.backendXidAge)
+            parts.append(tr("own transaction id %1 xids old").arg(*s.backendXidAge));
+        QString text = tr("Holds the horizon back by %1 xids (%2).").arg(*horizon).arg(parts.join(tr(", ")));
+        const Session *oldest = m_sample && !m_detailEnded ? m_sample->oldestXminSession() : nullptr;
+        if (oldest && oldest->pid == s.pid)
+            text += tr(" The oldest on the server: vacuum cannot remove rows deleted after it.");
+        html += QStringLiteral("<p>%1</p>").arg(esc(text));
+    } else {
+        html += QStringLiteral("<p>%1</p>").arg(esc(tr("Does not hold the xmin horizon back.")));
+    }
+
+    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Pooler chain")));
+    const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
+    html += chain.isEmpty()
+                ? QStringLiteral("<p><i>%1</i></p>")
+                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend.")))
+                : chain;
+    return html;
+}
+
+QString SessionsPage::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+void SessionsPage::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        updateStateButtonIcons();
+        m_model->setStateColors([this](SessionState s) { return palette::sessionState(s, palette()); });
+        updateDetail();
+    }
+    QWidget::changeEvent(event);
+}
+
+} // namespace poolscope::widgets
