@@ -480,8 +480,7 @@ Report Terminator::signalPids(const QList<PidRef> &pids, Signal kind, bool allow
     for (const PidRef &p : pids)
         requested.append(p.pid);
     extra.insert(QStringLiteral("requested_pids"), requested);
-    if (kind == Signal::Terminate)
-        extra.insert(QStringLiteral("allow_superuser"), allowSuperuser);
+    extra.insert(QStringLiteral("allow_superuser"), allowSuperuser);
     if (readonly::isReadOnly()) {
         const Report report = refused(action, readonly::refusalText(), false);
         audit(report, extra);
@@ -529,7 +528,7 @@ Report Terminator::signalPids(const QList<PidRef> &pids, Signal kind, bool allow
             why = terminate::Exclusion::Hidden;
         else if (row->backendType != QLatin1String("client backend"))
             why = terminate::Exclusion::NotClientBackend;
-        else if (row->superuser && !allowSuperuser && kind == Signal::Terminate)
+        else if (row->superuser && !allowSuperuser)
             why = terminate::Exclusion::Superuser;
         if (why) {
             report.results.append(resultFor(*row, set->serverNow,
@@ -558,9 +557,9 @@ Report Terminator::terminatePids(const QList<PidRef> &pids, bool allowSuperuser)
     return signalPids(pids, Signal::Terminate, allowSuperuser);
 }
 
-Report Terminator::cancelPids(const QList<PidRef> &pids)
+Report Terminator::cancelPids(const QList<PidRef> &pids, bool allowSuperuser)
 {
-    return signalPids(pids, Signal::Cancel, false);
+    return signalPids(pids, Signal::Cancel, allowSuperuser);
 }
 
 } // namespace poolscope::db

@@ -72,12 +72,11 @@ public:
     /// another target is refused. Audited.
     terminate::Report execute(const terminate::Plan &plan, const RunOptions &options);
 
-    /// Per-row actions. terminatePids ends the sessions; cancelPids cancels their running query and is
-    /// refused
-    /// ("skipped") for sessions that are not active, where a cancel does nothing. Same guards;
+    /// Per-row actions. terminatePids ends the sessions; cancelPids cancels their running query, and
+    /// "skips" sessions that are not active, where a cancel does nothing. Same guards for both:
     /// superuser-owned sessions only with allowSuperuser. Audited.
     terminate::Report terminatePids(const QList<PidRef> &pids, bool allowSuperuser = false);
-    terminate::Report cancelPids(const QList<PidRef> &pids);
+    terminate::Report cancelPids(const QList<PidRef> &pids, bool allowSuperuser = false);
 
     /// Closes the connection (the next call reconnects).
     void disconnect();

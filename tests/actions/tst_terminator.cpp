@@ -251,10 +251,14 @@ private Q_SLOTS:
                     "not one"));
         const terminate::Report row = terminator.terminatePids({{pid, {}}}, true);
         QCOMPARE(row.results[0].outcome, Outcome::PermissionDenied);
+        const terminate::Report cancel =
+            terminator.cancelPids({{pid, {}}}); // guarded before "nothing to cancel"
+        QCOMPARE(cancel.results[0].outcome, Outcome::PermissionDenied);
+        QVERIFY(cancel.results[0].reason.startsWith("superuser-owned session (postgres): not allowed"));
         QCOMPARE(test::queryError(su.at(0)), QString()); // still alive
 
         const auto lines = test::auditLines(m_audit);
-        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines.size(), 4);
         QVERIFY(lines[1]["result"].toString().contains("1 permission denied"));
         QCOMPARE(lines[1]["pids"].toArray()[0].toObject()["reason"].toString(), server.results[0].reason);
     }
