@@ -225,7 +225,8 @@ QString Terminator::permissionReason(const Candidate &row, Signal kind, const QS
         .arg(m_role.name, verb, row.usename, serverMessage);
 }
 
-Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, bool guardState)
+Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, bool guardState,
+                                             bool awaitExit)
 {
     if (!row.backendStart)
         return {Outcome::Failed,
@@ -234,7 +235,8 @@ Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, 
     if (!ensureConnected(&e))
         return {Outcome::Failed, e.message};
     const bool terminating = kind == Signal::Terminate;
-    const int waitMs = terminating && m_serverVersionNum >= 140000 ? std::max(0, m_options.waitForExitMs) : 0;
+    const int waitMs =
+        terminating && awaitExit && m_serverVersionNum >= 140000 ? std::max(0, m_options.waitForExitMs) : 0;
     const QList<Param> params = {
         {kInt4, QByteArray::number(row.pid)},
         {kFloat8, epoch(*row.backendStart)},
@@ -295,6 +297,8 @@ Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, 
         return {Outcome::Failed,
                 notices.isEmpty() ? QStringLiteral("the terminate signal was not sent") : notices};
     }
+    if (!awaitExit) // the caller confirms the exits of a batch at once (confirmExits)
+        return {Outcome::Terminated, {}, true};
     // PostgreSQL before 14 only sends the signal: wait a little for the backend to go.
     QElapsedTimer waited;
     waited.start();
@@ -311,9 +315,55 @@ Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, 
     }
 }
 
+void Terminator::confirmExits(QList<PidResult> &results, QList<int> pending)
+{
+    // Every backend of the batch was signalled without waiting, so they all exit in parallel; wait here once
+    // for all of them (pg_terminate_backend(pid, timeout) waits ~100 ms per pid, one after the other).
+    QElapsedTimer waited;
+    waited.start();
+    while (!pending.isEmpty()) {
+        DbError e;
+        const auto set = fetchCandidates(&e);
+        if (!set) {
+            for (int i : pending)
+                results[i].reason =
+                    QStringLiteral("signal sent; its exit could not be confirmed: ") + e.message;
+            return;
+        }
+        for (qsizetype k = pending.size() - 1; k >= 0; --k) {
+            const Candidate &row = results.at(pending.at(k)).row;
+            const bool present =
+                std::any_of(set->rows.cbegin(), set->rows.cend(), [&row](const Candidate &c) {
+                    return c.pid == row.pid && sameInstant(c.backendStart, row.backendStart);
+                });
+            if (!present)
+                pending.removeAt(k);
+        }
+        if (pending.isEmpty())
+            return;
+        const qint64 remaining = m_options.waitForExitMs - waited.elapsed();
+        if (remaining <= 0)
+            break;
+        if (m_serverVersionNum >= 140000) {
+            // Let the server wait for one that is still there (signalling it again is harmless).
+            const int saved = m_options.waitForExitMs;
+            m_options.waitForExitMs = int(remaining);
+            signal(results.at(pending.first()).row, Signal::Terminate, false, true);
+            m_options.waitForExitMs = saved;
+        } else {
+            QThread::msleep(50);
+        }
+    }
+    for (int i : pending) {
+        results[i].outcome = Outcome::Failed;
+        results[i].reason = QStringLiteral("signal sent, but the backend was still running after %1 ms")
+                                .arg(m_options.waitForExitMs);
+    }
+}
+
 Terminator::SignalOutcome Terminator::escalate(const Candidate &row)
 {
-    SignalOutcome cancel = signal(row, Signal::Cancel, true);
+    SignalOutcome cancel = signal(row, Signal::Cancel, true, true);
     if (cancel.outcome != Outcome::Cancelled)
         return cancel;
     QElapsedTimer waited;
@@ -338,7 +388,7 @@ Terminator::SignalOutcome Terminator::escalate(const Candidate &row)
         if (current.state != QLatin1String("active") || waited.elapsed() >= m_options.cancelGraceMs)
             break;
     }
-    SignalOutcome term = signal(current, Signal::Terminate, false);
+    SignalOutcome term = signal(current, Signal::Terminate, false, true);
     if (term.outcome == Outcome::Terminated)
         term.reason =
             QStringLiteral("its query was cancelled first, but it stayed %1").arg(stateText(current.state));
@@ -443,6 +493,7 @@ Report Terminator::execute(const terminate::Plan &plan, const RunOptions &option
         report.excluded = plan.excluded;
         report.excludedSummary = plan.excludedSummary();
         int done = 0;
+        QList<int> pending; // signalled, exit not yet confirmed
         for (const auto &entry : plan.hits) {
             PidResult r = resultFor(entry.row, plan.serverNow, Outcome::Skipped, {});
             if (done >= budget) {
@@ -451,14 +502,17 @@ Report Terminator::execute(const terminate::Plan &plan, const RunOptions &option
                 const bool active = entry.row.state == QLatin1String("active");
                 const SignalOutcome o = options.cancelActiveFirst && active
                                             ? escalate(entry.row)
-                                            : signal(entry.row, Signal::Terminate, true);
+                                            : signal(entry.row, Signal::Terminate, true, false);
                 r.outcome = o.outcome;
                 r.reason = o.reason;
+                if (o.awaitingExit)
+                    pending.append(int(report.results.size()));
                 if (o.outcome == Outcome::Terminated || o.outcome == Outcome::Cancelled)
                     ++done;
             }
             report.results.append(std::move(r));
         }
+        confirmExits(report.results, pending);
         report.results.append(terminate::guardResults(plan));
     }
     if (options.dryRun && budget < plan.hits.size()) {
@@ -500,6 +554,7 @@ Report Terminator::signalPids(const QList<PidRef> &pids, Signal kind, bool allow
     report.target = set->target;
     report.action = action;
     report.connected = true;
+    QList<int> pending; // signalled, exit not yet confirmed
     for (const PidRef &ref : pids) {
         const Candidate *row = nullptr;
         for (const Candidate &c : set->rows) {
@@ -545,9 +600,12 @@ Report Terminator::signalPids(const QList<PidRef> &pids, Signal kind, bool allow
                     .arg(stateText(row->state))));
             continue;
         }
-        const SignalOutcome o = signal(*row, kind, false);
+        const SignalOutcome o = signal(*row, kind, false, false);
+        if (o.awaitingExit)
+            pending.append(int(report.results.size()));
         report.results.append(resultFor(*row, set->serverNow, o.outcome, o.reason));
     }
+    confirmExits(report.results, pending);
     audit(report, extra);
     return report;
 }

@@ -97,10 +97,16 @@ private:
     {
         terminate::Outcome outcome = terminate::Outcome::Failed;
         QString reason;
+        bool awaitingExit = false; // terminate signal sent without waiting: confirmExits() decides
     };
 
     bool ensureConnected(DbError *error);
-    SignalOutcome signal(const terminate::Candidate &row, Signal kind, bool guardState);
+    /// One guarded signal. awaitExit: a terminate waits for the backend to exit (pg_terminate_backend(pid,
+    /// timeout) on 14+, polling before); otherwise it returns at once with awaitingExit set.
+    SignalOutcome signal(const terminate::Candidate &row, Signal kind, bool guardState, bool awaitExit);
+    /// Waits (up to waitForExitMs in all) for the backends of results[pending] to exit; those still running
+    /// become "failed".
+    void confirmExits(QList<terminate::PidResult> &results, QList<int> pending);
     SignalOutcome escalate(const terminate::Candidate &row);
     std::optional<terminate::Candidate> reread(qint64 pid, double backendStart, DbError *error);
     QString permissionReason(const terminate::Candidate &row, Signal kind,
