@@ -2,8 +2,10 @@
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
+#include "cli/terminatecommand.h"
 #include "cli/watchcommand.h"
 #include "core/logging.h"
+#include "core/readonly.h"
 #include "core/signalcatcher.h"
 #include "db/demosession.h"
 #include "widgets/mainwindow.h"
@@ -35,6 +37,10 @@ const char *const kUsage =
     "  poolscope watch TARGET... [--interval 1s] [--duration 60s] [--json-lines]\n"
     "                                     sample repeatedly, one line per target per sample\n"
     "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
+    "  poolscope terminate TARGET --older-than 30s [--state idle-in-transaction] [--application A]\n"
+    "            [--user U] [--database D] [--allow-superuser] [--dry-run | --yes] [--json] [--read-only]\n"
+    "                                     end idle-in-transaction sessions safely (audited)\n"
+    "  poolscope --read-only ...          GUI in read-only mode: every action disabled\n"
     "  poolscope --version | --help\n"
     "\n"
     "TARGET is a libpq connection string: postgresql://user@host:port/db, \"host=... dbname=...\" or\n"
@@ -54,6 +60,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::snapshotCommand(args);
     if (command == QLatin1String("watch"))
         return poolscope::cli::watchCommand(args);
+    if (command == QLatin1String("terminate"))
+        return poolscope::cli::terminateCommand(args);
     return poolscope::cli::sandboxCommand(args);
 }
 
@@ -71,7 +79,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch"))
+        first == QLatin1String("watch") || first == QLatin1String("terminate"))
         return headless(argc, argv, first);
 
     QApplication app(argc, argv);
@@ -97,6 +105,11 @@ int main(int argc, char **argv)
                                                      "(100ms to 60s, default 1s)."),
                                       QStringLiteral("duration"), QStringLiteral("1s"));
     parser.addOption(interval);
+    const QCommandLineOption readOnly(
+        QStringLiteral("read-only"),
+        QStringLiteral("Read-only mode: cancel, terminate and every other action "
+                       "are disabled (also the readOnly setting)."));
+    parser.addOption(readOnly);
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection strings to sample."),
                                  QStringLiteral("[TARGET...]"));
     parser.process(app);
@@ -106,6 +119,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    poolscope::readonly::applyStartup(parser.isSet(readOnly));
     poolscope::widgets::MainWindow window;
     window.loadSavedTargets();
     for (const QString &target : parser.positionalArguments())

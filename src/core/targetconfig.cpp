@@ -44,6 +44,13 @@ QList<TargetConfig> loadTargets(QSettings &settings)
         t.kindOverride = kindFromName(settings.value(QStringLiteral("kind")).toString());
         t.intervalMs = std::clamp(settings.value(QStringLiteral("interval_ms"), 1000).toInt(), 100, 60000);
         t.rememberPassword = settings.value(QStringLiteral("remember_password"), false).toBool();
+        t.autoRemediation.enabled =
+            settings.value(QStringLiteral("auto_remediation_enabled"), false).toBool();
+        t.autoRemediation.olderThanS = std::clamp(
+            settings.value(QStringLiteral("auto_remediation_older_than_s"), 300).toInt(), 1, 604800);
+        t.autoRemediation.dryRun = settings.value(QStringLiteral("auto_remediation_dry_run"), true).toBool();
+        t.autoRemediation.application =
+            settings.value(QStringLiteral("auto_remediation_application")).toString();
         if (t.conninfo.trimmed().isEmpty())
             continue;
         if (t.id.isEmpty())
@@ -70,6 +77,10 @@ void saveTargets(QSettings &settings, const QList<TargetConfig> &targets)
                                                       : targetKindName(t.kindOverride));
         settings.setValue(QStringLiteral("interval_ms"), t.intervalMs);
         settings.setValue(QStringLiteral("remember_password"), t.rememberPassword);
+        settings.setValue(QStringLiteral("auto_remediation_enabled"), t.autoRemediation.enabled);
+        settings.setValue(QStringLiteral("auto_remediation_older_than_s"), t.autoRemediation.olderThanS);
+        settings.setValue(QStringLiteral("auto_remediation_dry_run"), t.autoRemediation.dryRun);
+        settings.setValue(QStringLiteral("auto_remediation_application"), t.autoRemediation.application);
     }
     settings.endArray();
     settings.sync();

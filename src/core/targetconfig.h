@@ -1,5 +1,6 @@
 #pragma once
 
+#include "autoremediation.h"
 #include "snapshot.h"
 
 #include <QList>
@@ -21,6 +22,7 @@ struct TargetConfig
     TargetKind kindOverride = TargetKind::Unknown; // Unknown = detect
     int intervalMs = 1000;
     bool rememberPassword = false;
+    AutoRemediationConfig autoRemediation; // opt-in, off by default
 
     bool operator==(const TargetConfig &) const = default;
     static QString newId();

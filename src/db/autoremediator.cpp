@@ -1,0 +1,81 @@
+#include "autoremediator.h"
+
+#include "db/terminator.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QMetaObject>
+
+namespace poolscope::db {
+
+AutoRemediator::AutoRemediator(const QString &conninfo, QObject *parent)
+    : QObject(parent), m_conninfo(conninfo)
+{
+    qRegisterMetaType<poolscope::terminate::Report>();
+    Terminator::Options o;
+    o.source = QStringLiteral("auto");
+    m_terminator = std::make_shared<Terminator>(conninfo, o);
+}
+
+AutoRemediator::~AutoRemediator()
+{
+    join();
+}
+
+void AutoRemediator::join()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void AutoRemediator::setConfig(const AutoRemediationConfig &config)
+{
+    if (config == m_config)
+        return;
+    m_config = config;
+    Q_EMIT configChanged(m_config);
+}
+
+QString AutoRemediator::bannerText() const
+{
+    if (!m_config.enabled)
+        return {};
+    return QStringLiteral("Auto-remediation on: ") + m_config.describe();
+}
+
+void AutoRemediator::onSnapshot(const TargetSnapshot &snapshot)
+{
+    if (!m_config.enabled || m_running || !snapshot.ok || !snapshot.postgres)
+        return;
+    const terminate::Predicate predicate = m_config.predicate();
+    if (!autoremediation::sampleHasCandidates(*snapshot.postgres, predicate))
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (!m_limiter.mayRun(now))
+        return;
+    m_limiter.noteRun(now);
+    join(); // the previous run's thread has finished (m_running is false)
+
+    Terminator::RunOptions ro;
+    ro.dryRun = m_config.dryRun;
+    ro.maxTerminations = m_limiter.budget(now);
+    ro.auditExtra.insert(QStringLiteral("mode"), QStringLiteral("auto-remediation"));
+    m_running = true;
+    std::shared_ptr<Terminator> terminator = m_terminator;
+    m_thread = std::thread([this, terminator, predicate, ro, now] {
+        terminate::Report report = terminator->run(predicate, ro);
+        // Queued to this object's thread; dropped if the object is gone (the destructor joins first anyway).
+        QMetaObject::invokeMethod(
+            this, [this, report, now] { finished(report, now); }, Qt::QueuedConnection);
+    });
+}
+
+void AutoRemediator::finished(const terminate::Report &report, qint64 startedMs)
+{
+    m_running = false;
+    if (!report.dryRun)
+        m_limiter.noteKills(startedMs, report.count(terminate::Outcome::Terminated));
+    Q_EMIT ran(report);
+}
+
+} // namespace poolscope::db
