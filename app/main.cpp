@@ -121,6 +121,8 @@ int main(int argc, char **argv)
 
     poolscope::readonly::applyStartup(parser.isSet(readOnly));
     poolscope::widgets::MainWindow window;
+    if (parser.isSet(readOnly))
+        window.lockReadOnly();
     window.loadSavedTargets();
     for (const QString &target : parser.positionalArguments())
         window.addTarget(target, int(*intervalMs));

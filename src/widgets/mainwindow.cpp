@@ -1,7 +1,9 @@
 #include "mainwindow.h"
 
 #include "core/logging.h"
+#include "core/readonly.h"
 #include "core/recorder.h"
+#include "db/autoremediator.h"
 #include "db/demosession.h"
 #include "db/pg.h"
 #include "db/targetcontroller.h"
@@ -10,6 +12,8 @@
 #include "widgets/fleetview.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
+#include "widgets/sessionactions.h"
+#include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
 #include "widgets/targetsdialog.h"
 
@@ -65,8 +69,10 @@ struct MainWindow::Target
     QString conninfo;              // as started (may hold a session password: memory only, never logged)
     std::unique_ptr<db::TargetController> controller;
     std::unique_ptr<SeriesSet> series;
-    TargetPage *page = nullptr; // owned by the page stack
-    QAction *select = nullptr;  // in the Targets menu
+    TargetPage *page = nullptr;                         // owned by the page stack
+    QAction *select = nullptr;                          // in the Targets menu
+    std::unique_ptr<SessionActions> actions;            // cancel / terminate from the Sessions tab
+    std::unique_ptr<db::AutoRemediator> autoRemediator; // saved targets that opted in
 };
 
 // Log lines arrive on any thread. The relay outlives the window (the logging callback holds it), and the
@@ -133,6 +139,30 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->mainToolBar->insertAction(m_ui->actionPause, fleetAction);
     m_ui->targetList->addAction(retryAction);
 
+    // Read-only mode: every action (terminate, cancel, auto-remediation) disabled, visibly; remembered.
+    m_readOnlyAction = new QAction(tr("&Read-only mode"), this);
+    m_readOnlyAction->setObjectName(QStringLiteral("actionReadOnly"));
+    m_readOnlyAction->setCheckable(true);
+    m_readOnlyAction->setChecked(readonly::isReadOnly());
+    m_readOnlyAction->setToolTip(tr("Watch only: terminate, cancel and auto-remediation are refused"));
+    connect(m_readOnlyAction, &QAction::toggled, this, [](bool on) {
+        if (on == readonly::isReadOnly())
+            return;
+        readonly::setReadOnly(on);
+        readonly::setSetting(*openSettings(), on);
+        logging::get("ui")->info(on ? "read-only mode on" : "read-only mode off");
+    });
+    connect(readonly::Notifier::instance(), &readonly::Notifier::changed, this, &MainWindow::applyReadOnly);
+    m_ui->menuView->addAction(m_readOnlyAction);
+    auto *sessionsAction = new QAction(tr("&Sessions of this target"), this);
+    sessionsAction->setObjectName(QStringLiteral("actionSessions"));
+    sessionsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    connect(sessionsAction, &QAction::triggered, this, [this] {
+        if (const int i = currentTarget(); i >= 0)
+            m_targets[size_t(i)]->page->showSessionsTab(true);
+    });
+    m_ui->menuView->addAction(sessionsAction);
+
     m_ui->menuView->addAction(m_ui->targetsDock->toggleViewAction());
     QAction *logToggle = m_ui->logDock->toggleViewAction();
     logToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
@@ -195,6 +225,21 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     // Dragging or zooming a chart browses history: the whole window pauses; "Back to live" resumes it.
     connect(t->page, &TargetPage::browsingStarted, this, [this] { setPaused(true); });
     connect(t->page, &TargetPage::liveRequested, this, [this] { setPaused(false); });
+    // Session actions: confirmed, run on a connection of their own, audited.
+    t->actions = std::make_unique<SessionActions>(this, conninfo, label);
+    {
+        SessionActions *actions = t->actions.get();
+        TargetPage *page = t->page;
+        const auto sample = [page] {
+            return page->sessions() ? page->sessions()->lastSample() : std::optional<PostgresSample>{};
+        };
+        connect(page, &TargetPage::cancelRequested, actions,
+                [actions, sample](const QList<qint64> &pids) { actions->cancel(pids, sample()); });
+        connect(page, &TargetPage::terminateRequested, actions,
+                [actions, sample](const QList<qint64> &pids) { actions->terminate(pids, sample()); });
+        connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
+    }
+    t->page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
     m_ui->pages->addWidget(t->page);
 
     const int index = int(m_targets.size());
@@ -300,6 +345,28 @@ void MainWindow::selectTarget(int index)
     m_ui->pages->setCurrentWidget(m_targets[size_t(index)]->page);
 }
 
+QString MainWindow::readOnlyReason() const
+{
+    return m_readOnlyLocked ? tr("started with --read-only") : tr("read-only mode (View → Read-only mode)");
+}
+
+void MainWindow::applyReadOnly(bool readOnly)
+{
+    m_readOnlyAction->setChecked(readOnly);
+    for (auto &t : m_targets)
+        t->page->setActionsEnabled(!readOnly, readOnlyReason());
+    updateStatus();
+}
+
+void MainWindow::lockReadOnly()
+{
+    m_readOnlyLocked = true;
+    readonly::setReadOnly(true);
+    m_readOnlyAction->setEnabled(false);
+    m_readOnlyAction->setToolTip(tr("Started with --read-only: actions stay disabled"));
+    applyReadOnly(true);
+}
+
 void MainWindow::showFleet()
 {
     if (m_targets.empty())
@@ -308,6 +375,11 @@ void MainWindow::showFleet()
     m_ui->pages->setCurrentWidget(m_fleet);
     m_fleet->focusTable();
     updateStatus();
+}
+
+TargetPage *MainWindow::pageFor(int index) const
+{
+    return index >= 0 && index < targetCount() ? m_targets[size_t(index)]->page : nullptr;
 }
 
 bool MainWindow::isFleetShown() const
@@ -421,6 +493,8 @@ void MainWindow::updateStatus()
         text += tr(", <b style=\"color:%1\">%2 failing</b>")
                     .arg(palette::targetFailed(palette()).name())
                     .arg(failed);
+    if (readonly::isReadOnly())
+        text = tr("<b>READ-ONLY</b> · ") + text;
     m_targetsLabel->setText(text);
 }
 
@@ -471,6 +545,20 @@ void MainWindow::startConfig(const TargetConfig &config, const QByteArray &passw
     Target &t = *m_targets[size_t(index)];
     t.configId = config.id;
     t.config = config;
+    if (config.autoRemediation.enabled) {
+        // Opt-in per saved target: terminates (or, in dry-run mode, reports) old idle-in-transaction sessions
+        // on each sample; a banner says so for as long as it is on.
+        t.autoRemediator = std::make_unique<db::AutoRemediator>(t.conninfo);
+        t.autoRemediator->setConfig(config.autoRemediation);
+        connect(t.controller.get(), &db::TargetController::snapshotReady, t.autoRemediator.get(),
+                &db::AutoRemediator::onSnapshot);
+        t.page->setNotice(t.autoRemediator->bannerText());
+        connect(t.autoRemediator.get(), &db::AutoRemediator::ran, this,
+                [label = t.controller->target()](const terminate::Report &report) {
+                    logging::get("ui")->warn("auto-remediation on {}: {}", label.toStdString(),
+                                             report.summary().toStdString());
+                });
+    }
     if (!config.name.isEmpty())
         t.select->setText(config.name);
 }

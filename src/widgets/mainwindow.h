@@ -32,6 +32,7 @@ class TargetListModel;
 namespace poolscope::widgets {
 
 class FleetView;
+class TargetPage;
 class PasswordStore;
 
 /// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
@@ -86,6 +87,10 @@ public:
     /// "Retry now" (Ctrl+R): polls the target at once instead of waiting for its backoff. Acts on the
     /// current target, or on the current row of the fleet overview.
     void retryNow(int index);
+    /// The `--read-only` flag: read-only mode on, and the menu toggle disabled.
+    void lockReadOnly();
+    /// For tests: target `index`'s page; null when out of range.
+    TargetPage *pageFor(int index) const;
 
 private:
     struct Target;
@@ -100,6 +105,8 @@ private:
     void appendLog(spdlog::level::level_enum level, const QString &line);
     void updateLiveIndicator();
     void updateStatus();
+    void applyReadOnly(bool readOnly);
+    QString readOnlyReason() const;
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     models::TargetListModel *m_targetsModel;
@@ -112,6 +119,8 @@ private:
     QHash<QString, QByteArray> m_sessionPasswords; // by config id, memory only
     PasswordStore *m_passwordStore = nullptr;
     FleetView *m_fleet = nullptr;
+    QAction *m_readOnlyAction = nullptr;
+    bool m_readOnlyLocked = false;
     bool m_paused = false;
 };
 

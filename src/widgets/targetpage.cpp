@@ -3,17 +3,19 @@
 #include "widgets/bouncerpage.h"
 #include "widgets/palette.h"
 #include "widgets/postgrespage.h"
+#include "widgets/sessionspage.h"
 #include "widgets/timechart.h"
 
 #include <QDateTime>
 #include <QLabel>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace poolscope::widgets {
 
 TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *parent)
-    : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)),
+    : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)), m_notice(new QLabel(this)),
       m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
 {
     auto *layout = new QVBoxLayout(this);
@@ -32,6 +34,17 @@ TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *pare
     m_banner->setPalette(bannerPalette);
     m_banner->hide();
     layout->addWidget(m_banner);
+
+    m_notice->setObjectName(QStringLiteral("noticeBanner"));
+    m_notice->setWordWrap(true);
+    m_notice->setMargin(6);
+    m_notice->setAutoFillBackground(true);
+    QPalette noticePalette = m_notice->palette();
+    noticePalette.setColor(QPalette::Window, palette::targetConnecting(palette()));
+    noticePalette.setColor(QPalette::WindowText, Qt::black);
+    m_notice->setPalette(noticePalette);
+    m_notice->hide();
+    layout->addWidget(m_notice);
 
     m_placeholder->setObjectName(QStringLiteral("placeholder"));
     m_placeholder->setAlignment(Qt::AlignCenter);
@@ -58,15 +71,31 @@ void TargetPage::setLabel(const QString &label)
 void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
 {
     if (!m_content && kind != TargetKind::Unknown) {
-        if (kind == TargetKind::PgBouncer)
+        if (kind == TargetKind::PgBouncer) {
             m_content = new BouncerPage(m_set, m_stack);
-        else
-            m_content = new PostgresPage(m_set, m_stack);
+            m_stack->addWidget(m_content);
+            m_stack->setCurrentWidget(m_content);
+        } else {
+            // PostgreSQL: the charts, and the sessions behind them in a tab of their own.
+            m_tabs = new QTabWidget(m_stack);
+            m_tabs->setObjectName(QStringLiteral("targetTabs"));
+            m_tabs->setDocumentMode(true);
+            m_content = new PostgresPage(m_set, m_tabs);
+            m_sessions = new SessionsPage(m_tabs);
+            m_sessions->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+            m_tabs->addTab(m_content, tr("&Charts"));
+            m_tabs->addTab(m_sessions, tr("&Sessions"));
+            m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
+            connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
+            connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
+            connect(m_sessions, &SessionsPage::bulkTerminateRequested, this,
+                    &TargetPage::bulkTerminateRequested);
+            m_stack->addWidget(m_tabs);
+            m_stack->setCurrentWidget(m_tabs);
+        }
         m_content->setPaused(m_paused);
         connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
         connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
-        m_stack->addWidget(m_content);
-        m_stack->setCurrentWidget(m_content);
     }
 
     if (snapshot.ok) {
@@ -87,6 +116,35 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
     updatePlaceholder();
     if (m_content)
         m_content->showSnapshot(snapshot);
+    if (m_sessions)
+        m_sessions->updateSample(snapshot);
+}
+
+bool TargetPage::showSessionsTab(bool sessions)
+{
+    if (!m_tabs)
+        return false;
+    m_tabs->setCurrentIndex(sessions ? 1 : 0);
+    return true;
+}
+
+void TargetPage::setActionsEnabled(bool enabled, const QString &reason)
+{
+    m_actionsEnabled = enabled;
+    m_actionsReason = reason;
+    if (m_sessions)
+        m_sessions->setActionsEnabled(enabled, reason);
+}
+
+void TargetPage::setNotice(const QString &text)
+{
+    m_notice->setText(text);
+    m_notice->setVisible(!text.isEmpty());
+}
+
+QString TargetPage::noticeText() const
+{
+    return m_notice->isHidden() ? QString() : m_notice->text();
 }
 
 void TargetPage::setPaused(bool paused)

@@ -7,6 +7,7 @@
 
 class QLabel;
 class QStackedWidget;
+class QTabWidget;
 class QCustomPlot;
 
 namespace poolscope {
@@ -16,10 +17,13 @@ class SeriesSet;
 namespace poolscope::widgets {
 
 class MonitorPage;
+class SessionsPage;
 
 /// One target's page in the main window: a "Connecting…" placeholder until the first successful sample tells
-/// the target's kind, then a PostgresPage or a BouncerPage. A failed sample shows its error in a banner above
-/// the charts (which keep their gaps), or in the placeholder when the target never answered. GUI thread only.
+/// the target's kind, then a PostgresPage or a BouncerPage. A PostgreSQL target also gets a Sessions tab
+/// (SessionsPage) whose action requests are forwarded. A failed sample shows its error in a banner above
+/// the charts (which keep their gaps), or in the placeholder when the target never answered; a notice
+/// banner (e.g. auto-remediation on) stays while it is set. GUI thread only.
 class TargetPage : public QWidget
 {
     Q_OBJECT
@@ -35,6 +39,15 @@ public:
 
     /// Null until the kind is known.
     MonitorPage *content() const { return m_content; }
+    /// Null until the target is known to be PostgreSQL.
+    SessionsPage *sessions() const { return m_sessions; }
+    /// Shows the Sessions tab (Ctrl+Shift+S) or the charts; false when there is no Sessions tab.
+    bool showSessionsTab(bool sessions);
+    /// Session actions on or off (read-only mode), applied now and to a Sessions tab created later.
+    void setActionsEnabled(bool enabled, const QString &reason = {});
+    /// A standing notice above the page (amber), e.g. "Auto-remediation on: ..."; empty hides it.
+    void setNotice(const QString &text);
+    QString noticeText() const;
     QList<QCustomPlot *> charts() const;
     /// The error shown on the page, empty when the last sample succeeded.
     QString errorText() const;
@@ -44,6 +57,10 @@ Q_SIGNALS:
     /// asked to go back to live. The window applies them to its global pause.
     void browsingStarted();
     void liveRequested();
+    /// Forwarded from the Sessions tab.
+    void cancelRequested(const QList<qint64> &pids);
+    void terminateRequested(const QList<qint64> &pids);
+    void bulkTerminateRequested();
 
 private:
     void updatePlaceholder();
@@ -53,6 +70,11 @@ private:
     QString m_error;
     qint64 m_failingSinceMs = 0; // first failure of the current run of failures
     QLabel *m_banner;
+    QLabel *m_notice;
+    QTabWidget *m_tabs = nullptr;
+    SessionsPage *m_sessions = nullptr;
+    bool m_actionsEnabled = true;
+    QString m_actionsReason;
     QLabel *m_placeholder;
     QStackedWidget *m_stack;
     MonitorPage *m_content = nullptr;

@@ -78,6 +78,10 @@ TargetsDialog::TargetsDialog(const QList<TargetConfig> &targets, QWidget *parent
     connect(m_ui->kindCombo, &QComboBox::activated, this, &TargetsDialog::storeFormMeta);
     connect(m_ui->intervalSpin, &QDoubleSpinBox::valueChanged, this, &TargetsDialog::storeFormMeta);
     connect(m_ui->rememberCheck, &QCheckBox::toggled, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->autoCheck, &QCheckBox::toggled, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->autoAgeSpin, &QSpinBox::valueChanged, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->autoAppEdit, &QLineEdit::textEdited, this, &TargetsDialog::storeFormMeta);
+    connect(m_ui->autoDryRunCheck, &QCheckBox::toggled, this, &TargetsDialog::storeFormMeta);
     connect(m_ui->passwordEdit, &QLineEdit::textEdited, this, [this](const QString &text) {
         if (TargetConfig *t = current())
             m_passwords.insert(t->id, text.toUtf8());
@@ -174,6 +178,11 @@ void TargetsDialog::loadForm()
         std::max(0, m_ui->kindCombo->findData(int(t ? t->kindOverride : TargetKind::Unknown))));
     m_ui->intervalSpin->setValue(t ? t->intervalMs / 1000.0 : 1.0);
     m_ui->rememberCheck->setChecked(t && t->rememberPassword);
+    const AutoRemediationConfig autoConfig = t ? t->autoRemediation : AutoRemediationConfig{};
+    m_ui->autoCheck->setChecked(autoConfig.enabled);
+    m_ui->autoAgeSpin->setValue(autoConfig.olderThanS);
+    m_ui->autoAppEdit->setText(autoConfig.application);
+    m_ui->autoDryRunCheck->setChecked(autoConfig.dryRun);
     m_ui->passwordEdit->setText(t ? QString::fromUtf8(m_passwords.value(t->id)) : QString());
     m_ui->testResult->clear();
     m_loading = false;
@@ -275,6 +284,10 @@ void TargetsDialog::storeFormMeta()
     t->kindOverride = TargetKind(m_ui->kindCombo->currentData().toInt());
     t->intervalMs = int(std::lround(m_ui->intervalSpin->value() * 1000));
     t->rememberPassword = m_ui->rememberCheck->isChecked();
+    t->autoRemediation.enabled = m_ui->autoCheck->isChecked();
+    t->autoRemediation.olderThanS = m_ui->autoAgeSpin->value();
+    t->autoRemediation.application = m_ui->autoAppEdit->text().trimmed();
+    t->autoRemediation.dryRun = m_ui->autoDryRunCheck->isChecked();
     if (t->group != oldGroup && !m_ui->groupCombo->hasFocus())
         rebuildTree(t->id);
     else if (QTreeWidgetItem *item = m_ui->tree->currentItem())

@@ -5,6 +5,7 @@
 #include "core/auditlog.h"
 #include "core/logging.h"
 #include "core/readonly.h"
+#include "modalsupport.h"
 #include "support/testsupport.h"
 #include "widgets/terminatedialog.h"
 
@@ -33,23 +34,6 @@ QList<qint64> tablePids(const QTableWidget *table)
         out.append(table->item(r, 0)->text().toLongLong());
     std::sort(out.begin(), out.end());
     return out;
-}
-
-// Answers the next modal QMessageBox: checks its text, then presses `key` (Enter, Escape) or clicks Yes.
-void answerConfirmation(QString *seenText, int key)
-{
-    QTimer::singleShot(50, [seenText, key] {
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        if (!box) {
-            answerConfirmation(seenText, key); // not shown yet
-            return;
-        }
-        *seenText = box->text();
-        if (key == 0)
-            box->button(QMessageBox::Yes)->click();
-        else
-            QTest::keyClick(box, Qt::Key(key));
-    });
 }
 
 } // namespace
@@ -128,7 +112,7 @@ private Q_SLOTS:
 
         // The confirmation names the count and the target, and Enter there means Cancel.
         QString seen;
-        answerConfirmation(&seen, Qt::Key_Return);
+        test::answerMessageBox(&seen, Qt::Key_Return);
         QTest::keyClick(&dialog, Qt::Key_T, Qt::AltModifier); // the button's mnemonic
         QTRY_VERIFY_WITH_TIMEOUT(!seen.isEmpty(), 5000);
         QCOMPARE(seen, QString("Terminate 2 sessions on sandbox (%1)?").arg(target));
@@ -141,7 +125,7 @@ private Q_SLOTS:
         QSignalSpy finished(&dialog, &widgets::TerminateDialog::finished);
         QTRY_VERIFY_WITH_TIMEOUT(button->isEnabled(), 5000);
         seen.clear();
-        answerConfirmation(&seen, 0);
+        test::answerMessageBox(&seen, 0);
         button->click();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         const auto report = finished.at(0).at(0).value<terminate::Report>();
