@@ -300,7 +300,8 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
     auto timeTicker = QSharedPointer<QCPAxisTickerDateTime>::create();
     timeTicker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
     timeTicker->setDateTimeSpec(Qt::LocalTime);
-    timeTicker->setTickCount(4);
+    timeTicker->setTickCount(2); // "HH:mm:ss" labels run together at 4 in a third of the page
+    timeTicker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
     m_agesPlot->xAxis->setTicker(timeTicker);
     m_agesPlot->yAxis->setLabel(tr("seconds"));
     m_agesPlot->yAxis2->setVisible(true);
@@ -403,13 +404,20 @@ void TransactionCharts::rebuildHistogram()
 
     // Compact labels ("5–30s", "1–5m") when the full ones would run into each other in a narrow chart.
     const QFontMetrics fm(m_histogramPlot->xAxis->tickLabelFont());
+    const auto widest = [&fm](const QStringList &labels) {
+        int w = 0;
+        for (const QString &label : labels)
+            w = std::max(w, fm.horizontalAdvance(label));
+        return w;
+    };
     const QStringList full = bucketLabels();
-    int widest = 0;
-    for (const QString &label : full)
-        widest = std::max(widest, fm.horizontalAdvance(label));
+    const QStringList compact = compactBucketLabels();
     const int axisWidth = m_histogramPlot->axisRect()->width() > 0 ? m_histogramPlot->axisRect()->width()
                                                                    : m_histogramPlot->width() - 60;
-    const QStringList labels = axisWidth / BucketCount >= widest + 8 ? full : compactBucketLabels();
+    const int perBucket = axisWidth / BucketCount;
+    const QStringList labels = perBucket >= widest(full) + 8 ? full : compact;
+    // Narrower still: the compact labels slanted, rather than run together.
+    m_histogramPlot->xAxis->setTickLabelRotation(perBucket >= widest(compact) + 6 ? 0 : -40);
     auto ticker = m_histogramPlot->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
     if (ticker->ticks().size() != BucketCount || ticker->ticks().value(1) != labels.first()) {
         ticker->clear();
