@@ -3,6 +3,7 @@
 #include "core/fleetsummary.h"
 #include "core/recorder.h"
 #include "ui_postgrespage.h"
+#include "widgets/chartparts.h"
 #include "widgets/palette.h"
 #include "widgets/timechart.h"
 
@@ -215,25 +216,6 @@ void PostgresPage::setGroupDimension(GroupDimension dimension)
     m_ui->groupByCombo->setCurrentIndex(m_ui->groupByCombo->findData(int(dimension)));
 }
 
-QString PostgresPage::groupLabel(GroupDimension dimension, const QString &name) const
-{
-    if (dimension == GroupDimension::Client && name == QLatin1String("<insufficient privilege>"))
-        return tr("hidden (needs pg_monitor)");
-    if (name.isEmpty()) {
-        switch (dimension) {
-        case GroupDimension::Application:
-            return tr("(no application_name)");
-        case GroupDimension::Client:
-            return tr("local socket");
-        case GroupDimension::User:
-        case GroupDimension::Database:
-            break;
-        }
-        return tr("(none)");
-    }
-    return name.size() > 40 ? name.left(39) + QChar(0x2026) : name;
-}
-
 void PostgresPage::updateGroupSeries(bool force)
 {
     const GroupDimension d = groupDimension();
@@ -281,7 +263,7 @@ void PostgresPage::updateGroupSeries(bool force)
     const QHash<QString, int> &colours = m_groupColours[size_t(d)];
     for (const QString &name : shown) {
         const int index = colours.value(name);
-        chart->addSeries(series::group(d, name), groupLabel(d, name),
+        chart->addSeries(series::group(d, name), groupLabel(d, name, 40),
                          [index](const QPalette &p) { return palette::group(index, p); });
     }
     chart->addSeries(series::groupOthers(d), tr("others (outside the top %1)").arg(series::GroupTopN),

@@ -38,7 +38,6 @@ private:
     /// Charts the recorded groups of the chosen dimension that have sessions in the visible range, plus
     /// "others"; reconfigures the chart only when that list changed (or `force`).
     void updateGroupSeries(bool force);
-    QString groupLabel(GroupDimension dimension, const QString &name) const;
 
     std::unique_ptr<Ui::PostgresPage> m_ui;
     // Per dimension, each group's colour index, in first-seen order.

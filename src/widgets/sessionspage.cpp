@@ -5,6 +5,7 @@
 #include "core/targetconfig.h"
 #include "models/sessionsfiltermodel.h"
 #include "models/sessionsmodel.h"
+#include "widgets/chartparts.h"
 #include "widgets/palette.h"
 #include "widgets/transactioncharts.h"
 
@@ -511,25 +512,6 @@ void SessionsPage::updateStateButtonIcons()
         if (QToolButton *button = m_stateButtons[size_t(state)])
             button->setIcon(swatch(palette::sessionState(state, palette())));
     }
-}
-
-QString SessionsPage::groupLabel(GroupDimension dimension, const QString &name) const
-{
-    if (dimension == GroupDimension::Client && name == QLatin1String("<insufficient privilege>"))
-        return tr("hidden (needs pg_monitor)");
-    if (name.isEmpty()) {
-        switch (dimension) {
-        case GroupDimension::Application:
-            return tr("(no application_name)");
-        case GroupDimension::Client:
-            return tr("local socket");
-        case GroupDimension::User:
-        case GroupDimension::Database:
-            break;
-        }
-        return tr("(none)");
-    }
-    return name;
 }
 
 void SessionsPage::refreshGroupCombos()

@@ -115,7 +115,6 @@ private:
     void loadColumns();
     void saveColumns() const;
     QString describePid(qint64 pid) const;
-    QString groupLabel(GroupDimension dimension, const QString &name) const;
 
     models::SessionsModel *m_model = nullptr;
     models::SessionsFilterModel *m_filter = nullptr;

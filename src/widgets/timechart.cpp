@@ -1,6 +1,7 @@
 #include "timechart.h"
 
 #include "core/timeseries.h"
+#include "widgets/chartparts.h"
 
 #include <QDateTime>
 #include <QEvent>
@@ -23,23 +24,6 @@ constexpr int BandAlpha = 50;
 constexpr int PointsPerPixel = 4;
 constexpr int MinPointsPerGraph = 1000;
 constexpr int MaxPointsPerGraph = 4000;
-
-// Counts never have fractional ticks, and 2.5-steps read badly for them.
-class IntegerTicker : public QCPAxisTicker
-{
-protected:
-    double getTickStep(const QCPRange &range) override
-    {
-        const double step = QCPAxisTicker::getTickStep(range);
-        if (step < 1)
-            return 1;
-        return step == 2.5 ? 2 : step;
-    }
-    int getSubTickCount(double tickStep) override
-    {
-        return tickStep <= 1 ? 0 : std::min(QCPAxisTicker::getSubTickCount(tickStep), int(tickStep) - 1);
-    }
-};
 
 // Rounds an axis top up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten, so the range changes in
 // visible steps rather than creeping with every sample.

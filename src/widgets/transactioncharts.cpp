@@ -1,6 +1,7 @@
 #include "transactioncharts.h"
 
 #include "core/parsers.h"
+#include "widgets/chartparts.h"
 #include "widgets/palette.h"
 
 #include <QEvent>
@@ -19,23 +20,6 @@ constexpr double BarWidth = 0.7;
 // Upper bounds of the histogram buckets but the last, in seconds.
 constexpr std::array<double, TransactionCharts::BucketCount - 1> BucketBounds = {1, 5, 30, 60, 300, 1800};
 constexpr int MaxLabelChars = 24;
-
-// Counts never have fractional ticks, and 2.5-steps read badly for them (as TimeChart's).
-class IntegerTicker : public QCPAxisTicker
-{
-protected:
-    double getTickStep(const QCPRange &range) override
-    {
-        const double step = QCPAxisTicker::getTickStep(range);
-        if (step < 1)
-            return 1;
-        return step == 2.5 ? 2 : step;
-    }
-    int getSubTickCount(double tickStep) override
-    {
-        return tickStep <= 1 ? 0 : std::min(QCPAxisTicker::getSubTickCount(tickStep), int(tickStep) - 1);
-    }
-};
 
 // An axis top with room above the highest value, in steps (1, 2, 5 × 10^n) so it does not creep each sample.
 double niceTop(double v, double minimum)
