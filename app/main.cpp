@@ -1,5 +1,6 @@
 // Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
 // the GUI. All behaviour lives in the libraries under src/.
+#include "cli/loadcommand.h"
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
 #include "cli/watchcommand.h"
@@ -35,6 +36,8 @@ const char *const kUsage =
     "  poolscope watch TARGET... [--interval 1s] [--duration 60s] [--json-lines]\n"
     "                                     sample repeatedly, one line per target per sample\n"
     "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
+    "  poolscope load TARGET --scenario NAME|FILE [--clients N] [--duration 10s] [--rate R] [--json]\n"
+    "                                     simulated clients reproducing pool exhaustion (--list: presets)\n"
     "  poolscope --version | --help\n"
     "\n"
     "TARGET is a libpq connection string: postgresql://user@host:port/db, \"host=... dbname=...\" or\n"
@@ -54,6 +57,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::snapshotCommand(args);
     if (command == QLatin1String("watch"))
         return poolscope::cli::watchCommand(args);
+    if (command == QLatin1String("load"))
+        return poolscope::cli::loadCommand(args);
     return poolscope::cli::sandboxCommand(args);
 }
 
@@ -71,7 +76,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch"))
+        first == QLatin1String("watch") || first == QLatin1String("load"))
         return headless(argc, argv, first);
 
     QApplication app(argc, argv);
