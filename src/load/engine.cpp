@@ -29,8 +29,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr double HousekeepingS = 0.1;  // phases, connect timeouts, publishing counters
-constexpr double ConnectTimeoutS = 10; // PQconnectPoll ignores connect_timeout; we time connects ourselves
+constexpr double HousekeepingS = 0.1;         // phases, connect timeouts, publishing counters
+constexpr double DefaultConnectTimeoutS = 10; // PQconnectPoll ignores connect_timeout: we time connects
 constexpr int MaxEvents = 256;
 
 struct Shard;
@@ -170,6 +170,7 @@ struct Core
     std::atomic<int> established{0};
     std::atomic<int> maxEstablished{0};
     int cap = 0;
+    double connectTimeoutS = DefaultConnectTimeoutS; // the conninfo's connect_timeout when it has one
 
     double nowS() const { return std::chrono::duration<double>(Clock::now() - t0).count(); }
     bool reserveConnection()
@@ -293,11 +294,12 @@ struct Shard
         }
         std::vector<Conn *> late;
         for (Conn *c : conns) {
-            if (c->op == Conn::Op::Connect && now - c->startedAt > ConnectTimeoutS)
+            if (c->op == Conn::Op::Connect && now - c->startedAt > e->connectTimeoutS)
                 late.push_back(c);
         }
         for (Conn *c : late)
-            connectFailed(c, QStringLiteral("timeout expired (no answer within %1 s)").arg(ConnectTimeoutS));
+            connectFailed(c,
+                          QStringLiteral("timeout expired (no answer within %1 s)").arg(e->connectTimeoutS));
         publish();
     }
 
@@ -1193,6 +1195,10 @@ bool Engine::start(QString *error)
             cap = int(std::min<rlim_t>(rlim_t(cap), rl.rlim_cur > 256 ? rl.rlim_cur - 256 : 1));
     }
     d->cap = cap;
+    // libpq's own rule: connect_timeout in seconds, values under 2 mean 2, 0 or none means wait forever (we
+    // keep a bound).
+    if (const int ct = base.value("connect_timeout").toInt(); ct > 0)
+        d->connectTimeoutS = std::max(2, ct);
 
     d->appSpecs.clear();
     for (const AppConfig &app : sc.apps) {
