@@ -10,6 +10,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QDockWidget;
 class QLabel;
 
 namespace Ui {
@@ -31,6 +32,7 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class LoadPanel;
 class PasswordStore;
 
 /// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
@@ -70,6 +72,11 @@ public:
     /// For tests: the plots on target `index`'s page; empty until its kind is known.
     QList<QCustomPlot *> chartsFor(int index) const;
 
+    /// The Load tab (a dock beside the log; View → Load, Ctrl+Shift+L). Its runs are marked on every target's
+    /// charts.
+    LoadPanel *loadPanel() const { return m_loadPanel; }
+    void showLoadPanel();
+
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     /// Selects target `index` (list and page), as Ctrl+1..9 do.
@@ -89,6 +96,7 @@ private:
     void appendLog(spdlog::level::level_enum level, const QString &line);
     void updateLiveIndicator();
     void updateStatus();
+    void applyLoadMarkers(Target &target);
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     models::TargetListModel *m_targetsModel;
@@ -101,6 +109,15 @@ private:
     QHash<QString, QByteArray> m_sessionPasswords;      // by config id, memory only
     PasswordStore *m_passwordStore = nullptr;
     bool m_paused = false;
+    QDockWidget *m_loadDock = nullptr;
+    LoadPanel *m_loadPanel = nullptr;
+    struct LoadMarker
+    {
+        double start;
+        double end; // NaN while running
+        QString label;
+    };
+    QList<LoadMarker> m_loadMarkers;
 };
 
 } // namespace poolscope::widgets
