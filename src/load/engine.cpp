@@ -10,6 +10,7 @@
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -32,6 +33,16 @@ using Clock = std::chrono::steady_clock;
 constexpr double HousekeepingS = 0.1;         // phases, connect timeouts, publishing counters
 constexpr double DefaultConnectTimeoutS = 10; // PQconnectPoll ignores connect_timeout: we time connects
 constexpr int MaxEvents = 256;
+constexpr std::chrono::milliseconds CancelBudget{500}; // of the 1 s a stop may take
+
+/// Cancel requests handed to a helper thread at shutdown; it owns (and frees) them.
+struct CancelBatch
+{
+    std::vector<PGcancel *> cancels;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+};
 
 struct Shard;
 struct Pool;
@@ -134,6 +145,7 @@ struct Worker
     double checkoutStart = 0;
     int attempt = 0;
     double nextArrival = -1;
+    bool sentQuery = false; // in this request
 };
 
 struct Timer
@@ -226,7 +238,6 @@ struct Shard
     double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
 
     // ---- the loop
-    // ------------------------------------------------------------------------------------------
 
     void loop()
     {
@@ -397,12 +408,33 @@ struct Shard
     void shutdown()
     {
         // A closed socket does not stop a running query (pg_sleep, a lock wait) on the server, and behind
-        // PgBouncer the cancel key dies with the client: cancel first, then close.
-        char buf[256];
+        // PgBouncer the cancel key dies with the client: cancel first, then close. PQcancel blocks (it
+        // connects afresh, with no timeout of its own), so the cancels run on a helper thread that gets
+        // CancelBudget; past that the connections are closed anyway and the helper finishes on its own.
+        auto batch = std::make_shared<CancelBatch>();
         for (Conn *c : conns) {
-            if (c->cancel &&
-                (c->op == Conn::Op::Query || c->op == Conn::Op::Ping || c->op == Conn::Op::Reset))
-                PQcancel(c->cancel, buf, int(sizeof buf));
+            if (c->cancel && !c->broken &&
+                (c->op == Conn::Op::Query || c->op == Conn::Op::Ping || c->op == Conn::Op::Reset)) {
+                batch->cancels.push_back(c->cancel);
+                c->cancel = nullptr; // the batch frees it
+            }
+        }
+        if (!batch->cancels.empty()) {
+            std::thread([batch] {
+                char buf[256];
+                for (PGcancel *c : batch->cancels) {
+                    PQcancel(c, buf, int(sizeof buf));
+                    PQfreeCancel(c);
+                }
+                std::lock_guard lock(batch->mutex);
+                batch->done = true;
+                batch->cv.notify_all();
+            }).detach();
+            std::unique_lock lock(batch->mutex);
+            if (!batch->cv.wait_for(lock, CancelBudget, [&] { return batch->done; }))
+                logging::get("load")->warn(
+                    "load: cancelling {} queries takes more than {} ms; closing anyway",
+                    batch->cancels.size(), CancelBudget.count());
         }
         const std::vector<Conn *> all = conns;
         for (Conn *c : all)
@@ -412,7 +444,6 @@ struct Shard
     }
 
     // ---- connections
-    // ---------------------------------------------------------------------------------------
 
     void watch(Conn *c, uint32_t events)
     {
@@ -655,7 +686,6 @@ struct Shard
     }
 
     // ---- pools
-    // ---------------------------------------------------------------------------------------------
 
     static QString poolTimeoutMessage(const Pool &p)
     {
@@ -720,12 +750,12 @@ struct Shard
                 return true;
             }
             if (c->broken) {
-                discardQuietly(c);
+                discard(c);
                 continue;
             }
             c->user = w;
             if (!send(c, "SELECT 1", Conn::Op::Ping)) {
-                discardQuietly(c);
+                discard(c);
                 continue;
             }
             w->wait = Worker::Wait::Conn;
@@ -896,14 +926,14 @@ struct Shard
         }
     }
 
-    void discardQuietly(Conn *c)
+    /// Closes a connection that does not go back to its pool (broken, pre-ping failed, disconnect step); the
+    /// slot it frees may serve a waiter.
+    void discard(Conn *c)
     {
         Pool *p = c->pool;
         closeConn(c);
         slotFreed(p);
     }
-
-    void discard(Conn *c) { discardQuietly(c); }
 
     void release(Worker *w)
     {
@@ -936,7 +966,7 @@ struct Shard
         }
         // pre_ping found a dead connection: replace it, invisibly to the request.
         c->user = nullptr;
-        discardQuietly(c);
+        discard(c);
         if (w->wait == Worker::Wait::Conn && checkout(w)) {
             w->wait = Worker::Wait::None;
             w->wake = Worker::Wake::Continue;
@@ -945,7 +975,6 @@ struct Shard
     }
 
     // ---- workers
-    // -------------------------------------------------------------------------------------------
 
     void beginRequest(Worker *w)
     {
@@ -953,6 +982,7 @@ struct Shard
         w->thinkS = 0;
         w->step = 0;
         w->attempt = 0;
+        w->sentQuery = false;
         w->wake = Worker::Wake::Continue;
         run(w);
     }
@@ -1048,6 +1078,7 @@ struct Shard
             return;
         }
         c->user = w;
+        w->sentQuery = true;
         if (!send(c, sql, Conn::Op::Query)) {
             const bool lost = PQstatus(c->pg) == CONNECTION_BAD;
             const QString message = db::cleanMessage(PQerrorMessage(c->pg));
@@ -1139,6 +1170,13 @@ struct Shard
             return;
         }
         w->wait = Worker::Wait::None;
+        if (w->sentQuery) {
+            // The request waited on the server at least once, so going straight on cannot starve the other
+            // workers; it saves a pass of the loop per transaction, as pgbench sends the next command at
+            // once.
+            beginRequest(w);
+            return;
+        }
         w->wake = Worker::Wake::Begin;
         runnable.push_back(w);
     }

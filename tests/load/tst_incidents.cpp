@@ -64,7 +64,10 @@ private Q_SLOTS:
         const int early = *std::max_element(idleInTx.begin(), idleInTx.begin() + 4);
         const int late = *std::max_element(idleInTx.end() - 4, idleInTx.end());
         QVERIFY2(late >= 3 && late > early,
-                 qPrintable(QStringLiteral("idle in transaction: %1 early, %2 late").arg(early).arg(late)));
+                 qPrintable(QStringLiteral("idle in transaction: %1 early, %2 late; %3")
+                                .arg(early)
+                                .arg(late)
+                                .arg(test::errorsText(s))));
         QVERIFY(late <= 10); // the pool's size
     }
 

@@ -118,9 +118,11 @@ private Q_SLOTS:
         QMap<QString, int> before;
         driver.watch(15000, 50, [&] {
             before = test::sessionsByState(monitor.get(), "poolscope-load-stop-test");
-            return !(before.value("idle in transaction") == 8 && before.value("active") >= 6);
+            return !(test::total(before) == 18 && before.value("idle in transaction") == 8 &&
+                     before.value("active") >= 6);
         });
-        QVERIFY2(before.value("idle in transaction") == 8 && before.value("active") >= 6,
+        QVERIFY2(test::total(before) == 18 && before.value("idle in transaction") == 8 &&
+                     before.value("active") >= 6,
                  qPrintable(QStringLiteral("not all busy yet: %1 sessions").arg(test::total(before))));
 
         QElapsedTimer t;
