@@ -728,6 +728,21 @@ struct Shard
             local.poolWait.record(std::int64_t((now - w->checkoutStart) * 1e6));
     }
 
+    /// Queues a waiting worker to go on with its request at the next pass of the loop.
+    void resume(Worker *w)
+    {
+        w->wait = Worker::Wait::None;
+        w->wake = Worker::Wake::Continue;
+        runnable.push_back(w);
+    }
+
+    /// Gives `c` to a worker that was waiting for a connection, and resumes it.
+    void handOver(Worker *w, Conn *c)
+    {
+        give(w, c);
+        resume(w);
+    }
+
     /// Takes a connection for `w`: true when it holds one now; false when it waits (it is resumed later) or
     /// failed (fail() already ran).
     bool checkout(Worker *w)
@@ -804,10 +819,7 @@ struct Shard
     {
         Pool *p = c->pool;
         if (Worker *w = c->user) {
-            give(w, c);
-            w->wait = Worker::Wait::None;
-            w->wake = Worker::Wake::Continue;
-            runnable.push_back(w);
+            handOver(w, c);
             return;
         }
         p->growing = false;
@@ -883,10 +895,7 @@ struct Shard
         c->user = nullptr;
         if (Worker *w = popWaiter(p)) {
             ++w->token; // its timeout is stale now
-            give(w, c);
-            w->wait = Worker::Wait::None;
-            w->wake = Worker::Wake::Continue;
-            runnable.push_back(w);
+            handOver(w, c);
             return;
         }
         if (int(p->idle.size()) < p->keepIdle)
@@ -903,9 +912,7 @@ struct Shard
             if (!p->pooled && !p->waiters.empty() && p->open < p->capacity) {
                 if (Worker *w = popWaiter(p)) {
                     ++w->token;
-                    w->wait = Worker::Wait::None;
-                    w->wake = Worker::Wake::Continue;
-                    runnable.push_back(w); // its checkout opens the connection
+                    resume(w); // its checkout opens the connection
                 }
             }
             return;
@@ -958,20 +965,14 @@ struct Shard
     {
         Worker *w = c->user;
         if (ok) {
-            give(w, c);
-            w->wait = Worker::Wait::None;
-            w->wake = Worker::Wake::Continue;
-            runnable.push_back(w);
+            handOver(w, c);
             return;
         }
         // pre_ping found a dead connection: replace it, invisibly to the request.
         c->user = nullptr;
         discard(c);
-        if (w->wait == Worker::Wait::Conn && checkout(w)) {
-            w->wait = Worker::Wait::None;
-            w->wake = Worker::Wake::Continue;
-            runnable.push_back(w);
-        }
+        if (w->wait == Worker::Wait::Conn && checkout(w))
+            resume(w);
     }
 
     // ---- workers
