@@ -1,5 +1,6 @@
 // Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
 // the GUI. All behaviour lives in the libraries under src/.
+#include "cli/loadcommand.h"
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
 #include "cli/terminatecommand.h"
@@ -41,6 +42,8 @@ const char *const kUsage =
     "            [--user U] [--database D] [--allow-superuser] [--dry-run | --yes] [--json] [--read-only]\n"
     "                                     end idle-in-transaction sessions safely (audited)\n"
     "  poolscope --read-only ...          GUI in read-only mode: every action disabled\n"
+    "  poolscope load TARGET --scenario NAME|FILE [--clients N] [--duration 10s] [--rate R] [--json]\n"
+    "                                     simulated clients reproducing pool exhaustion (--list: presets)\n"
     "  poolscope --version | --help\n"
     "\n"
     "TARGET is a libpq connection string: postgresql://user@host:port/db, \"host=... dbname=...\" or\n"
@@ -62,6 +65,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::watchCommand(args);
     if (command == QLatin1String("terminate"))
         return poolscope::cli::terminateCommand(args);
+    if (command == QLatin1String("load"))
+        return poolscope::cli::loadCommand(args);
     return poolscope::cli::sandboxCommand(args);
 }
 
@@ -79,7 +84,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch") || first == QLatin1String("terminate"))
+        first == QLatin1String("watch") || first == QLatin1String("terminate") ||
+        first == QLatin1String("load"))
         return headless(argc, argv, first);
 
     QApplication app(argc, argv);

@@ -16,6 +16,9 @@
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
 #include "widgets/targetsdialog.h"
+#include "widgets/loadpanel.h"
+#include "widgets/monitorpage.h"
+#include "widgets/timechart.h"
 
 #include <QAction>
 #include <QFontDatabase>
@@ -23,9 +26,12 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
+#include <QDockWidget>
 #include <QSettings>
 #include <QStyle>
 #include <QTimer>
+#include <cmath>
+#include <limits>
 #include <mutex>
 
 // Resources of a static library are registered explicitly (outside any namespace).
@@ -192,8 +198,52 @@ MainWindow::MainWindow(QWidget *parent)
             Qt::QueuedConnection);
     });
 
+    // The Load tab: a dock tabbed with the log, shown on demand.
+    m_loadDock = new QDockWidget(tr("Load"), this);
+    m_loadDock->setObjectName(QStringLiteral("loadDock"));
+    m_loadPanel = new LoadPanel(m_loadDock);
+    m_loadDock->setWidget(m_loadPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_loadDock);
+    tabifyDockWidget(m_ui->logDock, m_loadDock);
+    m_loadDock->hide();
+    QAction *loadToggle = m_loadDock->toggleViewAction();
+    loadToggle->setText(tr("&Load (simulated clients)"));
+    loadToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    loadToggle->setToolTip(tr("Run simulated clients against a database you own and watch it run dry"));
+    m_ui->menuView->addAction(loadToggle);
+    m_ui->mainToolBar->addAction(loadToggle);
+    connect(m_loadPanel, &LoadPanel::runStarted, this, [this](const QString &label, double startS) {
+        m_loadMarkers.append({startS, std::numeric_limits<double>::quiet_NaN(), label});
+        for (auto &t : m_targets)
+            applyLoadMarkers(*t);
+    });
+    connect(m_loadPanel, &LoadPanel::runFinished, this, [this](double endS) {
+        if (!m_loadMarkers.isEmpty() && std::isnan(m_loadMarkers.last().end))
+            m_loadMarkers.last().end = endS;
+        for (auto &t : m_targets)
+            applyLoadMarkers(*t);
+    });
+
     setTabOrder(m_ui->targetList, m_ui->pages);
     m_ui->targetList->setFocus();
+}
+
+void MainWindow::showLoadPanel()
+{
+    m_loadDock->show();
+    m_loadDock->raise();
+    resizeDocks({m_loadDock}, {height() / 2}, Qt::Vertical);
+}
+
+void MainWindow::applyLoadMarkers(Target &t)
+{
+    if (!t.page->content())
+        return; // the page's charts do not exist before its kind is known; the first snapshot applies them
+    QList<TimeChart::Marker> markers;
+    for (const LoadMarker &m : std::as_const(m_loadMarkers))
+        markers.append({m.start, m.end, m.label});
+    for (TimeChart *chart : t.page->content()->charts())
+        chart->setMarkers(markers);
 }
 
 MainWindow::~MainWindow()
@@ -203,6 +253,8 @@ MainWindow::~MainWindow()
         m_logRelay->window = nullptr;
     }
     logging::setLineCallback(nullptr);
+    delete m_loadPanel; // a run still going stops: every connection closed
+    m_loadPanel = nullptr;
     // Workers first (cancel, quit, wait), then the pages that read the series, then the series.
     for (auto &t : m_targets)
         t->controller.reset();
@@ -282,6 +334,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
         statusBar()->showMessage(tr("Demo ready: sampling the sandbox's PostgreSQL and PgBouncer"), 10000);
         addTarget(uris.monitor);
         addTarget(uris.pgbouncerMonitor);
+        m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});
     });
     connect(demo, &db::DemoSession::failed, this, [this](const QString &error) {
         const QString firstLine = error.section(QLatin1Char('\n'), 0, 0);
@@ -301,6 +354,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
         const db::SandboxUris uris = demo->uris();
         addTarget(uris.monitor);
         addTarget(uris.pgbouncerMonitor);
+        m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});
     }
 }
 
@@ -424,6 +478,8 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     t->select->setText(c.target());
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
+    if (!m_loadMarkers.isEmpty())
+        applyLoadMarkers(*t); // unchanged markers cost a comparison
     updateStatus();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QDockWidget;
 class QLabel;
 
 namespace Ui {
@@ -33,6 +34,7 @@ namespace poolscope::widgets {
 
 class FleetView;
 class TargetPage;
+class LoadPanel;
 class PasswordStore;
 
 /// The PoolScope window: a "Targets" dock, one page per target, pause/resume, and a log dock.
@@ -74,6 +76,11 @@ public:
     /// For tests: the plots on target `index`'s page; empty until its kind is known.
     QList<QCustomPlot *> chartsFor(int index) const;
 
+    /// The Load tab (a dock beside the log; View → Load, Ctrl+Shift+L). Its runs are marked on every target's
+    /// charts.
+    LoadPanel *loadPanel() const { return m_loadPanel; }
+    void showLoadPanel();
+
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     /// Selects target `index` (list and page), as Ctrl+1..9 do.
@@ -107,6 +114,7 @@ private:
     void updateStatus();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
+    void applyLoadMarkers(Target &target);
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     models::TargetListModel *m_targetsModel;
@@ -122,6 +130,15 @@ private:
     QAction *m_readOnlyAction = nullptr;
     bool m_readOnlyLocked = false;
     bool m_paused = false;
+    QDockWidget *m_loadDock = nullptr;
+    LoadPanel *m_loadPanel = nullptr;
+    struct LoadMarker
+    {
+        double start;
+        double end; // NaN while running
+        QString label;
+    };
+    QList<LoadMarker> m_loadMarkers;
 };
 
 } // namespace poolscope::widgets

@@ -3,10 +3,13 @@
 #include "widgets/qcp.h"
 
 #include <QColor>
+#include <QList>
 #include <QPalette>
 #include <QString>
 #include <QTimer>
 #include <functional>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -119,6 +122,21 @@ public:
     /// near.
     QString valuesText(double key, double maxDistance) const;
 
+    /// A span of time shaded behind the data, labelled at its top left: a simulated load run. Seconds since
+    /// the epoch; an end of NaN is still running and reaches the newest sample.
+    struct Marker
+    {
+        double start = 0;
+        double end = std::numeric_limits<double>::quiet_NaN();
+        QString label;
+        bool operator==(const Marker &o) const
+        {
+            return start == o.start && label == o.label && (end == o.end || (std::isnan(end) && std::isnan(o.end)));
+        }
+    };
+    void setMarkers(const QList<Marker> &markers);
+    const QList<Marker> &markers() const { return m_markers; }
+
     /// Narrowest and widest visible range the user can zoom to.
     static constexpr double MinVisibleSeconds = 10;
     static constexpr double MaxVisibleSeconds = 2 * 86400;
@@ -156,6 +174,7 @@ private:
     void onMouseMove(QMouseEvent *event);
     void onRangeChanged(const QCPRange &range);
     QCPRange liveRange() const;
+    void updateMarkers(const QCPRange &range);
 
     const SeriesSet *m_set = nullptr;
     std::vector<Series> m_series;
@@ -174,6 +193,9 @@ private:
     QString m_timeFormat;
     QCPTextElement *m_titleElement = nullptr;
     QTimer m_replotTimer;
+    QList<Marker> m_markers;
+    QList<QCPItemRect *> m_markerRects;
+    QList<QCPItemText *> m_markerLabels;
 };
 
 } // namespace poolscope::widgets

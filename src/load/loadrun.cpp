@@ -1,0 +1,249 @@
+#include "loadrun.h"
+
+#include "core/auditlog.h"
+#include "core/logging.h"
+#include "db/pg.h"
+#include "load/target.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <algorithm>
+
+namespace poolscope::load {
+
+namespace {
+
+constexpr int FinishPollMs = 50;
+
+QJsonObject summaryFields(const LoadSummary &s)
+{
+    QJsonObject errors;
+    for (int i = 0; i < ErrorClassCount; ++i) {
+        if (s.totals.errors[size_t(i)] > 0)
+            errors.insert(errorClassName(ErrorClass(i)), double(s.totals.errors[size_t(i)]));
+    }
+    return {{QStringLiteral("scenario"), s.scenario},
+            {QStringLiteral("duration_s"), std::round(s.durationS * 10) / 10},
+            {QStringLiteral("stopped_early"), s.stoppedEarly},
+            {QStringLiteral("transactions"), double(s.totals.transactions)},
+            {QStringLiteral("connections_max"), s.connectionsMax},
+            {QStringLiteral("errors"), errors}};
+}
+
+} // namespace
+
+LoadRun::LoadRun(Options options, QObject *parent) : QObject(parent), m_options(std::move(options))
+{
+    qRegisterMetaType<LoadSample>();
+    qRegisterMetaType<LoadSummary>();
+    m_target = db::describe(db::parseConnInfo(m_options.conninfo));
+    m_sampleTimer.setInterval(std::max(100, m_options.sampleIntervalMs));
+    m_finishTimer.setInterval(FinishPollMs);
+    connect(&m_sampleTimer, &QTimer::timeout, this, &LoadRun::onTick);
+    connect(&m_finishTimer, &QTimer::timeout, this, [this] {
+        if (m_engine && m_engine->isFinished())
+            finish();
+    });
+}
+
+LoadRun::~LoadRun()
+{
+    if (m_checker.joinable())
+        m_checker.join();
+    if (m_state == State::Running) {
+        m_engine->stop();
+        m_stopRequested = true;
+        finish(); // the audit log gets its end line; nobody listens any more
+    }
+}
+
+double LoadRun::elapsedS() const
+{
+    return m_engine ? m_engine->elapsedS() : 0;
+}
+
+void LoadRun::start()
+{
+    if (m_state != State::Idle)
+        return;
+    m_state = State::Checking;
+    m_summary = {};
+    m_summary.scenario = m_options.scenario.name;
+    m_summary.target = m_target;
+    m_summary.clients = m_options.scenario.totalWorkers();
+    // DNS and the setup connection block: a helper thread, reporting back through the event loop.
+    m_checker = std::thread([this, options = m_options] {
+        const Preflight result = preflight(options);
+        QMetaObject::invokeMethod(
+            this, [this, result] { onPreflight(result); }, Qt::QueuedConnection);
+    });
+}
+
+LoadRun::Preflight LoadRun::preflight(const Options &options)
+{
+    Preflight out;
+    QString error;
+    if (!validate(options.scenario, &error)) {
+        out.failure = Failure::BadScenario;
+        out.message = error;
+        return out;
+    }
+    const db::ConnSpec spec = db::parseConnInfo(options.conninfo);
+    if (!spec.isValid()) {
+        out.failure = Failure::BadConnInfo;
+        out.message = spec.parseError;
+        return out;
+    }
+    const TargetCheck check = checkTarget(spec);
+    if (!check.error.isEmpty()) {
+        out.failure = Failure::Connect;
+        out.message = check.error;
+        return out;
+    }
+    if (!check.loopback && !options.allowRemote) {
+        out.failure = Failure::RemoteNotAllowed;
+        out.message =
+            QStringLiteral("%1 is not on this machine (host %2). Simulated load is for systems you own: "
+                           "confirm it (--allow-remote on the command line) to go ahead.")
+                .arg(db::describe(spec), check.remoteHost);
+        return out;
+    }
+    db::ConnectOptions co;
+    co.applicationName = "poolscope-load-setup";
+    co.connectTimeoutS = 10;
+    DbError dbError;
+    db::PgConn conn = db::connect(spec, co, &dbError);
+    if (!conn) {
+        out.failure = Failure::Connect;
+        out.message = dbError.message;
+        if (!dbError.hint.isEmpty())
+            out.message += QLatin1Char(' ') + dbError.hint;
+        return out;
+    }
+    PQsetNoticeProcessor(
+        conn.get(), [](void *, const char *) {}, nullptr); // "already exists, skipping"
+    const QString version = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
+    out.serverKind = version.endsWith(QLatin1String("/bouncer")) ? QStringLiteral("pgbouncer")
+                                                                 : QStringLiteral("postgres");
+    if (out.serverKind == QLatin1String("pgbouncer") && QByteArray(PQdb(conn.get())) == "pgbouncer") {
+        out.failure = Failure::Connect;
+        out.message =
+            QStringLiteral("that is PgBouncer's admin console: point the load at a database behind it");
+        return out;
+    }
+    for (qsizetype i = 0; i < options.scenario.setup.size(); ++i) {
+        if (!db::exec(conn.get(), options.scenario.setup.at(i), &dbError)) {
+            out.failure = Failure::Setup;
+            out.message = QStringLiteral("setup statement %1 failed: %2").arg(i + 1).arg(dbError.message);
+            return out;
+        }
+    }
+    out.ok = true;
+    return out;
+}
+
+void LoadRun::onPreflight(const Preflight &result)
+{
+    if (m_checker.joinable())
+        m_checker.join();
+    if (!result.ok || m_stopRequested) {
+        m_state = State::Done;
+        if (!result.ok) {
+            logging::get("load")->warn("load on {} not started: {}", m_target.toStdString(),
+                                       result.message.toStdString());
+            Q_EMIT failed(result.failure, result.message);
+        } else {
+            m_summary.stoppedEarly = true;
+            Q_EMIT finished(m_summary);
+        }
+        return;
+    }
+    EngineOptions eo;
+    eo.conninfo = m_options.conninfo;
+    eo.scenario = m_options.scenario;
+    eo.limits = m_options.limits;
+    eo.threads = m_options.threads;
+    m_engine = std::make_unique<Engine>(eo);
+    QString error;
+    if (!m_engine->start(&error)) {
+        m_engine.reset();
+        m_state = State::Done;
+        Q_EMIT failed(Failure::BadScenario, error);
+        return;
+    }
+    m_state = State::Running;
+    m_lastElapsed = 0;
+    audit::record(QStringLiteral("load_start"), m_target,
+                  {{QStringLiteral("scenario"), m_options.scenario.name},
+                   {QStringLiteral("clients"), m_summary.clients},
+                   {QStringLiteral("duration_s"),
+                    std::min(m_options.scenario.durationS, m_options.limits.maxDurationS)},
+                   {QStringLiteral("server"), result.serverKind},
+                   {QStringLiteral("connection_cap"), m_engine->connectionCap()}});
+    m_sampleTimer.start();
+    m_finishTimer.start();
+    Q_EMIT started(m_target, result.serverKind);
+}
+
+void LoadRun::stop()
+{
+    if (m_state == State::Checking) {
+        m_stopRequested = true;
+        return;
+    }
+    if (m_state != State::Running || m_stopRequested)
+        return;
+    m_stopRequested = true;
+    logging::get("load")->info("load on {}: stop requested", m_target.toStdString());
+    m_engine->requestStop();
+}
+
+void LoadRun::onTick()
+{
+    if (!m_engine)
+        return;
+    const Counters c = m_engine->takeCounters();
+    m_summary.totals.merge(c);
+    LoadSample s;
+    s.timeMs = QDateTime::currentMSecsSinceEpoch();
+    s.elapsedS = m_engine->elapsedS();
+    s.durationS = std::min(m_options.scenario.durationS, m_options.limits.maxDurationS);
+    // The last sample of a run may cover a sliver of a second: its rates are taken over at least 0.2 s so a
+    // handful of transactions does not read as a spike.
+    const double dt = std::max(0.2, s.elapsedS - m_lastElapsed);
+    m_lastElapsed = s.elapsedS;
+    s.tps = double(c.transactions) / dt;
+    s.transactions = m_summary.totals.transactions;
+    s.failed = m_summary.totals.failed;
+    s.latency = percentiles(c.latency);
+    s.hasLatency = c.latency.count() > 0;
+    s.poolWait = percentiles(c.poolWait);
+    s.hasPoolWait = c.poolWait.count() > 0;
+    s.connectionsOpen = m_engine->openConnections();
+    s.connectionsMax = m_engine->maxOpenConnections();
+    s.workersActive = m_engine->activeWorkers();
+    for (size_t i = 0; i < s.errorsPerSecond.size(); ++i) {
+        s.errorsPerSecond[i] = double(c.errors[i]) / dt;
+        s.errorsTotal[i] = m_summary.totals.errors[i];
+    }
+    Q_EMIT sampleReady(s);
+}
+
+void LoadRun::finish()
+{
+    m_sampleTimer.stop();
+    m_finishTimer.stop();
+    m_engine->stop(); // already finished: joins threads that have closed every connection
+    onTick();         // the last part-second, so the samples add up to the summary
+    m_summary.durationS = m_engine->elapsedS();
+    m_summary.stoppedEarly = m_stopRequested;
+    m_summary.connectionsMax = m_engine->maxOpenConnections();
+    m_state = State::Done;
+    audit::record(QStringLiteral("load_stop"), m_target, summaryFields(m_summary));
+    logging::get("load")->info("load on {} ended: {} transactions in {:.1f} s, {} errors",
+                               m_target.toStdString(), m_summary.totals.transactions, m_summary.durationS,
+                               m_summary.totals.errorTotal());
+    Q_EMIT finished(m_summary);
+}
+
+} // namespace poolscope::load
