@@ -2,6 +2,7 @@
 
 #include "cli/snapshotcommand.h"
 #include "cli/watchcommand.h"
+#include "commandline.h"
 #include "core/signalcatcher.h"
 #include "load/loadrun.h"
 #include "load/presets.h"
@@ -134,18 +135,11 @@ int loadCommand(const QStringList &args)
                           &threads, &quiet, &list, &show})
         parser.addOption(*o);
 
-    QStringList argv = args;
-    argv.prepend(QStringLiteral("poolscope load"));
     auto usage = [](const QString &message) {
-        std::fprintf(stderr, "poolscope load: %s\n", qPrintable(message));
-        return int(ExitUsage);
+        return usageError(QStringLiteral("load"), message, ExitUsage);
     };
-    if (!parser.parse(argv))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return ExitOk;
-    }
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("load"), args, ExitUsage))
+        return *exit;
     if (parser.isSet(list)) {
         QTextStream out(stdout);
         for (const QString &name : presetNames()) {

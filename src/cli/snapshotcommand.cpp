@@ -1,5 +1,6 @@
 #include "snapshotcommand.h"
 
+#include "commandline.h"
 #include "core/logging.h"
 #include "core/snapshotjson.h"
 #include "db/sampler.h"
@@ -83,16 +84,8 @@ int snapshotCommand(const QStringList &args)
                                      QStringLiteral("seconds"), QStringLiteral("5"));
     parser.addOption(json);
     parser.addOption(timeout);
-    QStringList argv = args;
-    argv.prepend(QStringLiteral("poolscope snapshot"));
-    if (!parser.parse(argv)) {
-        std::fprintf(stderr, "poolscope snapshot: %s\n", qPrintable(parser.errorText()));
-        return ExitUsage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return ExitOk;
-    }
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("snapshot"), args, ExitUsage))
+        return *exit;
     const QStringList targets = parser.positionalArguments();
     if (targets.isEmpty()) {
         std::fputs("poolscope snapshot: at least one TARGET is required (see --help)\n", stderr);

@@ -1,6 +1,7 @@
 #include "terminatecommand.h"
 
 #include "cli/watchcommand.h"
+#include "commandline.h"
 #include "core/auditlog.h"
 #include "core/readonly.h"
 #include "core/terminateplan.h"
@@ -110,8 +111,7 @@ int exitCodeFor(const Report &report)
 
 int usage(const QString &message)
 {
-    std::fprintf(stderr, "poolscope terminate: %s (see --help)\n", qPrintable(message));
-    return TerminateError;
+    return usageError(QStringLiteral("terminate"), message + QStringLiteral(" (see --help)"), TerminateError);
 }
 
 } // namespace
@@ -162,14 +162,8 @@ int terminateCommand(const QStringList &args)
                           dryRun, yes, json, readOnly, timeout})
         parser.addOption(o);
 
-    QStringList argv = args;
-    argv.prepend(QStringLiteral("poolscope terminate"));
-    if (!parser.parse(argv))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return TerminateOk;
-    }
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("terminate"), args, TerminateError))
+        return *exit;
     const QStringList targets = parser.positionalArguments();
     if (targets.size() != 1)
         return usage(QStringLiteral("exactly one TARGET is required"));

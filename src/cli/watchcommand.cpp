@@ -1,6 +1,7 @@
 #include "watchcommand.h"
 
 #include "cli/snapshotcommand.h"
+#include "commandline.h"
 #include "core/signalcatcher.h"
 #include "core/snapshotjson.h"
 #include "db/targetcontroller.h"
@@ -161,18 +162,11 @@ int watchCommand(const QStringList &args)
     parser.addOption(duration);
     parser.addOption(deadline);
     parser.addOption(jsonLines);
-    QStringList argv = args;
-    argv.prepend(QStringLiteral("poolscope watch"));
     auto usage = [](const QString &message) {
-        std::fprintf(stderr, "poolscope watch: %s\n", qPrintable(message));
-        return int(ExitUsage);
+        return usageError(QStringLiteral("watch"), message, ExitUsage);
     };
-    if (!parser.parse(argv))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return ExitOk;
-    }
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("watch"), args, ExitUsage))
+        return *exit;
     const QStringList targets = parser.positionalArguments();
     if (targets.isEmpty())
         return usage(QStringLiteral("at least one TARGET is required (see --help)"));

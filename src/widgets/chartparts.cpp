@@ -18,6 +18,26 @@ int IntegerTicker::getSubTickCount(double tickStep)
     return tickStep <= 1 ? 0 : std::min(QCPAxisTicker::getSubTickCount(tickStep), int(tickStep) - 1);
 }
 
+void fitLegendColumns(QCPLegend *legend, const QList<int> &itemWidths, int available)
+{
+    int columns = 1;
+    for (int n = int(itemWidths.size()); n > 1; --n) {
+        int total = (n - 1) * legend->columnSpacing();
+        for (int c = 0; c < n; ++c) {
+            int columnWidth = 0;
+            for (qsizetype i = c; i < itemWidths.size(); i += n)
+                columnWidth = std::max(columnWidth, itemWidths[i]);
+            total += columnWidth;
+        }
+        if (total <= available) {
+            columns = n;
+            break;
+        }
+    }
+    legend->setWrap(columns);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+}
+
 QString groupLabel(GroupDimension dimension, const QString &name, int maxChars)
 {
     const auto tr = [](const char *text) {

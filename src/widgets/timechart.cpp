@@ -622,23 +622,7 @@ void TimeChart::updateLegendLayout()
         widths.append(w);
     }
     // As many columns as fit in one row; fewer when the widest items of each column do not fit.
-    const int available = width() - legend->margins().left() - legend->margins().right() - 8;
-    int columns = 1;
-    for (int n = int(items.size()); n > 1; --n) {
-        int total = (n - 1) * legend->columnSpacing();
-        for (int c = 0; c < n; ++c) {
-            int columnWidth = 0;
-            for (int i = c; i < items.size(); i += n)
-                columnWidth = std::max(columnWidth, widths[i]);
-            total += columnWidth;
-        }
-        if (total <= available) {
-            columns = n;
-            break;
-        }
-    }
-    legend->setWrap(columns);
-    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    fitLegendColumns(legend, widths, width() - legend->margins().left() - legend->margins().right() - 8);
 }
 
 void TimeChart::updateTitle()

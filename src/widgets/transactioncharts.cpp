@@ -87,23 +87,8 @@ void fitLegend(QCustomPlot *plot)
     }
     if (widths.isEmpty())
         return;
-    const int available = plot->width() - legend->margins().left() - legend->margins().right() - 8;
-    int columns = 1;
-    for (int n = int(widths.size()); n > 1; --n) {
-        int total = (n - 1) * legend->columnSpacing();
-        for (int c = 0; c < n; ++c) {
-            int columnWidth = 0;
-            for (qsizetype i = c; i < widths.size(); i += n)
-                columnWidth = std::max(columnWidth, widths[i]);
-            total += columnWidth;
-        }
-        if (total <= available) {
-            columns = n;
-            break;
-        }
-    }
-    legend->setWrap(columns);
-    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    fitLegendColumns(legend, widths,
+                     plot->width() - legend->margins().left() - legend->margins().right() - 8);
 }
 
 QCPItemText *emptyText(QCustomPlot *plot, const QString &text)
