@@ -5,6 +5,7 @@
 //  - 20 targets at 10 Hz for 10 s against one sandbox holding 1,000 idle sessions: samples/s per target and
 //    whether any fell behind (fewer than 90 % of the expected samples).
 // Run: ctest --preset bench -R bench_stall   (or build/dev/tests/bench/bench_stall directly)
+#include "benchsupport.h"
 #include "core/timeseries.h"
 #include "db/targetcontroller.h"
 #include "support/enginetest.h"
@@ -22,14 +23,6 @@ using namespace poolscope;
 namespace {
 
 constexpr int kHeartbeatMs = 10;
-
-// CPU time of the calling thread: tells a busy GUI thread from a starved one.
-double threadCpuMs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1000.0 + double(ts.tv_nsec) / 1e6;
-}
 
 double lastActiveSessions(const SeriesSet *series)
 {
@@ -147,11 +140,11 @@ private Q_SLOTS:
             30000));
         test::Heartbeat heartbeat(kHeartbeatMs);
         heartbeat.start();
-        const double cpuBefore = threadCpuMs();
+        const double cpuBefore = bench::threadCpuNs() / 1e6;
         counting = true;
         test::spin(kRunMs);
         counting = false;
-        const double guiCpuMs = threadCpuMs() - cpuBefore;
+        const double guiCpuMs = bench::threadCpuNs() / 1e6 - cpuBefore;
         heartbeat.stop();
 
         const double expected = double(kRunMs) / kIntervalMs;

@@ -11,15 +11,28 @@
 
 namespace poolscope::bench {
 
-/// VmRSS of this process in MB, from /proc/self/status (0 when unavailable).
-inline double rssMb()
+/// A "Vm...:  N kB" field of /proc/self/status in MB (0 when unavailable).
+inline double procStatusMb(const char *field)
 {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly))
         return 0;
     const QString status = QString::fromLatin1(f.readAll());
-    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("VmRSS:\\s+(\\d+) kB")).match(status);
+    const QRegularExpressionMatch m =
+        QRegularExpression(QString::fromLatin1(field) + QStringLiteral(":\\s+(\\d+) kB")).match(status);
     return m.hasMatch() ? m.captured(1).toDouble() / 1024.0 : 0;
+}
+
+/// VmRSS of this process in MB.
+inline double rssMb()
+{
+    return procStatusMb("VmRSS");
+}
+
+/// VmHWM (peak RSS) of this process in MB.
+inline double peakRssMb()
+{
+    return procStatusMb("VmHWM");
 }
 
 /// CPU time of the calling thread in nanoseconds: unlike wall time, not inflated when other processes

@@ -60,16 +60,6 @@ double otherCpuS(qint64 pid)
     return (fields.at(11).toDouble() + fields.at(12).toDouble()) / double(sysconf(_SC_CLK_TCK));
 }
 
-double peakRssMb()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QString status = QString::fromLatin1(f.readAll());
-    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("VmHWM:\\s+(\\d+) kB")).match(status);
-    return m.hasMatch() ? m.captured(1).toDouble() / 1024.0 : 0;
-}
-
 } // namespace
 
 class BenchLoad : public QObject
@@ -194,7 +184,8 @@ private Q_SLOTS:
               100.0 * (cpuHeld - cpuAtAll) / heldS, bouncerHeld - bouncerAtAll);
         qInfo(
             "  memory: RSS %.0f MB before, %.0f MB at most (+%.0f MB, %.1f kB per client); peak RSS %.0f MB",
-            rssBefore, rssMax, rssMax - rssBefore, (rssMax - rssBefore) * 1024.0 / clients, peakRssMb());
+            rssBefore, rssMax, rssMax - rssBefore, (rssMax - rssBefore) * 1024.0 / clients,
+            bench::peakRssMb());
         qInfo("  stop with %d open: finished after %lld ms", openAtStop, stopMs);
         qInfo("  errors %llu: %s", (unsigned long long)s.totals.errorTotal(),
               qPrintable(test::errorsText(s)));
