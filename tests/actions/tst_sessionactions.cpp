@@ -13,6 +13,7 @@
 
 #include <QAction>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
@@ -122,6 +123,11 @@ private Q_SLOTS:
         QVERIFY2(line.contains(QByteArray::number(pids[0])) && line.contains(QByteArray::number(pids[1])),
                  line.constData());
         QVERIFY2(!line.contains("passfile") && !line.contains("password"), line.constData());
+        // ... and the log dock shows it.
+        auto *logView = m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"));
+        QVERIFY(logView);
+        QTRY_VERIFY_WITH_TIMEOUT(logView->toPlainText().contains(QStringLiteral("\"action\":\"terminate\"")),
+                                 5000);
     }
 
     void readOnlyDisablesActionsVisibly()
