@@ -9,15 +9,15 @@ namespace poolscope::db {
 
 struct SandboxOptions
 {
-    QString dir;                          // empty: a fresh temp dir, removed on stop
+    QString dir; // empty: a fresh temp dir, removed on stop
     QString poolMode = QStringLiteral("transaction");
     int defaultPoolSize = 10;
     int reservePoolSize = 0;
     int maxClientConn = 1000;
-    int maxConnections = 100;             // PostgreSQL max_connections
+    int maxConnections = 100; // PostgreSQL max_connections
     bool withPgBouncer = true;
-    QStringList extraPostgresSettings;    // "name=value", passed as -c
-    QStringList extraBouncerSettings;     // "name = value" lines appended to [pgbouncer]
+    QStringList extraPostgresSettings; // "name=value", passed as -c
+    QStringList extraBouncerSettings;  // "name = value" lines appended to [pgbouncer]
 };
 
 /// libpq URIs of the sandbox. Passwords are never in them: each URI names the sandbox's pgpass file

@@ -10,23 +10,23 @@
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
 #include "widgets/fleetview.h"
+#include "widgets/loadpanel.h"
+#include "widgets/monitorpage.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
 #include "widgets/targetsdialog.h"
-#include "widgets/loadpanel.h"
-#include "widgets/monitorpage.h"
 #include "widgets/timechart.h"
 
 #include <QAction>
+#include <QDockWidget>
 #include <QFontDatabase>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
-#include <QDockWidget>
 #include <QSettings>
 #include <QStyle>
 #include <QTimer>

@@ -7,8 +7,8 @@
 #include <QPalette>
 #include <QString>
 #include <QTimer>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -131,7 +131,8 @@ public:
         QString label;
         bool operator==(const Marker &o) const
         {
-            return start == o.start && label == o.label && (end == o.end || (std::isnan(end) && std::isnan(o.end)));
+            return start == o.start && label == o.label &&
+                   (end == o.end || (std::isnan(end) && std::isnan(o.end)));
         }
     };
     void setMarkers(const QList<Marker> &markers);
