@@ -35,10 +35,17 @@ constexpr double DefaultConnectTimeoutS = 10; // PQconnectPoll ignores connect_t
 constexpr int MaxEvents = 256;
 constexpr std::chrono::milliseconds CancelBudget{500}; // of the 1 s a stop may take
 
-/// Cancel requests handed to a helper thread at shutdown; it owns (and frees) them.
+// Rounds of cancels at stop, this far apart. Behind PgBouncer a cancelled transaction frees a server that is
+// handed at once to a client still queued (cl_waiting), whose query then starts after the first round; once
+// its client is closed nothing would stop it (PgBouncer drops the server link, PostgreSQL keeps running).
+// Later rounds cancel what started meanwhile.
+constexpr int CancelRounds = 3;
+constexpr std::chrono::milliseconds CancelRoundGap{60};
+
+/// Cancel requests handed to a helper thread at shutdown, one list per round; it owns (and frees) them.
 struct CancelBatch
 {
-    std::vector<PGcancel *> cancels;
+    std::vector<std::vector<PGcancel *>> rounds;
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false;
@@ -412,19 +419,30 @@ struct Shard
         // connects afresh, with no timeout of its own), so the cancels run on a helper thread that gets
         // CancelBudget; past that the connections are closed anyway and the helper finishes on its own.
         auto batch = std::make_shared<CancelBatch>();
+        batch->rounds.resize(CancelRounds);
+        size_t inFlight = 0;
         for (Conn *c : conns) {
             if (c->cancel && !c->broken &&
                 (c->op == Conn::Op::Query || c->op == Conn::Op::Ping || c->op == Conn::Op::Reset)) {
-                batch->cancels.push_back(c->cancel);
+                ++inFlight;
+                batch->rounds[0].push_back(c->cancel);
                 c->cancel = nullptr; // the batch frees it
+                for (int round = 1; round < CancelRounds; ++round) {
+                    if (PGcancel *again = PQgetCancel(c->pg))
+                        batch->rounds[size_t(round)].push_back(again);
+                }
             }
         }
-        if (!batch->cancels.empty()) {
+        if (inFlight > 0) {
             std::thread([batch] {
                 char buf[256];
-                for (PGcancel *c : batch->cancels) {
-                    PQcancel(c, buf, int(sizeof buf));
-                    PQfreeCancel(c);
+                for (size_t round = 0; round < batch->rounds.size(); ++round) {
+                    if (round > 0)
+                        std::this_thread::sleep_for(CancelRoundGap);
+                    for (PGcancel *c : batch->rounds[round]) {
+                        PQcancel(c, buf, int(sizeof buf)); // between queries a cancel is ignored
+                        PQfreeCancel(c);
+                    }
                 }
                 std::lock_guard lock(batch->mutex);
                 batch->done = true;
@@ -433,8 +451,8 @@ struct Shard
             std::unique_lock lock(batch->mutex);
             if (!batch->cv.wait_for(lock, CancelBudget, [&] { return batch->done; }))
                 logging::get("load")->warn(
-                    "load: cancelling {} queries takes more than {} ms; closing anyway",
-                    batch->cancels.size(), CancelBudget.count());
+                    "load: cancelling {} queries takes more than {} ms; closing anyway", inFlight,
+                    CancelBudget.count());
         }
         const std::vector<Conn *> all = conns;
         for (Conn *c : all)
