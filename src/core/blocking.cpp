@@ -25,15 +25,26 @@ QList<qint64> blockersOf(const PostgresSample &sample, qint64 pid)
     return s ? s->blockedBy : QList<qint64>{};
 }
 
+WaiterMap waitersByBlocker(const PostgresSample &sample)
+{
+    WaiterMap waiters;
+    for (const Session &s : sample.sessions) {
+        for (qint64 blocker : s.blockedBy) {
+            if (s.pid != blocker)
+                waiters[blocker].append(s.pid);
+        }
+    }
+    // pg_blocking_pids() may name a blocker twice (parallel workers): sort, then drop repeats.
+    for (QList<qint64> &list : waiters) {
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+    }
+    return waiters;
+}
+
 QList<qint64> waitersOf(const PostgresSample &sample, qint64 pid)
 {
-    QList<qint64> waiters;
-    for (const Session &s : sample.sessions) {
-        if (s.pid != pid && s.blockedBy.contains(pid) && !waiters.contains(s.pid))
-            waiters.append(s.pid);
-    }
-    std::sort(waiters.begin(), waiters.end());
-    return waiters;
+    return waitersByBlocker(sample).value(pid);
 }
 
 QList<qint64> rootsOf(const PostgresSample &sample, qint64 pid)
@@ -80,17 +91,11 @@ bool inCycle(const PostgresSample &sample, qint64 pid)
 
 QList<WaiterNode> waiterTree(const PostgresSample &sample, qint64 pid)
 {
-    QHash<qint64, QList<qint64>> waiters; // blocker -> direct waiters, by pid
-    for (const Session &s : sample.sessions) {
-        for (qint64 blocker : s.blockedBy) {
-            QList<qint64> &list = waiters[blocker];
-            if (s.pid != blocker && !list.contains(s.pid))
-                list.append(s.pid);
-        }
-    }
-    for (QList<qint64> &list : waiters)
-        std::sort(list.begin(), list.end());
+    return waiterTree(waitersByBlocker(sample), pid);
+}
 
+QList<WaiterNode> waiterTree(const WaiterMap &waiters, qint64 pid)
+{
     QList<WaiterNode> tree;
     QSet<qint64> seen{pid};
     // Iterative depth-first: a stack of (pid, depth), children pushed in reverse so the lowest pid comes

@@ -2,6 +2,7 @@
 
 #include "snapshot.h"
 
+#include <QHash>
 #include <QList>
 
 /// Lock-wait relations of one session within one sample, computed from Session::blockedBy (pg_blocking_pids()
@@ -11,6 +12,11 @@ namespace poolscope::blocking {
 
 /// Sessions `pid` waits for directly (its blockedBy); empty when it waits for nobody or is not in the sample.
 QList<qint64> blockersOf(const PostgresSample &sample, qint64 pid);
+
+/// Blocker pid -> the sessions waiting directly for its locks, each list by pid, without duplicates or
+/// self-edges. Built once per sample for the walks below.
+using WaiterMap = QHash<qint64, QList<qint64>>;
+WaiterMap waitersByBlocker(const PostgresSample &sample);
 
 /// Sessions waiting directly for `pid`'s locks, by pid.
 QList<qint64> waitersOf(const PostgresSample &sample, qint64 pid);
@@ -34,5 +40,6 @@ struct WaiterNode
 /// Everyone waiting behind `pid`, depth-first (each waiter followed by its own waiters, one level deeper),
 /// waiters of one session by pid. A session appears once, at its first position (cycles end there).
 QList<WaiterNode> waiterTree(const PostgresSample &sample, qint64 pid);
+QList<WaiterNode> waiterTree(const WaiterMap &waiters, qint64 pid);
 
 } // namespace poolscope::blocking

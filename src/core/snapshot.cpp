@@ -1,6 +1,7 @@
 #include "snapshot.h"
 
-#include <QSet>
+#include "blocking.h"
+
 #include <algorithm>
 
 namespace poolscope {
@@ -84,43 +85,9 @@ const Session *PostgresSample::oldestXminSession() const
     return oldest;
 }
 
-namespace {
-
-// Reversed "waits for" edges: blocker pid -> the sessions waiting on it.
-QHash<qint64, QList<qint64>> waitersByBlocker(const QList<Session> &sessions)
-{
-    QHash<qint64, QList<qint64>> waiters;
-    for (const Session &s : sessions) {
-        for (qint64 blocker : s.blockedBy)
-            waiters[blocker].append(s.pid);
-    }
-    return waiters;
-}
-
-// Breadth-first from `pid`; `seen` also ends deadlock cycles.
-int countBehind(const QHash<qint64, QList<qint64>> &waiters, qint64 pid)
-{
-    QList<qint64> queue{pid};
-    QSet<qint64> seen{pid};
-    for (qsizetype i = 0; i < queue.size(); ++i) {
-        const auto it = waiters.constFind(queue.at(i));
-        if (it == waiters.constEnd())
-            continue;
-        for (qint64 waiter : *it) {
-            if (!seen.contains(waiter)) {
-                seen.insert(waiter);
-                queue.append(waiter);
-            }
-        }
-    }
-    return int(queue.size()) - 1;
-}
-
-} // namespace
-
 int PostgresSample::blockedBehind(qint64 pid) const
 {
-    return countBehind(waitersByBlocker(sessions), pid);
+    return int(blocking::waiterTree(*this, pid).size());
 }
 
 QHash<qint64, int> PostgresSample::blockedBehind(const QList<qint64> &pids) const
@@ -128,9 +95,9 @@ QHash<qint64, int> PostgresSample::blockedBehind(const QList<qint64> &pids) cons
     QHash<qint64, int> out;
     if (pids.isEmpty())
         return out;
-    const auto waiters = waitersByBlocker(sessions);
+    const blocking::WaiterMap waiters = blocking::waitersByBlocker(*this);
     for (qint64 pid : pids)
-        out.insert(pid, countBehind(waiters, pid));
+        out.insert(pid, int(blocking::waiterTree(waiters, pid).size()));
     return out;
 }
 
