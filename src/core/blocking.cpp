@@ -6,22 +6,9 @@
 
 namespace poolscope::blocking {
 
-namespace {
-
-const Session *find(const PostgresSample &sample, qint64 pid)
-{
-    for (const Session &s : sample.sessions) {
-        if (s.pid == pid)
-            return &s;
-    }
-    return nullptr;
-}
-
-} // namespace
-
 QList<qint64> blockersOf(const PostgresSample &sample, qint64 pid)
 {
-    const Session *s = find(sample, pid);
+    const Session *s = sample.session(pid);
     return s ? s->blockedBy : QList<qint64>{};
 }
 
@@ -58,7 +45,7 @@ QList<qint64> rootsOf(const PostgresSample &sample, qint64 pid)
         if (seen.contains(blocker))
             continue;
         seen.insert(blocker);
-        const Session *s = find(sample, blocker);
+        const Session *s = sample.session(blocker);
         // Same rule as parsers::rootBlockers(): a blocker that does not wait on a lock is a root. A waiter
         // whose own blockers already went away (empty blockedBy) is one too: nothing above it is known.
         if (!s || !s->waitingOnLock() || s->blockedBy.isEmpty()) {

@@ -85,6 +85,15 @@ const Session *PostgresSample::oldestXminSession() const
     return oldest;
 }
 
+const Session *PostgresSample::session(qint64 pid) const
+{
+    for (const Session &s : sessions) {
+        if (s.pid == pid)
+            return &s;
+    }
+    return nullptr;
+}
+
 int PostgresSample::blockedBehind(qint64 pid) const
 {
     return int(blocking::waiterTree(*this, pid).size());

@@ -155,6 +155,8 @@ struct PostgresSample
     /// The session holding the xmin horizon back the furthest (largest Session::horizonAge()); nullptr when
     /// none holds it. Points into `sessions`.
     const Session *oldestXminSession() const;
+    /// The session with this pid; nullptr when it is not in the sample. Points into `sessions`.
+    const Session *session(qint64 pid) const;
     /// Sessions waiting, directly or through other waiters, on `pid`'s locks.
     int blockedBehind(qint64 pid) const;
     /// blockedBehind() for many pids at once: one pass over the sessions instead of one per pid.

@@ -13,21 +13,6 @@
 
 namespace poolscope::widgets {
 
-namespace {
-
-const Session *findSession(const std::optional<PostgresSample> &sample, qint64 pid)
-{
-    if (!sample)
-        return nullptr;
-    for (const Session &s : sample->sessions) {
-        if (s.pid == pid)
-            return &s;
-    }
-    return nullptr;
-}
-
-} // namespace
-
 SessionActions::SessionActions(QWidget *window, QString conninfo, QString target, QObject *parent)
     : QObject(parent), m_window(window), m_conninfo(std::move(conninfo)), m_target(std::move(target))
 {
@@ -63,7 +48,7 @@ QString SessionActions::confirmationText(const QString &action, const QString &t
 {
     QStringList rows;
     for (qint64 pid : pids) {
-        const Session *s = findSession(sample, pid);
+        const Session *s = (sample ? sample->session(pid) : nullptr);
         if (!s) {
             rows.append(QStringLiteral("pid %1").arg(pid));
             continue;
@@ -124,7 +109,7 @@ void SessionActions::run(bool cancel, const QList<qint64> &pids, const std::opti
     }
     QList<db::PidRef> refs;
     for (qint64 pid : pids) {
-        const Session *s = findSession(sample, pid);
+        const Session *s = (sample ? sample->session(pid) : nullptr);
         refs.append(db::PidRef{pid, s ? s->backendStart : std::nullopt});
     }
     m_busy = true;

@@ -79,15 +79,6 @@ QIcon swatch(const QColor &colour)
     return QIcon(pixmap);
 }
 
-const Session *findSession(const PostgresSample &sample, qint64 pid)
-{
-    for (const Session &s : sample.sessions) {
-        if (s.pid == pid)
-            return &s;
-    }
-    return nullptr;
-}
-
 } // namespace
 
 SessionsPage::SessionsPage(QWidget *parent) : QWidget(parent)
@@ -653,7 +644,7 @@ QString SessionsPage::describePid(qint64 pid) const
     // page's.
     const QString link = QStringLiteral("<a href=\"pid:%1\" style=\"color:%2\">%1</a>")
                              .arg(QString::number(pid), palette().color(QPalette::Link).name());
-    const Session *s = m_sample ? findSession(*m_sample, pid) : nullptr;
+    const Session *s = m_sample ? m_sample->session(pid) : nullptr;
     if (!s)
         return link + esc(tr(" (not a client session PoolScope sees)"));
     QStringList parts;
