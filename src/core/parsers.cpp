@@ -266,7 +266,7 @@ void summarizeSessions(PostgresSample &sample)
         sample.groups[size_t(d)] = groupSessions(sample.sessions, d);
 }
 
-QList<PoolStats> parseShowPools(const ResultTable &table)
+QList<PoolStats> parseShowPools(const ResultTable &table, PoolerFlavor /*flavor*/)
 {
     QList<PoolStats> pools;
     for (int i = 0; i < table.rowCount(); ++i) {
@@ -340,7 +340,8 @@ QList<BouncerStatsTotals> parseShowStatsTotals(const ResultTable &table)
     return totals;
 }
 
-void joinPoolSizes(QList<PoolStats> &pools, const QList<BouncerDatabase> &databases)
+void joinPoolSizes(QList<PoolStats> &pools, const QList<BouncerDatabase> &databases,
+                   const QList<BouncerUser> & /*users*/)
 {
     for (PoolStats &p : pools) {
         for (const BouncerDatabase &d : databases) {

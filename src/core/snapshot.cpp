@@ -128,6 +128,67 @@ std::optional<double> PoolStats::openFraction() const
     return double(*open) / double(*poolSize);
 }
 
+std::optional<double> PoolStats::busyFraction() const
+{
+    if (!svActive || !poolSize || *poolSize <= 0)
+        return std::nullopt;
+    return double(*svActive) / double(*poolSize);
+}
+
+QString poolerFlavorName(PoolerFlavor flavor)
+{
+    switch (flavor) {
+    case PoolerFlavor::PgCat:
+        return QStringLiteral("pgcat");
+    case PoolerFlavor::Odyssey:
+        return QStringLiteral("odyssey");
+    case PoolerFlavor::PgBouncer:
+        break;
+    }
+    return QStringLiteral("pgbouncer");
+}
+
+QString BouncerConnection::addrPort() const
+{
+    if (addr.isEmpty() || addr == QLatin1String("unix"))
+        return QStringLiteral("unix");
+    if (!port)
+        return addr;
+    return addr.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(addr).arg(*port)
+                                           : QStringLiteral("%1:%2").arg(addr).arg(*port);
+}
+
+const BouncerDatabase *BouncerSample::database(const QString &name) const
+{
+    for (const BouncerDatabase &d : databases) {
+        if (d.name == name)
+            return &d;
+    }
+    return nullptr;
+}
+
+bool PgpoolProcess::busy() const
+{
+    return !database.isEmpty() || (!status.isEmpty() && status != QLatin1String("Wait for connection"));
+}
+
+int PgpoolSample::busyChildren() const
+{
+    int n = 0;
+    for (const PgpoolProcess &p : processes) {
+        if (p.busy() && (!ownChildPid || p.pid != *ownChildPid))
+            ++n;
+    }
+    return n;
+}
+
+std::optional<double> PgpoolSample::childUtilisation() const
+{
+    if (!numInitChildren || *numInitChildren <= 0)
+        return std::nullopt;
+    return double(busyChildren()) / double(*numInitChildren);
+}
+
 bool PoolStats::saturated() const
 {
     const auto open = serverCount();
@@ -158,6 +219,8 @@ QString targetKindName(TargetKind kind)
         return QStringLiteral("postgres");
     case TargetKind::PgBouncer:
         return QStringLiteral("pgbouncer");
+    case TargetKind::Pgpool:
+        return QStringLiteral("pgpool");
     case TargetKind::Unknown:
         break;
     }

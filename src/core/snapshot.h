@@ -180,9 +180,22 @@ struct PoolStats
     std::optional<qint64> svLogin;
     std::optional<qint64> svActiveCancel;
     std::optional<qint64> svBeingCanceled;
-    std::optional<double> maxwaitSeconds; // maxwait + maxwait_us / 1e6
-    std::optional<qint64> poolSize;       // joined from SHOW DATABASES
-    std::optional<qint64> reservePool;    // joined from SHOW DATABASES
+    std::optional<double> maxwaitSeconds;     // maxwait + maxwait_us / 1e6
+    std::optional<qint64> clCancelReq;        // <= 1.17, PgCat
+    std::optional<qint64> clActiveCancelReq;  // 1.18+
+    std::optional<qint64> clWaitingCancelReq; // 1.18+
+    // Effective pool size (parsers::joinPoolSizes): SHOW USERS pool_size when set (1.23+), else SHOW
+    // DATABASES pool_size. 0 means unlimited (1.24+): every fraction below is then unknown.
+    std::optional<qint64> poolSize;
+    std::optional<qint64> reservePool; // SHOW USERS reserve_pool_size (1.24+) when set, else SHOW DATABASES
+    // Rates of the pool's database from SHOW STATS_TOTALS deltas (parsers::deriveBouncerRates); unknown on
+    // the first sample and when a counter went backwards (restart). PgBouncer keeps totals per database,
+    // so pools of one database share them.
+    std::optional<double> tps;
+    std::optional<double> qps;
+    // Mean idle-in-transaction time per transaction, in ms: delta(xact_time - query_time) /
+    // delta(xact_count).
+    std::optional<double> idleInXactMs;
 
     QString key() const { return database + QLatin1Char('/') + user; }
     /// Server connections counted against pool_size (PgBouncer's pool_server_count: active, being
@@ -191,8 +204,12 @@ struct PoolStats
     /// serverCount() / poolSize: slots open, idle ones included. Unknown without a pool size, or when it
     /// is 0 (unlimited on PgBouncer 1.24+).
     std::optional<double> openFraction() const;
+    /// sv_active / poolSize: slots handed to clients. Unknown without a pool size or when it is 0.
+    std::optional<double> busyFraction() const;
     /// Clients queue while every slot of pool_size is open: the pool is the bottleneck.
     bool saturated() const;
+    /// pool_size 0 on PgBouncer 1.24+: no limit.
+    bool unlimited() const { return poolSize && *poolSize == 0; }
     bool operator==(const PoolStats &) const = default; // models skip dataChanged for unchanged rows
 };
 
@@ -212,10 +229,17 @@ struct BouncerDatabase
     std::optional<bool> disabled;
 };
 
-/// One row of SHOW STATS_TOTALS (counters since PgBouncer started; times in microseconds).
+/// One row of SHOW STATS_TOTALS, or the total_* columns of SHOW STATS (counters since the pooler started;
+/// times in microseconds). Counters a version lacks stay unknown.
 struct BouncerStatsTotals
 {
     QString database;
+    QString user; // PgCat keys its stats by (database, user); empty for PgBouncer and Odyssey
+    std::optional<quint64> serverAssignmentCount; // 1.23+
+    std::optional<quint64> clientParseCount;      // 1.24+
+    std::optional<quint64> serverParseCount;      // 1.24+
+    std::optional<quint64> bindCount;             // 1.24+
+    std::optional<quint64> errors;                // PgCat total_errors
     std::optional<quint64> xactCount;
     std::optional<quint64> queryCount;
     std::optional<quint64> bytesReceived;
@@ -225,20 +249,165 @@ struct BouncerStatsTotals
     std::optional<quint64> waitTime;
 };
 
+/// One row of SHOW USERS (1.18: name, pool_mode; 1.23 adds pool_size and connection counts; 1.24 adds
+/// reserve_pool_size and client connection counts).
+struct BouncerUser
+{
+    QString name;
+    std::optional<qint64> poolSize; // NULL/absent: the database's pool_size applies
+    std::optional<qint64> reservePoolSize;
+    std::optional<QString> poolMode;
+    std::optional<qint64> maxUserConnections;
+    std::optional<qint64> currentConnections;
+    std::optional<qint64> maxUserClientConnections;
+    std::optional<qint64> currentClientConnections;
+};
+
+/// One row of SHOW CLIENTS or SHOW SERVERS (same columns; 1.21 adds prepared_statements, 1.23 replication,
+/// 1.24 id). On a server row `link` is the ptr of its client and `remotePid` the PostgreSQL backend pid;
+/// on a client row `link` is the ptr of its server.
+struct BouncerConnection
+{
+    QString type; // "C" or "S"
+    QString user;
+    QString database;
+    QString state; // clients: active, waiting, active_cancel_req, waiting_cancel_req, idle (1.25)
+                   // servers: active, idle, used, tested, new, active_cancel, being_canceled
+    QString addr;
+    std::optional<qint64> port;
+    QString localAddr;
+    std::optional<qint64> localPort;
+    std::optional<double> connectTime; // epoch seconds, parsed from "2026-11-23 03:15:24 UTC"
+    std::optional<double> requestTime;
+    std::optional<double> waitSeconds; // wait + wait_us / 1e6
+    std::optional<bool> closeNeeded;
+    QString ptr;
+    QString link;                    // empty when unlinked
+    std::optional<qint64> remotePid; // servers: the PostgreSQL backend pid
+    QString tls;
+    QString applicationName;
+    std::optional<qint64> preparedStatements; // 1.21+
+    std::optional<QString> replication;       // 1.23+
+    std::optional<qint64> id;                 // 1.24+: the argument of KILL_CLIENT
+
+    QString addrPort() const; // "10.0.0.5:51234", "unix" for Unix sockets, addr alone without a port
+};
+
+/// What the console user may do, read from SHOW CONFIG admin_users / stats_users and the connected user.
+enum class ConsoleAccess
+{
+    Unknown, // not decided (no SHOW CONFIG, auth_type any, ...): actions are offered and may fail
+    Admin,
+    StatsOnly,
+};
+
+/// Which pooler answers on the console: PgCat and Odyssey mimic PgBouncer's SHOW POOLS / SHOW STATS.
+enum class PoolerFlavor
+{
+    PgBouncer,
+    PgCat,
+    Odyssey,
+};
+QString poolerFlavorName(PoolerFlavor flavor); // "pgbouncer", "pgcat", "odyssey"
+
 struct BouncerSample
 {
     QList<PoolStats> pools;
     QList<BouncerDatabase> databases;
     QList<BouncerStatsTotals> totals;
+    PoolerFlavor flavor = PoolerFlavor::PgBouncer;
+    QString versionText; // SHOW VERSION, e.g. "PgBouncer 1.18.0"
+    int versionNum = 0;  // 1.18.0 -> 11800; 0 when unknown
+    QList<BouncerUser> users;
+    QList<QPair<QString, qint64>> lists; // SHOW LISTS (list, items), in the console's order
+    QHash<QString, QString> config;      // SHOW CONFIG key -> value
+    std::optional<bool> paused;          // SHOW STATE (1.19+); unknown on 1.18
+    std::optional<bool> suspended;       // SHOW STATE (1.19+)
+    ConsoleAccess access = ConsoleAccess::Unknown;
+    QString consoleUser; // the user this console connection logged in as
+    // SHOW CLIENTS / SHOW SERVERS, taken back to back every few seconds (they cost O(connections)) and on
+    // demand. Between two rounds a sample carries the last round (connectionsAtMs tells when it was taken);
+    // nullopt until the first round or when the console refused them.
+    std::optional<QList<BouncerConnection>> clients;
+    std::optional<QList<BouncerConnection>> servers;
+    qint64 connectionsAtMs = 0;    // client wall clock of the round
+    bool connectionsFresh = false; // the round was taken in this sample
+
+    bool supportsKillClient() const { return flavor == PoolerFlavor::PgBouncer && versionNum >= 12400; }
+    const BouncerDatabase *database(const QString &name) const; // nullptr when not in SHOW DATABASES
+};
+
+/// Pgpool-II: SHOW POOL_NODES, one row per backend node.
+struct PgpoolNode
+{
+    qint64 nodeId = 0;
+    QString hostname;
+    std::optional<qint64> port;
+    QString status;   // up, waiting, down, unused, quarantine
+    QString pgStatus; // 4.3+: up, down, unknown
+    QString role;     // primary/standby (streaming) or main/replica
+    std::optional<qint64> selectCount;
+    std::optional<bool> loadBalanceNode;
+    QString replicationDelay;
+    QString lastStatusChange;
+};
+
+/// Pgpool-II: SHOW POOL_PROCESSES, one row per child process.
+struct PgpoolProcess
+{
+    qint64 pid = 0;
+    QString startTime;
+    QString database; // empty when the child serves nobody
+    QString username;
+    QString status; // "Execute command", "Idle", "Idle in transaction", "Wait for connection"
+    std::optional<qint64> clientConnectionCount;
+    std::optional<qint64> poolCounter;
+
+    /// Serving a client: a database is set, or the status is other than "Wait for connection".
+    bool busy() const;
+};
+
+/// Pgpool-II: SHOW POOL_POOLS, one row per (child, pool slot, backend node).
+struct PgpoolPoolSlot
+{
+    qint64 pid = 0; // the child
+    qint64 poolId = 0;
+    qint64 backendId = 0;
+    QString database;
+    QString username;
+    std::optional<qint64> backendPid;        // pool_backendpid: the PostgreSQL backend; nullopt when 0/empty
+    bool connected = false;                  // pool_connected = 1: a frontend is attached
+    std::optional<double> clientIdleSeconds; // client_idle_duration
+    QString clientHost;                      // 4.7+
+    std::optional<qint64> clientPort;        // 4.7+
+};
+
+struct PgpoolSample
+{
+    QString version; // SHOW POOL_VERSION
+    QList<PgpoolNode> nodes;
+    QList<PgpoolProcess> processes;
+    QList<PgpoolPoolSlot> pools;
+    std::optional<qint64> numInitChildren; // PGPOOL SHOW num_init_children
+    std::optional<qint64> maxPool;         // PGPOOL SHOW max_pool
+    // The child serving PoolScope's own sampling connection (its backend pid is the sampler's backend pid);
+    // counted apart from busy children.
+    std::optional<qint64> ownChildPid;
+
+    /// Children serving a client, PoolScope's own excluded.
+    int busyChildren() const;
+    /// busyChildren() / numInitChildren; unknown without num_init_children.
+    std::optional<double> childUtilisation() const;
 };
 
 enum class TargetKind
 {
     Unknown,
     Postgres,
-    PgBouncer,
+    PgBouncer, // a PgBouncer-shaped console: PgBouncer, PgCat, Odyssey (BouncerSample::flavor)
+    Pgpool,    // a Pgpool-II listener: PostgreSQL sampled through it, plus its SHOW POOL_* commands
 };
-QString targetKindName(TargetKind kind); // "postgres", "pgbouncer", "unknown"
+QString targetKindName(TargetKind kind); // "postgres", "pgbouncer", "pgpool", "unknown"
 
 enum class ErrorKind
 {
@@ -272,7 +441,8 @@ struct TargetSnapshot
     qint64 sampledAtMs = 0; // client wall clock, ms since epoch
     std::optional<PostgresSample> postgres;
     std::optional<BouncerSample> bouncer;
-    std::optional<double> tps; // transactions/s since the previous sample of the same target
+    std::optional<PgpoolSample> pgpool; // with `postgres` (sampled through Pgpool-II) for TargetKind::Pgpool
+    std::optional<double> tps;          // transactions/s since the previous sample of the same target
 };
 
 } // namespace poolscope

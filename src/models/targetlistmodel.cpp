@@ -175,6 +175,8 @@ QString TargetListModel::kindText(TargetKind kind)
         return tr("PostgreSQL");
     case TargetKind::PgBouncer:
         return tr("PgBouncer");
+    case TargetKind::Pgpool:
+        return tr("Pgpool-II");
     case TargetKind::Unknown:
         break;
     }
