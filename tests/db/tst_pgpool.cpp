@@ -107,6 +107,22 @@ private Q_SLOTS:
         QCOMPARE(s.pgpool->numInitChildren, std::optional<qint64>(4));
     }
 
+    void startFailureNamesPgpoolAndItsLog()
+    {
+        db::SandboxOptions options;
+        options.withPgBouncer = false;
+        options.withPgpool = true;
+        options.pgpoolNumInitChildren = 0; // pgpool refuses to start with no children
+        db::Sandbox broken(options);
+        QString error;
+        QVERIFY(!broken.start(&error));
+        QVERIFY2(error.contains(QLatin1String("Pgpool-II")), qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("pgpool.log")), qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("num_init_children")), qPrintable(error));
+        QVERIFY(!broken.isRunning());
+        QCOMPARE(broken.pgpoolPid(), 0);
+    }
+
     void kindOverrideOnPlainPostgresFailsClearly()
     {
         db::Sampler::Options asPgpool;
