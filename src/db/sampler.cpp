@@ -681,6 +681,7 @@ bool Sampler::sampleBouncer(TargetSnapshot &out)
         queryFailed(out, error);
         return false;
     }
+    const qint64 totalsAt = st.clock.elapsed(); // rates divide by the time between two reads of the totals
     PgResult totals = run(st.statsTotals ? "SHOW STATS_TOTALS" : "SHOW STATS", nullptr, &error);
     if (!totals) {
         queryFailed(out, error);
@@ -757,11 +758,11 @@ bool Sampler::sampleBouncer(TargetSnapshot &out)
 
     // Rates against the previous sample of this connection (PgBouncer's totals are exact counters).
     if (st.previous)
-        parsers::deriveBouncerRates(b, *st.previous, double(now - st.previousAtMs) / 1000.0);
+        parsers::deriveBouncerRates(b, *st.previous, double(totalsAt - st.previousAtMs) / 1000.0);
     BouncerSample previous;
     previous.totals = b.totals;
     st.previous = std::move(previous);
-    st.previousAtMs = now;
+    st.previousAtMs = totalsAt;
 
     quint64 xacts = 0;
     bool haveXacts = false;

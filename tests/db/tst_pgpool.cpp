@@ -1,5 +1,6 @@
 // Integration: a real Pgpool-II 4.3 in front of the sandbox PostgreSQL, sampled as TargetKind::Pgpool.
 #include "core/poolerchain.h"
+#include "db/connectiontest.h"
 #include "db/sampler.h"
 #include "support/testsupport.h"
 
@@ -105,6 +106,18 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT((s = sampler.sample(), s.ok ? s.pgpool->busyChildren() : -1), 0, 5000);
         // A later sample of the same connection still knows the settings read once.
         QCOMPARE(s.pgpool->numInitChildren, std::optional<qint64>(4));
+    }
+
+    void connectionTestNamesPgpool()
+    {
+        const db::ConnectionReport through = db::testConnection(m_sandbox->uris().pgpoolMonitor);
+        QVERIFY2(through.ok, qPrintable(through.error.message));
+        QCOMPARE(through.kind, TargetKind::Pgpool);
+        QVERIFY2(through.summary().contains(QLatin1String("Pgpool-II 4.")), qPrintable(through.summary()));
+        QCOMPARE(through.readAllStats, std::optional<bool>(true)); // monitor has pg_monitor
+        const db::ConnectionReport direct = db::testConnection(m_sandbox->uris().monitor);
+        QVERIFY2(direct.ok, qPrintable(direct.error.message));
+        QCOMPARE(direct.kind, TargetKind::Postgres);
     }
 
     void startFailureNamesPgpoolAndItsLog()
