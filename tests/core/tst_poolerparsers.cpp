@@ -377,6 +377,16 @@ private Q_SLOTS:
                "connect=1795403402.000000 request=1795403520.000000 wait=0.000000 "
                "close=yes ptr=0x55d0c1a2f200 link= pid=4244 app= prep=? repl=? id=?"
             << 3;
+        QTest::addRow("servers 1.23")
+            << "pgbouncer/show_servers_1.23.txt"
+            << "S app/app active 127.0.0.1:5432 local=127.0.0.1:38001 "
+               "connect=1795403400.000000 request=1795404001.000000 wait=0.000000 "
+               "close=no ptr=0x55d0c1a2f000 link=0x55d0c1a2b3c0 pid=4242 app=billing "
+               "prep=0 repl=none id=?"
+            << "S app/app used 127.0.0.1:5432 local=127.0.0.1:38003 "
+               "connect=1795403402.000000 request=1795403520.000000 wait=0.000000 "
+               "close=yes ptr=0x55d0c1a2f200 link= pid=4244 app= prep=0 repl=none id=?"
+            << 3;
         QTest::addRow("servers 1.24")
             << "pgbouncer/show_servers_1.24.txt"
             << "S app/app active 127.0.0.1:5432 local=127.0.0.1:38001 "
