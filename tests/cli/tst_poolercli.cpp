@@ -121,7 +121,8 @@ private Q_SLOTS:
         QTest::addRow("missing argument") << QStringList{"CONSOLE", "kill"} << "expected TARGET COMMAND ARG";
         QTest::addRow("bad database name") << QStringList{"CONSOLE", "kill", "app; SHUTDOWN"} << "";
         QTest::addRow("bad client id") << QStringList{"CONSOLE", "kill-client", "x1"} << "";
-        QTest::addRow("unknown option") << QStringList{"CONSOLE", "kill", "app", "--force"} << "Unknown option 'force'";
+        QTest::addRow("unknown option")
+            << QStringList{"CONSOLE", "kill", "app", "--force"} << "Unknown option 'force'";
     }
     void badCommandIsAUsageError()
     {
