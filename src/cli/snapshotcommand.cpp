@@ -2,7 +2,9 @@
 
 #include "commandline.h"
 #include "core/logging.h"
+#include "core/poolerchain.h"
 #include "core/snapshotjson.h"
+#include "db/pg.h"
 #include "db/sampler.h"
 
 #include <QCommandLineParser>
@@ -63,6 +65,54 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
     }
 }
 
+/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
+/// (PGHOST, PGPORT, 5432) where the connection string sets none.
+std::pair<QString, int> hostPortOf(const QString &conninfo)
+{
+    const db::ConnSpec spec = db::parseConnInfo(conninfo);
+    QString host = QString::fromUtf8(spec.value("host"));
+    if (host.isEmpty())
+        host = QString::fromUtf8(spec.value("hostaddr"));
+    if (host.isEmpty())
+        host = qEnvironmentVariable("PGHOST");
+    bool ok = false;
+    int port = QString::fromUtf8(spec.value("port")).toInt(&ok);
+    if (!ok || port <= 0)
+        port = qEnvironmentVariable("PGPORT").toInt(&ok);
+    if (!ok || port <= 0)
+        port = 5432;
+    // A multi-host string: the first host (and its port) is the one compared.
+    return {host.section(QLatin1Char(','), 0, 0), port};
+}
+
+/// For each PostgreSQL target, the chain of a PgBouncer console of this run whose SHOW DATABASES points at
+/// it (the first such console that took a CLIENTS/SERVERS round); chains[i] belongs to snapshots[i], empty
+/// for every other target.
+QList<PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStringList &targets)
+{
+    QList<PoolerChain> chains(snapshots.size());
+    for (int i = 0; i < snapshots.size(); ++i) {
+        const TargetSnapshot &pg = snapshots.at(i);
+        if (!pg.ok || !pg.postgres || pg.kind != TargetKind::Postgres)
+            continue;
+        const auto [host, port] = hostPortOf(targets.at(i));
+        for (const TargetSnapshot &pooler : snapshots) {
+            if (!pooler.ok || !pooler.bouncer || !pooler.bouncer->clients || !pooler.bouncer->servers)
+                continue;
+            if (!poolerPointsAt(*pooler.bouncer, host, port))
+                continue;
+            PoolerChain chain = joinBouncerChain(*pooler.bouncer->clients, *pooler.bouncer->servers);
+            chain.pooler = pooler.target;
+            chain.takenAtMs = pooler.bouncer->connectionsAtMs;
+            if (!chain.isEmpty()) {
+                chains[i] = std::move(chain);
+                break;
+            }
+        }
+    }
+    return chains;
+}
+
 } // namespace
 
 int snapshotCommand(const QStringList &args)
@@ -98,6 +148,9 @@ int snapshotCommand(const QStringList &args)
         return ExitUsage;
     }
 
+    // One target after the other, in the order given: a PgBouncer console listed right after the PostgreSQL
+    // server behind it is sampled close in time, so its SHOW CLIENTS/SERVERS round (taken on the first
+    // sample) matches the backends just listed.
     QList<TargetSnapshot> snapshots;
     auto log = logging::get("cli");
     for (const QString &t : targets) {
@@ -112,7 +165,9 @@ int snapshotCommand(const QStringList &args)
 
     QTextStream out(stdout);
     if (parser.isSet(json)) {
-        out << QJsonDocument(toJson(snapshots)).toJson(QJsonDocument::Indented);
+        // Sessions of a PostgreSQL target held by a PgBouncer of this run gain "pool" and "client".
+        out << QJsonDocument(toJson(snapshots, linkChains(snapshots, targets)))
+                   .toJson(QJsonDocument::Indented);
     } else {
         for (const TargetSnapshot &s : snapshots)
             printHuman(out, s);
