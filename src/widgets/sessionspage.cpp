@@ -201,7 +201,8 @@ QWidget *SessionsPage::createFilterBar()
     auto *first = new QHBoxLayout;
     m_filterEdit = new QLineEdit(bar);
     m_filterEdit->setObjectName(QStringLiteral("sessionFilter"));
-    m_filterEdit->setPlaceholderText(tr("Filter by query, application, user, client or pid (Ctrl+F)"));
+    m_filterEdit->setPlaceholderText(
+        tr("Filter by query, application, user, client, pooler client or pid (Ctrl+F)"));
     m_filterEdit->setClearButtonEnabled(true);
     connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
         m_filter->setText(text);
@@ -323,6 +324,9 @@ void SessionsPage::createTable()
     header->resizeSection(SessionsModel::WaitEvent, width(QStringLiteral("Lock: transactionid")));
     header->resizeSection(SessionsModel::BlockedBy, width(QStringLiteral("Blocked by")));
     header->resizeSection(SessionsModel::HorizonAge, width(QStringLiteral("Horizon ▼")));
+    header->resizeSection(SessionsModel::Pool, width(QStringLiteral("app/app")) + 10);
+    header->resizeSection(SessionsModel::PoolerClient,
+                          width(QStringLiteral("127.0.0.1:50000 billing-worker")));
 
     m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
     m_table->addAction(m_terminateAction);
@@ -465,6 +469,16 @@ void SessionsPage::setActionsEnabled(bool enabled, const QString &reason)
 void SessionsPage::setPoolerChainProvider(PoolerChainProvider provider)
 {
     m_poolerChain = std::move(provider);
+    updateDetail();
+}
+
+void SessionsPage::setPoolerChain(const std::optional<PoolerChain> &chain)
+{
+    m_merging = true; // the filter may drop or admit rows: the detail pane keeps its session
+    m_model->setPoolerChain(chain);
+    m_merging = false;
+    updateCountLabel();
+    updateActions();
     updateDetail();
 }
 
@@ -791,7 +805,10 @@ QString SessionsPage::detailHtml(const Session &s) const
     const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
     html += chain.isEmpty()
                 ? QStringLiteral("<p><i>%1</i></p>")
-                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend.")))
+                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend: add its "
+                                  "console as a target (it links by itself when its SHOW DATABASES points at "
+                                  "this server), or pick this target under File → Targets… → “Pooler in "
+                                  "front of…”.")))
                 : chain;
     return html;
 }
