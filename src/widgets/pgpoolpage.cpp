@@ -186,7 +186,7 @@ void PgpoolPage::updateSummary(const PgpoolSample &p)
         if (busy >= *p.numInitChildren)
             text = QStringLiteral("<b style=\"color:%1\">%2</b>")
                        .arg(palette::targetFailed(palette()).name(),
-                            (text + tr(": new clients queue in the listen backlog")).toHtmlEscaped());
+                            QString(text + tr(": new clients queue in the listen backlog")).toHtmlEscaped());
         else
             text = text.toHtmlEscaped();
         parts.append(text);

@@ -217,8 +217,8 @@ private Q_SLOTS:
         QTRY_VERIFY(window.pageFor(0)->linkText().contains(QStringLiteral("sandbox-bouncer")));
         QVERIFY2(window.pageFor(0)->linkText().contains(QStringLiteral("(manual)")),
                  qPrintable(window.pageFor(0)->linkText()));
+        QTRY_VERIFY_WITH_TIMEOUT(window.pageFor(0)->sessions() != nullptr, 15000);
         SessionsPage *sessions = window.pageFor(0)->sessions();
-        QVERIFY(sessions);
         QTRY_VERIFY2_WITH_TIMEOUT(heldBy(sessions, QStringLiteral("linked-2")).size() == 1,
                                   qPrintable(describeRows(sessions)), 20000);
         QCOMPARE(heldBy(sessions, QStringLiteral("linked-2")).first().pool, QStringLiteral("app/app"));
