@@ -13,7 +13,7 @@ template <typename T> QJsonValue opt(const std::optional<T> &v)
 {
     if (!v)
         return QJsonValue(QJsonValue::Null);
-    if constexpr (std::is_same_v<T, QString>)
+    if constexpr (std::is_same_v<T, QString> || std::is_same_v<T, bool>)
         return QJsonValue(*v);
     else
         return QJsonValue(double(*v));
