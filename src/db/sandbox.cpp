@@ -808,7 +808,7 @@ bool Sandbox::Private::startPgpool(const QString &binary, QString *error)
         !writePrivateFile(path("pcp.conf"), {}, &user, error)) // no pcp users: pcp stays unusable
         return false;
     const QString logPath = path("pgpool.log");
-    auto quoted = [](const QString &v) {
+    auto quoted = [](const QString &v) -> QString {
         return QLatin1Char('\'') + v + QLatin1Char('\'');
     };
     for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
