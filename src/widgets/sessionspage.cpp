@@ -327,6 +327,11 @@ void SessionsPage::createTable()
     header->resizeSection(SessionsModel::Pool, width(QStringLiteral("app/app")) + 10);
     header->resizeSection(SessionsModel::PoolerClient,
                           width(QStringLiteral("127.0.0.1:50000 billing-worker")));
+    // Behind a pooler the Client column is the pooler; who really holds the backend comes right after it.
+    header->moveSection(header->visualIndex(SessionsModel::Pool),
+                        header->visualIndex(SessionsModel::Client) + 1);
+    header->moveSection(header->visualIndex(SessionsModel::PoolerClient),
+                        header->visualIndex(SessionsModel::Pool) + 1);
 
     m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
     m_table->addAction(m_terminateAction);
@@ -696,6 +701,22 @@ QString SessionsPage::detailHtml(const Session &s) const
                 .arg(esc(tr("Hidden by privileges: this role sees only the pid, user, database, application "
                             "and horizon of other roles' sessions. Grant pg_monitor to see the rest.")));
 
+    // The pooler chain: right under the session's identity when a pooler holds this backend (behind a
+    // pooler, Client is the pooler: who really holds it is the first question), else at the end.
+    const QString chainHtml = [&] {
+        QString out = QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Pooler chain")));
+        const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
+        out +=
+            chain.isEmpty()
+                ? QStringLiteral("<p><i>%1</i></p>")
+                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend: add its "
+                                  "console as a target (it links by itself when its SHOW DATABASES points "
+                                  "at this server), or pick this target under File → Targets… → “Pooler "
+                                  "in front of…”.")))
+                : chain;
+        return out;
+    }();
+    const bool pooled = m_model->linkFor(s) != nullptr;
     const auto row = [](const QString &label, const QString &valueHtml) {
         return QStringLiteral("<tr><td style=\"padding-right:10px\"><b>%1</b></td><td>%2</td></tr>")
             .arg(label.toHtmlEscaped(), valueHtml);
@@ -714,6 +735,8 @@ QString SessionsPage::detailHtml(const Session &s) const
         wait += QStringLiteral(": ") + s.waitEvent;
     html += row(tr("Wait event"), esc(wait));
     html += QStringLiteral("</table>");
+    if (pooled)
+        html += chainHtml;
 
     html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Query")));
     html += s.query.isEmpty()
@@ -801,15 +824,8 @@ QString SessionsPage::detailHtml(const Session &s) const
         html += QStringLiteral("<p>%1</p>").arg(esc(tr("Does not hold the xmin horizon back.")));
     }
 
-    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Pooler chain")));
-    const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
-    html += chain.isEmpty()
-                ? QStringLiteral("<p><i>%1</i></p>")
-                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend: add its "
-                                  "console as a target (it links by itself when its SHOW DATABASES points at "
-                                  "this server), or pick this target under File → Targets… → “Pooler in "
-                                  "front of…”.")))
-                : chain;
+    if (!pooled)
+        html += chainHtml;
     return html;
 }
 
