@@ -169,6 +169,13 @@ void PgpoolPage::showSnapshot(const TargetSnapshot &snapshot)
     m_nodes->setSample(p);
     m_processes->setSample(p);
     m_pools->setSample(p);
+    // Columns fit the first rows once (host:port, "Wait for connection"); later the user's widths stay.
+    for (QTableView *view : {m_nodesView, m_processesView, m_poolsView}) {
+        if (view->model()->rowCount() > 0 && !view->property("fitted").toBool()) {
+            view->resizeColumnsToContents();
+            view->setProperty("fitted", true);
+        }
+    }
     updateSummary(p);
 }
 

@@ -309,9 +309,12 @@ QString PoolerLinks::detailHtml(int id, const Session &s, qint64 nowMs) const
             if (link->clientPort && *link->clientPort > 0)
                 addr += QLatin1Char(':') + QString::number(*link->clientPort);
         }
-        html += row(tr("Client"), addr.isEmpty() ? none : esc(addr));
-        html += row(tr("Application"),
-                    link->clientApplicationName.isEmpty() ? none : esc(link->clientApplicationName));
+        // Pgpool-II before 4.7 names no client address or application: the child is all there is.
+        if (!addr.isEmpty() || !link->pgpoolChildPid)
+            html += row(tr("Client"), addr.isEmpty() ? none : esc(addr));
+        if (!link->clientApplicationName.isEmpty() || !link->pgpoolChildPid)
+            html += row(tr("Application"),
+                        link->clientApplicationName.isEmpty() ? none : esc(link->clientApplicationName));
         if (link->clientId)
             html += row(tr("Client id"), QString::number(*link->clientId));
         else if (!link->pgpoolChildPid)
@@ -327,9 +330,10 @@ QString PoolerLinks::detailHtml(int id, const Session &s, qint64 nowMs) const
     if (!link->serverState.isEmpty())
         html += row(tr("Server state"), esc(link->serverState));
     html += QStringLiteral("</table>");
-    html +=
-        QStringLiteral("<p><small>%1</small></p>")
-            .arg(esc(tr("%1; the chain is refreshed every 5 s.").arg(asOf.at(0).toUpper() + asOf.mid(1))));
+    html += QStringLiteral("<p><small>%1</small></p>")
+                .arg(esc((self->kind == TargetKind::Pgpool ? tr("%1; refreshed with every sample.")
+                                                           : tr("%1; the chain is refreshed every 5 s."))
+                             .arg(asOf.at(0).toUpper() + asOf.mid(1))));
     return html;
 }
 

@@ -709,7 +709,7 @@ QString SessionsPage::detailHtml(const Session &s) const
         out +=
             chain.isEmpty()
                 ? QStringLiteral("<p><i>%1</i></p>")
-                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend: add its "
+                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend. Add its "
                                   "console as a target (it links by itself when its SHOW DATABASES points "
                                   "at this server), or pick this target under File → Targets… → “Pooler "
                                   "in front of…”.")))
