@@ -53,6 +53,7 @@ QList<TargetConfig> loadTargets(QSettings &settings)
         t.autoRemediation.dryRun = settings.value(QStringLiteral("auto_remediation_dry_run"), true).toBool();
         t.autoRemediation.application =
             settings.value(QStringLiteral("auto_remediation_application")).toString();
+        t.linkedTarget = settings.value(QStringLiteral("linked_target")).toString();
         if (t.conninfo.trimmed().isEmpty())
             continue;
         if (t.id.isEmpty())
@@ -83,6 +84,7 @@ void saveTargets(QSettings &settings, const QList<TargetConfig> &targets)
         settings.setValue(QStringLiteral("auto_remediation_older_than_s"), t.autoRemediation.olderThanS);
         settings.setValue(QStringLiteral("auto_remediation_dry_run"), t.autoRemediation.dryRun);
         settings.setValue(QStringLiteral("auto_remediation_application"), t.autoRemediation.application);
+        settings.setValue(QStringLiteral("linked_target"), t.linkedTarget);
     }
     settings.endArray();
     settings.sync();

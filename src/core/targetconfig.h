@@ -23,6 +23,10 @@ struct TargetConfig
     int intervalMs = 1000;
     bool rememberPassword = false;
     AutoRemediationConfig autoRemediation; // opt-in, off by default
+    // Pooler targets: the id of the PostgreSQL target this pooler sits in front of (its SHOW SERVERS
+    // remote_pid are that server's backends). Empty = automatic: linked to the PostgreSQL target its
+    // SHOW DATABASES host/port points at.
+    QString linkedTarget;
 
     bool operator==(const TargetConfig &) const = default;
     static QString newId();

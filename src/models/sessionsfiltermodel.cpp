@@ -114,8 +114,14 @@ bool SessionsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sou
             return field.contains(m_text, Qt::CaseInsensitive);
         };
         if (!has(s.query) && !has(s.applicationName) && !has(s.usename) &&
-            !has(SessionsModel::clientText(s)) && !has(QString::number(s.pid)))
-            return false;
+            !has(SessionsModel::clientText(s)) && !has(QString::number(s.pid))) {
+            // Behind a pooler the backend's own application_name and client are the pooler's: the client
+            // holding it through the pooler counts too ("billing" finds the backends billing holds).
+            const ChainLink *link = m_sessions->linkFor(s);
+            if (!link ||
+                (!has(SessionsModel::poolerClientText(*link)) && !has(SessionsModel::poolText(*link))))
+                return false;
+        }
     }
     return true;
 }

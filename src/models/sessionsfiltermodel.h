@@ -12,7 +12,9 @@ namespace poolscope::models {
 class SessionsModel;
 
 /// Sorts and filters a SessionsModel. Every filter is ANDed:
-/// - free text, case-insensitive, found in the query, application, user, client (address:port) or pid;
+/// - free text, case-insensitive, found in the query, application, user, client (address:port) or pid, or
+///   in the pool and pooler client (address:port, application_name) holding the backend through a linked
+///   pooler;
 /// - the session states shown (all by default; rows hidden by privileges count as "other");
 /// - application, user, database and client address, each exactly one value or any (nullopt). The values
 ///   are those of parsers::groupName(), the ones the sessions-by-group charts use: "" is "no

@@ -91,6 +91,10 @@ bool cellChanged(const Session &a, double aNow, const Session &b, double bNow, i
         return a.blockedBy != b.blockedBy || a.query != b.query;
     case SessionsModel::HorizonAge:
         return a.horizonAge() != b.horizonAge() || a.query != b.query;
+    case SessionsModel::Pool:
+    case SessionsModel::PoolerClient:
+        // The chain is keyed by (pid, backend_start), the row's key: only setPoolerChain() changes them.
+        return a.query != b.query;
     case SessionsModel::Query:
         return a.query != b.query;
     default:
@@ -160,7 +164,52 @@ QString SessionsModel::oneLine(const QString &query)
     return query.simplified();
 }
 
+QString SessionsModel::poolText(const ChainLink &link)
+{
+    return link.poolDatabase + QLatin1Char('/') + link.poolUser;
+}
+
+QString SessionsModel::poolerClientText(const ChainLink &link)
+{
+    QStringList parts;
+    if (!link.clientAddr.isEmpty()) {
+        QString addr = link.clientAddr.contains(QLatin1Char(':'))
+                           ? QString(QLatin1Char('[') + link.clientAddr + QLatin1Char(']'))
+                           : link.clientAddr;
+        if (link.clientPort && *link.clientPort > 0)
+            addr += QLatin1Char(':') + QString::number(*link.clientPort);
+        parts.append(addr);
+    }
+    if (!link.clientApplicationName.isEmpty())
+        parts.append(link.clientApplicationName);
+    if (link.clientId)
+        parts.append(tr("id %1").arg(*link.clientId));
+    if (link.pgpoolChildPid)
+        parts.append(tr("child %1").arg(*link.pgpoolChildPid));
+    if (!link.hasClient && parts.isEmpty())
+        return tr("no client (idle in pool)");
+    if (parts.isEmpty())
+        return tr("client");
+    return parts.join(QLatin1Char(' '));
+}
+
 SessionsModel::SessionsModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void SessionsModel::setPoolerChain(const std::optional<PoolerChain> &chain)
+{
+    if (!chain && !m_chain)
+        return;
+    m_chain = chain;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, Pool), index(rowCount() - 1, PoolerClient));
+}
+
+const ChainLink *SessionsModel::linkFor(const Session &session) const
+{
+    if (!m_chain)
+        return nullptr;
+    return m_chain->find(session.pid, session.backendStart);
+}
 
 void SessionsModel::merge(const QList<Session> &sessions, double serverNow)
 {
@@ -323,6 +372,14 @@ QVariant SessionsModel::display(const Session &s, double now, int column) const
         const std::optional<qint64> h = s.horizonAge();
         return h ? QString::number(*h) : unknownText();
     }
+    case Pool: {
+        const ChainLink *link = linkFor(s);
+        return link ? poolText(*link) : QString();
+    }
+    case PoolerClient: {
+        const ChainLink *link = linkFor(s);
+        return link ? poolerClientText(*link) : QString();
+    }
     case Query:
         return oneLine(s.query);
     default:
@@ -392,6 +449,17 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
                       "other roles' sessions. Grant pg_monitor (or pg_read_all_stats) to see the rest.");
         if (column == BlockedBy && !s.blockedBy.isEmpty())
             return tr("Waits for a lock held by %1").arg(pidList(s.blockedBy));
+        if (column == Pool || column == PoolerClient) {
+            if (const ChainLink *link = linkFor(s)) {
+                QString text = tr("Held through %1, pool %2, by %3")
+                                   .arg(m_chain->pooler, poolText(*link), poolerClientText(*link));
+                if (!link->clientState.isEmpty())
+                    text += tr("; client %1").arg(link->clientState);
+                if (!link->serverState.isEmpty())
+                    text += tr("; server %1").arg(link->serverState);
+                return text;
+            }
+        }
         return s.query.isEmpty() ? QVariant() : QVariant(s.query);
     default:
         return {};
@@ -430,6 +498,10 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
             return tr("Blocked by");
         case HorizonAge:
             return tr("Horizon");
+        case Pool:
+            return tr("Pool");
+        case PoolerClient:
+            return tr("Pooler client");
         case Query:
             return tr("Query");
         }
@@ -450,6 +522,12 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
                       "vacuum cannot remove rows deleted after it");
         case Client:
             return tr("Client address and port; local socket for Unix-socket connections");
+        case Pool:
+            return tr("The pool of the linked pooler (PgBouncer, Pgpool-II) holding this backend: "
+                      "database/user");
+        case PoolerClient:
+            return tr("The client connected to the linked pooler that holds this backend: address:port, "
+                      "application_name, client id (PgBouncer 1.24+). Refreshed every 5 s.");
         default:
             return {};
         }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/poolerchain.h"
 #include "core/snapshot.h"
 
 #include <QAbstractTableModel>
@@ -34,6 +35,8 @@ public:
         WaitEvent,
         BlockedBy,
         HorizonAge,
+        Pool,         // the pooler's pool holding this backend ("app/app"); empty without a linked pooler
+        PoolerClient, // the pooler's client behind it: "10.0.0.5:51234 billing-worker id 17"
         Query,
         ColumnCount
     };
@@ -59,6 +62,11 @@ public:
     static QString clientText(const Session &session);
     /// The query on one line: runs of whitespace (newlines included) become one space.
     static QString oneLine(const QString &query);
+    /// "app/app": the pool of a chain link.
+    static QString poolText(const ChainLink &link);
+    /// The client of a chain link: "10.0.0.5:51234 billing-worker id 17", "unix linked-1", "child 4242"
+    /// (Pgpool-II before 4.7), "no client (idle in pool)".
+    static QString poolerClientText(const ChainLink &link);
 
     explicit SessionsModel(QObject *parent = nullptr);
 
@@ -69,6 +77,14 @@ public:
     double serverNow() const { return m_serverNow; }
     /// Row of the session with this pid (its current backend); -1 when none.
     int rowOfPid(qint64 pid) const;
+
+    /// Who holds each backend through a linked pooler (the Pool and Pooler client columns); nullopt when no
+    /// pooler is linked. Lookups go through PoolerChain::find with backend_start, so a reused pid is not
+    /// attributed to the previous backend's client. Emits dataChanged for the two columns.
+    void setPoolerChain(const std::optional<PoolerChain> &chain);
+    const std::optional<PoolerChain> &poolerChain() const { return m_chain; }
+    /// The link of a session; nullptr without a chain or when the pooler holds no server with its pid.
+    const ChainLink *linkFor(const Session &session) const;
 
     /// Colour of the small swatch in the State column (the page passes palette::sessionState for its
     /// palette); none by default. Emits dataChanged for the column.
@@ -85,6 +101,7 @@ private:
 
     QList<Session> m_rows;
     double m_serverNow = 0;
+    std::optional<PoolerChain> m_chain;
     std::function<QColor(SessionState)> m_stateColors;
 };
 

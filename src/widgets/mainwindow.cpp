@@ -14,6 +14,7 @@
 #include "widgets/monitorpage.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
+#include "widgets/poolerlinks.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
@@ -21,6 +22,7 @@
 #include "widgets/timechart.h"
 
 #include <QAction>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QFontDatabase>
 #include <QInputDialog>
@@ -79,6 +81,7 @@ struct MainWindow::Target
     QAction *select = nullptr;                          // in the Targets menu
     std::unique_ptr<SessionActions> actions;            // cancel / terminate from the Sessions tab
     std::unique_ptr<db::AutoRemediator> autoRemediator; // saved targets that opted in
+    bool chainProviderSet = false;                      // the Sessions tab's "Pooler chain" section
 };
 
 // Log lines arrive on any thread. The relay outlives the window (the logging callback holds it), and the
@@ -93,7 +96,8 @@ struct MainWindow::LogRelay
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_ui(std::make_unique<Ui::MainWindow>()),
       m_targetsModel(new models::TargetListModel(this)), m_logRelay(std::make_shared<LogRelay>()),
-      m_liveLabel(new QLabel(this)), m_targetsLabel(new QLabel(this))
+      m_liveLabel(new QLabel(this)), m_targetsLabel(new QLabel(this)),
+      m_links(std::make_unique<PoolerLinks>())
 {
     initPoolscopeWidgetResources();
     m_ui->setupUi(this);
@@ -311,6 +315,7 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
             });
 
     m_targetsModel->addTarget(id, label);
+    m_links->addTarget(id, conninfo, label);
     db::TargetController *controller = t->controller.get();
     m_targets.push_back(std::move(t));
     logging::get("ui")->info("monitoring {} every {} ms", label.toStdString(), controller->intervalMs());
@@ -478,6 +483,9 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     t->select->setText(c.target());
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
+    m_links->setName(id, t->config.name.isEmpty() ? c.target() : t->config.name);
+    if (m_links->onSnapshot(id, snapshot, c.kind()))
+        applyPoolerLinks();
     if (!m_loadMarkers.isEmpty())
         applyLoadMarkers(*t); // unchanged markers cost a comparison
     updateStatus();
@@ -581,6 +589,7 @@ void MainWindow::removeTarget(int index)
     logging::get("ui")->info("stopped monitoring {}", t->controller->target().toStdString());
     t->controller.reset(); // cancel, quit, wait: nothing reads the series after this
     m_targetsModel->removeTarget(t->id);
+    m_links->removeTarget(t->id);
     delete t->select;
     m_ui->pages->removeWidget(t->page);
     delete t->page;
@@ -591,6 +600,7 @@ void MainWindow::removeTarget(int index)
         showFleet();
     else
         selectTarget(std::min(index, int(m_targets.size()) - 1));
+    applyPoolerLinks();
     updateStatus();
 }
 
@@ -615,8 +625,40 @@ void MainWindow::startConfig(const TargetConfig &config, const QByteArray &passw
                                              report.summary().toStdString());
                 });
     }
-    if (!config.name.isEmpty())
+    if (!config.name.isEmpty()) {
         t.select->setText(config.name);
+        m_links->setName(t.id, config.name);
+    }
+    m_links->setConfig(t.id, config.id, config.linkedTarget);
+    applyPoolerLinks();
+}
+
+void MainWindow::applyPoolerLinks()
+{
+    for (auto &target : m_targets) {
+        Target &t = *target;
+        t.page->setLinkText(m_links->linkText(t.id));
+        SessionsPage *sessions = t.page->sessions();
+        if (!sessions)
+            continue; // before the kind is known; the snapshot that creates the tab comes back here
+        if (!t.chainProviderSet) {
+            t.chainProviderSet = true;
+            sessions->setPoolerChainProvider([links = m_links.get(), id = t.id](const Session &s) {
+                return links->detailHtml(id, s, QDateTime::currentMSecsSinceEpoch());
+            });
+        }
+        sessions->setPoolerChain(m_links->chainFor(t.id));
+    }
+}
+
+QList<int> MainWindow::linkedPoolers(int index) const
+{
+    QList<int> out;
+    if (index < 0 || index >= targetCount())
+        return out;
+    for (int id : m_links->poolersOf(m_targets[size_t(index)]->id))
+        out.append(indexOfId(id));
+    return out;
 }
 
 void MainWindow::loadSavedTargets()

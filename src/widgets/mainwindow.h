@@ -33,6 +33,7 @@ class TargetListModel;
 namespace poolscope::widgets {
 
 class FleetView;
+class PoolerLinks;
 class TargetPage;
 class LoadPanel;
 class PasswordStore;
@@ -98,6 +99,8 @@ public:
     void lockReadOnly();
     /// For tests: target `index`'s page; null when out of range.
     TargetPage *pageFor(int index) const;
+    /// Pooler targets linked to PostgreSQL target `index` (indexes); see PoolerLinks for the rules.
+    QList<int> linkedPoolers(int index) const;
 
 private:
     struct Target;
@@ -115,6 +118,8 @@ private:
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
     void applyLoadMarkers(Target &target);
+    /// Shows the pooler links and chains on every target's page (after a link or a chain changed).
+    void applyPoolerLinks();
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     models::TargetListModel *m_targetsModel;
@@ -139,6 +144,7 @@ private:
         QString label;
     };
     QList<LoadMarker> m_loadMarkers;
+    std::unique_ptr<PoolerLinks> m_links;
 };
 
 } // namespace poolscope::widgets

@@ -201,7 +201,8 @@ QWidget *SessionsPage::createFilterBar()
     auto *first = new QHBoxLayout;
     m_filterEdit = new QLineEdit(bar);
     m_filterEdit->setObjectName(QStringLiteral("sessionFilter"));
-    m_filterEdit->setPlaceholderText(tr("Filter by query, application, user, client or pid (Ctrl+F)"));
+    m_filterEdit->setPlaceholderText(
+        tr("Filter by query, application, user, client, pooler client or pid (Ctrl+F)"));
     m_filterEdit->setClearButtonEnabled(true);
     connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
         m_filter->setText(text);
@@ -323,6 +324,14 @@ void SessionsPage::createTable()
     header->resizeSection(SessionsModel::WaitEvent, width(QStringLiteral("Lock: transactionid")));
     header->resizeSection(SessionsModel::BlockedBy, width(QStringLiteral("Blocked by")));
     header->resizeSection(SessionsModel::HorizonAge, width(QStringLiteral("Horizon ▼")));
+    header->resizeSection(SessionsModel::Pool, width(QStringLiteral("app/app")) + 10);
+    header->resizeSection(SessionsModel::PoolerClient,
+                          width(QStringLiteral("127.0.0.1:50000 billing-worker")));
+    // Behind a pooler the Client column is the pooler; who really holds the backend comes right after it.
+    header->moveSection(header->visualIndex(SessionsModel::Pool),
+                        header->visualIndex(SessionsModel::Client) + 1);
+    header->moveSection(header->visualIndex(SessionsModel::PoolerClient),
+                        header->visualIndex(SessionsModel::Pool) + 1);
 
     m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
     m_table->addAction(m_terminateAction);
@@ -465,6 +474,16 @@ void SessionsPage::setActionsEnabled(bool enabled, const QString &reason)
 void SessionsPage::setPoolerChainProvider(PoolerChainProvider provider)
 {
     m_poolerChain = std::move(provider);
+    updateDetail();
+}
+
+void SessionsPage::setPoolerChain(const std::optional<PoolerChain> &chain)
+{
+    m_merging = true; // the filter may drop or admit rows: the detail pane keeps its session
+    m_model->setPoolerChain(chain);
+    m_merging = false;
+    updateCountLabel();
+    updateActions();
     updateDetail();
 }
 
@@ -682,6 +701,22 @@ QString SessionsPage::detailHtml(const Session &s) const
                 .arg(esc(tr("Hidden by privileges: this role sees only the pid, user, database, application "
                             "and horizon of other roles' sessions. Grant pg_monitor to see the rest.")));
 
+    // The pooler chain: right under the session's identity when a pooler holds this backend (behind a
+    // pooler, Client is the pooler: who really holds it is the first question), else at the end.
+    const QString chainHtml = [&] {
+        QString out = QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Pooler chain")));
+        const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
+        out +=
+            chain.isEmpty()
+                ? QStringLiteral("<p><i>%1</i></p>")
+                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend. Add its "
+                                  "console as a target (it links by itself when its SHOW DATABASES points "
+                                  "at this server), or pick this target under File → Targets… → “Pooler "
+                                  "in front of…”.")))
+                : chain;
+        return out;
+    }();
+    const bool pooled = m_model->linkFor(s) != nullptr;
     const auto row = [](const QString &label, const QString &valueHtml) {
         return QStringLiteral("<tr><td style=\"padding-right:10px\"><b>%1</b></td><td>%2</td></tr>")
             .arg(label.toHtmlEscaped(), valueHtml);
@@ -700,6 +735,8 @@ QString SessionsPage::detailHtml(const Session &s) const
         wait += QStringLiteral(": ") + s.waitEvent;
     html += row(tr("Wait event"), esc(wait));
     html += QStringLiteral("</table>");
+    if (pooled)
+        html += chainHtml;
 
     html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Query")));
     html += s.query.isEmpty()
@@ -787,12 +824,8 @@ QString SessionsPage::detailHtml(const Session &s) const
         html += QStringLiteral("<p>%1</p>").arg(esc(tr("Does not hold the xmin horizon back.")));
     }
 
-    html += QStringLiteral("<h4 style=\"margin-bottom:2px\">%1</h4>").arg(esc(tr("Pooler chain")));
-    const QString chain = m_poolerChain ? m_poolerChain(s) : QString();
-    html += chain.isEmpty()
-                ? QStringLiteral("<p><i>%1</i></p>")
-                      .arg(esc(tr("Link a PgBouncer target to see which client holds this backend.")))
-                : chain;
+    if (!pooled)
+        html += chainHtml;
     return html;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/poolerchain.h"
 #include "core/snapshot.h"
 
 #include <QList>
@@ -54,6 +55,9 @@ public:
     bool actionsEnabled() const { return m_actionsAllowed; }
     /// Replaces the placeholder of the "Pooler chain" section; an empty function restores it.
     void setPoolerChainProvider(PoolerChainProvider provider);
+    /// Who holds each backend through the linked pooler(s): fills the Pool and Pooler client columns (and
+    /// lets the text filter match the client's application name). nullopt: no pooler linked, columns empty.
+    void setPoolerChain(const std::optional<PoolerChain> &chain);
 
     /// Pids of the selected sessions, in table order.
     QList<qint64> selectedPids() const;

@@ -2,6 +2,7 @@
 
 #include "widgets/bouncerpage.h"
 #include "widgets/palette.h"
+#include "widgets/pgpoolpage.h"
 #include "widgets/postgrespage.h"
 #include "widgets/sessionspage.h"
 #include "widgets/timechart.h"
@@ -16,7 +17,7 @@ namespace poolscope::widgets {
 
 TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *parent)
     : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)), m_notice(new QLabel(this)),
-      m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
+      m_link(new QLabel(this)), m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -45,6 +46,14 @@ TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *pare
     m_notice->setPalette(noticePalette);
     m_notice->hide();
     layout->addWidget(m_notice);
+
+    m_link->setObjectName(QStringLiteral("linkLabel"));
+    m_link->setWordWrap(true);
+    m_link->setTextFormat(Qt::RichText);
+    m_link->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_link->setContentsMargins(8, 3, 8, 3);
+    m_link->hide();
+    layout->addWidget(m_link);
 
     m_placeholder->setObjectName(QStringLiteral("placeholder"));
     m_placeholder->setAlignment(Qt::AlignCenter);
@@ -86,6 +95,13 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
             m_tabs->addTab(m_content, tr("&Charts"));
             m_tabs->addTab(m_sessions, tr("&Sessions"));
             m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
+            if (kind == TargetKind::Pgpool) {
+                m_pgpool = new PgpoolPage(m_tabs);
+                m_pgpool->setPaused(m_paused);
+                m_tabs->addTab(m_pgpool, tr("&Pgpool-II"));
+                m_tabs->setTabToolTip(2, tr("Backend nodes, children busy against num_init_children, "
+                                            "processes and pools"));
+            }
             connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
             connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
             connect(m_sessions, &SessionsPage::bulkTerminateRequested, this,
@@ -118,6 +134,21 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
         m_content->showSnapshot(snapshot);
     if (m_sessions)
         m_sessions->updateSample(snapshot);
+    if (m_pgpool)
+        m_pgpool->showSnapshot(snapshot);
+}
+
+void TargetPage::setLinkText(const QString &text)
+{
+    if (text == m_link->text() && m_link->isHidden() == text.isEmpty())
+        return;
+    m_link->setText(text);
+    m_link->setVisible(!text.isEmpty());
+}
+
+QString TargetPage::linkText() const
+{
+    return m_link->isHidden() ? QString() : m_link->text();
 }
 
 bool TargetPage::showSessionsTab(bool sessions)
@@ -152,6 +183,8 @@ void TargetPage::setPaused(bool paused)
     m_paused = paused;
     if (m_content)
         m_content->setPaused(paused);
+    if (m_pgpool)
+        m_pgpool->setPaused(paused);
 }
 
 QList<QCustomPlot *> TargetPage::charts() const

@@ -17,11 +17,13 @@ class SeriesSet;
 namespace poolscope::widgets {
 
 class MonitorPage;
+class PgpoolPage;
 class SessionsPage;
 
 /// One target's page in the main window: a "Connecting…" placeholder until the first successful sample tells
 /// the target's kind, then a PostgresPage or a BouncerPage. A PostgreSQL target also gets a Sessions tab
-/// (SessionsPage) whose action requests are forwarded. A failed sample shows its error in a banner above
+/// (SessionsPage) whose action requests are forwarded; a Pgpool-II target gets both, sampled through it,
+/// and a "Pgpool-II" tab (PgpoolPage). A failed sample shows its error in a banner above
 /// the charts (which keep their gaps), or in the placeholder when the target never answered; a notice
 /// banner (e.g. auto-remediation on) stays while it is set. GUI thread only.
 class TargetPage : public QWidget
@@ -39,8 +41,14 @@ public:
 
     /// Null until the kind is known.
     MonitorPage *content() const { return m_content; }
-    /// Null until the target is known to be PostgreSQL.
+    /// Null until the target is known to be PostgreSQL (or Pgpool-II, which samples PostgreSQL through it).
     SessionsPage *sessions() const { return m_sessions; }
+    /// The "Pgpool-II" tab; null until the target is known to be Pgpool-II.
+    PgpoolPage *pgpool() const { return m_pgpool; }
+    /// The link between this target and a pooler or PostgreSQL target ("Linked pooler: pgbouncer
+    /// (automatic)"), shown under the page's banners; empty hides it.
+    void setLinkText(const QString &text);
+    QString linkText() const;
     /// Shows the Sessions tab (Ctrl+Shift+S) or the charts; false when there is no Sessions tab.
     bool showSessionsTab(bool sessions);
     /// Session actions on or off (read-only mode), applied now and to a Sessions tab created later.
@@ -71,8 +79,10 @@ private:
     qint64 m_failingSinceMs = 0; // first failure of the current run of failures
     QLabel *m_banner;
     QLabel *m_notice;
+    QLabel *m_link;
     QTabWidget *m_tabs = nullptr;
     SessionsPage *m_sessions = nullptr;
+    PgpoolPage *m_pgpool = nullptr;
     bool m_actionsEnabled = true;
     QString m_actionsReason;
     QLabel *m_placeholder;

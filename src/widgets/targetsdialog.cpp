@@ -4,8 +4,10 @@
 #include "db/pg.h"
 #include "ui_targetsdialog.h"
 
+#include <QComboBox>
 #include <QEventLoop>
 #include <QFutureWatcher>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QtConcurrent/QtConcurrentRun>
@@ -41,6 +43,18 @@ QString displayName(const TargetConfig &t)
     return spec.isValid() ? db::describe(spec) : QObject::tr("(invalid connection string)");
 }
 
+// Whether a target is (or may be) a pooler console, for the "Pooler in front of…" choice: its kind says so,
+// or, while it is detected, its database is a console's (pgbouncer, pgcat, Odyssey's console).
+bool mayBePooler(const TargetConfig &t)
+{
+    if (t.kindOverride == TargetKind::PgBouncer)
+        return true;
+    if (t.kindOverride != TargetKind::Unknown)
+        return false;
+    const QByteArray db = db::parseConnInfo(t.conninfo).value("dbname");
+    return db == "pgbouncer" || db == "pgcat" || db == "console";
+}
+
 } // namespace
 
 TargetsDialog::TargetsDialog(const QList<TargetConfig> &targets, QWidget *parent)
@@ -55,7 +69,17 @@ TargetsDialog::TargetsDialog(const QList<TargetConfig> &targets, QWidget *parent
     m_ui->kindCombo->addItem(tr("Detect"), int(TargetKind::Unknown));
     m_ui->kindCombo->addItem(tr("PostgreSQL"), int(TargetKind::Postgres));
     m_ui->kindCombo->addItem(tr("PgBouncer console"), int(TargetKind::PgBouncer));
+    m_ui->kindCombo->addItem(tr("Pgpool-II"), int(TargetKind::Pgpool));
 
+    // "Pooler in front of…": below the form's last row, built here so the .ui stays as it is.
+    m_linkLabel = new QLabel(tr("Pooler in &front of…"), m_ui->editPane);
+    m_linkCombo = new QComboBox(m_ui->editPane);
+    m_linkCombo->setObjectName(QStringLiteral("linkCombo"));
+    m_linkLabel->setBuddy(m_linkCombo);
+    const int linkRow = m_ui->form->rowCount();
+    m_ui->form->addWidget(m_linkLabel, linkRow, 0);
+    m_ui->form->addWidget(m_linkCombo, linkRow, 1);
+    connect(m_linkCombo, &QComboBox::activated, this, &TargetsDialog::onLinkChosen);
     connect(m_ui->tree, &QTreeWidget::currentItemChanged, this, &TargetsDialog::onSelectionChanged);
     connect(m_ui->addButton, &QPushButton::clicked, this, &TargetsDialog::addTarget);
     connect(m_ui->duplicateButton, &QPushButton::clicked, this, &TargetsDialog::duplicateTarget);
@@ -187,6 +211,54 @@ void TargetsDialog::loadForm()
     m_ui->testResult->clear();
     m_loading = false;
     updateFieldsFromConnInfo();
+    loadLinkCombo();
+}
+
+void TargetsDialog::loadLinkCombo()
+{
+    const TargetConfig *t = current();
+    const bool wasLoading = m_loading;
+    m_loading = true;
+    m_linkCombo->clear();
+    m_linkCombo->addItem(tr("Automatic (the PostgreSQL target its SHOW DATABASES points at)"), QString());
+    int selected = 0;
+    if (t) {
+        for (const TargetConfig &other : std::as_const(m_targets)) {
+            if (other.id == t->id || other.kindOverride == TargetKind::PgBouncer || mayBePooler(other))
+                continue;
+            m_linkCombo->addItem(displayName(other), other.id);
+            if (other.id == t->linkedTarget)
+                selected = m_linkCombo->count() - 1;
+        }
+        if (!t->linkedTarget.isEmpty() && selected == 0) {
+            // Linked to a target that is gone: shown, so the user sees it and can clear it.
+            m_linkCombo->addItem(tr("(a removed target)"), t->linkedTarget);
+            selected = m_linkCombo->count() - 1;
+        }
+    }
+    m_linkCombo->setCurrentIndex(selected);
+    // Only poolers sit in front of a server; a link set on another kind stays editable so it can be cleared.
+    const bool pooler = t && (mayBePooler(*t) || !t->linkedTarget.isEmpty());
+    m_linkCombo->setEnabled(pooler);
+    m_linkLabel->setEnabled(pooler);
+    const QString tip =
+        pooler
+            ? tr("The PostgreSQL target whose backends this pooler holds: its Sessions tab then shows which "
+                 "client holds each backend. Automatic links it to the target its SHOW DATABASES host and "
+                 "port point at.")
+            : tr("For pooler targets (Kind: PgBouncer console, or a connection to the pgbouncer "
+                 "database)");
+    m_linkCombo->setToolTip(tip);
+    m_linkLabel->setToolTip(tip);
+    m_loading = wasLoading;
+}
+
+void TargetsDialog::onLinkChosen()
+{
+    TargetConfig *t = current();
+    if (!t || m_loading)
+        return;
+    t->linkedTarget = m_linkCombo->currentData().toString();
 }
 
 void TargetsDialog::updateFieldsFromConnInfo()
@@ -216,6 +288,7 @@ void TargetsDialog::onConnInfoEdited()
     // off when editing finishes, never mid-typing (a half-typed URI must not be rewritten under the cursor).
     t->conninfo = m_ui->conninfoEdit->text();
     updateFieldsFromConnInfo();
+    loadLinkCombo(); // dbname=pgbouncer makes it a pooler
     if (QTreeWidgetItem *item = m_ui->tree->currentItem())
         item->setText(0, displayName(*t));
 }
@@ -288,6 +361,7 @@ void TargetsDialog::storeFormMeta()
     t->autoRemediation.olderThanS = m_ui->autoAgeSpin->value();
     t->autoRemediation.application = m_ui->autoAppEdit->text().trimmed();
     t->autoRemediation.dryRun = m_ui->autoDryRunCheck->isChecked();
+    loadLinkCombo(); // the kind decides whether the pooler link applies
     if (t->group != oldGroup && !m_ui->groupCombo->hasFocus())
         rebuildTree(t->id);
     else if (QTreeWidgetItem *item = m_ui->tree->currentItem())
@@ -330,7 +404,13 @@ void TargetsDialog::removeTarget()
         QMessageBox::Yes)
         return;
     m_passwords.remove(m_targets.at(i).id);
+    const QString removedId = m_targets.at(i).id;
     m_targets.removeAt(i);
+    // Poolers linked to it go back to automatic rather than pointing at nothing.
+    for (TargetConfig &t : m_targets) {
+        if (t.linkedTarget == removedId)
+            t.linkedTarget.clear();
+    }
     rebuildTree(m_targets.isEmpty() ? QString()
                                     : m_targets.at(std::min<int>(i, int(m_targets.size()) - 1)).id);
 }

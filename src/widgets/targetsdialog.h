@@ -7,6 +7,8 @@
 #include <QList>
 #include <memory>
 
+class QComboBox;
+class QLabel;
 class QLineEdit;
 class QTreeWidgetItem;
 
@@ -35,6 +37,9 @@ public:
     void selectTarget(const QString &id);
     /// For tests: runs Test connection on the current target and waits for the report text.
     QString testCurrentBlocking();
+    /// "Pooler in front of…": for a pooler target, the PostgreSQL target it is linked to (item data: the
+    /// target's id; the first item, "Automatic", is empty).
+    QComboBox *linkCombo() const { return m_linkCombo; }
 
 public Q_SLOTS:
     void accept() override;
@@ -53,6 +58,8 @@ private:
     void removeTarget();
     void testConnection();
     void setFormEnabled(bool enabled);
+    void loadLinkCombo();
+    void onLinkChosen();
     void updateFieldsFromConnInfo();
     void setConnInfoKeyword(const char *keyword, const QString &value);
     TargetConfig *current();
@@ -64,6 +71,8 @@ private:
     QString m_currentId;
     bool m_loading = false;
     bool m_testing = false;
+    QLabel *m_linkLabel = nullptr;
+    QComboBox *m_linkCombo = nullptr;
 };
 
 } // namespace poolscope::widgets

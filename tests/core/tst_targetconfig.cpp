@@ -39,6 +39,41 @@ private Q_SLOTS:
         QCOMPARE(loadTargets(s).size(), 1);
     }
 
+    // A pooler's manual link (the PostgreSQL target it sits in front of) and the Pgpool-II kind survive a
+    // save and a load; an empty link (automatic) stays empty.
+    void manualPoolerLinkIsSavedAndReloaded()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("poolscope.ini");
+        TargetConfig pg;
+        pg.id = TargetConfig::newId();
+        pg.conninfo = "host=db1 port=5432 dbname=app user=monitor";
+        TargetConfig bouncer;
+        bouncer.id = TargetConfig::newId();
+        bouncer.conninfo = "host=db1 port=6432 dbname=pgbouncer user=monitor";
+        bouncer.kindOverride = TargetKind::PgBouncer;
+        bouncer.linkedTarget = pg.id;
+        TargetConfig automatic = bouncer;
+        automatic.id = TargetConfig::newId();
+        automatic.linkedTarget.clear();
+        TargetConfig pgpool;
+        pgpool.id = TargetConfig::newId();
+        pgpool.conninfo = "host=db1 port=9999 dbname=app user=monitor";
+        pgpool.kindOverride = TargetKind::Pgpool;
+        {
+            QSettings s(path, QSettings::IniFormat);
+            saveTargets(s, {pg, bouncer, automatic, pgpool});
+        }
+        QSettings s(path, QSettings::IniFormat);
+        const QList<TargetConfig> loaded = loadTargets(s);
+        QCOMPARE(loaded.size(), 4);
+        QCOMPARE(loaded[1].linkedTarget, pg.id);
+        QVERIFY(loaded[2].linkedTarget.isEmpty());
+        QVERIFY(loaded[0].linkedTarget.isEmpty());
+        QCOMPARE(loaded[3].kindOverride, TargetKind::Pgpool);
+        QCOMPARE(s.value("targets/2/linked_target").toString(), pg.id); // QSettings arrays count from 1
+    }
+
     void badEntriesAreSkippedOrClamped_data()
     {
         QTest::addColumn<QString>("conninfo");
