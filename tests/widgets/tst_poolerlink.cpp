@@ -147,7 +147,7 @@ private Q_SLOTS:
                                       heldBy(sessions, QStringLiteral("linked-2")).size() == 1,
                                   qPrintable(describeRows(sessions)), 20000);
         QSet<qint64> pids;
-        for (const QString app : {QStringLiteral("linked-1"), QStringLiteral("linked-2")}) {
+        for (const QString &app : {QStringLiteral("linked-1"), QStringLiteral("linked-2")}) {
             const ShownRow r = heldBy(sessions, app).first();
             QCOMPARE(r.pool, QStringLiteral("app/app"));
             QCOMPARE(r.state, QStringLiteral("idle in transaction"));
