@@ -1,6 +1,7 @@
 // Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/loadcommand.h"
+#include "cli/poolercommand.h"
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
 #include "cli/terminatecommand.h"
@@ -42,6 +43,8 @@ const char *const kUsage =
     "            [--user U] [--database D] [--allow-superuser] [--dry-run | --yes] [--json] [--read-only]\n"
     "                                     end idle-in-transaction sessions safely (audited)\n"
     "  poolscope --read-only ...          GUI in read-only mode: every action disabled\n"
+    "  poolscope pooler TARGET reconnect|kill-client|kill|resume ARG [--yes] [--json] [--read-only]\n"
+    "                                     a PgBouncer console action (KILL is followed by RESUME; audited)\n"
     "  poolscope load TARGET --scenario NAME|FILE [--clients N] [--duration 10s] [--rate R] [--json]\n"
     "                                     simulated clients reproducing pool exhaustion (--list: presets)\n"
     "  poolscope --version | --help\n"
@@ -67,6 +70,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::terminateCommand(args);
     if (command == QLatin1String("load"))
         return poolscope::cli::loadCommand(args);
+    if (command == QLatin1String("pooler"))
+        return poolscope::cli::poolerCommand(args);
     return poolscope::cli::sandboxCommand(args);
 }
 
@@ -85,7 +90,7 @@ int main(int argc, char **argv)
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
         first == QLatin1String("watch") || first == QLatin1String("terminate") ||
-        first == QLatin1String("load"))
+        first == QLatin1String("load") || first == QLatin1String("pooler"))
         return headless(argc, argv, first);
 
     QApplication app(argc, argv);

@@ -2,11 +2,14 @@
 
 #include "commandline.h"
 #include "core/logging.h"
+#include "core/poolerchain.h"
 #include "core/snapshotjson.h"
+#include "db/pg.h"
 #include "db/sampler.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTextStream>
 #include <cstdio>
@@ -63,6 +66,93 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
     }
 }
 
+/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
+/// (PGHOST, PGPORT, 5432) where the connection string sets none.
+std::pair<QString, int> hostPortOf(const QString &conninfo)
+{
+    const db::ConnSpec spec = db::parseConnInfo(conninfo);
+    QString host = QString::fromUtf8(spec.value("host"));
+    if (host.isEmpty())
+        host = QString::fromUtf8(spec.value("hostaddr"));
+    if (host.isEmpty())
+        host = qEnvironmentVariable("PGHOST");
+    bool ok = false;
+    int port = QString::fromUtf8(spec.value("port")).toInt(&ok);
+    if (!ok || port <= 0)
+        port = qEnvironmentVariable("PGPORT").toInt(&ok);
+    if (!ok || port <= 0)
+        port = 5432;
+    // A multi-host string: the first host (and its port) is the one compared.
+    return {host.section(QLatin1Char(','), 0, 0), port};
+}
+
+/// For each PostgreSQL target, the chain of a PgBouncer console of this run whose SHOW DATABASES points at
+/// it (the first such console that took a CLIENTS/SERVERS round). Keyed by the index in `snapshots`.
+QHash<int, PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStringList &targets)
+{
+    QHash<int, PoolerChain> chains;
+    for (int i = 0; i < snapshots.size(); ++i) {
+        const TargetSnapshot &pg = snapshots.at(i);
+        if (!pg.ok || !pg.postgres || pg.kind != TargetKind::Postgres)
+            continue;
+        const auto [host, port] = hostPortOf(targets.at(i));
+        for (const TargetSnapshot &pooler : snapshots) {
+            if (!pooler.ok || !pooler.bouncer || !pooler.bouncer->clients || !pooler.bouncer->servers)
+                continue;
+            if (!poolerPointsAt(*pooler.bouncer, host, port))
+                continue;
+            PoolerChain chain = joinBouncerChain(*pooler.bouncer->clients, *pooler.bouncer->servers);
+            chain.pooler = pooler.target;
+            chain.takenAtMs = pooler.bouncer->connectionsAtMs;
+            if (!chain.isEmpty()) {
+                chains.insert(i, std::move(chain));
+                break;
+            }
+        }
+    }
+    return chains;
+}
+
+/// "pool" and "client" on each entry of a PostgreSQL target's sessions.list that a chain holds.
+QJsonObject withChains(QJsonObject doc, const QList<TargetSnapshot> &snapshots,
+                       const QHash<int, PoolerChain> &chains)
+{
+    QJsonArray targetsJson = doc.value(QStringLiteral("targets")).toArray();
+    for (auto it = chains.cbegin(); it != chains.cend(); ++it) {
+        const int i = it.key();
+        if (i < 0 || i >= targetsJson.size() || !snapshots.at(i).postgres)
+            continue;
+        QJsonObject target = targetsJson.at(i).toObject();
+        QJsonObject sessions = target.value(QStringLiteral("sessions")).toObject();
+        QJsonArray list = sessions.value(QStringLiteral("list")).toArray();
+        for (qsizetype k = 0; k < list.size(); ++k) {
+            QJsonObject entry = list.at(k).toObject();
+            const qint64 pid = entry.value(QStringLiteral("pid")).toInteger();
+            const Session *session = snapshots.at(i).postgres->session(pid);
+            const ChainLink *link = it->find(pid, session ? session->backendStart : std::nullopt);
+            if (!link)
+                continue;
+            entry.insert(QStringLiteral("pool"), QJsonObject{{QStringLiteral("database"), link->poolDatabase},
+                                                             {QStringLiteral("user"), link->poolUser}});
+            if (link->hasClient) {
+                QJsonObject client{{QStringLiteral("addr"), link->clientAddr},
+                                   {QStringLiteral("application_name"), link->clientApplicationName}};
+                client.insert(QStringLiteral("port"),
+                              link->clientPort ? QJsonValue(*link->clientPort) : QJsonValue());
+                client.insert(QStringLiteral("id"),
+                              link->clientId ? QJsonValue(*link->clientId) : QJsonValue());
+                entry.insert(QStringLiteral("client"), client);
+            }
+            list[k] = entry;
+        }
+        sessions.insert(QStringLiteral("list"), list);
+        target.insert(QStringLiteral("sessions"), sessions);
+        targetsJson[i] = target;
+    }
+    doc.insert(QStringLiteral("targets"), targetsJson);
+    return doc;
+}
+
 } // namespace
 
 int snapshotCommand(const QStringList &args)
@@ -98,6 +188,9 @@ int snapshotCommand(const QStringList &args)
         return ExitUsage;
     }
 
+    // One target after the other, in the order given: a PgBouncer console listed right after the PostgreSQL
+    // server behind it is sampled close in time, so its SHOW CLIENTS/SERVERS round (taken on the first
+    // sample) matches the backends just listed.
     QList<TargetSnapshot> snapshots;
     auto log = logging::get("cli");
     for (const QString &t : targets) {
@@ -112,7 +205,9 @@ int snapshotCommand(const QStringList &args)
 
     QTextStream out(stdout);
     if (parser.isSet(json)) {
-        out << QJsonDocument(toJson(snapshots)).toJson(QJsonDocument::Indented);
+        // Sessions of a PostgreSQL target held by a PgBouncer of this run gain "pool" and "client".
+        out << QJsonDocument(withChains(toJson(snapshots), snapshots, linkChains(snapshots, targets)))
+                   .toJson(QJsonDocument::Indented);
     } else {
         for (const TargetSnapshot &s : snapshots)
             printHuman(out, s);

@@ -1,5 +1,7 @@
 #include "snapshotjson.h"
 
+#include "poolerchain.h"
+
 #include <QJsonArray>
 #include <cmath>
 
@@ -11,7 +13,7 @@ template <typename T> QJsonValue opt(const std::optional<T> &v)
 {
     if (!v)
         return QJsonValue(QJsonValue::Null);
-    if constexpr (std::is_same_v<T, QString>)
+    if constexpr (std::is_same_v<T, QString> || std::is_same_v<T, bool>)
         return QJsonValue(*v);
     else
         return QJsonValue(double(*v));
@@ -63,12 +65,33 @@ QJsonObject groupsJson(const PostgresSample &pg)
     return groups;
 }
 
-QJsonObject sessionsJson(const PostgresSample &pg)
+QJsonObject clientJson(const ChainLink &link)
+{
+    QJsonObject o{
+        {QStringLiteral("addr"), link.clientAddr.isEmpty() ? QJsonValue() : QJsonValue(link.clientAddr)},
+        {QStringLiteral("port"), opt(link.clientPort)},
+        {QStringLiteral("application_name"), link.clientApplicationName},
+        {QStringLiteral("id"), opt(link.clientId)},
+        {QStringLiteral("state"), link.clientState},
+        {QStringLiteral("text"), link.clientText()}};
+    if (link.pgpoolChildPid)
+        o.insert(QStringLiteral("pgpool_child_pid"), double(*link.pgpoolChildPid));
+    return o;
+}
+
+QJsonValue rounded(const std::optional<double> &v, double scale = 1000.0)
+{
+    if (!v)
+        return QJsonValue(QJsonValue::Null);
+    return std::round(*v * scale) / scale;
+}
+
+QJsonObject sessionsJson(const PostgresSample &pg, const PoolerChain *chain)
 {
     const QJsonObject byState = byStateJson(pg.counts);
     QJsonArray list;
     for (const Session &s : pg.sessions) {
-        list.append(QJsonObject{
+        QJsonObject row{
             {QStringLiteral("pid"), double(s.pid)},
             {QStringLiteral("state"), opt(s.state)},
             {QStringLiteral("usename"), s.usename},
@@ -86,7 +109,16 @@ QJsonObject sessionsJson(const PostgresSample &pg)
             {QStringLiteral("backend_xid_age"), opt(s.backendXidAge)},
             // Hidden rows do not say whether they wait on a lock: unknown, not "blocked by nobody".
             {QStringLiteral("blocked_by"), s.hidden ? QJsonValue(QJsonValue::Null) : pids(s.blockedBy)},
-        });
+        };
+        if (const ChainLink *link = chain ? chain->find(s.pid, s.backendStart) : nullptr) {
+            row.insert(QStringLiteral("pool"),
+                       QJsonObject{{QStringLiteral("database"), link->poolDatabase},
+                                   {QStringLiteral("user"), link->poolUser},
+                                   {QStringLiteral("server_state"), link->serverState}});
+            if (link->hasClient)
+                row.insert(QStringLiteral("client"), clientJson(*link));
+        }
+        list.append(row);
     }
     return QJsonObject{{QStringLiteral("total"), pg.counts.total()},
                        {QStringLiteral("hidden"), pg.counts.hidden},
@@ -111,14 +143,110 @@ QJsonArray poolsJson(const BouncerSample &b)
             {QStringLiteral("sv_tested"), opt(p.svTested)},
             {QStringLiteral("sv_login"), opt(p.svLogin)},
             {QStringLiteral("maxwait_s"), opt(p.maxwaitSeconds)},
+            {QStringLiteral("reserve_pool"), opt(p.reservePool)},
+            {QStringLiteral("unlimited"), p.unlimited()},
+            {QStringLiteral("server_count"), opt(p.serverCount())},
+            {QStringLiteral("busy"), rounded(p.busyFraction())},
+            {QStringLiteral("open"), rounded(p.openFraction())},
+            {QStringLiteral("saturated"), p.saturated()},
+            {QStringLiteral("tps"), rounded(p.tps)},
+            {QStringLiteral("qps"), rounded(p.qps)},
+            {QStringLiteral("idle_in_xact_ms"), rounded(p.idleInXactMs)},
+            {QStringLiteral("cl_idle"), opt(p.clIdle)},
+            {QStringLiteral("cl_cancel_req"), opt(p.clCancelReq)},
+            {QStringLiteral("cl_active_cancel_req"), opt(p.clActiveCancelReq)},
+            {QStringLiteral("cl_waiting_cancel_req"), opt(p.clWaitingCancelReq)},
+            {QStringLiteral("sv_active_cancel"), opt(p.svActiveCancel)},
+            {QStringLiteral("sv_being_canceled"), opt(p.svBeingCanceled)},
         });
     }
     return pools;
 }
 
+QString accessName(ConsoleAccess access)
+{
+    switch (access) {
+    case ConsoleAccess::Admin:
+        return QStringLiteral("admin");
+    case ConsoleAccess::StatsOnly:
+        return QStringLiteral("stats");
+    case ConsoleAccess::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+QJsonObject poolerJson(const BouncerSample &b)
+{
+    QJsonArray databases;
+    for (const BouncerDatabase &d : b.databases) {
+        databases.append(QJsonObject{
+            {QStringLiteral("name"), d.name},
+            {QStringLiteral("host"), d.host.isEmpty() ? QJsonValue() : QJsonValue(d.host)},
+            {QStringLiteral("port"), opt(d.port)},
+            {QStringLiteral("database"), d.database},
+            {QStringLiteral("pool_size"), opt(d.poolSize)},
+            {QStringLiteral("reserve_pool"), opt(d.reservePool)},
+            {QStringLiteral("paused"), opt(d.paused)},
+            {QStringLiteral("disabled"), opt(d.disabled)},
+        });
+    }
+    return QJsonObject{
+        {QStringLiteral("flavor"), poolerFlavorName(b.flavor)},
+        {QStringLiteral("version"), b.versionText.isEmpty() ? QJsonValue() : QJsonValue(b.versionText)},
+        {QStringLiteral("version_num"), b.versionNum > 0 ? QJsonValue(b.versionNum) : QJsonValue()},
+        {QStringLiteral("console_user"), b.consoleUser.isEmpty() ? QJsonValue() : QJsonValue(b.consoleUser)},
+        {QStringLiteral("access"), accessName(b.access)},
+        {QStringLiteral("paused"), opt(b.paused)},
+        {QStringLiteral("suspended"), opt(b.suspended)},
+        {QStringLiteral("clients"), b.clients ? QJsonValue(int(b.clients->size())) : QJsonValue()},
+        {QStringLiteral("servers"), b.servers ? QJsonValue(int(b.servers->size())) : QJsonValue()},
+        {QStringLiteral("connections_at_ms"),
+         b.clients || b.servers ? QJsonValue(double(b.connectionsAtMs)) : QJsonValue()},
+        {QStringLiteral("databases"), databases},
+    };
+}
+
+QJsonObject pgpoolJson(const PgpoolSample &p)
+{
+    QJsonArray nodes;
+    for (const PgpoolNode &n : p.nodes) {
+        nodes.append(QJsonObject{
+            {QStringLiteral("node_id"), double(n.nodeId)},
+            {QStringLiteral("hostname"), n.hostname},
+            {QStringLiteral("port"), opt(n.port)},
+            {QStringLiteral("status"), n.status},
+            {QStringLiteral("pg_status"), n.pgStatus.isEmpty() ? QJsonValue() : QJsonValue(n.pgStatus)},
+            {QStringLiteral("role"), n.role},
+            {QStringLiteral("select_cnt"), opt(n.selectCount)},
+            {QStringLiteral("load_balance_node"), opt(n.loadBalanceNode)},
+        });
+    }
+    int slotsWithBackend = 0;
+    for (const PgpoolPoolSlot &s : p.pools)
+        slotsWithBackend += s.backendPid ? 1 : 0;
+    return QJsonObject{
+        {QStringLiteral("version"), p.version.isEmpty() ? QJsonValue() : QJsonValue(p.version)},
+        {QStringLiteral("nodes"), nodes},
+        {QStringLiteral("children"),
+         QJsonObject{{QStringLiteral("busy"), p.busyChildren()},
+                     {QStringLiteral("num_init_children"), opt(p.numInitChildren)},
+                     {QStringLiteral("utilisation"), rounded(p.childUtilisation())},
+                     {QStringLiteral("own_child_pid"), opt(p.ownChildPid)}}},
+        {QStringLiteral("processes"), int(p.processes.size())},
+        {QStringLiteral("max_pool"), opt(p.maxPool)},
+        {QStringLiteral("backend_connections"), slotsWithBackend},
+    };
+}
+
 } // namespace
 
 QJsonObject toJson(const TargetSnapshot &snapshot)
+{
+    return toJson(snapshot, nullptr);
+}
+
+QJsonObject toJson(const TargetSnapshot &snapshot, const PoolerChain *chain)
 {
     QJsonObject o{
         {QStringLiteral("target"), snapshot.target},
@@ -136,7 +264,13 @@ QJsonObject toJson(const TargetSnapshot &snapshot)
         const PostgresSample &pg = *snapshot.postgres;
         o.insert(QStringLiteral("max_connections"), opt(pg.maxConnections));
         o.insert(QStringLiteral("usable_connections"), opt(pg.usableConnections()));
-        o.insert(QStringLiteral("sessions"), sessionsJson(pg));
+        // A Pgpool-II target samples PostgreSQL through itself: its own POOL_POOLS is the chain.
+        PoolerChain own;
+        if (!chain && snapshot.kind == TargetKind::Pgpool && snapshot.pgpool) {
+            own = chainOf(snapshot);
+            chain = &own;
+        }
+        o.insert(QStringLiteral("sessions"), sessionsJson(pg, chain && !chain->isEmpty() ? chain : nullptr));
         const auto oldest = pg.oldestXactAge();
         o.insert(QStringLiteral("oldest_xact_age_s"),
                  oldest ? QJsonValue(std::round(*oldest * 1000.0) / 1000.0) : QJsonValue(QJsonValue::Null));
@@ -163,8 +297,12 @@ QJsonObject toJson(const TargetSnapshot &snapshot)
         o.insert(QStringLiteral("sessions_fatal_delta"), opt(pg.sessionsFatalDelta));
         o.insert(QStringLiteral("sessions_abandoned_delta"), opt(pg.sessionsAbandonedDelta));
     }
-    if (snapshot.bouncer)
+    if (snapshot.bouncer) {
         o.insert(QStringLiteral("pools"), poolsJson(*snapshot.bouncer));
+        o.insert(QStringLiteral("pooler"), poolerJson(*snapshot.bouncer));
+    }
+    if (snapshot.pgpool)
+        o.insert(QStringLiteral("pgpool"), pgpoolJson(*snapshot.pgpool));
     return o;
 }
 
@@ -173,6 +311,14 @@ QJsonObject toJson(const QList<TargetSnapshot> &snapshots)
     QJsonArray targets;
     for (const TargetSnapshot &s : snapshots)
         targets.append(toJson(s));
+    return QJsonObject{{QStringLiteral("targets"), targets}};
+}
+
+QJsonObject toJson(const QList<TargetSnapshot> &snapshots, const QList<PoolerChain> &chains)
+{
+    QJsonArray targets;
+    for (qsizetype i = 0; i < snapshots.size(); ++i)
+        targets.append(toJson(snapshots[i], i < chains.size() ? &chains[i] : nullptr));
     return QJsonObject{{QStringLiteral("targets"), targets}};
 }
 

@@ -14,6 +14,9 @@ struct PoolerActionResult
     QStringList executed; // statements the console accepted, in order
     DbError error;        // the first failure (a KILL whose RESUME failed is a failure: the db stays paused)
     QString message;      // one line for people: "KILL app and RESUME app done", the console's error
+    // Nothing was sent: read-only mode, an invalid argument, or the console says the action is unavailable
+    // (stats user, version, unknown database, not paused); `message` says why ("refused: ...").
+    bool refused = false;
 };
 
 /// Runs a pooler action on its own short-lived console connection (never the sampler's), simple protocol
