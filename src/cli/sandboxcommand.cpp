@@ -43,7 +43,7 @@ void printErr(const QString &text)
 QString usage()
 {
     return QStringLiteral(
-        "Usage: poolscope sandbox start [--dir DIR] [--json]\n"
+        "Usage: poolscope sandbox start [--dir DIR] [--pgpool] [--json]\n"
         "       poolscope sandbox stop --dir DIR\n"
         "\n"
         "Runs a throwaway PostgreSQL with PgBouncer in front of it on free loopback ports.\n"
@@ -55,6 +55,7 @@ QString usage()
         "Options:\n"
         "  --dir DIR    Directory for the sandbox (default: a new temporary directory).\n"
         "  --json       start: print the connection details as one JSON object.\n"
+        "  --pgpool     start: also run Pgpool-II (pgpool2 package) in front of PostgreSQL.\n"
         "  -h, --help   Show this help.\n");
 }
 
@@ -63,6 +64,7 @@ struct Args
     QString action;
     QString dir;
     bool json = false;
+    bool pgpool = false;
     bool help = false;
     QString error;
 };
@@ -76,6 +78,8 @@ Args parseArgs(const QStringList &args)
             a.help = true;
         } else if (arg == QLatin1String("--json")) {
             a.json = true;
+        } else if (arg == QLatin1String("--pgpool")) {
+            a.pgpool = true;
         } else if (arg == QLatin1String("--dir")) {
             if (i + 1 >= args.size() || args.at(i + 1).isEmpty())
                 a.error = QStringLiteral("--dir needs a directory");
@@ -153,6 +157,8 @@ QString humanReadable(const db::Sandbox &sandbox)
     text += QStringLiteral("  PostgreSQL  127.0.0.1:%1\n").arg(sandbox.postgresPort());
     if (sandbox.bouncerPort() > 0)
         text += QStringLiteral("  PgBouncer   127.0.0.1:%1\n").arg(sandbox.bouncerPort());
+    if (sandbox.pgpoolPort() > 0)
+        text += QStringLiteral("  Pgpool-II   127.0.0.1:%1\n").arg(sandbox.pgpoolPort());
     text += QStringLiteral("Connection URIs (passwords are in %1/pgpass):\n").arg(sandbox.dir());
     auto line = [&](const char *name, const QString &uri) {
         if (!uri.isEmpty())
@@ -164,6 +170,8 @@ QString humanReadable(const db::Sandbox &sandbox)
     line("pgbouncer_app", u.pgbouncerApp);
     line("pgbouncer_console", u.pgbouncerConsole);
     line("pgbouncer_monitor", u.pgbouncerMonitor);
+    line("pgpool_app", u.pgpoolApp);
+    line("pgpool_monitor", u.pgpoolMonitor);
     text += QStringLiteral("Stop with Ctrl+C or: poolscope sandbox stop --dir %1\n").arg(sandbox.dir());
     return text;
 }
@@ -200,6 +208,7 @@ int startCommand(const Args &args)
 
     db::SandboxOptions options;
     options.dir = args.dir;
+    options.withPgpool = args.pgpool;
     db::Sandbox sandbox(options);
     QString error;
     if (!sandbox.start(&error)) {
@@ -297,6 +306,10 @@ int sandboxCommand(const QStringList &argv)
     if (args.action == QLatin1String("stop")) {
         if (args.json) {
             printErr(QStringLiteral("--json only applies to start"));
+            return 2;
+        }
+        if (args.pgpool) {
+            printErr(QStringLiteral("--pgpool only applies to start"));
             return 2;
         }
         return stopCommand(args);

@@ -14,6 +14,8 @@ TargetKind kindFromName(const QString &name)
         return TargetKind::Postgres;
     if (name == QLatin1String("pgbouncer"))
         return TargetKind::PgBouncer;
+    if (name == QLatin1String("pgpool"))
+        return TargetKind::Pgpool;
     return TargetKind::Unknown;
 }
 

@@ -94,9 +94,11 @@ QString ConnectionReport::summary() const
     lines.append(QStringLiteral("Connected to %1: %2 %3")
                      .arg(target,
                           kind == TargetKind::PgBouncer ? QStringLiteral("PgBouncer console")
-                                                        : QStringLiteral("PostgreSQL"),
+                          : kind == TargetKind::Pgpool
+                              ? QStringLiteral("Pgpool-II %1 in front of PostgreSQL").arg(pgpoolVersion)
+                              : QStringLiteral("PostgreSQL"),
                           serverVersion));
-    if (kind == TargetKind::Postgres)
+    if (kind == TargetKind::Postgres || kind == TargetKind::Pgpool)
         lines.append(QStringLiteral("superuser: %1 · sees all sessions (pg_read_all_stats): %2 · may signal "
                                     "others' backends (pg_signal_backend): %3")
                          .arg(yesNo(superuser), yesNo(readAllStats), yesNo(signalBackend)));
@@ -131,6 +133,15 @@ ConnectionReport testConnection(const QString &conninfo, int connectTimeoutS)
         probeBouncer(conn.get(), report);
     } else {
         report.kind = TargetKind::Postgres;
+        // Pgpool-II passes PostgreSQL's server_version through; only its own command tells (PostgreSQL
+        // answers 42704, which is the "no").
+        if (PgResult r = exec(conn.get(), "SHOW POOL_VERSION", nullptr);
+            r && PQnfields(r.get()) > 0 && PQfnumber(r.get(), "pool_version") >= 0 &&
+            PQntuples(r.get()) > 0) {
+            report.kind = TargetKind::Pgpool;
+            report.pgpoolVersion =
+                QString::fromUtf8(PQgetvalue(r.get(), 0, PQfnumber(r.get(), "pool_version")));
+        }
         probePostgres(conn.get(), report);
     }
     return report;

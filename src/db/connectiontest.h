@@ -23,6 +23,8 @@ struct ConnectionReport
     std::optional<bool> signalBackend; // pg_signal_backend
     // PgBouncer console
     std::optional<bool> bouncerAdmin; // in admin_users (else a stats user)
+    // Pgpool-II in front of PostgreSQL (kind Pgpool): SHOW POOL_VERSION
+    QString pgpoolVersion;
     /// One line per limitation, e.g. "sessions of other roles are hidden: grant pg_monitor to monitor".
     QStringList missing;
 

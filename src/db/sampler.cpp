@@ -45,6 +45,14 @@ bool isBadValueMessage(const QString &message)
            message.contains(QLatin1String("could not match"));
 }
 
+// The first row's cell of a one-value result (SHOW VERSION, SHOW POOL_VERSION); empty when there is none.
+QString firstCell(const ResultTable &table, int column)
+{
+    if (column < 0 || column >= table.columns.size() || table.rowCount() == 0)
+        return {};
+    return RowReader(table, 0).string(column);
+}
+
 } // namespace
 
 QString outcomeName(Sampler::Outcome outcome)
@@ -114,6 +122,13 @@ void Sampler::disconnect()
     m_conn.reset();
     m_tps.reset();
     m_ownTps.reset();
+    resetConnectionState();
+}
+
+void Sampler::resetConnectionState()
+{
+    m_bouncer = BouncerState{};
+    m_pgpool = PgpoolState{};
 }
 
 void Sampler::requestCancel()
@@ -338,6 +353,7 @@ PgResult Sampler::run(const QByteArray &sql, const char *param, DbError *error)
     }
     if (firstError || !last) {
         *error = errorFromResult(firstError.get(), c);
+        m_lastErrorFatal = false;
         // FATAL (e.g. 57P01 "terminating connection due to administrator command" on a restart): the server
         // closes the connection right after, even if libpq has not read the end of it yet.
         const QByteArray severity =
@@ -346,6 +362,8 @@ PgResult Sampler::run(const QByteArray &sql, const char *param, DbError *error)
         if (severity == "FATAL" || severity == "PANIC" || error->sqlState.startsWith(QLatin1String("08")) ||
             error->sqlState.startsWith(QLatin1String("57P")))
             m_doomed = true;
+        m_lastErrorFatal =
+            !firstError || severity == "FATAL" || severity == "PANIC" || PQstatus(c) != CONNECTION_OK;
         if (m_cancelSent && error->sqlState == QLatin1String("57014"))
             error->message = noReplyText();
         return nullptr;
@@ -359,6 +377,7 @@ void Sampler::fail(TargetSnapshot &out, const DbError &error)
     out.error = error;
     out.postgres.reset();
     out.bouncer.reset();
+    out.pgpool.reset();
 }
 
 void Sampler::queryFailed(TargetSnapshot &out, const DbError &error)
@@ -378,7 +397,9 @@ void Sampler::queryFailed(TargetSnapshot &out, const DbError &error)
 
 bool Sampler::applyStatementTimeout(TargetSnapshot &out)
 {
-    if (m_kind != TargetKind::Postgres || m_appliedStatementTimeoutMs == m_options.statementTimeoutMs)
+    // Pgpool-II forwards SET to its backends.
+    if ((m_kind != TargetKind::Postgres && m_kind != TargetKind::Pgpool) ||
+        m_appliedStatementTimeoutMs == m_options.statementTimeoutMs)
         return true;
     // Simple protocol, and only on a direct server: a pooler console would reject SET.
     DbError error;
@@ -415,15 +436,10 @@ bool Sampler::ensureConnected(TargetSnapshot &out)
     m_target = describe(conn.get());
     out.target = m_target;
     m_serverVersion = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
-    const TargetKind detected =
+    TargetKind detected =
         parsers::isBouncerVersion(m_serverVersion) ? TargetKind::PgBouncer : TargetKind::Postgres;
-    m_kind = m_options.kindOverride == TargetKind::Unknown ? detected : m_options.kindOverride;
-    if (m_kind != detected)
-        logging::get("sampler")->warn(
-            "{} looks like {} (server_version {}) but is sampled as {}, as configured",
-            m_target.toStdString(), targetKindName(detected).toStdString(), m_serverVersion.toStdString(),
-            targetKindName(m_kind).toStdString());
-    if (detected == TargetKind::PgBouncer && m_kind == TargetKind::PgBouncer &&
+    const TargetKind configured = m_options.kindOverride;
+    if (detected == TargetKind::PgBouncer && (configured == TargetKind::Unknown || configured == detected) &&
         QByteArray(PQdb(conn.get())) != "pgbouncer") {
         fail(out,
              DbError{ErrorKind::Unsupported,
@@ -438,6 +454,25 @@ bool Sampler::ensureConnected(TargetSnapshot &out)
         m_cancel.reset(PQgetCancel(conn.get()), PgCancelDeleter());
     }
     m_conn = std::move(conn);
+    resetConnectionState();
+    // Pgpool-II announces itself as the PostgreSQL behind it; only its own SHOW POOL_VERSION tells. Asked
+    // once per connection, and only when the kind is to be detected or is configured as Pgpool-II.
+    if (detected == TargetKind::Postgres &&
+        (configured == TargetKind::Unknown || configured == TargetKind::Pgpool)) {
+        bool isPgpool = false;
+        if (!probePgpool(out, &isPgpool)) {
+            m_outcome = Outcome::ConnectFailed;
+            return false;
+        }
+        if (isPgpool)
+            detected = TargetKind::Pgpool;
+    }
+    m_kind = configured == TargetKind::Unknown ? detected : configured;
+    if (m_kind != detected)
+        logging::get("sampler")->warn(
+            "{} looks like {} (server_version {}) but is sampled as {}, as configured",
+            m_target.toStdString(), targetKindName(detected).toStdString(), m_serverVersion.toStdString(),
+            targetKindName(m_kind).toStdString());
     m_appliedStatementTimeoutMs = -1;
     if (!applyStatementTimeout(out)) {
         if (m_outcome == Outcome::QueryFailed)
@@ -467,7 +502,9 @@ TargetSnapshot Sampler::sample()
     out.kind = m_kind;
     if (ok) {
         out.serverVersion = m_serverVersion;
-        ok = m_kind == TargetKind::PgBouncer ? sampleBouncer(out) : samplePostgres(out);
+        ok = m_kind == TargetKind::PgBouncer ? sampleBouncer(out)
+             : m_kind == TargetKind::Pgpool  ? samplePgpool(out)
+                                             : samplePostgres(out);
     }
     out.ok = ok;
     if (m_cancelSent && !m_abandoned && !m_doomed && isConnected()) {
@@ -556,30 +593,177 @@ bool Sampler::samplePostgres(TargetSnapshot &out)
     return true;
 }
 
+PgResult Sampler::runOptional(const QByteArray &sql, bool *refused, DbError *error)
+{
+    *refused = false;
+    PgResult r = run(sql, nullptr, error);
+    if (r)
+        return r;
+    // Console errors are 08P01 whatever they mean, which run() takes for a dying connection; an ERROR
+    // after which the connection still answers is a refusal of this one command.
+    if (!m_lastErrorFatal && isConnected() && !m_abandoned && !m_interrupted && !m_cancelSent &&
+        error->sqlState != QLatin1String("57014")) {
+        m_doomed = false;
+        *refused = true;
+    }
+    return nullptr;
+}
+
 bool Sampler::sampleBouncer(TargetSnapshot &out)
 {
+    auto log = logging::get("sampler");
+    BouncerState &st = m_bouncer;
+    if (!st.clock.isValid())
+        st.clock.start();
+    const qint64 now = st.clock.elapsed();
     DbError error;
+    // An optional command: refused ones are logged once and not asked again on this connection.
+    auto optional = [&](const QByteArray &sql, bool *failed) -> PgResult {
+        *failed = false;
+        if (st.refused.contains(sql))
+            return nullptr;
+        bool refused = false;
+        PgResult r = runOptional(sql, &refused, &error);
+        if (!r) {
+            if (refused) {
+                st.refused.insert(sql);
+                log->info("{}: the console refused {} ({}); not asking again on this connection",
+                          m_target.toStdString(), sql.toStdString(), error.message.toStdString());
+            } else {
+                *failed = true;
+            }
+        }
+        return r;
+    };
+    bool failed = false;
+
+    // Once per connection and every minute: what the pooler is, and who we are on it.
+    const bool infoDue = st.infoAtMs < 0 || now - st.infoAtMs >= 60000;
+    if (infoDue) {
+        if (PgResult version = optional("SHOW VERSION", &failed)) {
+            st.versionText = firstCell(toTable(version.get()), 0);
+            st.versionNum = parsers::parseBouncerVersion(st.versionText);
+        } else if (failed) {
+            queryFailed(out, error);
+            return false;
+        }
+        if (st.versionNum == 0)
+            st.versionNum = parsers::parseBouncerVersion(m_serverVersion);
+        st.consoleUser = QString::fromUtf8(PQuser(m_conn.get()));
+        if (PgResult config = optional("SHOW CONFIG", &failed)) {
+            st.config = parsers::parseShowConfig(toTable(config.get()));
+            st.access = parsers::consoleAccess(st.config, st.consoleUser);
+        } else if (failed) {
+            queryFailed(out, error);
+            return false;
+        }
+        st.infoAtMs = now;
+    }
+
     // One command per query string, simple protocol: the console accepts nothing else.
     PgResult pools = run("SHOW POOLS", nullptr, &error);
     if (!pools) {
         queryFailed(out, error);
         return false;
     }
+    const ResultTable poolsTable = toTable(pools.get());
+    pools.reset();
+    if (!st.known) {
+        st.flavor = parsers::detectFlavor(st.versionText, poolsTable);
+        // PgCat and Odyssey have no SHOW STATS_TOTALS; their SHOW STATS carries the totals.
+        st.statsTotals = st.flavor == PoolerFlavor::PgBouncer;
+        st.known = true;
+        log->info("{}: {} {}", m_target.toStdString(), poolerFlavorName(st.flavor).toStdString(),
+                  st.versionText.toStdString());
+    }
     PgResult databases = run("SHOW DATABASES", nullptr, &error);
     if (!databases) {
         queryFailed(out, error);
         return false;
     }
-    PgResult totals = run("SHOW STATS_TOTALS", nullptr, &error);
+    const qint64 totalsAt = st.clock.elapsed(); // rates divide by the time between two reads of the totals
+    PgResult totals = run(st.statsTotals ? "SHOW STATS_TOTALS" : "SHOW STATS", nullptr, &error);
     if (!totals) {
         queryFailed(out, error);
         return false;
     }
     BouncerSample b;
-    b.pools = parsers::parseShowPools(toTable(pools.get()));
+    b.flavor = st.flavor;
+    b.versionText = st.versionText;
+    b.versionNum = st.versionNum;
+    b.config = st.config;
+    b.access = st.access;
+    b.consoleUser = st.consoleUser;
+    b.pools = parsers::parseShowPools(poolsTable, st.flavor);
     b.databases = parsers::parseShowDatabases(toTable(databases.get()));
-    b.totals = parsers::parseShowStatsTotals(toTable(totals.get()));
-    parsers::joinPoolSizes(b.pools, b.databases);
+    databases.reset();
+    b.totals = st.statsTotals ? parsers::parseShowStatsTotals(toTable(totals.get()))
+                              : parsers::parseShowStats(toTable(totals.get()));
+    totals.reset();
+    if (st.flavor != PoolerFlavor::Odyssey) { // Odyssey has no SHOW USERS
+        if (PgResult users = optional("SHOW USERS", &failed))
+            b.users = parsers::parseShowUsers(toTable(users.get()));
+        else if (failed) {
+            queryFailed(out, error);
+            return false;
+        }
+    }
+    if (PgResult lists = optional("SHOW LISTS", &failed))
+        b.lists = parsers::parseShowLists(toTable(lists.get()));
+    else if (failed) {
+        queryFailed(out, error);
+        return false;
+    }
+    // SHOW STATE is PgBouncer 1.19+; 1.18 answers "invalid command".
+    if (st.flavor == PoolerFlavor::PgBouncer && st.versionNum >= 11900) {
+        if (PgResult state = optional("SHOW STATE", &failed))
+            parsers::parseShowState(toTable(state.get()), b);
+        else if (failed) {
+            queryFailed(out, error);
+            return false;
+        }
+    }
+    parsers::joinPoolSizes(b.pools, b.databases, b.users);
+
+    // SHOW CLIENTS then SHOW SERVERS, back to back: the chain joins their pointers, which PgBouncer reuses
+    // after a disconnect.
+    const bool requested = m_connectionsRequested.exchange(false);
+    const bool connectionsDue =
+        requested || st.connectionsClock < 0 || now - st.connectionsClock >= m_options.connectionsIntervalMs;
+    if (connectionsDue && !st.refused.contains("SHOW CLIENTS") && !st.refused.contains("SHOW SERVERS")) {
+        PgResult clients = optional("SHOW CLIENTS", &failed);
+        PgResult servers;
+        if (clients)
+            servers = optional("SHOW SERVERS", &failed);
+        if (clients && servers) {
+            st.clients = parsers::parseShowConnections(toTable(clients.get()));
+            st.servers = parsers::parseShowConnections(toTable(servers.get()));
+            st.connectionsAtMs = QDateTime::currentMSecsSinceEpoch();
+            st.connectionsClock = now;
+            b.connectionsFresh = true;
+        } else if (failed) {
+            if (requested)
+                m_connectionsRequested = true; // still wanted after the reconnect
+            queryFailed(out, error);
+            return false;
+        } else {
+            // Refused: no lists at all rather than a stale or half round.
+            st.clients.reset();
+            st.servers.reset();
+        }
+    }
+    b.clients = st.clients; // implicitly shared: no copy between rounds
+    b.servers = st.servers;
+    b.connectionsAtMs = st.clients ? st.connectionsAtMs : 0;
+
+    // Rates against the previous sample of this connection (PgBouncer's totals are exact counters).
+    if (st.previous)
+        parsers::deriveBouncerRates(b, *st.previous, double(totalsAt - st.previousAtMs) / 1000.0);
+    BouncerSample previous;
+    previous.totals = b.totals;
+    st.previous = std::move(previous);
+    st.previousAtMs = totalsAt;
+
     quint64 xacts = 0;
     bool haveXacts = false;
     for (const auto &t : b.totals) {
@@ -591,6 +775,107 @@ bool Sampler::sampleBouncer(TargetSnapshot &out)
     if (haveXacts)
         out.tps = m_tps.update(double(out.sampledAtMs) / 1000.0, xacts);
     out.bouncer = std::move(b);
+    return true;
+}
+
+bool Sampler::probePgpool(TargetSnapshot &out, bool *isPgpool)
+{
+    *isPgpool = false;
+    DbError error;
+    bool refused = false;
+    // Simple protocol: Pgpool-II intercepts SHOW POOL_* only there. PostgreSQL answers 42704
+    // "unrecognized configuration parameter", which is the expected "no".
+    PgResult r = runOptional("SHOW POOL_VERSION", &refused, &error);
+    if (r) {
+        const ResultTable t = toTable(r.get());
+        const int col = t.column(u"pool_version");
+        if (col >= 0 && t.rowCount() > 0) {
+            *isPgpool = true;
+            m_pgpool.isPgpool = true;
+            m_pgpool.version = firstCell(t, col);
+        }
+        return true;
+    }
+    if (refused) {
+        if (error.sqlState != QLatin1String("42704"))
+            logging::get("sampler")->debug("{}: SHOW POOL_VERSION: {}", m_target.toStdString(),
+                                           error.message.toStdString());
+        return true;
+    }
+    fail(out, error);
+    return false;
+}
+
+bool Sampler::samplePgpool(TargetSnapshot &out)
+{
+    // PostgreSQL through Pgpool-II, exactly as directly; then Pgpool-II's own view.
+    if (!samplePostgres(out))
+        return false;
+    DbError error;
+    auto show = [&](const QByteArray &sql) -> std::optional<ResultTable> {
+        // run() reads every result until NULL and keeps the last: Pgpool-II 4.3 sends an empty result
+        // before the real one for some of these.
+        PgResult r = run(sql, nullptr, &error);
+        if (!r)
+            return std::nullopt;
+        return toTable(r.get());
+    };
+    PgpoolSample p;
+    if (!m_pgpool.settingsRead) {
+        if (m_pgpool.version.isEmpty()) {
+            if (auto t = show("SHOW POOL_VERSION"))
+                m_pgpool.version = firstCell(*t, 0);
+            else {
+                queryFailed(out, error);
+                return false;
+            }
+        }
+        auto setting = [&](const QByteArray &name, std::optional<qint64> *into) {
+            auto t = show("PGPOOL SHOW " + name);
+            if (!t)
+                return false;
+            if (t->rowCount() > 0)
+                *into = RowReader(*t, 0).integer(t->column(QString::fromLatin1(name)));
+            return true;
+        };
+        if (!setting("num_init_children", &m_pgpool.numInitChildren) ||
+            !setting("max_pool", &m_pgpool.maxPool)) {
+            queryFailed(out, error);
+            return false;
+        }
+        m_pgpool.settingsRead = true;
+    }
+    const auto nodes = show("SHOW POOL_NODES");
+    if (!nodes) {
+        queryFailed(out, error);
+        return false;
+    }
+    const auto processes = show("SHOW POOL_PROCESSES");
+    if (!processes) {
+        queryFailed(out, error);
+        return false;
+    }
+    const auto pools = show("SHOW POOL_POOLS");
+    if (!pools) {
+        queryFailed(out, error);
+        return false;
+    }
+    p.version = m_pgpool.version;
+    p.numInitChildren = m_pgpool.numInitChildren;
+    p.maxPool = m_pgpool.maxPool;
+    p.nodes = parsers::parsePoolNodes(*nodes);
+    p.processes = parsers::parsePoolProcesses(*processes);
+    p.pools = parsers::parsePoolPools(*pools);
+    // Through Pgpool-II 4.3 PQbackendPID() is the PostgreSQL backend's pid (the child forwards the
+    // backend's BackendKeyData), so our own child is the one holding that backend.
+    const qint64 ownBackend = PQbackendPID(m_conn.get());
+    for (const PgpoolPoolSlot &slot : std::as_const(p.pools)) {
+        if (ownBackend > 0 && slot.backendPid == ownBackend) {
+            p.ownChildPid = slot.pid;
+            break;
+        }
+    }
+    out.pgpool = std::move(p);
     return true;
 }
 

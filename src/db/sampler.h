@@ -6,6 +6,8 @@
 #include "db/pollreport.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QSet>
 #include <QString>
 #include <atomic>
 #include <memory>
@@ -47,6 +49,10 @@ public:
         // Unknown: detect from server_version. Otherwise sample as this kind whatever the server says (a
         // pooler console that does not announce itself as PgBouncer, say).
         TargetKind kindOverride = TargetKind::Unknown;
+        // PgBouncer-shaped consoles: SHOW CLIENTS / SHOW SERVERS cost O(connections), so they are taken on
+        // the first sample of a connection, then at most this often (and at once after
+        // requestConnections()). Between rounds a sample carries the last round (connectionsFresh false).
+        int connectionsIntervalMs = 5000;
     };
 
     using Outcome = PollOutcome;
@@ -63,6 +69,9 @@ public:
     void requestCancel();
     /// Any thread, non-blocking: the wait in progress and every later one return at once (shutdown). Sticky.
     void interrupt();
+    /// Any thread, non-blocking: the next sample of a PgBouncer-shaped console takes SHOW CLIENTS / SHOW
+    /// SERVERS whatever the interval (the user asked for fresh connection lists).
+    void requestConnections() { m_connectionsRequested = true; }
 
     /// Worker thread; takes effect at the next sample().
     void setDeadlineMs(int ms);
@@ -96,8 +105,17 @@ private:
     PgConn connectAsync(DbError *error);
     /// One query, asynchronously; `param` (may be null) is bound as $1 (extended protocol, PostgreSQL only).
     PgResult run(const QByteArray &sql, const char *param, DbError *error);
+    /// A console command the pooler may refuse (older version, another flavor, a stats user): an ERROR
+    /// that leaves the connection usable returns null with *refused set and does not fail the sample.
+    PgResult runOptional(const QByteArray &sql, bool *refused, DbError *error);
     bool samplePostgres(TargetSnapshot &out);
     bool sampleBouncer(TargetSnapshot &out);
+    bool samplePgpool(TargetSnapshot &out);
+    /// After connecting to something that is not PgBouncer: SHOW POOL_VERSION, answered by Pgpool-II and
+    /// refused by PostgreSQL (42704). False only when the connection itself failed.
+    bool probePgpool(TargetSnapshot &out, bool *isPgpool);
+    /// Forget what was learnt about the connection (flavor, version, config, rates, connection lists).
+    void resetConnectionState();
     void fail(TargetSnapshot &out, const DbError &error);
     void queryFailed(TargetSnapshot &out, const DbError &error);
     QString noReplyText() const;
@@ -115,10 +133,12 @@ private:
     bool m_graceStarted = false; // the deadline passed and the cancel went out (or was tried)
     bool m_abandoned = false;
     bool m_doomed = false;                  // the server sent FATAL: the connection is about to close
+    bool m_lastErrorFatal = false;          // the last failed run() got FATAL/PANIC or lost the connection
     std::atomic<bool> m_queryActive{false}; // a query is in flight: requestCancel() has something to do
     std::atomic<bool> m_cancelSent{false};  // for this sample's query in flight
     std::atomic<int> m_connectAttempts{0};
     std::atomic<bool> m_interrupted{false};
+    std::atomic<bool> m_connectionsRequested{false};
     int m_wakeFd = -1; // eventfd: interrupt() makes poll() return
 
     std::mutex m_cancelMutex;
@@ -146,6 +166,40 @@ private:
     std::optional<quint64> m_lastSessionsKilled;
     std::optional<quint64> m_lastSessionsFatal;
     std::optional<quint64> m_lastSessionsAbandoned;
+
+    // sampleBouncer(): what one console connection told us once (and again every 60 s), the previous
+    // sample for rates, and the last SHOW CLIENTS / SERVERS round. Reset on reconnect.
+    struct BouncerState
+    {
+        bool known = false; // flavor and the stats command decided
+        PoolerFlavor flavor = PoolerFlavor::PgBouncer;
+        bool statsTotals = true; // SHOW STATS_TOTALS (PgBouncer) or SHOW STATS (PgCat, Odyssey)
+        QElapsedTimer clock;     // since the connection; sample times for rates
+        qint64 infoAtMs = -1;    // SHOW VERSION / CONFIG last taken (clock)
+        QString versionText;
+        int versionNum = 0;
+        QHash<QString, QString> config;
+        ConsoleAccess access = ConsoleAccess::Unknown;
+        QString consoleUser;
+        QSet<QByteArray> refused; // optional commands this console refused: not asked again
+        std::optional<BouncerSample> previous;
+        qint64 previousAtMs = 0;
+        std::optional<QList<BouncerConnection>> clients;
+        std::optional<QList<BouncerConnection>> servers;
+        qint64 connectionsAtMs = 0;   // wall clock of the round
+        qint64 connectionsClock = -1; // clock of the round
+    };
+    BouncerState m_bouncer;
+    // Pgpool-II, per connection: decided once after connecting; its settings read once.
+    struct PgpoolState
+    {
+        bool isPgpool = false;
+        QString version;
+        std::optional<qint64> numInitChildren;
+        std::optional<qint64> maxPool;
+        bool settingsRead = false;
+    };
+    PgpoolState m_pgpool;
 };
 
 QString outcomeName(Sampler::Outcome outcome);

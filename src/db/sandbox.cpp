@@ -47,7 +47,9 @@ const char kAdminUser[] = "pgbadmin";
 // Entries the sandbox creates inside its directory. When the user hands us a non-empty directory, only
 // these are removed again, never the directory itself.
 const char *const kEntries[] = {"data",         "run",           "pgpass",       "pwfile",
-                                "userlist.txt", "pgbouncer.ini", "postgres.log", "pgbouncer.log"};
+                                "userlist.txt", "pgbouncer.ini", "postgres.log", "pgbouncer.log",
+                                "pgpool.conf",  "pool_hba.conf", "pool_passwd",  "pcp.conf",
+                                "pgpool.log"};
 
 // Waits for the parent to die, then for the servers to finish (they got PDEATHSIG), then removes the files.
 // Sandbox processes are recognised by their working directory, which is always the data or the run dir:
@@ -319,9 +321,11 @@ struct Sandbox::Private
     QString dataDir;
     int pgPort = 0;
     int bouncerPort = 0;
+    int pgpoolPort = 0;
     QByteArray pwPostgres, pwApp, pwMonitor, pwAdmin;
     std::unique_ptr<QProcess> postgres;
     std::unique_ptr<QProcess> bouncer;
+    std::unique_ptr<QProcess> pgpool;
     qint64 watchdogPid = 0;
     SandboxUris uris;
     bool started = false;
@@ -339,6 +343,7 @@ struct Sandbox::Private
     bool startPostgres(const QString &binary, QString *error);
     bool createRoles(QString *error);
     bool startBouncer(const QString &binary, QString *error);
+    bool startPgpool(const QString &binary, QString *error);
     bool waitReady(QProcess *proc, const QString &what, const QString &uri, const QByteArray &probe,
                    const QString &logPath, qint64 logOffset, bool *portTaken, QString *error);
     void stopProcess(std::unique_ptr<QProcess> &proc, int signal, const char *what);
@@ -501,6 +506,9 @@ bool Sandbox::Private::writePgpass(QString *error)
     line(bouncerPort, "monitor", pwMonitor);
     line(bouncerPort, kAdminUser, pwAdmin);
     line(bouncerPort, "postgres", pwPostgres);
+    line(pgpoolPort, "app", pwApp);
+    line(pgpoolPort, "monitor", pwMonitor);
+    line(pgpoolPort, "postgres", pwPostgres);
     // Owned by the user running poolscope, who is the one connecting with libpq.
     return writePrivateFile(path("pgpass"), text, nullptr, error);
 }
@@ -523,6 +531,10 @@ void Sandbox::Private::buildUris()
         uris.pgbouncerApp = uri(app, bouncerPort, app);
         uris.pgbouncerConsole = uri(qs(kAdminUser), bouncerPort, console);
         uris.pgbouncerMonitor = uri(monitor, bouncerPort, console);
+    }
+    if (pgpoolPort > 0) {
+        uris.pgpoolApp = uri(app, pgpoolPort, app);
+        uris.pgpoolMonitor = uri(monitor, pgpoolPort, app);
     }
 }
 
@@ -785,6 +797,96 @@ bool Sandbox::Private::startBouncer(const QString &binary, QString *error)
     return false;
 }
 
+bool Sandbox::Private::startPgpool(const QString &binary, QString *error)
+{
+    // Clients authenticate at pgpool with scram-sha-256 against pool_passwd, and pgpool uses the same
+    // passwords to log in to PostgreSQL, which keeps requiring scram for direct connections too.
+    const QByteArray poolPasswd =
+        "app:TEXT" + pwApp + "\nmonitor:TEXT" + pwMonitor + "\npostgres:TEXT" + pwPostgres + "\n";
+    if (!writePrivateFile(path("pool_passwd"), poolPasswd, &user, error) ||
+        !writePrivateFile(path("pool_hba.conf"), "host all all 127.0.0.1/32 scram-sha-256\n", &user, error) ||
+        !writePrivateFile(path("pcp.conf"), {}, &user, error)) // no pcp users: pcp stays unusable
+        return false;
+    const QString logPath = path("pgpool.log");
+    auto quoted = [](const QString &v) -> QString {
+        return QLatin1Char('\'') + v + QLatin1Char('\'');
+    };
+    for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
+        pgpoolPort = freeLoopbackPort();
+        const int pcpPort = freeLoopbackPort(); // names pcp's Unix socket only: TCP pcp is off
+        if (pgpoolPort <= 0 || pcpPort <= 0) {
+            *error = QStringLiteral("cannot find a free port on 127.0.0.1");
+            return false;
+        }
+        if (!writePgpass(error))
+            return false;
+        buildUris();
+        const QStringList conf{
+            QStringLiteral("backend_clustering_mode = 'raw'"),
+            QStringLiteral("listen_addresses = '127.0.0.1'"),
+            QStringLiteral("port = %1").arg(pgpoolPort),
+            QStringLiteral("unix_socket_directories = ") + quoted(runDir),
+            QStringLiteral("pcp_listen_addresses = ''"),
+            QStringLiteral("pcp_port = %1").arg(pcpPort),
+            QStringLiteral("pcp_socket_dir = ") + quoted(runDir),
+            QStringLiteral("backend_hostname0 = '127.0.0.1'"),
+            QStringLiteral("backend_port0 = %1").arg(pgPort),
+            QStringLiteral("backend_weight0 = 1"),
+            QStringLiteral("backend_flag0 = 'DISALLOW_TO_FAILOVER'"),
+            QStringLiteral("enable_pool_hba = on"),
+            QStringLiteral("pool_passwd = ") + quoted(path("pool_passwd")),
+            QStringLiteral("num_init_children = %1").arg(options.pgpoolNumInitChildren),
+            QStringLiteral("max_pool = %1").arg(options.pgpoolMaxPool),
+            QStringLiteral("pid_file_name = ") + quoted(runDir + QStringLiteral("/pgpool.pid")),
+            // pgpool_status lives here; started with -D it is ignored anyway.
+            QStringLiteral("logdir = ") + quoted(runDir),
+            QStringLiteral("memqcache_oiddir = ") + quoted(runDir + QStringLiteral("/oiddir")),
+            QStringLiteral("wd_ipc_socket_dir = ") + quoted(runDir),
+            QStringLiteral("log_destination = 'stderr'"),
+            QStringLiteral("logging_collector = off"),
+            QStringLiteral("use_watchdog = off"),
+            QStringLiteral("health_check_period = 0"),
+            QStringLiteral("sr_check_period = 0"),
+            QStringLiteral("failover_on_backend_error = off"),
+            QStringLiteral("load_balance_mode = off"),
+        };
+        if (!writePrivateFile(path("pgpool.conf"),
+                              (conf.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8(), &user, error))
+            return false;
+
+        pgpool = std::make_unique<QProcess>();
+        pgpool->setProgram(binary);
+        // -n: stay in the foreground, logging to stderr (pgpool.log); -D: ignore a stale pgpool_status.
+        pgpool->setArguments({QStringLiteral("-n"), QStringLiteral("-D"), QStringLiteral("-f"),
+                              path("pgpool.conf"), QStringLiteral("-a"), path("pool_hba.conf"),
+                              QStringLiteral("-F"), path("pcp.conf")});
+        pgpool->setWorkingDirectory(runDir);
+        pgpool->setStandardInputFile(QProcess::nullDevice());
+        pgpool->setProcessChannelMode(QProcess::MergedChannels);
+        pgpool->setStandardOutputFile(logPath, QIODevice::Append);
+        // SIGINT is pgpool's fast shutdown: it ends its children and their backend connections.
+        pgpool->setChildProcessModifier(childSetup(user, SIGINT, 0));
+        log->debug("starting pgpool on 127.0.0.1:{} (attempt {})", pgpoolPort, attempt);
+        const qint64 logOffset = QFileInfo(logPath).size();
+        pgpool->start();
+        if (!pgpool->waitForStarted(10000)) {
+            *error = QStringLiteral("cannot start %1: %2").arg(binary, pgpool->errorString());
+            pgpool.reset();
+            return false;
+        }
+        bool portTaken = false;
+        // End to end: scram at pgpool, then pgpool's own login to PostgreSQL.
+        if (waitReady(pgpool.get(), QStringLiteral("Pgpool-II"), uris.pgpoolApp, "SHOW POOL_VERSION", logPath,
+                      logOffset, &portTaken, error))
+            return true;
+        stopProcess(pgpool, SIGINT, "pgpool");
+        if (!portTaken || attempt == kStartAttempts)
+            return false;
+        log->info("port {} was taken, retrying", pgpoolPort);
+    }
+    return false;
+}
+
 void Sandbox::Private::stopProcess(std::unique_ptr<QProcess> &proc, int signal, const char *what)
 {
     if (!proc)
@@ -828,6 +930,7 @@ void Sandbox::Private::teardown()
         return;
     if (thread && thread != QThread::currentThread())
         log->warn("Sandbox stopped on another thread than it was started on");
+    stopProcess(pgpool, SIGINT, "pgpool");
     stopProcess(bouncer, SIGTERM, "pgbouncer");
     stopProcess(postgres, SIGINT, "postgres");
     removeFiles();
@@ -838,7 +941,7 @@ void Sandbox::Private::teardown()
     runDir.clear();
     dataDir.clear();
     ownsDir = ownsRunDir = false;
-    pgPort = bouncerPort = 0;
+    pgPort = bouncerPort = pgpoolPort = 0;
     pwPostgres.clear();
     pwApp.clear();
     pwMonitor.clear();
@@ -890,6 +993,13 @@ bool Sandbox::start(QString *error)
                 QStringLiteral("pgbouncer not found in PATH or /usr/sbin; install the pgbouncer package"));
     }
 
+    QString pgpool;
+    if (d->options.withPgpool) {
+        pgpool = findPgpool();
+        if (pgpool.isEmpty())
+            return fail(QStringLiteral("pgpool not found in PATH or /usr/sbin; install the pgpool2 package"));
+    }
+
     d->thread = QThread::currentThread();
     d->user = resolveServerUser();
     if (::geteuid() == 0 && !d->user.switchUser)
@@ -905,11 +1015,14 @@ bool Sandbox::start(QString *error)
         return fail(err);
     if (d->options.withPgBouncer && !d->startBouncer(pgbouncer, &err))
         return fail(err);
+    if (d->options.withPgpool && !d->startPgpool(pgpool, &err))
+        return fail(err);
 
     d->started = true;
-    d->log->info("sandbox ready in {}: postgres 127.0.0.1:{}{}{}", d->dir.toStdString(), d->pgPort,
+    d->log->info("sandbox ready in {}: postgres 127.0.0.1:{}{}{}{}", d->dir.toStdString(), d->pgPort,
                  d->bouncerPort > 0 ? ", pgbouncer 127.0.0.1:" + std::to_string(d->bouncerPort)
                                     : std::string(),
+                 d->pgpoolPort > 0 ? ", pgpool 127.0.0.1:" + std::to_string(d->pgpoolPort) : std::string(),
                  d->user.switchUser ? " (servers run as " + d->user.name.toStdString() + ")" : std::string());
     return true;
 }
@@ -922,6 +1035,8 @@ void Sandbox::stop()
 bool Sandbox::isRunning() const
 {
     if (!d->started || !d->postgres || d->postgres->state() != QProcess::Running)
+        return false;
+    if (d->options.withPgpool && !(d->pgpool && d->pgpool->state() == QProcess::Running))
         return false;
     return !d->options.withPgBouncer || (d->bouncer && d->bouncer->state() == QProcess::Running);
 }
@@ -941,6 +1056,11 @@ int Sandbox::bouncerPort() const
     return d->bouncerPort;
 }
 
+int Sandbox::pgpoolPort() const
+{
+    return d->pgpoolPort;
+}
+
 const SandboxUris &Sandbox::uris() const
 {
     return d->uris;
@@ -958,13 +1078,20 @@ QJsonObject Sandbox::toJson() const
         uris.insert(QStringLiteral("pgbouncer_console"), d->uris.pgbouncerConsole);
         uris.insert(QStringLiteral("pgbouncer_monitor"), d->uris.pgbouncerMonitor);
     }
-    return QJsonObject{
+    if (d->pgpoolPort > 0) {
+        uris.insert(QStringLiteral("pgpool_app"), d->uris.pgpoolApp);
+        uris.insert(QStringLiteral("pgpool_monitor"), d->uris.pgpoolMonitor);
+    }
+    QJsonObject json{
         {QStringLiteral("dir"), d->dir},
         {QStringLiteral("postgres_port"), d->pgPort},
         {QStringLiteral("pgbouncer_port"), d->bouncerPort},
         {QStringLiteral("pid"), QCoreApplication::applicationPid()},
         {QStringLiteral("uris"), uris},
     };
+    if (d->pgpoolPort > 0)
+        json.insert(QStringLiteral("pgpool_port"), d->pgpoolPort);
+    return json;
 }
 
 QString Sandbox::findPostgresBinary(const QString &name)
@@ -997,6 +1124,21 @@ qint64 Sandbox::postgresPid() const
 qint64 Sandbox::bouncerPid() const
 {
     return d->bouncer && d->bouncer->state() == QProcess::Running ? d->bouncer->processId() : 0;
+}
+
+qint64 Sandbox::pgpoolPid() const
+{
+    return d->pgpool && d->pgpool->state() == QProcess::Running ? d->pgpool->processId() : 0;
+}
+
+QString Sandbox::findPgpool()
+{
+    const QString name = QStringLiteral("pgpool");
+    QString found = QStandardPaths::findExecutable(name);
+    if (found.isEmpty())
+        found = QStandardPaths::findExecutable(
+            name, {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
+    return found;
 }
 
 namespace {

@@ -18,6 +18,11 @@ struct SandboxOptions
     bool withPgBouncer = true;
     QStringList extraPostgresSettings; // "name=value", passed as -c
     QStringList extraBouncerSettings;  // "name = value" lines appended to [pgbouncer]
+    // Pgpool-II 4.3 (Debian pgpool2) in raw mode in front of PostgreSQL, on its own loopback port: clients
+    // authenticate with scram-sha-256 against pool_passwd, pgpool logs in to PostgreSQL the same way.
+    bool withPgpool = false;
+    int pgpoolNumInitChildren = 4;
+    int pgpoolMaxPool = 2;
 };
 
 /// libpq URIs of the sandbox. Passwords are never in them: each URI names the sandbox's pgpass file
@@ -30,6 +35,8 @@ struct SandboxUris
     QString pgbouncerApp;     // role app through PgBouncer, database app
     QString pgbouncerConsole; // admin user on the PgBouncer console (database pgbouncer)
     QString pgbouncerMonitor; // monitor (stats_users) on the PgBouncer console
+    QString pgpoolApp;        // role app through Pgpool-II, database app
+    QString pgpoolMonitor;    // role monitor through Pgpool-II, database app
 };
 
 /// Starts a throwaway PostgreSQL 15 (+ PgBouncer 1.18) on free loopback ports: initdb into a temp dir,
@@ -51,15 +58,17 @@ public:
     /// Blocking; typically 2-5 s. On failure returns false, stops whatever started and sets `error`
     /// (with the tail of the server log when a server failed to come up).
     bool start(QString *error);
-    /// Fast shutdown of PgBouncer and PostgreSQL, then removal of the files. Idempotent.
+    /// Fast shutdown of Pgpool-II, PgBouncer and PostgreSQL, then removal of the files. Idempotent.
     void stop();
 
     bool isRunning() const;
     QString dir() const;
     int postgresPort() const;
     int bouncerPort() const;
+    int pgpoolPort() const; // 0 without Pgpool-II
     const SandboxUris &uris() const;
-    /// {"dir":..,"postgres_port":N,"pgbouncer_port":N,"pid":N,"uris":{"postgres":..,"app":..,...}}
+    /// {"dir":..,"postgres_port":N,"pgbouncer_port":N,"pid":N,"uris":{"postgres":..,"app":..,...}}; with
+    /// Pgpool-II also "pgpool_port" and the uris "pgpool_app", "pgpool_monitor".
     QJsonObject toJson() const;
 
     /// Finds a server binary: `pg_config --bindir`, then /usr/lib/postgresql/<newest>/bin; for pgbouncer
@@ -71,6 +80,10 @@ public:
     qint64 postgresPid() const;
     /// Pid of PgBouncer (0 when not running).
     qint64 bouncerPid() const;
+    /// Pid of the Pgpool-II main process (0 when not running). Its children serve the clients.
+    qint64 pgpoolPid() const;
+    /// Finds pgpool in PATH, /usr/sbin; empty when not found.
+    static QString findPgpool();
     /// Blocking: fast shutdown of PostgreSQL, then a start on the same port with the same settings, as an
     /// operator's restart would (clients see their connections close). PgBouncer keeps running.
     bool restartPostgres(QString *error);

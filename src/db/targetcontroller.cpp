@@ -10,6 +10,7 @@
 #include <cmath>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <utility>
 
 namespace poolscope::db {
 
@@ -77,6 +78,12 @@ void TargetWorker::interrupt()
 int TargetWorker::connectAttempts() const
 {
     return m_sampler ? m_sampler->connectAttempts() : 0;
+}
+
+void TargetWorker::requestConnections()
+{
+    if (m_sampler)
+        m_sampler->requestConnections();
 }
 
 void TargetWorker::poll(quint64 ticket, int deadlineMs, int statementTimeoutMs)
@@ -201,6 +208,23 @@ void TargetController::retryNow()
     pollNow();
 }
 
+void TargetController::refreshConnections()
+{
+    if (!m_worker)
+        return;
+    m_worker->requestConnections();
+    if (m_inFlight) {
+        // The poll in flight may already be past its SHOW CLIENTS decision; the flag stays set for the
+        // next one, which we send as soon as this one answers.
+        m_pollAgain = true;
+        return;
+    }
+    if (m_state == TargetState::Live || m_state == TargetState::Stalled) {
+        m_timer.stop();
+        pollNow();
+    }
+}
+
 int TargetController::watchdogMs() const
 {
     return deadlineMs() + kWatchdogMarginMs + (m_connected ? 0 : m_connectTimeoutMs);
@@ -262,6 +286,7 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
         return; // stale reply
     m_inFlight = false;
     m_stallTimer.stop();
+    const bool again = std::exchange(m_pollAgain, false);
     const bool late = m_stalledPoll;
     m_stalledPoll = false;
     m_lastDurationMs = report.durationMs;
@@ -280,8 +305,8 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
         m_failedAttempts = 0;
         setError({});
         next = TargetState::Live;
-        if (late)
-            delay = 0; // this sample is stale; take a fresh one
+        if (late || again)
+            delay = 0; // this sample is stale, or connection lists were asked for meanwhile
         break;
     case PollOutcome::QueryFailed:
         // The server answered: the connection is fine, our queries are not (privileges, a broken pooler).

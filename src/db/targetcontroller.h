@@ -41,6 +41,8 @@ public:
     void interrupt();
     /// Thread-safe: connection attempts made so far.
     int connectAttempts() const;
+    /// Thread-safe, non-blocking: the next poll of a PgBouncer-shaped console takes SHOW CLIENTS/SERVERS.
+    void requestConnections();
 
 public Q_SLOTS:
     void poll(quint64 ticket, int deadlineMs, int statementTimeoutMs);
@@ -119,6 +121,10 @@ public:
 public Q_SLOTS:
     /// The user acted (e.g. fixed a password): poll now instead of waiting for the backoff.
     void retryNow();
+    /// PgBouncer-shaped consoles: fresh SHOW CLIENTS / SHOW SERVERS now rather than at the next round
+    /// (every 5 s). Polls at once, or right after the poll in flight when that one started too early to
+    /// take them.
+    void refreshConnections();
 
 Q_SIGNALS:
     void snapshotReady(const poolscope::TargetSnapshot &snapshot);
@@ -147,6 +153,7 @@ private:
     quint64 m_ticket = 0;
     bool m_inFlight = false;
     bool m_stalledPoll = false; // the poll in flight was declared stalled
+    bool m_pollAgain = false;   // refreshConnections() during a poll: poll again as soon as it answers
     bool m_connected = false;   // the worker reported an open connection after its last poll
     bool m_everConnected = false;
     int m_intervalMs = 1000;

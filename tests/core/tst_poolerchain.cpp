@@ -84,6 +84,20 @@ private Q_SLOTS:
         QVERIFY(!chain.find(31337));
     }
 
+    void captured118()
+    {
+        // PgBouncer 1.18.0 with pg_stat_activity read at the same moment (see the fixture's comment).
+        const PoolerChain chain = joinBouncerChain(
+            parsers::parseShowConnections(fixture("pgbouncer/captured_1.18_chain_show_clients.txt")),
+            parsers::parseShowConnections(fixture("pgbouncer/captured_1.18_chain_show_servers.txt")));
+        QCOMPARE(flatten(chain), (QStringList{"15870 app/app active -> 127.0.0.1:50188 app=billing [active]",
+                                              "15932 app/app active -> 127.0.0.1:50206 app=report [active]",
+                                              "15933 app/app idle -> no client (idle in pool) []"}));
+        // backend_start 0.26 s after PgBouncer's whole-second connect_time: the same connection.
+        QVERIFY(chain.find(15870, 1795425226.263291));
+        QVERIFY(chain.find(15932, 1795425230.801385));
+    }
+
     void linkDetails()
     {
         const PoolerChain chain =

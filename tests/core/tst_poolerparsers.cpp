@@ -377,6 +377,16 @@ private Q_SLOTS:
                "connect=1795403402.000000 request=1795403520.000000 wait=0.000000 "
                "close=yes ptr=0x55d0c1a2f200 link= pid=4244 app= prep=? repl=? id=?"
             << 3;
+        QTest::addRow("servers 1.23")
+            << "pgbouncer/show_servers_1.23.txt"
+            << "S app/app active 127.0.0.1:5432 local=127.0.0.1:38001 "
+               "connect=1795403400.000000 request=1795404001.000000 wait=0.000000 "
+               "close=no ptr=0x55d0c1a2f000 link=0x55d0c1a2b3c0 pid=4242 app=billing "
+               "prep=0 repl=none id=?"
+            << "S app/app used 127.0.0.1:5432 local=127.0.0.1:38003 "
+               "connect=1795403402.000000 request=1795403520.000000 wait=0.000000 "
+               "close=yes ptr=0x55d0c1a2f200 link= pid=4244 app= prep=0 repl=none id=?"
+            << 3;
         QTest::addRow("servers 1.24")
             << "pgbouncer/show_servers_1.24.txt"
             << "S app/app active 127.0.0.1:5432 local=127.0.0.1:38001 "
@@ -417,6 +427,49 @@ private Q_SLOTS:
         QCOMPARE(parsed.size(), rows);
         QCOMPARE(flatten(parsed.first()), first);
         QCOMPARE(flatten(parsed.last()), last);
+    }
+
+    void captured118()
+    {
+        // Real PgBouncer 1.18.0 output: every documented column is read, the newer ones are unknown.
+        const auto clients =
+            parsers::parseShowConnections(fixture("pgbouncer/captured_1.18_chain_show_clients.txt"));
+        QCOMPARE(clients.size(), 4);
+        QCOMPARE(
+            flatten(clients[0]),
+            QString("C app/app active 127.0.0.1:50188 local=127.0.0.1:38151 connect=1795425230.000000 "
+                    "request=1795425230.000000 wait=0.000000 close=no ptr=0x5606c2419a60 link=0x5606c2424b80 "
+                    "pid=? app=billing prep=? repl=? id=?"));
+        QCOMPARE(clients[2].waitSeconds, std::optional<double>(2.792648)); // report, in pg_sleep
+        const auto servers =
+            parsers::parseShowConnections(fixture("pgbouncer/captured_1.18_chain_show_servers.txt"));
+        QCOMPARE(servers.size(), 3);
+        QCOMPARE(servers[0].remotePid, std::optional<qint64>(15870));
+        QCOMPARE(servers[0].connectTime, std::optional<double>(1795425226.0));
+        QCOMPARE(servers[2].state, QString("idle"));
+        QVERIFY(servers[2].link.isEmpty());
+
+        const auto users = parsers::parseShowUsers(fixture("pgbouncer/captured_1.18_show_users.txt"));
+        QCOMPARE(users.size(), 5);
+        QVERIFY(!users[0].poolSize && !users[0].currentConnections);
+
+        const auto lists = parsers::parseShowLists(fixture("pgbouncer/captured_1.18_show_lists.txt"));
+        QCOMPARE(lists.size(), 12);
+        QCOMPARE(lists[4], (QPair<QString, qint64>("used_clients", 4)));
+
+        const auto config = parsers::parseShowConfig(fixture("pgbouncer/captured_1.18_show_config.txt"));
+        QCOMPARE(config.value("default_pool_size"), QString("10"));
+        QCOMPARE(parsers::consoleAccess(config, "pgbadmin"), ConsoleAccess::Admin);
+        QCOMPARE(parsers::consoleAccess(config, "monitor"), ConsoleAccess::StatsOnly);
+
+        QCOMPARE(parsers::parseBouncerVersion(
+                     RowReader(fixture("pgbouncer/captured_1.18_show_version.txt"), 0).string(u"version")),
+                 11800);
+        const auto stats = parsers::parseShowStats(fixture("pgbouncer/captured_1.18_show_stats.txt"));
+        QCOMPARE(stats.size(), 1);
+        QCOMPARE(flatten(stats[0]),
+                 QString("app/ assign=? cparse=? sparse=? bind=? errors=? xact=4 query=5 recv=94 "
+                         "sent=406 xact_us=59898 query_us=60442 wait_us=73662"));
     }
 
     void waitingClient()
