@@ -169,7 +169,9 @@ BouncerPage::BouncerPage(const SeriesSet *set, QWidget *parent)
         table->setModel(proxy);
         table->sortByColumn(models::BouncerConnectionsModel::ConnectTime, Qt::AscendingOrder);
         table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-        table->horizontalHeader()->setStretchLastSection(true);
+        // The link (the other side's address or backend) takes the spare width, not the short id.
+        table->horizontalHeader()->setSectionResizeMode(models::BouncerConnectionsModel::Link,
+                                                        QHeaderView::Stretch);
         table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     }
     connect(m_ui->filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
@@ -177,9 +179,16 @@ BouncerPage::BouncerPage(const SeriesSet *set, QWidget *parent)
         m_serversProxy->setFilterFixedString(text);
     });
 
+    // Server connections get the most room; the clients and queue charts enough for readable integer
+    // ticks; the pools table a few rows (it scrolls). setSizes() is proportional until the first layout.
     m_ui->splitter->setStretchFactor(0, 5);
     m_ui->splitter->setStretchFactor(1, 4);
-    m_ui->splitter->setStretchFactor(2, 3);
+    m_ui->splitter->setStretchFactor(2, 2);
+    m_ui->splitter->setSizes({450, 330, 170});
+    m_ui->lowerCharts->setSizes({500, 500});
+    m_ui->clientsChart->setMinimumHeight(200);
+    m_ui->queueChart->setMinimumHeight(200);
+    m_ui->poolsTable->setMinimumHeight(110);
     m_ui->serverLabel->setText(tr("PgBouncer"));
     m_ui->clientsLabel->setText(tr("<b>Clients</b>"));
     m_ui->serversLabel->setText(tr("<b>Servers</b>"));
