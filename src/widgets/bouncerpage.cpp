@@ -540,11 +540,8 @@ void BouncerPage::updateActions()
                       tr("KILL %1, then RESUME %1: drops every client and server connection of it").arg(db));
     applyAvailability(m_resumeAction, actionAvailability(PoolerCommand::Resume, db),
                       tr("RESUME %1 after a PAUSE or KILL left it paused").arg(db));
-    // KILL_CLIENT needs a client id (1.24+): without a selection, the version's reason comes first.
-    ActionAvailability killClient = actionAvailability(PoolerCommand::KillClient, client);
-    if (client.isEmpty() && m_sample && !m_sample->supportsKillClient() && m_actionsEnabled)
-        killClient = poolerActionAvailability(*m_sample, PoolerCommand::KillClient, client);
-    applyAvailability(m_killClientAction, killClient,
+    // Without a selection the reason is the version's on 1.18-1.23, "a client id is needed" on 1.24+.
+    applyAvailability(m_killClientAction, actionAvailability(PoolerCommand::KillClient, client),
                       tr("KILL_CLIENT %1: drops this client and its server connection").arg(client));
 
     const QString shown = db.isEmpty() ? QString() : QStringLiteral(" ") + db;
