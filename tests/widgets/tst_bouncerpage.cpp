@@ -9,6 +9,7 @@
 #include "widgets/bouncerpage.h"
 #include "widgets/timechart.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -75,6 +76,40 @@ QStringList appClients(const BouncerConnectionsModel &model)
     return out;
 }
 
+// A synthetic sample of two pools: "app/app" (pool_size `size`, reserve `reserve`) and a calm "app/report".
+TargetSnapshot synthetic(qint64 ms, qint64 size, qint64 reserve, qint64 appWaiting, qint64 reportWaiting)
+{
+    auto pool = [&](const QString &user, qint64 waiting) {
+        PoolStats p;
+        p.database = QStringLiteral("app");
+        p.user = user;
+        p.poolMode = QStringLiteral("transaction");
+        p.clActive = size > 0 ? size : 5;
+        p.clWaiting = waiting;
+        p.svActive = size > 0 ? size : 5;
+        p.svIdle = 0;
+        p.svUsed = 0;
+        p.svTested = 0;
+        p.svLogin = 0;
+        p.svActiveCancel = 0;
+        p.svBeingCanceled = 0;
+        p.maxwaitSeconds = waiting > 0 ? 2.0 : 0.0;
+        p.poolSize = size;
+        p.reservePool = reserve;
+        return p;
+    };
+    TargetSnapshot s;
+    s.ok = true;
+    s.kind = TargetKind::PgBouncer;
+    s.serverVersion = QStringLiteral("1.24.1/bouncer");
+    s.sampledAtMs = ms;
+    BouncerSample b;
+    b.versionNum = 12401;
+    b.pools = {pool(QStringLiteral("report"), reportWaiting), pool(QStringLiteral("app"), appWaiting)};
+    s.bouncer = b;
+    return s;
+}
+
 } // namespace
 
 class TestBouncerPage : public QObject
@@ -114,6 +149,57 @@ private Q_SLOTS:
         m_holders.closeAll();
         m_waiters.closeAll();
         m_sandbox.reset();
+    }
+
+    // Limit lines and the default pool, from synthetic samples (no server needed).
+    void limitLinesAndTheWorstPool()
+    {
+        SeriesSet set;
+        BouncerPage page(&set);
+        page.resize(1400, 900);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < 4; ++i) {
+            const TargetSnapshot s = synthetic(now - (6 - i) * 1000, 10, 3, 0, 0);
+            recordSnapshot(set, s);
+            page.showSnapshot(s);
+        }
+        TimeChart *servers = page.charts().at(0);
+        QCOMPARE(page.currentPool(), QStringLiteral("app/report")); // nothing queues: the first pool
+        QCOMPARE(servers->limitCount(), 2); // dashed pool_size, dotted pool_size + reserve
+        servers->refreshNow();
+        QStringList names;
+        for (int g = 0; g < servers->graphCount(); ++g)
+            names.append(servers->graph(g)->name());
+        QVERIFY2(names.contains(QStringLiteral("pool_size: 10")), qPrintable(names.join(", ")));
+        QVERIFY2(names.contains(QStringLiteral("pool_size + reserve: 13")), qPrintable(names.join(", ")));
+        QCOMPARE(servers->graph(servers->graphCount() - 1)->pen().style(), Qt::DotLine);
+        QCOMPARE(servers->yAxis->range().upper,
+                 15.0); // 13 * 1.1 rounded up: the dotted line is not on the edge
+
+        // app/app starts queueing: the page moves to it, since it is strictly worse.
+        TargetSnapshot s = synthetic(now - 2000, 10, 3, 4, 0);
+        recordSnapshot(set, s);
+        page.showSnapshot(s);
+        QCOMPARE(page.currentPool(), AppPool);
+        // The user picks report: it stays, even though app/app is worse.
+        page.setCurrentPool(QStringLiteral("app/report"));
+        s = synthetic(now - 1000, 10, 3, 6, 0);
+        recordSnapshot(set, s);
+        page.showSnapshot(s);
+        QCOMPARE(page.currentPool(), QStringLiteral("app/report"));
+
+        // pool_size 0 (unlimited on 1.24+): no line, and the title says so.
+        page.setCurrentPool(AppPool);
+        s = synthetic(now, 0, 0, 0, 0);
+        recordSnapshot(set, s);
+        page.showSnapshot(s);
+        QCOMPARE(servers->limitCount(), 0);
+        QVERIFY2(servers->title().contains(QStringLiteral("unlimited")), qPrintable(servers->title()));
+        QCOMPARE(page.poolsModel()
+                     ->index(page.poolsModel()->rowOf(AppPool), PoolsModel::PoolSize)
+                     .data()
+                     .toString(),
+                 QStringLiteral("unlimited"));
     }
 
     // What the on-call engineer sees through the stats console user.
