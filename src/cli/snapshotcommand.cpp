@@ -9,7 +9,6 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTextStream>
 #include <cstdio>
@@ -87,10 +86,11 @@ std::pair<QString, int> hostPortOf(const QString &conninfo)
 }
 
 /// For each PostgreSQL target, the chain of a PgBouncer console of this run whose SHOW DATABASES points at
-/// it (the first such console that took a CLIENTS/SERVERS round). Keyed by the index in `snapshots`.
-QHash<int, PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStringList &targets)
+/// it (the first such console that took a CLIENTS/SERVERS round); chains[i] belongs to snapshots[i], empty
+/// for every other target.
+QList<PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStringList &targets)
 {
-    QHash<int, PoolerChain> chains;
+    QList<PoolerChain> chains(snapshots.size());
     for (int i = 0; i < snapshots.size(); ++i) {
         const TargetSnapshot &pg = snapshots.at(i);
         if (!pg.ok || !pg.postgres || pg.kind != TargetKind::Postgres)
@@ -105,52 +105,12 @@ QHash<int, PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const
             chain.pooler = pooler.target;
             chain.takenAtMs = pooler.bouncer->connectionsAtMs;
             if (!chain.isEmpty()) {
-                chains.insert(i, std::move(chain));
+                chains[i] = std::move(chain);
                 break;
             }
         }
     }
     return chains;
-}
-
-/// "pool" and "client" on each entry of a PostgreSQL target's sessions.list that a chain holds.
-QJsonObject withChains(QJsonObject doc, const QList<TargetSnapshot> &snapshots,
-                       const QHash<int, PoolerChain> &chains)
-{
-    QJsonArray targetsJson = doc.value(QStringLiteral("targets")).toArray();
-    for (auto it = chains.cbegin(); it != chains.cend(); ++it) {
-        const int i = it.key();
-        if (i < 0 || i >= targetsJson.size() || !snapshots.at(i).postgres)
-            continue;
-        QJsonObject target = targetsJson.at(i).toObject();
-        QJsonObject sessions = target.value(QStringLiteral("sessions")).toObject();
-        QJsonArray list = sessions.value(QStringLiteral("list")).toArray();
-        for (qsizetype k = 0; k < list.size(); ++k) {
-            QJsonObject entry = list.at(k).toObject();
-            const qint64 pid = entry.value(QStringLiteral("pid")).toInteger();
-            const Session *session = snapshots.at(i).postgres->session(pid);
-            const ChainLink *link = it->find(pid, session ? session->backendStart : std::nullopt);
-            if (!link)
-                continue;
-            entry.insert(QStringLiteral("pool"), QJsonObject{{QStringLiteral("database"), link->poolDatabase},
-                                                             {QStringLiteral("user"), link->poolUser}});
-            if (link->hasClient) {
-                QJsonObject client{{QStringLiteral("addr"), link->clientAddr},
-                                   {QStringLiteral("application_name"), link->clientApplicationName}};
-                client.insert(QStringLiteral("port"),
-                              link->clientPort ? QJsonValue(*link->clientPort) : QJsonValue());
-                client.insert(QStringLiteral("id"),
-                              link->clientId ? QJsonValue(*link->clientId) : QJsonValue());
-                entry.insert(QStringLiteral("client"), client);
-            }
-            list[k] = entry;
-        }
-        sessions.insert(QStringLiteral("list"), list);
-        target.insert(QStringLiteral("sessions"), sessions);
-        targetsJson[i] = target;
-    }
-    doc.insert(QStringLiteral("targets"), targetsJson);
-    return doc;
 }
 
 } // namespace
@@ -206,7 +166,7 @@ int snapshotCommand(const QStringList &args)
     QTextStream out(stdout);
     if (parser.isSet(json)) {
         // Sessions of a PostgreSQL target held by a PgBouncer of this run gain "pool" and "client".
-        out << QJsonDocument(withChains(toJson(snapshots), snapshots, linkChains(snapshots, targets)))
+        out << QJsonDocument(toJson(snapshots, linkChains(snapshots, targets)))
                    .toJson(QJsonDocument::Indented);
     } else {
         for (const TargetSnapshot &s : snapshots)

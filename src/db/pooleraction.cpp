@@ -373,7 +373,8 @@ PoolerActionResult runPoolerAction(const QString &conninfo, PoolerCommand comman
             break;
         // KILL failed after it was sent: still RESUME (the next statement), in case it paused the database.
     }
-    fields.insert(QStringLiteral("took_ms"), took.elapsed());
+    // The statements alone (connect and inspection excluded): how long the database was paused for a KILL.
+    fields.insert(QStringLiteral("took_ms"), double(took.nsecsElapsed() / 1000) / 1000.0);
 
     result.ok = !result.error.isError() && result.executed.size() == statements.size();
     if (result.ok) {

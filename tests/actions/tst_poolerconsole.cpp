@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <QTest>
+#include <csignal>
 
 using namespace poolscope;
 
@@ -67,7 +68,7 @@ QString dump(const db::PoolerActionResult &r)
 
 } // namespace
 
-class TestPoolerActions : public test::SandboxTestCase
+class TestPoolerConsole : public test::SandboxTestCase
 {
     Q_OBJECT
     QTemporaryDir m_dir;
@@ -273,6 +274,26 @@ private Q_SLOTS:
         }
     }
 
+    void stoppedPoolerGivesUpWithinTheBound()
+    {
+        // A pooler that accepts the TCP connection and then answers nothing (SIGSTOP): the action gives up
+        // by itself with a clear error instead of hanging, and nothing was sent.
+        const qint64 pid = m_sandbox->bouncerPid();
+        QVERIFY(pid > 0);
+        QVERIFY(::kill(pid_t(pid), SIGSTOP) == 0);
+        QElapsedTimer took;
+        took.start();
+        const auto r = db::runPoolerAction(console(), PoolerCommand::Kill, "app", 1000);
+        const qint64 ms = took.elapsed();
+        ::kill(pid_t(pid), SIGCONT);
+        QVERIFY2(!r.ok && !r.refused, qPrintable(dump(r)));
+        QVERIFY(r.executed.isEmpty());
+        QVERIFY2(r.message.contains("timeout"), qPrintable(r.message));
+        QVERIFY2(ms < 15000, qPrintable(QString::number(ms))); // bounded, not hung (2 s connect_timeout)
+        QTRY_COMPARE_WITH_TIMEOUT(pausedOf(console(), "app").value_or("?"), QString("0"), 5000);
+        QCOMPARE(onlyAuditLine()["outcome"].toString(), QString("failed"));
+    }
+
     void unreachableConsoleFails()
     {
         const auto r = db::runPoolerAction("host=127.0.0.1 port=1 dbname=pgbouncer user=pgbadmin",
@@ -287,5 +308,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPoolerActions)
-#include "tst_pooleractions.moc"
+QTEST_GUILESS_MAIN(TestPoolerConsole)
+#include "tst_poolerconsole.moc"
