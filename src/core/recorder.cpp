@@ -110,7 +110,25 @@ void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
             put(set, series::pool(key, QStringLiteral("sv_login")), t, d(p.svLogin));
             put(set, series::pool(key, QStringLiteral("pool_size")), t, d(p.poolSize));
             put(set, series::pool(key, QStringLiteral("maxwait_s")), t, p.maxwaitSeconds);
+            std::optional<double> cancel;
+            if (p.svActiveCancel || p.svBeingCanceled)
+                cancel = double(p.svActiveCancel.value_or(0) + p.svBeingCanceled.value_or(0));
+            put(set, series::pool(key, QStringLiteral("sv_cancel")), t, cancel);
+            put(set, series::pool(key, QStringLiteral("sv_total")), t, d(p.serverCount()));
+            const bool sized = p.poolSize && *p.poolSize > 0;
+            put(set, series::pool(key, QStringLiteral("pool_reserve_limit")), t,
+                sized ? std::optional<double>(double(*p.poolSize + p.reservePool.value_or(0)))
+                      : std::nullopt);
         }
+        bool ok = false;
+        const double timeout =
+            snapshot.bouncer->config.value(QStringLiteral("query_wait_timeout")).toDouble(&ok);
+        std::optional<double> qwt;
+        if (ok)
+            qwt = timeout;
+        else if (snapshot.bouncer->flavor == PoolerFlavor::PgBouncer)
+            qwt = 120.0; // PgBouncer's default
+        put(set, series::queryWaitTimeout(), t, qwt);
     }
 }
 

@@ -40,6 +40,14 @@ inline constexpr int MaxRecordedGroups = 10;
 QString pool(const QString &poolKey, const QString &metric); // "pool/<db>/<user>/<metric>"
 /// Pool metrics recorded per pool, in chart order; "pool_size" and "maxwait_s" are recorded too.
 const QStringList &poolMetrics();
+/// Also recorded per pool for the PgBouncer page: "sv_cancel" (sv_active_cancel + sv_being_canceled),
+/// "sv_total" (PoolStats::serverCount()), "pool_reserve_limit" (pool_size + reserve; a gap when pool_size is
+/// unknown or 0 = unlimited).
+/// A PgBouncer target's query_wait_timeout in seconds (SHOW CONFIG, 120 when a PgBouncer does not say).
+inline QString queryWaitTimeout()
+{
+    return QStringLiteral("bouncer/query_wait_timeout");
+}
 } // namespace series
 
 /// Appends one sample to the target's series (time key = sampledAtMs / 1000). A failed sample appends a gap

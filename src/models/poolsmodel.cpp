@@ -1,32 +1,61 @@
 #include "poolsmodel.h"
 
-#include <QColor>
 #include <QFont>
 #include <QHash>
+#include <limits>
 
 namespace poolscope::models {
 
 namespace {
 
-std::optional<qint64> counter(const PoolStats &p, int column)
+// Unknown sorts below every known value in either direction of the proxy's sort.
+constexpr double UnknownSort = -1.0;
+// An unlimited pool (pool_size 0 on 1.24+) sorts above every sized one.
+constexpr double UnlimitedSort = std::numeric_limits<double>::max();
+
+std::optional<double> number(const std::optional<qint64> &v)
+{
+    return v ? std::optional<double>(double(*v)) : std::nullopt;
+}
+
+// Saturated is only known when the queue, the server count and a pool size are.
+std::optional<bool> saturation(const PoolStats &p)
+{
+    if (p.unlimited())
+        return false;
+    if (!p.clWaiting || !p.serverCount() || !p.poolSize)
+        return std::nullopt;
+    return p.saturated();
+}
+
+// The numeric value of a column (also its sort key); nullopt when unknown or not numeric.
+std::optional<double> value(const PoolStats &p, int column)
 {
     switch (column) {
     case PoolsModel::PoolSize:
-        return p.poolSize;
+        return p.unlimited() ? std::optional<double>(UnlimitedSort) : number(p.poolSize);
     case PoolsModel::ClActive:
-        return p.clActive;
+        return number(p.clActive);
     case PoolsModel::ClWaiting:
-        return p.clWaiting;
+        return number(p.clWaiting);
     case PoolsModel::SvActive:
-        return p.svActive;
+        return number(p.svActive);
     case PoolsModel::SvIdle:
-        return p.svIdle;
-    case PoolsModel::SvUsed:
-        return p.svUsed;
-    case PoolsModel::SvTested:
-        return p.svTested;
-    case PoolsModel::SvLogin:
-        return p.svLogin;
+        return number(p.svIdle);
+    case PoolsModel::Busy:
+        return p.busyFraction() ? std::optional<double>(*p.busyFraction() * 100) : std::nullopt;
+    case PoolsModel::Open:
+        return p.openFraction() ? std::optional<double>(*p.openFraction() * 100) : std::nullopt;
+    case PoolsModel::Saturated:
+        return saturation(p) ? std::optional<double>(*saturation(p) ? 1 : 0) : std::nullopt;
+    case PoolsModel::QueueAge:
+        return p.maxwaitSeconds;
+    case PoolsModel::Tps:
+        return p.tps;
+    case PoolsModel::Qps:
+        return p.qps;
+    case PoolsModel::IdleInXact:
+        return p.idleInXactMs;
     default:
         return std::nullopt;
     }
@@ -39,13 +68,22 @@ bool isWaiting(const PoolStats &p)
 
 bool isNumeric(int column)
 {
-    return column >= PoolsModel::PoolSize && column <= PoolsModel::MaxWait;
+    return column >= PoolsModel::PoolSize && column < PoolsModel::ColumnCount &&
+           column != PoolsModel::Saturated;
 }
 
 // An int, not Qt::Alignment: Qt 6.4's views and QAbstractItemModelTester read the role with toInt().
 int alignment(int column)
 {
+    if (column == PoolsModel::Saturated)
+        return int(Qt::AlignCenter);
     return int(isNumeric(column) ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+QString plural(qint64 n, const QString &one, const QString &many)
+{
+    // No plural forms without a translator loaded, so spell both out.
+    return n == 1 ? one : many.arg(n);
 }
 
 } // namespace
@@ -55,7 +93,42 @@ QString PoolsModel::unknownText()
     return QStringLiteral("—");
 }
 
+QString PoolsModel::queueText(const PoolStats &p)
+{
+    if (!isWaiting(p))
+        return {};
+    QString text = plural(*p.clWaiting, tr("1 client waiting"), tr("%1 clients waiting"));
+    const std::optional<qint64> open = p.serverCount();
+    if (p.unlimited()) {
+        text += tr(" although pool_size is unlimited (max_db_connections, max_user_connections or the "
+                   "server's logins are the limit)");
+    } else if (open && p.poolSize) {
+        text += tr(" while %1 of %2 servers are open").arg(*open).arg(*p.poolSize);
+        if (p.reservePool.value_or(0) > 0)
+            text += tr(" (reserve pool %1 more)").arg(*p.reservePool);
+        if (!p.saturated())
+            text += tr(": a server connection is still being opened");
+    } else {
+        text += tr(" (pool size unknown)");
+    }
+    if (p.maxwaitSeconds)
+        text += tr("; the oldest for %1 s").arg(*p.maxwaitSeconds, 0, 'f', 1);
+    return text;
+}
+
 PoolsModel::PoolsModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void PoolsModel::setHighlightColors(const QColor &saturated, const QColor &onSaturated, const QColor &queue,
+                                    const QColor &onQueue)
+{
+    m_saturated = saturated;
+    m_onSaturated = onSaturated;
+    m_queue = queue;
+    m_onQueue = onQueue;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1),
+                           {Qt::BackgroundRole, Qt::ForegroundRole});
+}
 
 void PoolsModel::merge(const QList<PoolStats> &pools)
 {
@@ -140,9 +213,10 @@ QVariant PoolsModel::data(const QModelIndex &index, int role) const
         return {};
     const PoolStats &p = m_rows[index.row()];
     const int column = index.column();
+    const bool queueCell = isWaiting(p) && (column == ClWaiting || column == QueueAge);
 
     switch (role) {
-    case Qt::DisplayRole:
+    case Qt::DisplayRole: {
         switch (column) {
         case Database:
             return p.database;
@@ -150,13 +224,37 @@ QVariant PoolsModel::data(const QModelIndex &index, int role) const
             return p.user;
         case PoolMode:
             return p.poolMode.value_or(unknownText());
-        case MaxWait:
-            return p.maxwaitSeconds ? QString::number(*p.maxwaitSeconds, 'f', 2) : unknownText();
-        default: {
-            const std::optional<qint64> v = counter(p, column);
-            return v ? QString::number(*v) : unknownText();
+        case PoolSize:
+            if (!p.poolSize)
+                return unknownText();
+            if (p.unlimited())
+                return tr("unlimited");
+            if (p.reservePool.value_or(0) > 0)
+                return QStringLiteral("%1 (+%2)").arg(*p.poolSize).arg(*p.reservePool);
+            return QString::number(*p.poolSize);
+        case Saturated: {
+            const std::optional<bool> s = saturation(p);
+            return s ? (*s ? tr("yes") : tr("no")) : unknownText();
         }
+        default:
+            break;
         }
+        const std::optional<double> v = value(p, column);
+        if (!v)
+            return unknownText();
+        switch (column) {
+        case Busy:
+        case Open:
+            return QStringLiteral("%1 %").arg(*v, 0, 'f', 0);
+        case QueueAge:
+        case Tps:
+        case Qps:
+        case IdleInXact:
+            return QString::number(*v, 'f', 1);
+        default:
+            return QString::number(qint64(*v));
+        }
+    }
     case SortRole:
         switch (column) {
         case Database:
@@ -165,24 +263,29 @@ QVariant PoolsModel::data(const QModelIndex &index, int role) const
             return p.user;
         case PoolMode:
             return p.poolMode.value_or(QString());
-        case MaxWait:
-            return p.maxwaitSeconds.value_or(-1.0);
         default:
-            return double(counter(p, column).value_or(-1));
+            return value(p, column).value_or(UnknownSort);
         }
     case KeyRole:
         return p.key();
+    case SaturatedRole:
+        return p.saturated();
+    case WaitingRole:
+        return isWaiting(p);
     case Qt::TextAlignmentRole:
         return alignment(column);
     case Qt::BackgroundRole:
-        // The queue: clients that got no server connection yet. Solid colours (not tints) keep it readable on
-        // light and dark themes alike.
-        if (isWaiting(p) && (column == ClWaiting || column == MaxWait))
-            return QColor(0xd6, 0x28, 0x39);
+        // The queue cells: solid colours (not tints) keep them readable on light and dark themes alike.
+        if (queueCell)
+            return m_queue;
+        if (p.saturated())
+            return m_saturated;
         return {};
     case Qt::ForegroundRole:
-        if (isWaiting(p) && (column == ClWaiting || column == MaxWait))
-            return QColor(Qt::white);
+        if (queueCell)
+            return m_onQueue;
+        if (p.saturated())
+            return m_onSaturated;
         return {};
     case Qt::FontRole:
         if (isWaiting(p)) {
@@ -191,17 +294,14 @@ QVariant PoolsModel::data(const QModelIndex &index, int role) const
             return f;
         }
         return {};
-    case Qt::ToolTipRole:
-        if (isWaiting(p)) {
-            // No plural forms without a translator loaded, so spell both out.
-            QString tip = *p.clWaiting == 1
-                              ? tr("1 client waiting for a server connection")
-                              : tr("%1 clients waiting for a server connection").arg(*p.clWaiting);
-            if (p.maxwaitSeconds)
-                tip += tr("; the oldest for %1 s").arg(*p.maxwaitSeconds, 0, 'f', 2);
-            return tip;
-        }
-        return {};
+    case Qt::ToolTipRole: {
+        QString tip = queueText(p);
+        if (p.saturated())
+            tip = tr("Saturated: ") + tip;
+        if (column == PoolSize && p.unlimited())
+            return tr("pool_size 0: no limit on server connections for this pool (PgBouncer 1.24+)");
+        return tip.isEmpty() ? QVariant() : QVariant(tip);
+    }
     default:
         return {};
     }
@@ -220,7 +320,7 @@ QVariant PoolsModel::headerData(int section, Qt::Orientation orientation, int ro
         case PoolMode:
             return tr("Mode");
         case PoolSize:
-            return tr("pool_size");
+            return tr("Pool size");
         case ClActive:
             return QStringLiteral("cl_active");
         case ClWaiting:
@@ -229,21 +329,28 @@ QVariant PoolsModel::headerData(int section, Qt::Orientation orientation, int ro
             return QStringLiteral("sv_active");
         case SvIdle:
             return QStringLiteral("sv_idle");
-        case SvUsed:
-            return QStringLiteral("sv_used");
-        case SvTested:
-            return QStringLiteral("sv_tested");
-        case SvLogin:
-            return QStringLiteral("sv_login");
-        case MaxWait:
-            return tr("maxwait (s)");
+        case Busy:
+            return tr("Busy");
+        case Open:
+            return tr("Open");
+        case Saturated:
+            return tr("Saturated");
+        case QueueAge:
+            return tr("Queue age (s)");
+        case Tps:
+            return tr("TPS");
+        case Qps:
+            return tr("QPS");
+        case IdleInXact:
+            return tr("Idle in xact (ms)");
         }
     }
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case PoolSize:
-            return tr(
-                "Server connections this pool may open (default_pool_size or the database's pool_size)");
+            return tr("Server connections this pool may open: the user's pool_size (1.23+), else the "
+                      "database's (default_pool_size); (+N) is the reserve pool opened after "
+                      "reserve_pool_timeout");
         case ClActive:
             return tr("Clients linked to a server connection, or idle with nothing to run");
         case ClWaiting:
@@ -252,14 +359,23 @@ QVariant PoolsModel::headerData(int section, Qt::Orientation orientation, int ro
             return tr("Server connections linked to a client");
         case SvIdle:
             return tr("Server connections unused and ready for a client");
-        case SvUsed:
-            return tr("Server connections idle longer than server_check_delay, to be checked before reuse");
-        case SvTested:
-            return tr("Server connections running server_reset_query or server_check_query");
-        case SvLogin:
-            return tr("Server connections being opened (logging in)");
-        case MaxWait:
-            return tr("How long the oldest waiting client has waited, in seconds");
+        case Busy:
+            return tr("sv_active / pool_size: slots handed to clients");
+        case Open:
+            return tr("Server connections counted against the pool (active, idle, used, tested, logging in, "
+                      "cancelling) / pool_size");
+        case Saturated:
+            return tr("Clients wait while every slot of pool_size is open: the pool is the bottleneck");
+        case QueueAge:
+            return tr("How long the oldest waiting client has waited (maxwait), in seconds; PgBouncer drops "
+                      "it at query_wait_timeout");
+        case Tps:
+            return tr("Transactions per second of the pool's database (SHOW STATS_TOTALS)");
+        case Qps:
+            return tr("Queries per second of the pool's database (SHOW STATS_TOTALS)");
+        case IdleInXact:
+            return tr("Mean time per transaction spent idle inside it, in ms: Δ(xact_time − query_time) / "
+                      "Δxact_count. A rise means the application holds transactions open");
         default:
             return {};
         }

@@ -296,6 +296,12 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
         connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
     }
     t->page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
+    // PgBouncer page: pooler actions on a console connection of their own, their outcome in the status bar.
+    t->page->setActionConnInfo(conninfo);
+    connect(t->page, &TargetPage::connectionsRefreshRequested, t->controller.get(),
+            &db::TargetController::refreshConnections);
+    connect(t->page, &TargetPage::statusMessage, this,
+            [this](const QString &m) { statusBar()->showMessage(m, 15000); });
     m_ui->pages->addWidget(t->page);
 
     const int index = int(m_targets.size());

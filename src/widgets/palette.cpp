@@ -51,7 +51,9 @@ QColor poolMetric(const QString &metric, const QPalette &palette)
         return pick(palette, 0x9a6b3f, 0xc99a6b);
     if (metric == QLatin1String("sv_login"))
         return pick(palette, 0x8e44ad, 0xc08ae0);
-    if (metric == QLatin1String("pool_size"))
+    if (metric == QLatin1String("sv_cancel"))
+        return pick(palette, 0xc2185b, 0xf06292);
+    if (metric == QLatin1String("pool_size") || metric == QLatin1String("pool_reserve_limit"))
         return limitLine(palette);
     return palette.color(QPalette::WindowText);
 }
@@ -107,6 +109,16 @@ QColor targetConnecting(const QPalette &palette)
 QColor targetFailed(const QPalette &palette)
 {
     return sessionState(SessionState::IdleInTransactionAborted, palette);
+}
+
+QColor poolSaturated(const QPalette &palette)
+{
+    return pick(palette, 0xfbd5d9, 0x5a1e26);
+}
+
+QColor onPoolSaturated(const QPalette &palette)
+{
+    return pick(palette, 0x1a1a1a, 0xf2f2f2);
 }
 
 } // namespace poolscope::widgets::palette

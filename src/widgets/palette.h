@@ -40,4 +40,9 @@ QColor targetLive(const QPalette &palette);
 QColor targetConnecting(const QPalette &palette);
 QColor targetFailed(const QPalette &palette);
 
+/// A saturated pool's row in the pools table: a soft red tint (text colour onPoolSaturated()), so the row
+/// stands out while the solid queue red stays reserved for the cl_waiting cell.
+QColor poolSaturated(const QPalette &palette);
+QColor onPoolSaturated(const QPalette &palette);
+
 } // namespace poolscope::widgets::palette

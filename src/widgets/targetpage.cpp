@@ -81,7 +81,13 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
 {
     if (!m_content && kind != TargetKind::Unknown) {
         if (kind == TargetKind::PgBouncer) {
-            m_content = new BouncerPage(m_set, m_stack);
+            auto *bouncer = new BouncerPage(m_set, m_stack);
+            bouncer->setActionConnInfo(m_actionConnInfo, m_label);
+            bouncer->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+            connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
+                    &TargetPage::connectionsRefreshRequested);
+            connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
+            m_content = bouncer;
             m_stack->addWidget(m_content);
             m_stack->setCurrentWidget(m_content);
         } else {
@@ -165,6 +171,15 @@ void TargetPage::setActionsEnabled(bool enabled, const QString &reason)
     m_actionsReason = reason;
     if (m_sessions)
         m_sessions->setActionsEnabled(enabled, reason);
+    if (auto *bouncer = qobject_cast<BouncerPage *>(m_content))
+        bouncer->setActionsEnabled(enabled, reason);
+}
+
+void TargetPage::setActionConnInfo(const QString &conninfo)
+{
+    m_actionConnInfo = conninfo;
+    if (auto *bouncer = qobject_cast<BouncerPage *>(m_content))
+        bouncer->setActionConnInfo(conninfo, m_label);
 }
 
 void TargetPage::setNotice(const QString &text)

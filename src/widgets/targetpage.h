@@ -53,6 +53,9 @@ public:
     bool showSessionsTab(bool sessions);
     /// Session actions on or off (read-only mode), applied now and to a Sessions tab created later.
     void setActionsEnabled(bool enabled, const QString &reason = {});
+    /// The connection PgBouncer actions use (a console connection of their own; may carry a password, never
+    /// shown), applied now and to a BouncerPage created later.
+    void setActionConnInfo(const QString &conninfo);
     /// A standing notice above the page (amber), e.g. "Auto-remediation on: ..."; empty hides it.
     void setNotice(const QString &text);
     QString noticeText() const;
@@ -69,6 +72,9 @@ Q_SIGNALS:
     void cancelRequested(const QList<qint64> &pids);
     void terminateRequested(const QList<qint64> &pids);
     void bulkTerminateRequested();
+    /// Forwarded from the BouncerPage: "Refresh now" of SHOW CLIENTS / SERVERS, and a status-bar line.
+    void connectionsRefreshRequested();
+    void statusMessage(const QString &text);
 
 private:
     void updatePlaceholder();
@@ -85,6 +91,7 @@ private:
     PgpoolPage *m_pgpool = nullptr;
     bool m_actionsEnabled = true;
     QString m_actionsReason;
+    QString m_actionConnInfo;
     QLabel *m_placeholder;
     QStackedWidget *m_stack;
     MonitorPage *m_content = nullptr;

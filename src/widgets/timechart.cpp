@@ -218,7 +218,7 @@ void TimeChart::clearSeries()
     removeEnvelopeGraphs();
     clearGraphs();
     m_series.clear();
-    m_limit.reset();
+    m_limits.clear();
     m_peak.reset();
     updateLegendLayout();
     markDirty();
@@ -227,17 +227,17 @@ void TimeChart::clearSeries()
 void TimeChart::addSeries(const QString &seriesName, const QString &label, ColorFunction color, double width)
 {
     removeEnvelopeGraphs();
-    // The limit line stays last, drawn above the data and listed last in the legend.
-    if (m_limit) {
-        removeGraph(m_limit->graph);
-        m_limit->graph = nullptr;
+    // The limit lines stay last, drawn above the data and listed last in the legend.
+    for (Series &l : m_limits) {
+        removeGraph(l.graph);
+        l.graph = nullptr;
     }
     Series s{seriesName, label, std::move(color), width, addGraph(), nullptr};
     s.graph->setName(label);
     m_series.push_back(std::move(s));
-    if (m_limit) {
-        m_limit->graph = addGraph();
-        m_limit->graph->setName(m_limit->label);
+    for (Series &l : m_limits) {
+        l.graph = addGraph();
+        l.graph->setName(l.label);
     }
     applySeriesStyles();
     updateLegendLayout();
@@ -246,11 +246,18 @@ void TimeChart::addSeries(const QString &seriesName, const QString &label, Color
 
 void TimeChart::setLimitSeries(const QString &seriesName, const QString &label, ColorFunction color)
 {
+    for (Series &l : m_limits)
+        removeGraph(l.graph);
+    m_limits.clear();
+    addLimitSeries(seriesName, label, std::move(color), Qt::DashLine);
+}
+
+void TimeChart::addLimitSeries(const QString &seriesName, const QString &label, ColorFunction color,
+                               Qt::PenStyle style)
+{
     removeEnvelopeGraphs();
-    if (m_limit)
-        removeGraph(m_limit->graph);
-    m_limit = Series{seriesName, label, std::move(color), 1.5, addGraph(), nullptr};
-    m_limit->graph->setName(label);
+    m_limits.push_back(Series{seriesName, label, std::move(color), 1.5, addGraph(), nullptr, style});
+    m_limits.back().graph->setName(label);
     applySeriesStyles();
     updateLegendLayout();
     markDirty();
@@ -395,11 +402,11 @@ void TimeChart::rebuild()
     m_visibleTop = top;
 
     double axisTop = top;
-    if (m_limit) {
-        const TimeSeries *ts = m_set ? m_set->find(m_limit->name) : nullptr;
-        const HistoryPoints p = pointsOf(m_limit->name);
+    for (Series &limit : m_limits) {
+        const TimeSeries *ts = m_set ? m_set->find(limit.name) : nullptr;
+        const HistoryPoints p = pointsOf(limit.name);
         const QVector<double> &line = raw ? p.mean : p.max;
-        m_limit->graph->setData(p.keys, line, true);
+        limit.graph->setData(p.keys, line, true);
         const double limitTop = visibleMax(p.keys, line, range, 0);
         // A far-away limit would flatten the data into the bottom strip: it joins the range once the data
         // reaches a good part of it (or always, for small limits such as pool_size).
@@ -407,13 +414,13 @@ void TimeChart::rebuild()
         if (inRange)
             axisTop = std::max(axisTop, limitTop);
         const std::optional<double> last = ts ? ts->lastValue() : std::nullopt;
-        QString name = m_limit->label;
+        QString name = limit.label;
         if (last) {
             name += QStringLiteral(": ") + QString::number(*last);
             if (!inRange && *last > 0)
                 name += tr(" (above the chart)");
         }
-        m_limit->graph->setName(name);
+        limit.graph->setName(name);
     }
     yAxis->setRange(0, niceCeil(std::max(axisTop * 1.1, m_integer ? 4.0 : 1.0)));
     updateMarkers(range);
@@ -567,10 +574,12 @@ void TimeChart::applySeriesStyles()
         m_peak->graph->setBrush(Qt::NoBrush);
         m_peak->graph->setLineStyle(QCPGraph::lsLine);
     }
-    if (m_limit && m_limit->graph) {
-        m_limit->graph->setPen(QPen(m_limit->color(pal), m_limit->width, Qt::DashLine));
-        m_limit->graph->setBrush(Qt::NoBrush);
-        m_limit->graph->setLineStyle(QCPGraph::lsStepLeft);
+    for (Series &l : m_limits) {
+        if (!l.graph)
+            continue;
+        l.graph->setPen(QPen(l.color(pal), l.width, l.style));
+        l.graph->setBrush(Qt::NoBrush);
+        l.graph->setLineStyle(QCPGraph::lsStepLeft);
     }
 }
 
@@ -615,10 +624,12 @@ void TimeChart::updateLegendLayout()
         auto *plottableItem = qobject_cast<QCPPlottableLegendItem *>(item);
         const QString text = plottableItem ? plottableItem->plottable()->name() : QString();
         int w = fm.horizontalAdvance(text) + legend->iconSize().width() + legend->iconTextPadding() + 4;
-        // The limit's name carries its value, which changes with the data.
-        if (m_limit && plottableItem && plottableItem->plottable() == m_limit->graph)
-            w = fm.horizontalAdvance(m_limit->label + tr(": 99999 (above the chart)")) +
-                legend->iconSize().width() + legend->iconTextPadding() + 4;
+        // A limit's name carries its value, which changes with the data.
+        for (const Series &l : m_limits) {
+            if (plottableItem && plottableItem->plottable() == l.graph)
+                w = fm.horizontalAdvance(l.label + tr(": 99999 (above the chart)")) +
+                    legend->iconSize().width() + legend->iconTextPadding() + 4;
+        }
         widths.append(w);
     }
     // As many columns as fit in one row; fewer when the widest items of each column do not fit.
@@ -794,8 +805,8 @@ QString TimeChart::valuesText(double key, double maxDistance) const
             sum.max = valueOf(m_peak->name).max;
         html += row(QColor(Qt::transparent), tr("total"), format(sum));
     }
-    if (m_limit)
-        html += row(m_limit->color(palette()), m_limit->label, format(valueOf(m_limit->name)));
+    for (const Series &l : m_limits)
+        html += row(l.color(palette()), l.label, format(valueOf(l.name)));
     html += QStringLiteral("</table>");
     return html;
 }

@@ -90,6 +90,11 @@ public:
     /// A dashed, stepped horizontal limit (usable connections, pool_size). Its current value is shown in the
     /// legend.
     void setLimitSeries(const QString &seriesName, const QString &label, ColorFunction color);
+    /// A further limit line next to the first (pool_size + reserve, dotted; a timeout), drawn the same way in
+    /// `style`. setLimitSeries() replaces them all.
+    void addLimitSeries(const QString &seriesName, const QString &label, ColorFunction color,
+                        Qt::PenStyle style = Qt::DotLine);
+    int limitCount() const { return int(m_limits.size()); }
     /// true (default): the y range always includes the limit. false: only once the data reaches 40 % of it,
     /// so 6 sessions under a limit of 97 are not flattened into the bottom strip; the legend then says the
     /// limit is above the chart.
@@ -161,7 +166,8 @@ private:
         ColorFunction color;
         double width = 1.6;
         QCPGraph *graph = nullptr;
-        QCPGraph *band = nullptr; // lower edge of the min–max band (Lines mode, rollups only)
+        QCPGraph *band = nullptr;           // lower edge of the min–max band (Lines mode, rollups only)
+        Qt::PenStyle style = Qt::SolidLine; // limit lines only
     };
 
     void rebuild();
@@ -179,7 +185,7 @@ private:
 
     const SeriesSet *m_set = nullptr;
     std::vector<Series> m_series;
-    std::optional<Series> m_limit;
+    std::vector<Series> m_limits; // dashed, stepped; drawn above the data, listed last
     std::optional<Series> m_peak; // graph only while drawing rollups
     int m_level = 0;              // history level drawn: 0 raw, 1.. rollups
     double m_resolution = 0;

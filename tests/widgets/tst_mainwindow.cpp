@@ -165,11 +165,11 @@ void TestMainWindow::samplesAndDrawsBothTargets()
     QVERIFY(qAbs(sessions->xAxis->range().size() - 60) < 1);
 
     const QList<QCustomPlot *> bouncerCharts = m_window->chartsFor(1);
-    QCOMPARE(bouncerCharts.size(), 2);
+    QCOMPARE(bouncerCharts.size(), 3); // server connections, clients, queue age
     auto *occupancy = qobject_cast<TimeChart *>(bouncerCharts[0]);
     QVERIFY(occupancy);
     QCOMPARE(occupancy->yAxis->label(), QStringLiteral("connections"));
-    QCOMPARE(occupancy->graphCount(), 8); // seven metrics + pool_size
+    QCOMPARE(occupancy->graphCount(), 7); // six server states + pool_size (no reserve pool)
     auto *page = m_window->findChild<widgets::BouncerPage *>();
     QVERIFY(page);
     QCOMPARE(page->currentPool(), QStringLiteral("app/app"));
@@ -193,7 +193,7 @@ void TestMainWindow::pauseFreezesTheTimeAxis()
     const SeriesSet *pg = m_window->seriesFor(0);
     const QString active = series::sessionState(SessionState::Active);
     QList<QCustomPlot *> charts = m_window->chartsFor(0) + m_window->chartsFor(1);
-    QCOMPARE(charts.size(), 5);
+    QCOMPARE(charts.size(), 6);
 
     m_window->setPaused(true);
     QVERIFY(m_window->isPaused());
