@@ -408,7 +408,7 @@ void BouncerPage::chartPool(const QString &key, bool force)
 
     TimeChart *clients = m_ui->clientsChart;
     clients->clearSeries();
-    for (const QString metric : {QStringLiteral("cl_active"), QStringLiteral("cl_waiting")})
+    for (const QString &metric : {QStringLiteral("cl_active"), QStringLiteral("cl_waiting")})
         clients->addSeries(series::pool(key, metric), metric, metricColor(metric),
                            palette::poolMetricWidth(metric));
     clients->setTitle(tr("Clients of %1: active vs waiting").arg(key));
