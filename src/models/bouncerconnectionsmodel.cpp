@@ -49,7 +49,7 @@ bool BouncerConnectionsModel::Row::operator==(const Row &o) const
 }
 
 BouncerConnectionsModel::BouncerConnectionsModel(Side side, QObject *parent)
-    : QAbstractTableModel(parent), m_side(side)
+    : KeyedRowsModel(parent), m_side(side)
 {}
 
 QString BouncerConnectionsModel::keyOf(const BouncerConnection &c)
@@ -92,57 +92,12 @@ void BouncerConnectionsModel::merge(const QList<BouncerConnection> &rows,
         next.append(r);
     }
 
-    QHash<QString, qsizetype> incoming;
-    for (qsizetype i = 0; i < next.size(); ++i)
-        incoming.insert(keyOf(next[i].c), i);
-
-    for (qsizetype end = m_rows.size() - 1; end >= 0;) {
-        if (incoming.contains(keyOf(m_rows[end].c))) {
-            --end;
-            continue;
-        }
-        qsizetype begin = end;
-        while (begin > 0 && !incoming.contains(keyOf(m_rows[begin - 1].c)))
-            --begin;
-        beginRemoveRows({}, int(begin), int(end));
-        m_rows.remove(begin, end - begin + 1);
-        endRemoveRows();
-        end = begin - 1;
-    }
-
-    QHash<QString, bool> present;
-    for (qsizetype row = 0; row < m_rows.size(); ++row) {
-        const QString key = keyOf(m_rows[row].c);
-        present.insert(key, true);
-        const Row &n = next[incoming.value(key)];
-        if (!(m_rows[row] == n)) {
-            m_rows[row] = n;
-            Q_EMIT dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
-        }
-    }
-
-    QList<Row> added;
-    for (qsizetype i = 0; i < next.size(); ++i) {
-        const QString key = keyOf(next[i].c);
-        if (present.contains(key) || incoming.value(key) != i)
-            continue;
-        added.append(next[i]);
-    }
-    if (!added.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        m_rows.append(added);
-        endInsertRows();
-    }
+    mergeRows(m_rows, next, [](const Row &r) { return keyOf(r.c); });
 }
 
 void BouncerConnectionsModel::clear()
 {
-    if (m_rows.isEmpty())
-        return;
-    beginRemoveRows({}, 0, int(m_rows.size()) - 1);
-    m_rows.clear();
-    endRemoveRows();
+    clearRows(m_rows);
 }
 
 int BouncerConnectionsModel::rowCount(const QModelIndex &parent) const

@@ -2,6 +2,8 @@
 
 #include "core/snapshot.h"
 
+#include "models/keyedrowsmodel.h"
+
 #include <QAbstractTableModel>
 #include <QList>
 
@@ -11,7 +13,7 @@ namespace poolscope::models {
 /// (1.24+) or by (ptr, connect_time) into inserts, removals and dataChanged, never a reset. The Link column
 /// resolves the other side: a client's server as "backend <pid>" (its PostgreSQL backend), a server's
 /// client as "addr:port (application)". Unknown values are "—". GUI thread only.
-class BouncerConnectionsModel : public QAbstractTableModel
+class BouncerConnectionsModel : public KeyedRowsModel
 {
     Q_OBJECT
 public:

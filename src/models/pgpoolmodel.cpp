@@ -27,7 +27,7 @@ QString hostPort(const QString &host, const std::optional<qint64> &port)
 
 } // namespace
 
-PgpoolModel::PgpoolModel(Table table, QObject *parent) : QAbstractTableModel(parent), m_table(table)
+PgpoolModel::PgpoolModel(Table table, QObject *parent) : KeyedRowsModel(parent), m_table(table)
 {
     switch (table) {
     case Table::Nodes:
@@ -119,44 +119,7 @@ void PgpoolModel::clear()
 
 void PgpoolModel::merge(const QList<Row> &incoming)
 {
-    QHash<QString, qsizetype> byKey;
-    for (qsizetype i = 0; i < incoming.size(); ++i)
-        byKey.insert(incoming[i].key, i); // a duplicated key keeps its last row
-
-    // Removals, bottom-up in contiguous runs.
-    for (qsizetype end = m_rows.size() - 1; end >= 0;) {
-        if (byKey.contains(m_rows[end].key)) {
-            --end;
-            continue;
-        }
-        qsizetype begin = end;
-        while (begin > 0 && !byKey.contains(m_rows[begin - 1].key))
-            --begin;
-        beginRemoveRows({}, int(begin), int(end));
-        m_rows.remove(begin, end - begin + 1);
-        endRemoveRows();
-        end = begin - 1;
-    }
-    QSet<QString> present;
-    for (qsizetype row = 0; row < m_rows.size(); ++row) {
-        present.insert(m_rows[row].key);
-        const Row &next = incoming[byKey.value(m_rows[row].key)];
-        if (next == m_rows[row])
-            continue;
-        m_rows[row] = next;
-        Q_EMIT dataChanged(index(int(row), 0), index(int(row), columnCount() - 1));
-    }
-    QList<Row> added;
-    for (qsizetype i = 0; i < incoming.size(); ++i) {
-        if (!present.contains(incoming[i].key) && byKey.value(incoming[i].key) == i)
-            added.append(incoming[i]);
-    }
-    if (!added.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        m_rows.append(added);
-        endInsertRows();
-    }
+    mergeRows(m_rows, incoming, [](const Row &r) { return r.key; });
 }
 
 void PgpoolModel::setAlertColor(const QColor &color)

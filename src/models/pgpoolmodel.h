@@ -2,6 +2,8 @@
 
 #include "core/snapshot.h"
 
+#include "models/keyedrowsmodel.h"
+
 #include <QAbstractTableModel>
 #include <QColor>
 #include <QList>
@@ -14,7 +16,7 @@ namespace poolscope::models {
 /// merges the new rows by key (node id; child pid; child, slot and backend) into inserts, removals and
 /// dataChanged for changed rows, never a reset, so selection and scroll survive each sample. Rows that need
 /// attention (a node that is not up; a child serving a client) carry AlertRole. GUI thread only.
-class PgpoolModel : public QAbstractTableModel
+class PgpoolModel : public KeyedRowsModel
 {
     Q_OBJECT
 public:

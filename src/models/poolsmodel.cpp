@@ -116,7 +116,7 @@ QString PoolsModel::queueText(const PoolStats &p)
     return text;
 }
 
-PoolsModel::PoolsModel(QObject *parent) : QAbstractTableModel(parent) {}
+PoolsModel::PoolsModel(QObject *parent) : KeyedRowsModel(parent) {}
 
 void PoolsModel::setHighlightColors(const QColor &saturated, const QColor &onSaturated, const QColor &queue,
                                     const QColor &onQueue)
@@ -132,60 +132,13 @@ void PoolsModel::setHighlightColors(const QColor &saturated, const QColor &onSat
 
 void PoolsModel::merge(const QList<PoolStats> &pools)
 {
-    QHash<QString, qsizetype> incoming;
-    for (qsizetype i = 0; i < pools.size(); ++i)
-        incoming.insert(pools[i].key(), i); // a duplicated key keeps its last row
-
-    // Removals, bottom-up in contiguous runs so each begin/end pair stays small and valid.
-    for (qsizetype end = m_rows.size() - 1; end >= 0;) {
-        if (incoming.contains(m_rows[end].key())) {
-            --end;
-            continue;
-        }
-        qsizetype begin = end;
-        while (begin > 0 && !incoming.contains(m_rows[begin - 1].key()))
-            --begin;
-        beginRemoveRows({}, int(begin), int(end));
-        m_rows.remove(begin, end - begin + 1);
-        endRemoveRows();
-        end = begin - 1;
-    }
-
-    // Changes in place.
-    QHash<QString, bool> present;
-    for (qsizetype row = 0; row < m_rows.size(); ++row) {
-        const QString key = m_rows[row].key();
-        present.insert(key, true);
-        const PoolStats &next = pools[incoming.value(key)];
-        if (m_rows[row] != next) {
-            m_rows[row] = next;
-            Q_EMIT dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
-        }
-    }
-
     // New pools go to the end, in the order the pooler listed them; the view's proxy does the sorting.
-    QList<PoolStats> added;
-    for (qsizetype i = 0; i < pools.size(); ++i) {
-        const QString key = pools[i].key();
-        if (present.contains(key) || incoming.value(key) != i)
-            continue;
-        added.append(pools[i]);
-    }
-    if (!added.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        m_rows.append(added);
-        endInsertRows();
-    }
+    mergeRows(m_rows, pools, [](const PoolStats &p) { return p.key(); });
 }
 
 void PoolsModel::clear()
 {
-    if (m_rows.isEmpty())
-        return;
-    beginRemoveRows({}, 0, int(m_rows.size()) - 1);
-    m_rows.clear();
-    endRemoveRows();
+    clearRows(m_rows);
 }
 
 int PoolsModel::rowOf(const QString &key) const

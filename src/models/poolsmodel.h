@@ -2,6 +2,8 @@
 
 #include "core/snapshot.h"
 
+#include "models/keyedrowsmodel.h"
+
 #include <QAbstractTableModel>
 #include <QColor>
 #include <QList>
@@ -13,7 +15,7 @@ namespace poolscope::models {
 /// inserts, removals and dataChanged, never a reset, so selection and scroll position survive each sample.
 /// Unknown values (a column this PgBouncer version does not have, a rate before the second sample, a
 /// fraction of an unlimited pool) are shown as "—", never as 0. GUI thread only.
-class PoolsModel : public QAbstractTableModel
+class PoolsModel : public KeyedRowsModel
 {
     Q_OBJECT
 public:
