@@ -25,18 +25,6 @@ QString normalizedHost(QString host)
     return host;
 }
 
-QString addrText(const QString &addr, std::optional<qint64> port)
-{
-    if (addr.isEmpty())
-        return {};
-    if (addr == QLatin1String("unix"))
-        return QStringLiteral("unix");
-    if (!port)
-        return addr;
-    return addr.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(addr).arg(*port)
-                                           : QStringLiteral("%1:%2").arg(addr).arg(*port);
-}
-
 } // namespace
 
 QString ChainLink::clientText() const
@@ -44,7 +32,7 @@ QString ChainLink::clientText() const
     if (!hasClient)
         return QStringLiteral("no client (idle in pool)");
     QStringList parts;
-    const QString addr = addrText(clientAddr, clientPort);
+    const QString addr = hostPortText(clientAddr, clientPort);
     if (!addr.isEmpty())
         parts.append(addr);
     if (!clientApplicationName.isEmpty())

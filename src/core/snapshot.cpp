@@ -148,14 +148,21 @@ QString poolerFlavorName(PoolerFlavor flavor)
     return QStringLiteral("pgbouncer");
 }
 
-QString BouncerConnection::addrPort() const
+QString hostPortText(const QString &addr, std::optional<qint64> port)
 {
-    if (addr.isEmpty() || addr == QLatin1String("unix"))
-        return QStringLiteral("unix");
+    if (addr.isEmpty())
+        return {};
+    if (addr == QLatin1String("unix"))
+        return addr;
     if (!port)
         return addr;
     return addr.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(addr).arg(*port)
                                            : QStringLiteral("%1:%2").arg(addr).arg(*port);
+}
+
+QString BouncerConnection::addrPort() const
+{
+    return addr.isEmpty() ? QStringLiteral("unix") : hostPortText(addr, port);
 }
 
 const BouncerDatabase *BouncerSample::database(const QString &name) const

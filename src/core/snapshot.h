@@ -293,6 +293,9 @@ struct BouncerConnection
     QString addrPort() const; // "10.0.0.5:51234", "unix" for Unix sockets, addr alone without a port
 };
 
+/// "10.0.0.5:51234", "[::1]:5432", the address alone without a port, "unix" as is; empty for no address.
+QString hostPortText(const QString &addr, std::optional<qint64> port);
+
 /// What the console user may do, read from SHOW CONFIG admin_users / stats_users and the connected user.
 enum class ConsoleAccess
 {
