@@ -14,18 +14,9 @@
 #include <algorithm>
 
 using namespace poolscope;
+using poolscope::test::jsonOf;
 
 namespace {
-
-QJsonObject jsonOf(const test::CliResult &r)
-{
-    QJsonParseError pe{};
-    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
-    if (pe.error != QJsonParseError::NoError)
-        qWarning("stdout is not JSON (%s): %s\nstderr: %s", qPrintable(pe.errorString()), r.out.constData(),
-                 r.err.constData());
-    return doc.object();
-}
 
 QList<qint64> candidatePids(const QJsonObject &o, const QString &result)
 {

@@ -3,6 +3,7 @@
 // no terminal nothing is dropped (exit 3); a bad command is a usage error (exit 2); a snapshot given the
 // PostgreSQL server and the PgBouncer console in front of it tells, for each backend PgBouncer holds, the
 // pool and the client at the other end.
+#include "actions/actionsupport.h"
 #include "support/sandboxtestcase.h"
 
 #include <QFile>
@@ -16,31 +17,10 @@
 #include <sys/socket.h>
 
 using namespace poolscope;
+using poolscope::test::auditLines;
+using poolscope::test::jsonOf;
 
 namespace {
-
-QJsonObject jsonOf(const test::CliResult &r)
-{
-    QJsonParseError pe{};
-    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
-    if (pe.error != QJsonParseError::NoError)
-        qWarning("stdout is not JSON (%s): %s\nstderr: %s", qPrintable(pe.errorString()), r.out.constData(),
-                 r.err.constData());
-    return doc.object();
-}
-
-QList<QJsonObject> auditLines(const QString &path)
-{
-    QList<QJsonObject> out;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return out;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (!line.trimmed().isEmpty())
-            out.append(QJsonDocument::fromJson(line).object());
-    }
-    return out;
-}
 
 /// What a client is told when it runs `sql`; empty on success.
 QString queryError(PGconn *conn, const char *sql = "SELECT 1")

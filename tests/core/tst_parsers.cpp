@@ -7,20 +7,9 @@
 
 using namespace poolscope;
 using poolscope::test::fixture;
+using poolscope::test::n;
 
 namespace {
-
-template <typename T> QString n(const std::optional<T> &v)
-{
-    if (!v)
-        return QStringLiteral("?");
-    if constexpr (std::is_same_v<T, QString>)
-        return *v;
-    else if constexpr (std::is_same_v<T, double>)
-        return QString::number(*v, 'f', 6);
-    else
-        return QString::number(*v);
-}
 
 // One line per pool so a failure shows exactly which field differs.
 QString flatten(const PoolStats &p)

@@ -5,22 +5,9 @@
 
 using namespace poolscope;
 using poolscope::test::fixture;
+using poolscope::test::n;
 
 namespace {
-
-template <typename T> QString n(const std::optional<T> &v)
-{
-    if (!v)
-        return QStringLiteral("?");
-    if constexpr (std::is_same_v<T, QString>)
-        return *v;
-    else if constexpr (std::is_same_v<T, double>)
-        return QString::number(*v, 'f', 6);
-    else if constexpr (std::is_same_v<T, bool>)
-        return *v ? QStringLiteral("yes") : QStringLiteral("no");
-    else
-        return QString::number(*v);
-}
 
 // One line per pool: every field a version may or may not have, "?" for unknown.
 QString flatten(const PoolStats &p)

@@ -5,7 +5,10 @@
 #include "core/resulttable.h"
 
 #include <QFile>
+#include <QString>
 #include <QtGlobal>
+#include <optional>
+#include <type_traits>
 
 namespace poolscope::test {
 
@@ -20,6 +23,22 @@ inline ResultTable fixture(const QString &name)
     if (!error.isEmpty())
         qFatal("bad fixture %s: %s", qPrintable(name), qPrintable(error));
     return t;
+}
+
+/// A parsed field as text for one-line comparisons: "?" for unknown, "yes"/"no" for booleans, doubles with 6
+/// decimals.
+template <typename T> QString n(const std::optional<T> &v)
+{
+    if (!v)
+        return QStringLiteral("?");
+    if constexpr (std::is_same_v<T, QString>)
+        return *v;
+    else if constexpr (std::is_same_v<T, double>)
+        return QString::number(*v, 'f', 6);
+    else if constexpr (std::is_same_v<T, bool>)
+        return *v ? QStringLiteral("yes") : QStringLiteral("no");
+    else
+        return QString::number(*v);
 }
 
 } // namespace poolscope::test

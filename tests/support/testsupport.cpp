@@ -1,5 +1,6 @@
 #include "testsupport.h"
 
+#include <QJsonDocument>
 #include <QProcess>
 #include <QProcessEnvironment>
 
@@ -58,6 +59,16 @@ CliResult runPoolscope(const QStringList &args, int timeoutMs)
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+QJsonObject jsonOf(const CliResult &r)
+{
+    QJsonParseError pe{};
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &pe);
+    if (pe.error != QJsonParseError::NoError)
+        qWarning("stdout is not JSON (%s): %s\nstderr: %s", qPrintable(pe.errorString()), r.out.constData(),
+                 r.err.constData());
+    return doc.object();
 }
 
 } // namespace poolscope::test

@@ -3,6 +3,7 @@
 #include "db/pg.h"
 #include "db/sandbox.h"
 
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <memory>
@@ -38,5 +39,8 @@ struct CliResult
     QByteArray err;
 };
 CliResult runPoolscope(const QStringList &args, int timeoutMs = 30000);
+/// The JSON object a `--json` command printed; an empty object (and a warning with both streams) when stdout
+/// is not JSON.
+QJsonObject jsonOf(const CliResult &r);
 
 } // namespace poolscope::test
