@@ -7,8 +7,10 @@ SELECT extract(epoch FROM clock_timestamp()) AS server_now,
        current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved_connections,
        current_setting('reserved_connections', true)::int AS reserved_connections, -- since 16
+       extract(epoch FROM pg_postmaster_start_time()) AS postmaster_start,
        d.*
 FROM (SELECT sum(xact_commit) AS xact_commit,
+             sum(sessions) AS sessions, -- since 14
              sum(sessions_killed) AS sessions_killed, -- since 14
              sum(sessions_fatal) AS sessions_fatal, -- since 14
              sum(sessions_abandoned) AS sessions_abandoned, -- since 14

@@ -115,6 +115,8 @@ void parsePgServer(const ResultTable &table, PostgresSample &sample)
         sample.reservedConnections = int(*v);
     sample.xactCommit = r.counter(u"xact_commit");
     sample.xactRollback = r.counter(u"xact_rollback");
+    sample.postmasterStart = r.real(u"postmaster_start");
+    sample.sessionsTotal = r.counter(u"sessions");
     sample.sessionsKilled = r.counter(u"sessions_killed");
     sample.sessionsFatal = r.counter(u"sessions_fatal");
     sample.sessionsAbandoned = r.counter(u"sessions_abandoned");

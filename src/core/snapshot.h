@@ -114,10 +114,13 @@ struct PostgresSample
     std::optional<int> maxConnections;
     std::optional<int> superuserReserved;
     std::optional<int> reservedConnections; // PG 16+
+    std::optional<double> postmasterStart; // pg_postmaster_start_time(), epoch seconds: changes on a restart
     std::optional<quint64> xactCommit;
     std::optional<quint64> xactRollback;
     // pg_stat_database sums, PG 14+ (unknown before): sessions ended by pg_terminate_backend, by a FATAL
     // error (idle_in_transaction_session_timeout and friends), and by the client vanishing.
+    // Sessions established since the statistics were reset (PG 14+): its rate is the connect rate.
+    std::optional<quint64> sessionsTotal;
     std::optional<quint64> sessionsKilled;
     std::optional<quint64> sessionsFatal;
     std::optional<quint64> sessionsAbandoned;

@@ -290,6 +290,8 @@ QJsonObject toJson(const TargetSnapshot &snapshot, const PoolerChain *chain)
         o.insert(QStringLiteral("groups_distinct"), distinct);
         o.insert(QStringLiteral("commits_per_s"), opt(pg.commitsPerSecond));
         o.insert(QStringLiteral("rollbacks_per_s"), opt(pg.rollbacksPerSecond));
+        o.insert(QStringLiteral("sessions_established"), opt(pg.sessionsTotal));
+        o.insert(QStringLiteral("postmaster_start"), opt(pg.postmasterStart));
         o.insert(QStringLiteral("sessions_killed"), opt(pg.sessionsKilled));
         o.insert(QStringLiteral("sessions_fatal"), opt(pg.sessionsFatal));
         o.insert(QStringLiteral("sessions_abandoned"), opt(pg.sessionsAbandoned));
