@@ -1,5 +1,6 @@
 // Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
 // the GUI. All behaviour lives in the libraries under src/.
+#include "cli/diagnosecommand.h"
 #include "cli/loadcommand.h"
 #include "cli/poolercommand.h"
 #include "cli/sandboxcommand.h"
@@ -38,6 +39,8 @@ const char *const kUsage =
     "  poolscope snapshot TARGET... [--json]   one sample of each target\n"
     "  poolscope watch TARGET... [--interval 1s] [--duration 60s] [--json-lines]\n"
     "                                     sample repeatedly, one line per target per sample\n"
+    "  poolscope diagnose TARGET... [--duration 10s] [--json] [--set KEY=VALUE]\n"
+    "                                     name the failure modes found, with evidence and advice\n"
     "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
     "  poolscope terminate TARGET --older-than 30s [--state idle-in-transaction] [--application A]\n"
     "            [--user U] [--database D] [--allow-superuser] [--dry-run | --yes] [--json] [--read-only]\n"
@@ -66,6 +69,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::snapshotCommand(args);
     if (command == QLatin1String("watch"))
         return poolscope::cli::watchCommand(args);
+    if (command == QLatin1String("diagnose"))
+        return poolscope::cli::diagnoseCommand(args);
     if (command == QLatin1String("terminate"))
         return poolscope::cli::terminateCommand(args);
     if (command == QLatin1String("load"))
@@ -89,7 +94,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch") || first == QLatin1String("terminate") ||
+        first == QLatin1String("watch") || first == QLatin1String("diagnose") ||
+        first == QLatin1String("terminate") ||
         first == QLatin1String("load") || first == QLatin1String("pooler"))
         return headless(argc, argv, first);
 

@@ -1,6 +1,7 @@
 #include "snapshotcommand.h"
 
 #include "commandline.h"
+#include "fleetwatch.h"
 #include "core/logging.h"
 #include "core/poolerchain.h"
 #include "core/snapshotjson.h"
@@ -63,26 +64,6 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
                 << ageText(p.maxwaitSeconds) << "\n";
         }
     }
-}
-
-/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
-/// (PGHOST, PGPORT, 5432) where the connection string sets none.
-std::pair<QString, int> hostPortOf(const QString &conninfo)
-{
-    const db::ConnSpec spec = db::parseConnInfo(conninfo);
-    QString host = QString::fromUtf8(spec.value("host"));
-    if (host.isEmpty())
-        host = QString::fromUtf8(spec.value("hostaddr"));
-    if (host.isEmpty())
-        host = qEnvironmentVariable("PGHOST");
-    bool ok = false;
-    int port = QString::fromUtf8(spec.value("port")).toInt(&ok);
-    if (!ok || port <= 0)
-        port = qEnvironmentVariable("PGPORT").toInt(&ok);
-    if (!ok || port <= 0)
-        port = 5432;
-    // A multi-host string: the first host (and its port) is the one compared.
-    return {host.section(QLatin1Char(','), 0, 0), port};
 }
 
 /// For each PostgreSQL target, the chain of a PgBouncer console of this run whose SHOW DATABASES points at

@@ -2,13 +2,16 @@
 
 #include "cli/snapshotcommand.h"
 #include "commandline.h"
+#include "core/finding.h"
 #include "core/signalcatcher.h"
 #include "core/snapshotjson.h"
 #include "db/targetcontroller.h"
+#include "fleetwatch.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QEventLoop>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -37,7 +40,8 @@ QString seconds(double s)
     return QString::number(s, 'f', s < 10 ? 1 : 0) + QLatin1Char('s');
 }
 
-QString humanLine(const TargetSnapshot &s, const db::TargetController &c)
+QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
+                  const QList<findings::Finding> &open)
 {
     QString line = isoTime(s.sampledAtMs) + QLatin1String("  ") + s.target + QLatin1String("  ") +
                    db::targetStateName(c.state());
@@ -81,12 +85,22 @@ QString humanLine(const TargetSnapshot &s, const db::TargetController &c)
     }
     if (s.tps)
         line += QStringLiteral("  tps %1").arg(*s.tps, 0, 'f', 1);
+    QStringList named;
+    for (const findings::Finding &f : open)
+        named.append(f.rule + QStringLiteral(" (") + findings::severityName(f.severity) + QLatin1Char(')'));
+    if (!named.isEmpty())
+        line += QStringLiteral("  findings: ") + named.join(QStringLiteral(", "));
     return line;
 }
 
-QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c)
+QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c,
+                    const QList<findings::Finding> &open)
 {
     QJsonObject o = toJson(s);
+    QJsonArray list;
+    for (const findings::Finding &f : open)
+        list.append(findings::toJson(f));
+    o.insert(QStringLiteral("findings"), list);
     o.insert(QStringLiteral("time"), isoTime(s.sampledAtMs));
     o.insert(QStringLiteral("state"), db::targetStateName(c.state()));
     if (c.state() != db::TargetState::Live) {
@@ -141,7 +155,8 @@ int watchCommand(const QStringList &args)
         "stops answering is reported (state stalled, reconnecting or failed) and retried with backoff while\n"
         "the others go on. DURATION is 500ms, 1s, 2m, 1h or a number of seconds.\n\n"
         "--json-lines prints one JSON object per line: the per-target object of `snapshot --json` plus\n"
-        "\"time\" (ISO 8601, UTC) and \"state\"; while not live also \"attempts\" and \"next_retry_ms\".\n\n"
+        "\"time\" (ISO 8601, UTC), \"state\" and \"findings\" (the target's open findings, as `poolscope\n"
+        "diagnose --json` prints them); while not live also \"attempts\" and \"next_retry_ms\".\n\n"
         "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
@@ -190,25 +205,18 @@ int watchCommand(const QStringList &args)
     QEventLoop loop;
     SignalCatcher catcher;
     QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
-    std::vector<std::unique_ptr<db::TargetController>> controllers;
-    for (const QString &t : targets) {
-        auto c = std::make_unique<db::TargetController>(t);
-        c->setIntervalMs(int(*intervalMs));
-        if (deadlineMs)
-            c->setDeadlineMs(int(*deadlineMs));
-        const db::TargetController *raw = c.get();
-        QObject::connect(c.get(), &db::TargetController::snapshotReady, &loop,
-                         [raw, json](const TargetSnapshot &s) {
-                             writeLine(json ? jsonLine(s, *raw) : humanLine(s, *raw).toUtf8());
-                         });
-        controllers.push_back(std::move(c));
-    }
+    auto fleet = std::make_unique<FleetWatch>(targets, int(*intervalMs), deadlineMs, findings::Thresholds{});
+    const FleetWatch *raw = fleet.get();
+    QObject::connect(fleet.get(), &FleetWatch::sampled, &loop, [raw, json](int i, const TargetSnapshot &s) {
+        const QList<findings::Finding> open = raw->engine().openFindingsOf(i);
+        writeLine(json ? jsonLine(s, raw->controller(i), open)
+                       : humanLine(s, raw->controller(i), open).toUtf8());
+    });
     if (durationMs)
         QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
-    for (auto &c : controllers)
-        c->start();
+    fleet->start();
     loop.exec();
-    controllers.clear(); // interrupts the workers: prompt even when a server hangs
+    fleet.reset(); // interrupts the workers: prompt even when a server hangs
     return ExitOk;
 }
 

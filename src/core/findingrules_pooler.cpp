@@ -279,14 +279,20 @@ void poolerDbMismatch(const PoolerContext &c, PoolerMemory &m, QList<Observation
         for (const Linked &l : c.postgres) {
             if (!l.snapshot->ok || !l.snapshot->postgres)
                 continue;
-            for (const Session &s : l.snapshot->postgres->sessions) {
+            const PostgresSample &pg = *l.snapshot->postgres;
+            // The round and the PostgreSQL sample are not taken at the same instant: a backend counts as not
+            // running only when it was already idle when the round was taken, with a margin.
+            const double lagS = std::max(0.0, double(l.snapshot->sampledAtMs - c.chainAtMs) / 1000.0);
+            const double minIdleS = lagS + t.mismatchMinIdleS;
+            for (const Session &s : pg.sessions) {
                 const ChainLink *link = c.chain->find(s.pid, s.backendStart);
                 if (!link || !link->hasClient || link->serverState != QLatin1String("active"))
                     continue;
                 Split &sp = splits[link->poolDatabase + QLatin1Char('/') + link->poolUser];
                 sp.postgresId = l.id;
                 ++sp.busy;
-                switch (s.stateClass()) {
+                const bool settled = s.stateChange && pg.serverNow - *s.stateChange >= minIdleS;
+                switch (settled ? s.stateClass() : SessionState::Active) {
                 case SessionState::Active:
                     ++sp.running;
                     break;

@@ -347,7 +347,7 @@ void appPoolCeiling(const PostgresContext &c, AppPoolMemory &m, QList<Observatio
                     .arg(n)
                     .arg(t.leakMinAgeS)
                     .arg(text::pidList(longXacts)));
-        if (headroom) {
+        if (headroom && 2 * idleInTx < n) {
             if (*headroom >= n)
                 o.advice.append(QStringLiteral("PostgreSQL has room for %1 more connections: a pool of %2 "
                                                "instead of %3 fits this server; check every instance of the "

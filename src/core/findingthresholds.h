@@ -53,6 +53,7 @@ struct Thresholds
     double mismatchMinServers = 2; // servers handed to clients whose backend is not running anything
     double mismatchFraction = 0.5; // ...and at least this share of the servers handed to clients
     double mismatchSamples = 3;    // pooler samples in a row
+    double mismatchMinIdleS = 1;   // a backend counts as idle once idle this long before the chain round
     // every rule
     double clearSamples = 3;     // a finding resolves after this many samples without its condition...
     double clearS = 3;           // ...spanning at least this long

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "core/findingsengine.h"
+#include "core/snapshot.h"
+
+#include <QObject>
+#include <QStringList>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace poolscope::db {
+class TargetController;
+}
+
+namespace poolscope::cli {
+
+/// The headless side of watching several targets: one db::TargetController (worker thread) per target, and
+/// a findings engine fed with every sample, with each PgBouncer console linked to the PostgreSQL targets its
+/// SHOW DATABASES points at. `watch` and `diagnose` run it inside their own event loop. GUI-less, one thread.
+class FleetWatch : public QObject
+{
+    Q_OBJECT
+public:
+    FleetWatch(const QStringList &targets, int intervalMs, std::optional<qint64> deadlineMs,
+               const findings::Thresholds &thresholds);
+    ~FleetWatch() override; // interrupts the workers: prompt even when a server hangs
+
+    void start();
+    int count() const { return int(m_controllers.size()); }
+    const db::TargetController &controller(int index) const { return *m_controllers[size_t(index)]; }
+    const findings::FindingsEngine &engine() const { return m_engine; }
+    /// The newest sample of target `index` (nullopt before the first).
+    const std::optional<TargetSnapshot> &last(int index) const { return m_last[size_t(index)]; }
+
+Q_SIGNALS:
+    /// Target `index` was sampled and the findings were updated with it.
+    void sampled(int index, const poolscope::TargetSnapshot &snapshot);
+
+private:
+    void onSnapshot(int index, const TargetSnapshot &snapshot);
+    void relink(int poolerIndex, const BouncerSample &pooler);
+
+    QStringList m_targets;
+    std::vector<std::unique_ptr<db::TargetController>> m_controllers;
+    std::vector<std::optional<TargetSnapshot>> m_last;
+    findings::FindingsEngine m_engine;
+};
+
+/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
+/// (PGHOST, PGPORT, 5432) where the connection string sets none; the first of a host list.
+std::pair<QString, int> hostPortOf(const QString &conninfo);
+
+} // namespace poolscope::cli
