@@ -125,7 +125,7 @@ void poolerSaturation(const PoolerContext &c, PoolerMemory &m, QList<Observation
         if (session)
             o.summary =
                 QStringLiteral("Pool %1 (session mode) is full: its %2 server connections are each pinned "
-                               "to one client for that client's whole connection, and %3 more wait "
+                               "to one client for that client's whole connection; %3 more wait "
                                "(the oldest for %4).")
                     .arg(key, sizeText,
                          text::count(waiting, QStringLiteral("client"), QStringLiteral("clients")),
@@ -154,12 +154,18 @@ void poolerSaturation(const PoolerContext &c, PoolerMemory &m, QList<Observation
                                "the applications must stay at or under %1.")
                     .arg(sizeText);
             o.advice.append(advice);
-            o.advice.append(
-                QStringLiteral("Use transaction mode for this pool (a server is then held only for a "
-                               "transaction), or cap each of the %1 client hosts' pools at %2.")
-                    .arg(hosts)
-                    .arg(size > 0 ? QString::number(std::max<qint64>(1, size / hosts))
-                                  : QStringLiteral("the pool size")));
+            if (hosts > 1 && size > 0)
+                o.advice.append(
+                    QStringLiteral("Use transaction mode for this pool (a server is then held only for "
+                                   "a transaction), or cap each of the %1 client hosts' pools at %2.")
+                        .arg(hosts)
+                        .arg(std::max<qint64>(1, size / hosts)));
+            else
+                o.advice.append(
+                    QStringLiteral("Use transaction mode for this pool (a server is then held only for "
+                                   "a transaction), or size the applications' pools so that all their "
+                                   "connections together stay at or under %1.")
+                        .arg(sizeText));
         } else {
             const std::optional<int> headroom = serverHeadroom(c.postgres);
             if (headroom && *headroom > 0 && size > 0)

@@ -529,6 +529,8 @@ void Sandbox::Private::buildUris()
     if (bouncerPort > 0) {
         const QString console = QStringLiteral("pgbouncer");
         uris.pgbouncerApp = uri(app, bouncerPort, app);
+        if (options.sessionPoolSize > 0)
+            uris.pgbouncerSessionApp = uri(app, bouncerPort, QStringLiteral("app_session"));
         uris.pgbouncerConsole = uri(qs(kAdminUser), bouncerPort, console);
         uris.pgbouncerMonitor = uri(monitor, bouncerPort, console);
     }
@@ -728,6 +730,12 @@ bool Sandbox::Private::startBouncer(const QString &binary, QString *error)
         QStringList ini{
             QStringLiteral("[databases]"),
             QStringLiteral("app = host=127.0.0.1 port=%1 dbname=app").arg(pgPort),
+            // A session-mode pool in front of the same database: the session-pooler-full incident needs it.
+            options.sessionPoolSize > 0
+                ? QStringLiteral("app_session = host=127.0.0.1 port=%1 dbname=app pool_mode=session pool_size=%2")
+                      .arg(pgPort)
+                      .arg(options.sessionPoolSize)
+                : QString(),
             QStringLiteral("* = host=127.0.0.1 port=%1").arg(pgPort),
             QString(),
             QStringLiteral("[pgbouncer]"),
@@ -1075,6 +1083,8 @@ QJsonObject Sandbox::toJson() const
     };
     if (d->bouncerPort > 0) {
         uris.insert(QStringLiteral("pgbouncer_app"), d->uris.pgbouncerApp);
+        if (!d->uris.pgbouncerSessionApp.isEmpty())
+            uris.insert(QStringLiteral("pgbouncer_session_app"), d->uris.pgbouncerSessionApp);
         uris.insert(QStringLiteral("pgbouncer_console"), d->uris.pgbouncerConsole);
         uris.insert(QStringLiteral("pgbouncer_monitor"), d->uris.pgbouncerMonitor);
     }

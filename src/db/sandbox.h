@@ -12,6 +12,8 @@ struct SandboxOptions
     QString dir; // empty: a fresh temp dir, removed on stop
     QString poolMode = QStringLiteral("transaction");
     int defaultPoolSize = 10;
+    // PgBouncer database "app_session": the app database again, in session mode with this pool_size (0: none).
+    int sessionPoolSize = 5;
     int reservePoolSize = 0;
     int maxClientConn = 1000;
     int maxConnections = 100; // PostgreSQL max_connections
@@ -33,6 +35,7 @@ struct SandboxUris
     QString app;              // role app, database app (direct)
     QString monitor;          // role monitor (pg_monitor, not superuser), database app
     QString pgbouncerApp;     // role app through PgBouncer, database app
+    QString pgbouncerSessionApp; // role app through PgBouncer's session-mode pool app_session (database app)
     QString pgbouncerConsole; // admin user on the PgBouncer console (database pgbouncer)
     QString pgbouncerMonitor; // monitor (stats_users) on the PgBouncer console
     QString pgpoolApp;        // role app through Pgpool-II, database app

@@ -38,27 +38,53 @@ bool HeldSessions::open(const QString &conninfo, int count, const QByteArray &ap
     return true;
 }
 
-CliResult runPoolscope(const QStringList &args, int timeoutMs)
+PoolscopeProcess::PoolscopeProcess() : m_process(std::make_unique<QProcess>()) {}
+
+PoolscopeProcess::~PoolscopeProcess()
+{
+    if (m_process->state() != QProcess::NotRunning) {
+        m_process->kill();
+        m_process->waitForFinished();
+    }
+}
+
+bool PoolscopeProcess::start(const QStringList &args, QString *error)
+{
+    const QString bin = QProcessEnvironment::systemEnvironment().value(QStringLiteral("POOLSCOPE_BIN"));
+    m_process->start(bin, args);
+    if (m_process->waitForStarted(5000))
+        return true;
+    *error = QStringLiteral("could not start ") + bin;
+    return false;
+}
+
+CliResult PoolscopeProcess::finish(int timeoutMs)
 {
     CliResult r;
-    const QString bin = QProcessEnvironment::systemEnvironment().value(QStringLiteral("POOLSCOPE_BIN"));
-    QProcess p;
-    p.start(bin, args);
-    if (!p.waitForStarted(5000)) {
-        r.err = "could not start " + bin.toUtf8();
-        return r;
-    }
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
+    // waitForFinished() is false for a process that already finished while the event loop ran.
+    if (m_process->state() != QProcess::NotRunning && !m_process->waitForFinished(timeoutMs)) {
+        m_process->kill();
+        m_process->waitForFinished();
         r.err = "timed out";
         return r;
     }
-    r.crashed = p.exitStatus() == QProcess::CrashExit;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
+    r.crashed = m_process->exitStatus() == QProcess::CrashExit;
+    r.exitCode = m_process->exitCode();
+    r.out = m_process->readAllStandardOutput();
+    r.err = m_process->readAllStandardError();
     return r;
+}
+
+CliResult runPoolscope(const QStringList &args, int timeoutMs)
+{
+    PoolscopeProcess p;
+    QString error;
+    if (!p.start(args, &error)) {
+        CliResult r;
+        r.err = error.toUtf8();
+        return r;
+    }
+    return p.finish(timeoutMs);
 }
 
 QJsonObject jsonOf(const CliResult &r)

@@ -4,6 +4,7 @@
 #include "db/sandbox.h"
 
 #include <QJsonObject>
+#include <QProcess>
 #include <QString>
 #include <QStringList>
 #include <memory>
@@ -39,6 +40,20 @@ struct CliResult
     QByteArray err;
 };
 CliResult runPoolscope(const QStringList &args, int timeoutMs = 30000);
+
+/// `poolscope ARGS` running beside the test (e.g. `diagnose` while a load runs): start(), then finish().
+class PoolscopeProcess
+{
+public:
+    PoolscopeProcess();
+    ~PoolscopeProcess(); // kills a process still running
+    bool start(const QStringList &args, QString *error);
+    /// Waits for the end (killing it after timeoutMs) and collects its output.
+    CliResult finish(int timeoutMs);
+
+private:
+    std::unique_ptr<QProcess> m_process;
+};
 /// The JSON object a `--json` command printed; an empty object (and a warning with both streams) when stdout
 /// is not JSON.
 QJsonObject jsonOf(const CliResult &r);
