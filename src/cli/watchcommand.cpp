@@ -173,6 +173,11 @@ int watchCommand(const QStringList &args)
                        "(default: 3 intervals, at least 3s)."),
         QStringLiteral("duration"));
     const QCommandLineOption jsonLines(QStringLiteral("json-lines"), QStringLiteral("Print JSON lines."));
+    const QCommandLineOption set(
+        QStringLiteral("set"),
+        QStringLiteral("Override a findings threshold (see `poolscope diagnose --help`)."),
+        QStringLiteral("key=value"));
+    parser.addOption(set);
     parser.addOption(interval);
     parser.addOption(duration);
     parser.addOption(deadline);
@@ -201,11 +206,17 @@ int watchCommand(const QStringList &args)
             return usage(QStringLiteral("--deadline needs a duration from 100ms to 1h"));
     }
     const bool json = parser.isSet(jsonLines);
+    findings::Thresholds thresholds;
+    for (const QString &assignment : parser.values(set)) {
+        QString error;
+        if (!findings::setThreshold(thresholds, assignment, &error))
+            return usage(error);
+    }
 
     QEventLoop loop;
     SignalCatcher catcher;
     QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
-    auto fleet = std::make_unique<FleetWatch>(targets, int(*intervalMs), deadlineMs, findings::Thresholds{});
+    auto fleet = std::make_unique<FleetWatch>(targets, int(*intervalMs), deadlineMs, thresholds);
     const FleetWatch *raw = fleet.get();
     QObject::connect(fleet.get(), &FleetWatch::sampled, &loop, [raw, json](int i, const TargetSnapshot &s) {
         const QList<findings::Finding> open = raw->engine().openFindingsOf(i);

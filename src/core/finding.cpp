@@ -83,6 +83,46 @@ QString statusName(Status status)
     return QStringLiteral("resolved");
 }
 
+void Evidence::insert(const char *key, const QJsonValue &value)
+{
+    for (auto &item : m_items) {
+        if (qstrcmp(item.first, key) == 0) {
+            item.second = value;
+            return;
+        }
+    }
+    m_items.append({key, value});
+}
+
+QJsonValue Evidence::value(const char *key) const
+{
+    for (const auto &item : m_items) {
+        if (qstrcmp(item.first, key) == 0)
+            return item.second;
+    }
+    return QJsonValue(QJsonValue::Undefined);
+}
+
+QJsonObject Evidence::toJson() const
+{
+    QJsonObject o;
+    for (const auto &item : m_items)
+        o.insert(QLatin1String(item.first), item.second);
+    return o;
+}
+
+bool Evidence::operator==(const Evidence &other) const
+{
+    if (m_items.size() != other.m_items.size())
+        return false;
+    for (qsizetype i = 0; i < m_items.size(); ++i) {
+        if (qstrcmp(m_items[i].first, other.m_items[i].first) != 0 ||
+            m_items[i].second != other.m_items[i].second)
+            return false;
+    }
+    return true;
+}
+
 QString Finding::key() const
 {
     return rule + QLatin1Char('|') + QString::number(targetId) + QLatin1Char('|') + subject;
@@ -109,7 +149,7 @@ QJsonObject toJson(const Finding &f)
     o.insert(QStringLiteral("ended_at"), f.endedAtMs ? QJsonValue(isoTime(*f.endedAtMs)) : QJsonValue());
     o.insert(QStringLiteral("summary"), f.summary);
     o.insert(QStringLiteral("advice"), QJsonArray::fromStringList(f.advice));
-    o.insert(QStringLiteral("evidence"), f.evidence);
+    o.insert(QStringLiteral("evidence"), f.evidence.toJson());
     QJsonArray pids;
     for (qint64 pid : f.pids)
         pids.append(double(pid));

@@ -61,6 +61,27 @@ struct Action
     bool operator==(const Action &) const = default;
 };
 
+/// A finding's figures: stable literal keys (the JSON keys), JSON values, in the order the rule gave them.
+/// A flat list rather than a QJsonObject because rules rebuild it on every sample of a target, and
+/// QJsonObject::insert costs thousands of instructions; toJson() builds the object when it is printed.
+class Evidence
+{
+public:
+    /// `key` must be a string literal (it is kept as a pointer). Replaces the value of an existing key.
+    void insert(const char *key, const QJsonValue &value);
+    /// Undefined when absent.
+    QJsonValue value(const char *key) const;
+    bool contains(const char *key) const { return !value(key).isUndefined(); }
+    bool isEmpty() const { return m_items.isEmpty(); }
+    int size() const { return int(m_items.size()); }
+    const QList<std::pair<const char *, QJsonValue>> &items() const { return m_items; }
+    QJsonObject toJson() const;
+    bool operator==(const Evidence &other) const;
+
+private:
+    QList<std::pair<const char *, QJsonValue>> m_items;
+};
+
 /// What became of a finding: still there, resolved by itself, or watched after an action.
 enum class Status
 {
@@ -96,7 +117,7 @@ struct Finding
     QString actionTaken;              // what was done, in words
     QString summary;                  // one plain sentence: what is happening
     QStringList advice;               // what to do, numbers filled in, most useful first
-    QJsonObject evidence;             // the figures, with stable keys
+    Evidence evidence;                // the figures, with stable keys
     QList<qint64> pids;               // the sessions involved (PostgreSQL pids), for selection
     QStringList pools;                // the pools involved ("db/user"), for selection
     Action action;

@@ -10,6 +10,7 @@
 #include <QList>
 #include <QSet>
 #include <deque>
+#include <functional>
 
 /// The rules of the findings engine: pure functions from one target's newest sample (plus the newest samples
 /// of the targets linked to it, and a little memory of the previous samples) to observations. The engine
@@ -23,16 +24,24 @@ struct Observation
 {
     QString rule;
     QString subject;
+    /// The rule's own debounce is met ("3 samples in a row"). An unconfirmed observation keeps an open
+    /// finding open but never raises one: a condition that drops out for one sample does not make the finding
+    /// end and come back as a new one.
+    bool confirmed = true;
     Severity severity = Severity::Warning;
     Layer layer = Layer::Postgres;
     QList<int> otherTargetIds; // linked targets involved besides the evaluated one
     qint64 sinceMs = 0;        // when the condition began, from the data; 0: the first sample that showed it
     QString summary;
     QStringList advice;
-    QJsonObject evidence;
+    Evidence evidence;
     QList<qint64> pids;
     QStringList pools;
     Action action;
+    /// Fills summary, advice, evidence and action.label. Called only when someone reads the finding (the
+    /// dock, `diagnose`, a JSON line): words cost far more than the decision, and most samples of an open
+    /// finding are never read. Captures values, never references into the sample.
+    std::function<void(Observation &)> describe;
 };
 
 /// A linked target's newest sample, as a rule reads it.
@@ -145,7 +154,7 @@ struct DeadMemory
     std::optional<quint64> killed, fatal, abandoned;
     qint64 lastEventMs = 0;
     qint64 firstEventMs = 0;
-    QJsonObject lastEvidence;
+    Evidence lastEvidence;
     QString lastSummary;
     QStringList lastAdvice;
     Severity lastSeverity = Severity::Warning;

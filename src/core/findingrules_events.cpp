@@ -120,17 +120,15 @@ void deadConnections(const PostgresContext &c, DeadMemory &m, QList<Observation>
                                "processes: TCP keepalives shorter than the device's idle timeout keep "
                                "connections alive."));
         m.lastAdvice = advice;
-        QJsonObject e;
-        e.insert(QStringLiteral("restarted"), m.lastSeverity == Severity::Critical);
-        e.insert(QStringLiteral("postmaster_start"),
-                 pg.postmasterStart ? QJsonValue(*pg.postmasterStart) : QJsonValue());
-        e.insert(QStringLiteral("sessions_killed"), double(m.killedSum));
-        e.insert(QStringLiteral("sessions_fatal"), double(m.fatalSum));
-        e.insert(QStringLiteral("sessions_abandoned"), double(m.abandonedSum));
-        e.insert(QStringLiteral("vanished"), vanished);
+        Evidence e;
+        e.insert("restarted", m.lastSeverity == Severity::Critical);
+        e.insert("postmaster_start", pg.postmasterStart ? QJsonValue(*pg.postmasterStart) : QJsonValue());
+        e.insert("sessions_killed", double(m.killedSum));
+        e.insert("sessions_fatal", double(m.fatalSum));
+        e.insert("sessions_abandoned", double(m.abandonedSum));
+        e.insert("vanished", vanished);
         if (!pg.sessionsKilled)
-            e.insert(QStringLiteral("note"),
-                     QStringLiteral("sessions_killed/fatal/abandoned need PostgreSQL 14+"));
+            e.insert("note", QStringLiteral("sessions_killed/fatal/abandoned need PostgreSQL 14+"));
         m.lastEvidence = e;
         if (!vanishedText.isEmpty())
             m.lastSummary +=
@@ -220,38 +218,40 @@ void connectionChurn(const PostgresContext &c, ChurnMemory &m, QList<Observation
     o.layer = Layer::App;
     o.severity = Severity::Warning;
     o.sinceMs = m.sinceMs;
-    const QString who = topYoung > 0 ? QStringLiteral(" (%1 mostly)").arg(text::appName(topApp)) : QString();
-    if (closed)
-        o.summary =
-            QStringLiteral("%1 connections per second are opened and closed again%2: a new connection "
-                           "per request.")
-                .arg(*closed, 0, 'f', *closed < 10 ? 1 : 0)
-                .arg(who);
-    else
-        o.summary =
-            QStringLiteral("%1 of %2 sessions connected less than %3 s ago%4, sample after sample: a new "
-                           "connection per request.")
-                .arg(c.digest.young)
-                .arg(c.pg.clientBackends())
-                .arg(t.churnYoungS)
-                .arg(who);
-    o.advice.append(
-        QStringLiteral("Each connection costs PostgreSQL a process start and an authentication (a few "
-                       "ms of CPU, more with scram-sha-256 and TLS) and starts with cold caches. "
-                       "Keep connections in a pool in the application (psycopg_pool, SQLAlchemy "
-                       "QueuePool) or put PgBouncer in front in transaction mode."));
-    o.advice.append(
-        QStringLiteral("A pool that closes connections right after use churns too: psycopg2 closes "
-                       "what is above minconn, SQLAlchemy its overflow; raise the minimum to the "
-                       "usual concurrency."));
-    QJsonObject e;
-    e.insert(QStringLiteral("connects_per_s"), opened ? QJsonValue(*opened) : QJsonValue());
-    e.insert(QStringLiteral("closes_per_s"), closed ? QJsonValue(*closed) : QJsonValue());
-    e.insert(QStringLiteral("window_s"), dt);
-    e.insert(QStringLiteral("young_sessions"), c.digest.young);
-    e.insert(QStringLiteral("client_backends"), c.pg.clientBackends());
-    e.insert(QStringLiteral("top_application"), topApp);
-    o.evidence = e;
+    o.describe = [opened, closed, dt, young = c.digest.young, backends = c.pg.clientBackends(), topApp,
+                  topYoung, youngS = t.churnYoungS](Observation &o) {
+        const QString who =
+            topYoung > 0 ? QStringLiteral(" (%1 mostly)").arg(text::appName(topApp)) : QString();
+        if (closed)
+            o.summary = QStringLiteral("%1 connections per second are opened and closed again%2: a new "
+                                       "connection per request.")
+                            .arg(*closed, 0, 'f', *closed < 10 ? 1 : 0)
+                            .arg(who);
+        else
+            o.summary =
+                QStringLiteral("%1 of %2 sessions connected less than %3 s ago%4, sample after sample: a "
+                               "new connection per request.")
+                    .arg(young)
+                    .arg(backends)
+                    .arg(youngS)
+                    .arg(who);
+        o.advice.append(
+            QStringLiteral("Each connection costs PostgreSQL a process start and an authentication (a few "
+                           "ms of CPU, more with scram-sha-256 and TLS) and starts with cold caches. "
+                           "Keep connections in a pool in the application (psycopg_pool, SQLAlchemy "
+                           "QueuePool) or put PgBouncer in front in transaction mode."));
+        o.advice.append(
+            QStringLiteral("A pool that closes connections right after use churns too: psycopg2 closes "
+                           "what is above minconn, SQLAlchemy its overflow; raise the minimum to the "
+                           "usual concurrency."));
+        Evidence &e = o.evidence;
+        e.insert("connects_per_s", opened ? QJsonValue(*opened) : QJsonValue());
+        e.insert("closes_per_s", closed ? QJsonValue(*closed) : QJsonValue());
+        e.insert("window_s", dt);
+        e.insert("young_sessions", young);
+        e.insert("client_backends", backends);
+        e.insert("top_application", topApp);
+    };
     out.append(o);
 }
 

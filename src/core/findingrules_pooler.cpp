@@ -106,109 +106,108 @@ void poolerSaturation(const PoolerContext &c, PoolerMemory &m, QList<Observation
         const double maxwait = p.maxwaitSeconds.value_or(0);
         if (m.waitingSamples[key]++ == 0)
             m.waitingSince.insert(key, c.atMs - qint64(maxwait * 1000));
-        if (m.waitingSamples.value(key) < t.poolerWaitSamples)
-            continue; // a queue for an instant is a burst, not a full pool
+        // A queue for an instant is a burst, not a full pool: named after poolerWaitSamples in a row.
+        const bool confirmed = m.waitingSamples.value(key) >= t.poolerWaitSamples;
         const qint64 size = p.poolSize.value_or(0);
         const bool session = p.poolMode.value_or(QString()) == QLatin1String("session");
         const bool nearTimeout = qwt && *qwt > 0 && maxwait >= t.poolerCriticalTimeoutShare * *qwt;
         Observation o;
         o.rule = rule::PoolerSaturation;
         o.subject = key;
+        o.confirmed = confirmed;
         o.layer = Layer::Pooler;
         o.severity = (maxwait >= t.poolerCriticalWaitS || nearTimeout || (size > 0 && waiting >= size))
                          ? Severity::Critical
                          : Severity::Warning;
         o.sinceMs = m.waitingSince.value(key);
         o.pools = {key};
-        const ClientSpread spread = clientsOf(b, p);
-        const QString sizeText = size > 0 ? QString::number(size) : QStringLiteral("unlimited");
-        if (session)
-            o.summary =
-                QStringLiteral("Pool %1 (session mode) is full: its %2 server connections are each pinned "
-                               "to one client for that client's whole connection; %3 more wait "
-                               "(the oldest for %4).")
-                    .arg(key, sizeText,
-                         text::count(waiting, QStringLiteral("client"), QStringLiteral("clients")),
-                         ageText(maxwait));
-        else
-            o.summary =
-                QStringLiteral("Pool %1 is full: all %2 server connections are busy and %3 wait for one "
-                               "(the oldest for %4).")
-                    .arg(key, sizeText,
-                         text::count(waiting, QStringLiteral("client"), QStringLiteral("clients")),
-                         ageText(maxwait));
-        if (qwt && *qwt > 0)
-            o.summary += QStringLiteral(" At query_wait_timeout (%1 s) PgBouncer drops them with "
-                                        "\"query_wait_timeout\".")
-                             .arg(*qwt);
-        if (session) {
-            const int clients = spread.clients > 0 ? spread.clients : int(p.clActive.value_or(0) + waiting);
-            const int hosts = std::max(1, int(spread.byHost.size()));
-            QString advice = QStringLiteral("%1 clients want this pool").arg(clients);
-            if (!spread.byHost.isEmpty())
-                advice += QStringLiteral(" (%1; by application: %2)")
-                              .arg(spreadText(spread.byHost, false), spreadText(spread.byApp, true));
-            advice +=
-                QStringLiteral(" against pool_size %1. In session mode every client connection of every "
-                               "instance needs its own server: instances × (pool_size + max_overflow) of "
-                               "the applications must stay at or under %1.")
-                    .arg(sizeText);
-            o.advice.append(advice);
-            if (hosts > 1 && size > 0)
-                o.advice.append(
-                    QStringLiteral("Use transaction mode for this pool (a server is then held only for "
-                                   "a transaction), or cap each of the %1 client hosts' pools at %2.")
-                        .arg(hosts)
-                        .arg(std::max<qint64>(1, size / hosts)));
-            else
-                o.advice.append(
-                    QStringLiteral("Use transaction mode for this pool (a server is then held only for "
-                                   "a transaction), or size the applications' pools so that all their "
-                                   "connections together stay at or under %1.")
-                        .arg(sizeText));
-        } else {
-            const std::optional<int> headroom = serverHeadroom(c.postgres);
-            if (headroom && *headroom > 0 && size > 0)
-                o.advice.append(
-                    QStringLiteral("PostgreSQL has room for %1 more connections: raise pool_size of "
-                                   "%2 from %3 to %4, or find what makes transactions slow.")
-                        .arg(*headroom)
-                        .arg(key)
-                        .arg(size)
-                        .arg(size + std::min<qint64>(*headroom / 2, size)));
-            else if (headroom)
-                o.advice.append(
-                    QStringLiteral("PostgreSQL has no room for more connections: the database's work "
-                                   "per transaction is the bottleneck. Shorten transactions; a bigger "
-                                   "pool only moves the queue."));
-            o.advice.append(
-                QStringLiteral("Servers held by clients that are idle in a transaction do no work: "
-                               "see pooler-db-mismatch and idle-in-transaction-leak when they show."));
-            if (p.reservePool.value_or(0) == 0)
-                o.advice.append(QStringLiteral("reserve_pool_size is 0: a small reserve (e.g. 5, with "
-                                               "reserve_pool_timeout 3) absorbs short bursts."));
-        }
-        if (!spread.byApp.isEmpty() && !session)
-            o.advice.append(
-                QStringLiteral("Clients by application: %1.").arg(spreadText(spread.byApp, true)));
         for (const Linked &l : c.postgres)
             o.otherTargetIds.append(l.id);
-        QJsonObject e;
-        e.insert(QStringLiteral("pool"), key);
-        e.insert(QStringLiteral("pool_mode"), p.poolMode.value_or(QString()));
-        e.insert(QStringLiteral("pool_size"), p.poolSize ? QJsonValue(double(*p.poolSize)) : QJsonValue());
-        e.insert(QStringLiteral("reserve_pool"),
-                 p.reservePool ? QJsonValue(double(*p.reservePool)) : QJsonValue());
-        e.insert(QStringLiteral("cl_active"), double(p.clActive.value_or(0)));
-        e.insert(QStringLiteral("cl_waiting"), double(waiting));
-        e.insert(QStringLiteral("sv_active"), double(p.svActive.value_or(0)));
-        e.insert(QStringLiteral("sv_idle"), double(p.svIdle.value_or(0)));
-        e.insert(QStringLiteral("sv_used"), double(p.svUsed.value_or(0)));
-        e.insert(QStringLiteral("maxwait_s"), maxwait);
-        e.insert(QStringLiteral("waiting_samples"), m.waitingSamples.value(key));
-        e.insert(QStringLiteral("query_wait_timeout_s"), qwt ? QJsonValue(*qwt) : QJsonValue());
-        e.insert(QStringLiteral("clients_seen"), spread.clients);
-        o.evidence = e;
+        o.describe = [b, p, key, waiting, maxwait, qwt, session, size, headroom = serverHeadroom(c.postgres),
+                      samples = m.waitingSamples.value(key)](Observation &o) {
+            const ClientSpread spread = clientsOf(b, p);
+            const QString sizeText = size > 0 ? QString::number(size) : QStringLiteral("unlimited");
+            const QString waitingText =
+                text::count(waiting, QStringLiteral("client"), QStringLiteral("clients"));
+            if (session)
+                o.summary = QStringLiteral(
+                                "Pool %1 (session mode) is full: its %2 server connections are each pinned "
+                                "to one client for that client's whole connection; %3 more wait "
+                                "(the oldest for %4).")
+                                .arg(key, sizeText, waitingText, ageText(maxwait));
+            else
+                o.summary =
+                    QStringLiteral("Pool %1 is full: all %2 server connections are busy and %3 wait for "
+                                   "one (the oldest for %4).")
+                        .arg(key, sizeText, waitingText, ageText(maxwait));
+            if (qwt && *qwt > 0)
+                o.summary += QStringLiteral(" At query_wait_timeout (%1 s) PgBouncer drops them with "
+                                            "\"query_wait_timeout\".")
+                                 .arg(*qwt);
+            if (session) {
+                const int clients =
+                    spread.clients > 0 ? spread.clients : int(p.clActive.value_or(0) + waiting);
+                const int hosts = std::max(1, int(spread.byHost.size()));
+                QString advice = QStringLiteral("%1 clients want this pool").arg(clients);
+                if (!spread.byHost.isEmpty())
+                    advice += QStringLiteral(" (%1; by application: %2)")
+                                  .arg(spreadText(spread.byHost, false), spreadText(spread.byApp, true));
+                advice += QStringLiteral(" against pool_size %1. In session mode every client connection of "
+                                         "every instance needs its own server: instances × (pool_size + "
+                                         "max_overflow) of the applications must stay at or under %1.")
+                              .arg(sizeText);
+                o.advice.append(advice);
+                if (hosts > 1 && size > 0)
+                    o.advice.append(
+                        QStringLiteral("Use transaction mode for this pool (a server is then held only for "
+                                       "a transaction), or cap each of the %1 client hosts' pools at %2.")
+                            .arg(hosts)
+                            .arg(std::max<qint64>(1, size / hosts)));
+                else
+                    o.advice.append(
+                        QStringLiteral("Use transaction mode for this pool (a server is then held only for "
+                                       "a transaction), or size the applications' pools so that all their "
+                                       "connections together stay at or under %1.")
+                            .arg(sizeText));
+            } else {
+                if (headroom && *headroom > 0 && size > 0)
+                    o.advice.append(
+                        QStringLiteral("PostgreSQL has room for %1 more connections: raise pool_size of "
+                                       "%2 from %3 to %4, or find what makes transactions slow.")
+                            .arg(*headroom)
+                            .arg(key)
+                            .arg(size)
+                            .arg(size + std::min<qint64>(*headroom / 2, size)));
+                else if (headroom)
+                    o.advice.append(
+                        QStringLiteral("PostgreSQL has no room for more connections: the database's work "
+                                       "per transaction is the bottleneck. Shorten transactions; a bigger "
+                                       "pool only moves the queue."));
+                o.advice.append(
+                    QStringLiteral("Servers held by clients that are idle in a transaction do no work: "
+                                   "see pooler-db-mismatch and idle-in-transaction-leak when they show."));
+                if (p.reservePool.value_or(0) == 0)
+                    o.advice.append(QStringLiteral("reserve_pool_size is 0: a small reserve (e.g. 5, with "
+                                                   "reserve_pool_timeout 3) absorbs short bursts."));
+                if (!spread.byApp.isEmpty())
+                    o.advice.append(
+                        QStringLiteral("Clients by application: %1.").arg(spreadText(spread.byApp, true)));
+            }
+            Evidence &e = o.evidence;
+            e.insert("pool", key);
+            e.insert("pool_mode", p.poolMode.value_or(QString()));
+            e.insert("pool_size", p.poolSize ? QJsonValue(double(*p.poolSize)) : QJsonValue());
+            e.insert("reserve_pool", p.reservePool ? QJsonValue(double(*p.reservePool)) : QJsonValue());
+            e.insert("cl_active", double(p.clActive.value_or(0)));
+            e.insert("cl_waiting", double(waiting));
+            e.insert("sv_active", double(p.svActive.value_or(0)));
+            e.insert("sv_idle", double(p.svIdle.value_or(0)));
+            e.insert("sv_used", double(p.svUsed.value_or(0)));
+            e.insert("maxwait_s", maxwait);
+            e.insert("waiting_samples", samples);
+            e.insert("query_wait_timeout_s", qwt ? QJsonValue(*qwt) : QJsonValue());
+            e.insert("clients_seen", spread.clients);
+        };
         out.append(o);
     }
     for (auto it = m.waitingSamples.begin(); it != m.waitingSamples.end();) {
@@ -238,11 +237,10 @@ void pgpoolSaturation(const PostgresContext &c, const PgpoolSample &pgpool, Pool
     }
     if (m.pgpoolFullSamples++ == 0)
         m.pgpoolFullSinceMs = c.atMs;
-    if (m.pgpoolFullSamples < t.poolerWaitSamples)
-        return;
     Observation o;
     o.rule = rule::PoolerSaturation;
     o.subject = QStringLiteral("pgpool children");
+    o.confirmed = m.pgpoolFullSamples >= t.poolerWaitSamples;
     o.layer = Layer::Pooler;
     o.severity = Severity::Critical;
     o.sinceMs = m.pgpoolFullSinceMs;
@@ -256,11 +254,11 @@ void pgpoolSaturation(const PostgresContext &c, const PgpoolSample &pgpool, Pool
                        "(PostgreSQL must accept num_init_children × max_pool = %1 connections) or "
                        "put fewer clients in front.")
             .arg(*pgpool.numInitChildren * pgpool.maxPool.value_or(1)));
-    QJsonObject e;
-    e.insert(QStringLiteral("busy_children"), busy);
-    e.insert(QStringLiteral("num_init_children"), double(*pgpool.numInitChildren));
-    e.insert(QStringLiteral("max_pool"), pgpool.maxPool ? QJsonValue(double(*pgpool.maxPool)) : QJsonValue());
-    e.insert(QStringLiteral("samples"), m.pgpoolFullSamples);
+    Evidence e;
+    e.insert("busy_children", busy);
+    e.insert("num_init_children", double(*pgpool.numInitChildren));
+    e.insert("max_pool", pgpool.maxPool ? QJsonValue(double(*pgpool.maxPool)) : QJsonValue());
+    e.insert("samples", m.pgpoolFullSamples);
     o.evidence = e;
     out.append(o);
 }
@@ -327,12 +325,11 @@ void poolerDbMismatch(const PoolerContext &c, PoolerMemory &m, QList<Observation
         }
         if (m.mismatchSamples[key]++ == 0)
             m.mismatchSince.insert(key, c.atMs);
-        if (m.mismatchSamples.value(key) < t.mismatchSamples)
-            continue;
         const bool session = p.poolMode.value_or(QString()) == QLatin1String("session");
         Observation o;
         o.rule = rule::PoolerDbMismatch;
         o.subject = key;
+        o.confirmed = m.mismatchSamples.value(key) >= t.mismatchSamples;
         o.layer = Layer::Pooler;
         o.severity = Severity::Warning;
         o.sinceMs = m.mismatchSince.value(key);
@@ -366,16 +363,16 @@ void poolerDbMismatch(const PoolerContext &c, PoolerMemory &m, QList<Observation
             o.action.label =
                 QStringLiteral("Terminate the %1 idle-in-transaction backends").arg(sp.idleInTxPids.size());
         }
-        QJsonObject e;
-        e.insert(QStringLiteral("pool"), key);
-        e.insert(QStringLiteral("pool_mode"), p.poolMode.value_or(QString()));
-        e.insert(QStringLiteral("servers_busy"), sp.busy);
-        e.insert(QStringLiteral("backends_active"), sp.running);
-        e.insert(QStringLiteral("backends_idle_in_transaction"), sp.idleInTx);
-        e.insert(QStringLiteral("backends_idle"), sp.idle);
-        e.insert(QStringLiteral("sv_active"), double(p.svActive.value_or(0)));
-        e.insert(QStringLiteral("chain_age_s"), double(c.atMs - c.chainAtMs) / 1000.0);
-        e.insert(QStringLiteral("pids"), text::pidArray(sp.idleInTxPids));
+        Evidence e;
+        e.insert("pool", key);
+        e.insert("pool_mode", p.poolMode.value_or(QString()));
+        e.insert("servers_busy", sp.busy);
+        e.insert("backends_active", sp.running);
+        e.insert("backends_idle_in_transaction", sp.idleInTx);
+        e.insert("backends_idle", sp.idle);
+        e.insert("sv_active", double(p.svActive.value_or(0)));
+        e.insert("chain_age_s", double(c.atMs - c.chainAtMs) / 1000.0);
+        e.insert("pids", text::pidArray(sp.idleInTxPids));
         o.evidence = e;
         out.append(o);
     }
@@ -393,11 +390,10 @@ void poolerDeadConnections(const PoolerContext &c, DeadMemory &m, QList<Observat
         }
         if (m.loginSamples[key]++ == 0)
             m.loginSince.insert(key, c.atMs);
-        if (m.loginSamples.value(key) < t.deadLoginStuckSamples)
-            continue;
         Observation o;
         o.rule = rule::DeadConnections;
         o.subject = key;
+        o.confirmed = m.loginSamples.value(key) >= t.deadLoginStuckSamples;
         o.layer = Layer::Pooler;
         o.severity = Severity::Warning;
         o.sinceMs = m.loginSince.value(key);
@@ -413,10 +409,10 @@ void poolerDeadConnections(const PoolerContext &c, DeadMemory &m, QList<Observat
                            "the server may be down, full (53300), or reject PgBouncer's credentials."));
         for (const Linked &l : c.postgres)
             o.otherTargetIds.append(l.id);
-        QJsonObject e;
-        e.insert(QStringLiteral("pool"), key);
-        e.insert(QStringLiteral("sv_login"), double(*p.svLogin));
-        e.insert(QStringLiteral("samples"), m.loginSamples.value(key));
+        Evidence e;
+        e.insert("pool", key);
+        e.insert("sv_login", double(*p.svLogin));
+        e.insert("samples", m.loginSamples.value(key));
         o.evidence = e;
         out.append(o);
     }

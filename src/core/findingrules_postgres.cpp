@@ -54,29 +54,30 @@ qint64 poolerWaiting(const PostgresContext &c)
     return waiting;
 }
 
-/// "api 85 (60 idle), web 10": the largest applications.
-QString topApplications(const PostgresSample &pg, int shown, QJsonArray *json)
+struct AppCount
 {
-    QStringList parts;
+    QString name;
+    int sessions = 0;
+    int idle = 0;
+};
+
+/// The five largest applications.
+QList<AppCount> topApplications(const PostgresSample &pg)
+{
+    QList<AppCount> top;
     const QList<SessionGroup> &groups = pg.groupsBy(GroupDimension::Application);
-    for (int i = 0; i < groups.size(); ++i) {
-        const SessionGroup &g = groups.at(i);
-        const int idle = g.counts[SessionState::Idle];
-        if (json) {
-            QJsonObject o;
-            o.insert(QStringLiteral("application"), g.name);
-            o.insert(QStringLiteral("sessions"), g.sessions());
-            o.insert(QStringLiteral("idle"), idle);
-            json->append(o);
-        }
-        if (i < shown)
-            parts.append(QStringLiteral("%1 %2").arg(text::appName(g.name)).arg(g.sessions()) +
-                         (idle > 0 ? QStringLiteral(" (%1 idle)").arg(idle) : QString()));
-        if (json && json->size() >= 10)
-            break;
-    }
-    return parts.join(QStringLiteral(", "));
+    for (int i = 0; i < groups.size() && i < 5; ++i)
+        top.append({groups.at(i).name, groups.at(i).sessions(), groups.at(i).counts[SessionState::Idle]});
+    return top;
 }
+
+/// A pooler in front, as the server's ceiling sees it: how many server connections it may open.
+struct PoolerCapacity
+{
+    QString name;
+    qint64 possible = 0;    // pool_size + reserve over its pools
+    bool unlimited = false; // a pool without a size limit
+};
 
 } // namespace
 
@@ -84,6 +85,9 @@ SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t)
 {
     SessionDigest d;
     const double now = pg.serverNow;
+    const Session *oldestRunning = nullptr;
+    double oldestRunningS = 0;
+    // One pass over every session of every sample: only the few the rules look at closely are copied.
     for (const Session &s : pg.sessions) {
         const SessionState st = s.stateClass();
         const double xactS = ageOf(now, s.xactStart);
@@ -93,11 +97,9 @@ SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t)
                 d.idleInTransaction.append({s.pid, s.applicationName, s.usename, s.datname, idleS, xactS,
                                             s.horizonAge(), st == SessionState::IdleInTransactionAborted,
                                             s.query});
-        } else if (s.xactStart && (!d.oldestRunning || xactS > d.oldestRunning->xactS)) {
-            d.oldestRunning =
-                SessionDigest::Held{s.pid, s.applicationName, s.usename, s.datname, ageOf(now, s.stateChange),
-                                    xactS, s.horizonAge(),    false,     s.query};
-            d.oldestRunningState = s.state.value_or(QStringLiteral("hidden"));
+        } else if (s.xactStart && (!oldestRunning || xactS > oldestRunningS)) {
+            oldestRunning = &s;
+            oldestRunningS = xactS;
         }
         if (s.xactStart && xactS >= t.leakMinAgeS && st != SessionState::Idle)
             d.longTransactions[s.applicationName].append(s.pid);
@@ -109,6 +111,13 @@ SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t)
             ++d.young;
             ++d.youngByApp[s.applicationName];
         }
+    }
+    if (oldestRunning) {
+        const Session &s = *oldestRunning;
+        d.oldestRunning = SessionDigest::Held{
+            s.pid,          s.applicationName, s.usename, s.datname, ageOf(now, s.stateChange),
+            oldestRunningS, s.horizonAge(),    false,     s.query};
+        d.oldestRunningState = s.state.value_or(QStringLiteral("hidden"));
     }
     std::sort(d.idleInTransaction.begin(), d.idleInTransaction.end(),
               [](const SessionDigest::Held &a, const SessionDigest::Held &b) { return a.idleS > b.idleS; });
@@ -184,77 +193,82 @@ void idleInTransactionLeak(const PostgresContext &c, LeakMemory &m, QList<Observ
                                                                                   : Severity::Warning;
         o.sinceMs = msBefore(c.atMs, oldest.idleS);
         o.pids = pids;
-        const QString name = text::appName(app);
-        if (whole)
-            o.summary =
-                QStringLiteral("%1: all %2 of its sessions are idle in transaction, the oldest for %3: "
-                               "its connections were taken and never given back with the transaction "
-                               "closed (a leaked getconn, a missing commit or rollback).")
-                    .arg(name)
-                    .arg(n)
-                    .arg(ageText(oldest.idleS));
-        else
-            o.summary =
-                QStringLiteral("%1: %2 idle in transaction for %3 to %4 (of its %5): connections went "
-                               "back to the pool, or were abandoned, with a transaction open.")
-                    .arg(name, text::count(n, QStringLiteral("session"), QStringLiteral("sessions")),
-                         ageText(held.last()->idleS), ageText(oldest.idleS))
-                    .arg(appSessions);
-        QString end = QStringLiteral("Terminate the %1 (pids %2): their transactions roll back and their "
-                                     "connection slots free up.")
-                          .arg(n == 1 ? QStringLiteral("holder") : QStringLiteral("%1 holders").arg(n),
-                               text::pidList(pids));
-        if (whole)
-            end += QStringLiteral(" The application's own pool still counts them as checked out (psycopg2 "
-                                  "getconn without putconn): it recovers only when the process returns them "
-                                  "or restarts.");
-        o.advice.append(end);
-        o.advice.append(QStringLiteral(
-            "Fix the code path that keeps them: return connections in a finally block or a context manager "
-            "(psycopg2: pool.putconn(conn) in finally; SQLAlchemy: with Session() as session; "
-            "pool_reset_on_return='rollback'); psycopg_pool rolls back connections returned in a "
-            "transaction."));
-        o.advice.append(QStringLiteral("Safety net: ALTER ROLE %1 SET idle_in_transaction_session_timeout = "
-                                       "'%2s' makes PostgreSQL end such sessions itself.")
-                            .arg(oldest.user.isEmpty() ? QStringLiteral("app_role") : oldest.user)
-                            .arg(int(std::max(60.0, t.leakWarnAgeS))));
-        if (blocked > 0)
-            o.advice.prepend(
-                QStringLiteral("%1 wait on their locks: the leak is stopping other work.")
-                    .arg(text::count(blocked, QStringLiteral("session"), QStringLiteral("sessions"))));
+        if (pooled > 0)
+            o.pools.append(pool);
         o.action.kind = Action::Kind::Terminate;
         o.action.targetId = c.id;
         o.action.pids = pids;
-        o.action.label = n == 1 ? QStringLiteral("Terminate the holder (pid %1)").arg(pids.first())
-                                : QStringLiteral("Terminate the %1 holders").arg(n);
-        QJsonObject e;
-        e.insert(QStringLiteral("application"), app);
-        e.insert(QStringLiteral("user"), oldest.user);
-        e.insert(QStringLiteral("database"), oldest.database);
-        e.insert(QStringLiteral("idle_in_transaction"), n);
-        e.insert(QStringLiteral("app_sessions"), appSessions);
-        e.insert(QStringLiteral("oldest_idle_s"), oldest.idleS);
-        e.insert(QStringLiteral("oldest_xact_s"), oldest.xactS);
-        e.insert(QStringLiteral("oldest_pid"), double(oldest.pid));
-        e.insert(QStringLiteral("oldest_query"), oldest.query);
-        e.insert(QStringLiteral("held_at_first_sample"), track.firstHeld);
-        e.insert(QStringLiteral("most_held"), track.mostHeld);
-        e.insert(QStringLiteral("blocked_behind"), blocked);
-        e.insert(QStringLiteral("horizon_age_xids"), horizon ? QJsonValue(double(*horizon)) : QJsonValue());
-        e.insert(QStringLiteral("pids"), text::pidArray(pids));
-        if (c.chain) {
-            e.insert(QStringLiteral("pooler_servers_held"), pooled);
-            if (pooled > 0) {
-                o.pools.append(pool);
+        o.describe = [app, n, appSessions, youngestS = held.last()->idleS, oldest = oldest, pids, whole,
+                      blocked, pooled, pool, hasChain = c.chain != nullptr, warnAgeS = t.leakWarnAgeS,
+                      firstHeld = track.firstHeld, mostHeld = track.mostHeld, horizon](Observation &o) {
+            const QString name = text::appName(app);
+            if (whole)
+                o.summary =
+                    QStringLiteral("%1: all %2 of its sessions are idle in transaction, the oldest for %3: "
+                                   "its connections were taken and never given back with the transaction "
+                                   "closed (a leaked getconn, a missing commit or rollback).")
+                        .arg(name)
+                        .arg(n)
+                        .arg(ageText(oldest.idleS));
+            else
+                o.summary =
+                    QStringLiteral("%1: %2 idle in transaction for %3 to %4 (of its %5): connections went "
+                                   "back to the pool, or were abandoned, with a transaction open.")
+                        .arg(name, text::count(n, QStringLiteral("session"), QStringLiteral("sessions")),
+                             ageText(youngestS), ageText(oldest.idleS))
+                        .arg(appSessions);
+            QString end = QStringLiteral("Terminate the %1 (pids %2): their transactions roll back and their "
+                                         "connection slots free up.")
+                              .arg(n == 1 ? QStringLiteral("holder") : QStringLiteral("%1 holders").arg(n),
+                                   text::pidList(pids));
+            if (whole)
+                end +=
+                    QStringLiteral(" The application's own pool still counts them as checked out (psycopg2 "
+                                   "getconn without putconn): it recovers only when the process returns "
+                                   "them or restarts.");
+            if (blocked > 0)
+                o.advice.append(
+                    QStringLiteral("%1 wait on their locks: the leak is stopping other work.")
+                        .arg(text::count(blocked, QStringLiteral("session"), QStringLiteral("sessions"))));
+            o.advice.append(end);
+            o.advice.append(QStringLiteral(
+                "Fix the code path that keeps them: return connections in a finally block or a context "
+                "manager "
+                "(psycopg2: pool.putconn(conn) in finally; SQLAlchemy: with Session() as session; "
+                "pool_reset_on_return='rollback'); psycopg_pool rolls back connections returned in a "
+                "transaction."));
+            o.advice.append(
+                QStringLiteral("Safety net: ALTER ROLE %1 SET idle_in_transaction_session_timeout = "
+                               "'%2s' makes PostgreSQL end such sessions itself.")
+                    .arg(oldest.user.isEmpty() ? QStringLiteral("app_role") : oldest.user)
+                    .arg(int(std::max(60.0, warnAgeS))));
+            if (pooled > 0)
                 o.advice.append(
                     QStringLiteral("Through the pooler they hold %1 of pool %2: clients that sent "
                                    "nothing keep them from everyone else.")
                         .arg(text::count(pooled, QStringLiteral("server connection"),
                                          QStringLiteral("server connections")),
                              pool));
-            }
-        }
-        o.evidence = e;
+            o.action.label = n == 1 ? QStringLiteral("Terminate the holder (pid %1)").arg(pids.first())
+                                    : QStringLiteral("Terminate the %1 holders").arg(n);
+            Evidence &e = o.evidence;
+            e.insert("application", app);
+            e.insert("user", oldest.user);
+            e.insert("database", oldest.database);
+            e.insert("idle_in_transaction", n);
+            e.insert("app_sessions", appSessions);
+            e.insert("oldest_idle_s", oldest.idleS);
+            e.insert("oldest_xact_s", oldest.xactS);
+            e.insert("oldest_pid", double(oldest.pid));
+            e.insert("oldest_query", oldest.query);
+            e.insert("held_at_first_sample", firstHeld);
+            e.insert("most_held", mostHeld);
+            e.insert("blocked_behind", blocked);
+            e.insert("horizon_age_xids", horizon ? QJsonValue(double(*horizon)) : QJsonValue());
+            e.insert("pids", text::pidArray(pids));
+            if (hasChain)
+                e.insert("pooler_servers_held", pooled);
+        };
         out.append(o);
     }
 }
@@ -284,12 +298,11 @@ void appPoolCeiling(const PostgresContext &c, AppPoolMemory &m, QList<Observatio
         else
             ++it;
     }
+    // Not raised while the plateau is the server's clamp (server-connection-ceiling names it) or while the
+    // queue is at the pooler (pooler-saturation names it); an open finding stays open through them.
     const std::optional<int> headroom = c.pg.headroom();
-    if (headroom && *headroom <= 0)
-        return; // the plateau is the server's clamp: server-connection-ceiling names it
     const qint64 queued = poolerWaiting(c);
-    if (queued > 0)
-        return; // the queue is at the pooler: pooler-saturation names it
+    const bool confirmed = !(headroom && *headroom <= 0) && queued == 0;
     for (const SessionGroup &g : groups) {
         const auto it = m.apps.constFind(g.name);
         if (g.hidden || it == m.apps.cend())
@@ -308,76 +321,79 @@ void appPoolCeiling(const PostgresContext &c, AppPoolMemory &m, QList<Observatio
         const int idleInTx =
             g.counts[SessionState::IdleInTransaction] + g.counts[SessionState::IdleInTransactionAborted];
         const double plateauS = double(c.atMs - track.sinceMs) / 1000.0;
-        const QString name = text::appName(g.name);
-
         Observation o;
         o.rule = rule::AppPoolCeiling;
         o.subject = g.name;
+        o.confirmed = confirmed;
         o.layer = Layer::App;
         o.severity = plateauS >= t.appPoolCriticalS ? Severity::Critical : Severity::Warning;
         o.sinceMs = track.sinceMs;
         o.pids = longXacts;
-        o.summary =
-            QStringLiteral("%1's sessions have sat at exactly %2 for %3 (%4 samples), %5 % of them busy: "
-                           "its connection pool is full and requests queue inside the application, "
-                           "where neither the pooler nor PostgreSQL sees them.")
-                .arg(name)
-                .arg(n)
-                .arg(ageText(plateauS))
-                .arg(track.samples)
-                .arg(int(std::lround(meanBusy * 100)));
-        o.advice.append(
-            QStringLiteral("Expect the pool's own errors in %1's logs: psycopg_pool \"PoolTimeout: "
-                           "couldn't get a connection\", SQLAlchemy \"QueuePool limit of size … "
-                           "reached\", psycopg2 \"connection pool exhausted\".")
-                .arg(name));
-        if (2 * idleInTx >= n)
-            o.advice.append(
-                QStringLiteral("%1 of the %2 are idle in transaction: they are leaked, not busy "
-                               "(see idle-in-transaction-leak); a bigger pool only delays the next "
-                               "outage.")
-                    .arg(idleInTx)
-                    .arg(n));
-        else if (!longXacts.isEmpty())
-            o.advice.append(
-                QStringLiteral("%1 of the %2 connections are held by transactions older than %3 s "
-                               "(pids %4): long jobs share the pool with short requests. Give "
-                               "background work its own pool (or process) so requests keep theirs.")
-                    .arg(longXacts.size())
+        o.describe = [app = g.name, counts = g.counts, n, samples = track.samples, plateauS, meanBusy,
+                      idleInTx, longXacts, headroom, lockWaiting, minAgeS = t.leakMinAgeS, queued,
+                      hasPoolers = !c.poolers.isEmpty()](Observation &o) {
+            const QString name = text::appName(app);
+            o.summary =
+                QStringLiteral("%1's sessions have sat at exactly %2 for %3 (%4 samples), %5 % of them busy: "
+                               "its connection pool is full and requests queue inside the application, "
+                               "where neither the pooler nor PostgreSQL sees them.")
+                    .arg(name)
                     .arg(n)
-                    .arg(t.leakMinAgeS)
-                    .arg(text::pidList(longXacts)));
-        if (headroom && 2 * idleInTx < n) {
-            if (*headroom >= n)
-                o.advice.append(QStringLiteral("PostgreSQL has room for %1 more connections: a pool of %2 "
-                                               "instead of %3 fits this server; check every instance of the "
-                                               "application against that limit before raising it.")
-                                    .arg(*headroom)
-                                    .arg(n + std::min(*headroom / 2, n))
-                                    .arg(n));
-            else
+                    .arg(ageText(plateauS))
+                    .arg(samples)
+                    .arg(int(std::lround(meanBusy * 100)));
+            o.advice.append(
+                QStringLiteral("Expect the pool's own errors in %1's logs: psycopg_pool \"PoolTimeout: "
+                               "couldn't get a connection\", SQLAlchemy \"QueuePool limit of size … "
+                               "reached\", psycopg2 \"connection pool exhausted\".")
+                    .arg(name));
+            if (2 * idleInTx >= n)
                 o.advice.append(
-                    QStringLiteral("PostgreSQL has only %1 free connections: a bigger pool would move "
-                                   "the queue to the server. Shorten what holds the connections.")
-                        .arg(*headroom));
-        }
-        o.advice.append(QStringLiteral("Fail fast: a pool timeout of a few seconds with a cached or default "
-                                       "answer beats requests piling up behind the pool."));
-        QJsonObject e;
-        e.insert(QStringLiteral("application"), g.name);
-        e.insert(QStringLiteral("sessions"), n);
-        e.insert(QStringLiteral("plateau_samples"), track.samples);
-        e.insert(QStringLiteral("plateau_s"), plateauS);
-        e.insert(QStringLiteral("busy_fraction"), meanBusy);
-        e.insert(QStringLiteral("active"), g.counts[SessionState::Active]);
-        e.insert(QStringLiteral("idle_in_transaction"), idleInTx);
-        e.insert(QStringLiteral("idle"), g.counts[SessionState::Idle]);
-        e.insert(QStringLiteral("long_transactions"), int(longXacts.size()));
-        e.insert(QStringLiteral("lock_waiting"), lockWaiting);
-        e.insert(QStringLiteral("server_headroom"), headroom ? QJsonValue(*headroom) : QJsonValue());
-        e.insert(QStringLiteral("pooler_waiting"),
-                 c.poolers.isEmpty() ? QJsonValue() : QJsonValue(double(queued)));
-        o.evidence = e;
+                    QStringLiteral("%1 of the %2 are idle in transaction: they are leaked, not busy "
+                                   "(see idle-in-transaction-leak); a bigger pool only delays the next "
+                                   "outage.")
+                        .arg(idleInTx)
+                        .arg(n));
+            else if (!longXacts.isEmpty())
+                o.advice.append(
+                    QStringLiteral("%1 of the %2 connections are held by transactions older than %3 s "
+                                   "(pids %4): long jobs share the pool with short requests. Give "
+                                   "background work its own pool (or process) so requests keep theirs.")
+                        .arg(longXacts.size())
+                        .arg(n)
+                        .arg(minAgeS)
+                        .arg(text::pidList(longXacts)));
+            if (headroom && 2 * idleInTx < n) {
+                if (*headroom >= n)
+                    o.advice.append(
+                        QStringLiteral("PostgreSQL has room for %1 more connections: a pool of %2 "
+                                       "instead of %3 fits this server; check every instance of "
+                                       "the application against that limit before raising it.")
+                            .arg(*headroom)
+                            .arg(n + std::min(*headroom / 2, n))
+                            .arg(n));
+                else
+                    o.advice.append(
+                        QStringLiteral("PostgreSQL has only %1 free connections: a bigger pool would move "
+                                       "the queue to the server. Shorten what holds the connections.")
+                            .arg(*headroom));
+            }
+            o.advice.append(QStringLiteral("Fail fast: a pool timeout of a few seconds with a cached or "
+                                           "default answer beats requests piling up behind the pool."));
+            Evidence &e = o.evidence;
+            e.insert("application", app);
+            e.insert("sessions", n);
+            e.insert("plateau_samples", samples);
+            e.insert("plateau_s", plateauS);
+            e.insert("busy_fraction", meanBusy);
+            e.insert("active", counts[SessionState::Active]);
+            e.insert("idle_in_transaction", idleInTx);
+            e.insert("idle", counts[SessionState::Idle]);
+            e.insert("long_transactions", int(longXacts.size()));
+            e.insert("lock_waiting", lockWaiting);
+            e.insert("server_headroom", headroom ? QJsonValue(*headroom) : QJsonValue());
+            e.insert("pooler_waiting", hasPoolers ? QJsonValue(double(queued)) : QJsonValue());
+        };
         out.append(o);
     }
 }
@@ -402,88 +418,102 @@ void serverConnectionCeiling(const PostgresContext &c, ServerCeilingMemory &m, Q
         m.aboveSamples = 0;
     }
     m.clampSamples = used >= *usable ? m.clampSamples + 1 : 0;
-    if (m.aboveSamples < t.serverSamples)
+    if (m.aboveSamples == 0)
         return;
     const bool clamp = m.clampSamples >= t.serverClampSamples;
     Observation o;
     o.rule = rule::ServerConnectionCeiling;
     o.subject = QStringLiteral("connections");
+    o.confirmed = m.aboveSamples >= t.serverSamples;
     o.layer = Layer::Postgres;
     o.severity = (fraction >= t.serverCriticalFraction || clamp) ? Severity::Critical : Severity::Warning;
     o.sinceMs = m.aboveSinceMs;
-    const int maxConn = c.pg.maxConnections.value_or(0);
-    const int reserved = maxConn - *usable;
-    const double forS = double(c.atMs - m.aboveSinceMs) / 1000.0;
-    if (clamp)
-        o.summary =
-            QStringLiteral("PostgreSQL's connection slots are full: %1 of %2 usable (max_connections %3 "
-                           "minus %4 reserved), flat at the limit for %5. A flat count at the limit is a "
-                           "clamp, not demand: new connections are refused with 53300 \"sorry, too many "
-                           "clients already\".")
-                .arg(used)
-                .arg(*usable)
-                .arg(maxConn)
-                .arg(reserved)
-                .arg(ageText(forS));
-    else
-        o.summary = QStringLiteral("%1 of %2 usable connections are in use (%3 %): at %2 PostgreSQL refuses "
-                                   "new connections (53300 too many clients).")
-                        .arg(used)
-                        .arg(*usable)
-                        .arg(int(std::lround(fraction * 100)));
-    QJsonArray apps;
-    const QString top = topApplications(c.pg, 3, &apps);
-    if (!top.isEmpty())
-        o.advice.append(QStringLiteral("Who holds them: %1.").arg(top));
-    const int idle = c.pg.counts[SessionState::Idle];
-    if (used > 0 && idle * 10 >= used * 3)
-        o.advice.append(
-            QStringLiteral("%1 of them are idle: connections kept open for nothing. A pooler in "
-                           "transaction mode in front lets them share a few server connections; or "
-                           "lower the applications' pool minimums and idle timeouts.")
-                .arg(idle));
+    QList<PoolerCapacity> poolers;
     for (const Linked &l : c.poolers) {
         if (!l.snapshot->bouncer)
             continue;
-        qint64 possible = 0;
-        bool unlimited = false;
+        PoolerCapacity cap{l.name};
         for (const PoolStats &p : l.snapshot->bouncer->pools) {
             if (!p.poolSize || *p.poolSize == 0)
-                unlimited = true;
+                cap.unlimited = true;
             else
-                possible += *p.poolSize + p.reservePool.value_or(0);
+                cap.possible += *p.poolSize + p.reservePool.value_or(0);
         }
-        if (unlimited)
-            o.advice.append(QStringLiteral("%1 has pools without a size limit: it can open as many server "
-                                           "connections as it has clients. Give every pool a pool_size.")
-                                .arg(l.name));
-        else if (possible > *usable)
-            o.advice.append(
-                QStringLiteral("%1 alone may open %2 server connections (pool_size + reserve over "
-                               "its pools), more than the %3 usable: lower its pool sizes or set "
-                               "max_db_connections.")
-                    .arg(l.name)
-                    .arg(possible)
-                    .arg(*usable));
+        poolers.append(cap);
         o.otherTargetIds.append(l.id);
     }
-    o.advice.append(
-        QStringLiteral("Raise max_connections only with memory to spare (each backend costs several "
-                       "MB, more with work_mem) and a restart; superusers keep %1 reserved slots to "
-                       "get in.")
-            .arg(reserved));
-    QJsonObject e;
-    e.insert(QStringLiteral("client_backends"), used);
-    e.insert(QStringLiteral("usable"), *usable);
-    e.insert(QStringLiteral("max_connections"), maxConn);
-    e.insert(QStringLiteral("reserved"), reserved);
-    e.insert(QStringLiteral("fraction"), fraction);
-    e.insert(QStringLiteral("peak"), m.peak);
-    e.insert(QStringLiteral("clamped"), clamp);
-    e.insert(QStringLiteral("clamp_samples"), m.clampSamples);
-    e.insert(QStringLiteral("idle"), idle);
-    e.insert(QStringLiteral("by_application"), apps);
-    o.evidence = e;
+    o.describe = [used, usable = *usable, maxConn = c.pg.maxConnections.value_or(0), fraction, clamp,
+                  forS = double(c.atMs - m.aboveSinceMs) / 1000.0, peak = m.peak,
+                  clampSamples = m.clampSamples, idle = c.pg.counts[SessionState::Idle],
+                  top = topApplications(c.pg), poolers](Observation &o) {
+        const int reserved = maxConn - usable;
+        if (clamp)
+            o.summary =
+                QStringLiteral("PostgreSQL's connection slots are full: %1 of %2 usable (max_connections %3 "
+                               "minus %4 reserved), flat at the limit for %5. A flat count at the limit is a "
+                               "clamp, not demand: new connections are refused with 53300 \"sorry, too many "
+                               "clients already\".")
+                    .arg(used)
+                    .arg(usable)
+                    .arg(maxConn)
+                    .arg(reserved)
+                    .arg(ageText(forS));
+        else
+            o.summary = QStringLiteral("%1 of %2 usable connections are in use (%3 %): at %2 PostgreSQL "
+                                       "refuses new connections (53300 too many clients).")
+                            .arg(used)
+                            .arg(usable)
+                            .arg(int(std::lround(fraction * 100)));
+        QStringList who;
+        QJsonArray byApp;
+        for (const AppCount &a : top) {
+            if (who.size() < 3)
+                who.append(QStringLiteral("%1 %2").arg(text::appName(a.name)).arg(a.sessions) +
+                           (a.idle > 0 ? QStringLiteral(" (%1 idle)").arg(a.idle) : QString()));
+            byApp.append(QJsonObject{{QStringLiteral("application"), a.name},
+                                     {QStringLiteral("sessions"), a.sessions},
+                                     {QStringLiteral("idle"), a.idle}});
+        }
+        if (!who.isEmpty())
+            o.advice.append(QStringLiteral("Who holds them: %1.").arg(who.join(QStringLiteral(", "))));
+        if (used > 0 && idle * 10 >= used * 3)
+            o.advice.append(
+                QStringLiteral("%1 of them are idle: connections kept open for nothing. A pooler in "
+                               "transaction mode in front lets them share a few server connections; or "
+                               "lower the applications' pool minimums and idle timeouts.")
+                    .arg(idle));
+        for (const PoolerCapacity &p : poolers) {
+            if (p.unlimited)
+                o.advice.append(
+                    QStringLiteral("%1 has pools without a size limit: it can open as many server "
+                                   "connections as it has clients. Give every pool a pool_size.")
+                        .arg(p.name));
+            else if (p.possible > usable)
+                o.advice.append(
+                    QStringLiteral("%1 alone may open %2 server connections (pool_size + reserve over "
+                                   "its pools), more than the %3 usable: lower its pool sizes or set "
+                                   "max_db_connections.")
+                        .arg(p.name)
+                        .arg(p.possible)
+                        .arg(usable));
+        }
+        o.advice.append(
+            QStringLiteral("Raise max_connections only with memory to spare (each backend costs several "
+                           "MB, more with work_mem) and a restart; superusers keep %1 reserved slots to "
+                           "get in.")
+                .arg(reserved));
+        Evidence &e = o.evidence;
+        e.insert("client_backends", used);
+        e.insert("usable", usable);
+        e.insert("max_connections", maxConn);
+        e.insert("reserved", reserved);
+        e.insert("fraction", fraction);
+        e.insert("peak", peak);
+        e.insert("clamped", clamp);
+        e.insert("clamp_samples", clampSamples);
+        e.insert("idle", idle);
+        e.insert("by_application", byApp);
+    };
     out.append(o);
 }
 
@@ -512,7 +542,7 @@ void lockPileup(const PostgresContext &c, LockMemory &m, QList<Observation> &out
     m.sameRootSamples = root == m.lastRoot ? m.sameRootSamples + 1 : 1;
     m.lastRoot = root;
     const bool pileup = m.samples >= t.lockSamples;
-    if (!pileup && oldest < t.lockWarnWaitS)
+    if (waiting < t.lockMinWaiting && oldest < t.lockWarnWaitS)
         return; // a short wait on a lock is how locks work
     const Session *r = c.pg.session(root);
     const int behind = c.pg.blockedBehind(root);
@@ -520,67 +550,89 @@ void lockPileup(const PostgresContext &c, LockMemory &m, QList<Observation> &out
     Observation o;
     o.rule = rule::LockPileup;
     o.subject = QStringLiteral("locks");
+    o.confirmed = pileup || oldest >= t.lockWarnWaitS;
     o.layer = Layer::Postgres;
     o.severity = ((pileup && waiting >= t.lockCriticalWaiting) || oldest >= t.lockCriticalWaitS)
                      ? Severity::Critical
                      : Severity::Warning;
     o.sinceMs = pileup ? m.sinceMs : msBefore(c.atMs, oldest);
-    const QString rootState = r ? r->state.value_or(QStringLiteral("hidden")) : QStringLiteral("not visible");
-    const double rootXact = r ? ageOf(c.pg.serverNow, r->xactStart) : 0;
-    o.summary =
-        QStringLiteral("%1 wait on locks (the longest for %2), %3 of them behind pid %4 (%5, %6%7).")
-            .arg(text::count(waiting, QStringLiteral("session"), QStringLiteral("sessions")), ageText(oldest))
-            .arg(behind)
-            .arg(root)
-            .arg(r ? text::appName(r->applicationName) : QStringLiteral("unknown application"), rootState,
-                 r && r->xactStart ? QStringLiteral(", in a transaction open for %1").arg(ageText(rootXact))
-                                   : QString());
-    if (hot) {
-        o.summary +=
-            QStringLiteral(" The blocker keeps changing (%1 different ones): the sessions queue on one hot "
-                           "row or lock, not behind one stuck session.")
-                .arg(m.roots.size());
-        o.advice.append(
-            QStringLiteral("Shorten the transactions that take the lock: do the slow work before the "
-                           "UPDATE and commit right after it, or spread the writes (no single counter "
-                           "row)."));
-        o.advice.append(
-            QStringLiteral("Set lock_timeout for the waiting role so requests fail fast instead of "
-                           "piling up and holding their connections."));
-    } else if (r && isIdleInTransaction(r->stateClass())) {
-        o.advice.append(
-            QStringLiteral("pid %1 holds the lock while idle in transaction for %2: terminate it to "
-                           "release the queue, then find why it did not commit.")
-                .arg(root)
-                .arg(ageText(ageOf(c.pg.serverNow, r->stateChange))));
+    o.pids = {root};
+    const bool rootIdleInTx = r && isIdleInTransaction(r->stateClass());
+    if (!hot && rootIdleInTx) {
         o.action.kind = Action::Kind::Terminate;
         o.action.targetId = c.id;
         o.action.pids = {root};
-        o.action.label = QStringLiteral("Terminate the blocker (pid %1)").arg(root);
-    } else {
-        o.advice.append(QStringLiteral("pid %1 runs \"%2\" while holding the lock: cancel its query first "
-                                       "(Sessions tab, Cancel), terminate only if that does not help.")
-                            .arg(root)
-                            .arg(r ? r->query.left(80) : QString()));
-        o.advice.append(
-            QStringLiteral("Set lock_timeout for the waiting role so requests fail fast instead of "
-                           "piling up and holding their connections."));
     }
-    o.pids = {root};
-    QJsonObject rootJson;
-    rootJson.insert(QStringLiteral("pid"), double(root));
-    rootJson.insert(QStringLiteral("state"), rootState);
-    rootJson.insert(QStringLiteral("application"), r ? r->applicationName : QString());
-    rootJson.insert(QStringLiteral("query"), r ? r->query : QString());
-    rootJson.insert(QStringLiteral("xact_age_s"), rootXact);
-    rootJson.insert(QStringLiteral("blocked_behind"), behind);
-    QJsonObject e;
-    e.insert(QStringLiteral("waiting"), waiting);
-    e.insert(QStringLiteral("oldest_wait_s"), oldest);
-    e.insert(QStringLiteral("samples"), m.samples);
-    e.insert(QStringLiteral("root_blocker"), rootJson);
-    e.insert(QStringLiteral("root_blockers_seen"), int(m.roots.size()));
-    o.evidence = e;
+    struct Root
+    {
+        qint64 pid = 0;
+        bool visible = false;
+        QString state, application, query;
+        std::optional<double> xactS;
+        double idleS = 0;
+    };
+    Root rootInfo{root, r != nullptr};
+    if (r) {
+        rootInfo.state = r->state.value_or(QStringLiteral("hidden"));
+        rootInfo.application = r->applicationName;
+        rootInfo.query = r->query;
+        if (r->xactStart)
+            rootInfo.xactS = ageOf(c.pg.serverNow, r->xactStart);
+        rootInfo.idleS = ageOf(c.pg.serverNow, r->stateChange);
+    }
+    o.describe = [waiting, oldest, behind, hot, rootIdleInTx, rootInfo, samples = m.samples,
+                  rootsSeen = int(m.roots.size())](Observation &o) {
+        const Root &r = rootInfo;
+        const QString state = r.visible ? r.state : QStringLiteral("not visible");
+        o.summary =
+            QStringLiteral("%1 wait on locks (the longest for %2), %3 of them behind pid %4 (%5, %6%7).")
+                .arg(text::count(waiting, QStringLiteral("session"), QStringLiteral("sessions")),
+                     ageText(oldest))
+                .arg(behind)
+                .arg(r.pid)
+                .arg(r.visible ? text::appName(r.application) : QStringLiteral("unknown application"), state,
+                     r.xactS ? QStringLiteral(", in a transaction open for %1").arg(ageText(*r.xactS))
+                             : QString());
+        const QString lockTimeout =
+            QStringLiteral("Set lock_timeout for the waiting role so requests fail fast "
+                           "instead of piling up and holding their connections.");
+        if (hot) {
+            o.summary += QStringLiteral(
+                             " The blocker keeps changing (%1 different ones): the sessions queue on one hot "
+                             "row or lock, not behind one stuck session.")
+                             .arg(rootsSeen);
+            o.advice.append(
+                QStringLiteral("Shorten the transactions that take the lock: do the slow work before the "
+                               "UPDATE and commit right after it, or spread the writes (no single counter "
+                               "row)."));
+            o.advice.append(lockTimeout);
+        } else if (rootIdleInTx) {
+            o.advice.append(
+                QStringLiteral("pid %1 holds the lock while idle in transaction for %2: terminate it "
+                               "to release the queue, then find why it did not commit.")
+                    .arg(r.pid)
+                    .arg(ageText(r.idleS)));
+            o.action.label = QStringLiteral("Terminate the blocker (pid %1)").arg(r.pid);
+        } else {
+            o.advice.append(
+                QStringLiteral("pid %1 runs \"%2\" while holding the lock: cancel its query first "
+                               "(Sessions tab, Cancel), terminate only if that does not help.")
+                    .arg(r.pid)
+                    .arg(r.query.left(80)));
+            o.advice.append(lockTimeout);
+        }
+        Evidence &e = o.evidence;
+        e.insert("waiting", waiting);
+        e.insert("oldest_wait_s", oldest);
+        e.insert("samples", samples);
+        e.insert("root_pid", double(r.pid));
+        e.insert("root_state", state);
+        e.insert("root_application", r.application);
+        e.insert("root_query", r.query);
+        e.insert("root_xact_age_s", r.xactS.value_or(0));
+        e.insert("root_blocked_behind", behind);
+        e.insert("root_blockers_seen", rootsSeen);
+    };
     out.append(o);
 }
 
@@ -597,38 +649,39 @@ void longTransaction(const PostgresContext &c, QList<Observation> &out)
     o.severity = h.xactS >= t.longXactCriticalS ? Severity::Critical : Severity::Warning;
     o.sinceMs = msBefore(c.atMs, h.xactS);
     o.pids = {h.pid};
-    o.summary =
-        QStringLiteral("pid %1 (%2) has been in one transaction for %3, %4 now: vacuum cannot remove rows "
-                       "deleted after it began%5.")
-            .arg(h.pid)
-            .arg(text::appName(h.application), ageText(h.xactS),
-                 c.digest.oldestRunningState == QLatin1String("active")
-                     ? QStringLiteral("running \"%1\"").arg(h.query.left(80))
-                     : c.digest.oldestRunningState,
-                 h.horizonAge
-                     ? QStringLiteral(" (it holds the xmin horizon %1 transactions back)").arg(*h.horizonAge)
-                     : QString());
-    o.advice.append(
-        QStringLiteral("If it is stuck, cancel its query (Sessions tab, Cancel) or end it; if it is "
-                       "a report or a migration, run it on a replica or in smaller transactions."));
-    o.advice.append(QStringLiteral("Bound it for the role: ALTER ROLE %1 SET statement_timeout = '%2s' (and "
-                                   "transaction_timeout on PostgreSQL 17).")
-                        .arg(h.user.isEmpty() ? QStringLiteral("app_role") : h.user)
-                        .arg(int(std::max(30.0, t.longXactWarnS))));
     o.action.kind = Action::Kind::Terminate;
     o.action.targetId = c.id;
     o.action.pids = {h.pid};
-    o.action.label = QStringLiteral("Terminate pid %1").arg(h.pid);
-    QJsonObject e;
-    e.insert(QStringLiteral("pid"), double(h.pid));
-    e.insert(QStringLiteral("application"), h.application);
-    e.insert(QStringLiteral("user"), h.user);
-    e.insert(QStringLiteral("state"), c.digest.oldestRunningState);
-    e.insert(QStringLiteral("xact_age_s"), h.xactS);
-    e.insert(QStringLiteral("query"), h.query);
-    e.insert(QStringLiteral("horizon_age_xids"),
-             h.horizonAge ? QJsonValue(double(*h.horizonAge)) : QJsonValue());
-    o.evidence = e;
+    o.describe = [h, state = c.digest.oldestRunningState, warnS = t.longXactWarnS](Observation &o) {
+        o.summary =
+            QStringLiteral(
+                "pid %1 (%2) has been in one transaction for %3, %4 now: vacuum cannot remove rows "
+                "deleted after it began%5.")
+                .arg(h.pid)
+                .arg(text::appName(h.application), ageText(h.xactS),
+                     state == QLatin1String("active") ? QStringLiteral("running \"%1\"").arg(h.query.left(80))
+                                                      : state,
+                     h.horizonAge ? QStringLiteral(" (it holds the xmin horizon %1 transactions back)")
+                                        .arg(*h.horizonAge)
+                                  : QString());
+        o.advice.append(
+            QStringLiteral("If it is stuck, cancel its query (Sessions tab, Cancel) or end it; if it is "
+                           "a report or a migration, run it on a replica or in smaller transactions."));
+        o.advice.append(
+            QStringLiteral("Bound it for the role: ALTER ROLE %1 SET statement_timeout = '%2s' (and "
+                           "transaction_timeout on PostgreSQL 17).")
+                .arg(h.user.isEmpty() ? QStringLiteral("app_role") : h.user)
+                .arg(int(std::max(30.0, warnS))));
+        o.action.label = QStringLiteral("Terminate pid %1").arg(h.pid);
+        Evidence &e = o.evidence;
+        e.insert("pid", double(h.pid));
+        e.insert("application", h.application);
+        e.insert("user", h.user);
+        e.insert("state", state);
+        e.insert("xact_age_s", h.xactS);
+        e.insert("query", h.query);
+        e.insert("horizon_age_xids", h.horizonAge ? QJsonValue(double(*h.horizonAge)) : QJsonValue());
+    };
     out.append(o);
 }
 

@@ -167,10 +167,12 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
     for (const Observation &o : observations) {
         const QString key = o.rule + QLatin1Char('|') + QString::number(id) + QLatin1Char('|') + o.subject;
         seen.insert(key);
-        auto slot =
-            std::find_if(m_open.begin(), m_open.end(), [&](const Slot &s) { return s.finding.key() == key; });
+        auto slot = std::find_if(m_open.begin(), m_open.end(), [&](const Slot &s) { return s.key == key; });
         if (slot == m_open.end()) {
+            if (!o.confirmed)
+                continue;
             Slot fresh;
+            fresh.key = key;
             Finding &f = fresh.finding;
             f.id = m_nextId++;
             f.rule = o.rule;
@@ -198,12 +200,17 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
         }
         f.layer = o.layer;
         f.lastSeenMs = atMs;
-        f.summary = o.summary;
-        f.advice = o.advice;
-        f.evidence = o.evidence;
         f.pids = o.pids;
         f.pools = o.pools;
         f.action = o.action;
+        if (o.describe) {
+            slot->describe = o.describe;
+        } else {
+            slot->describe = nullptr;
+            f.summary = o.summary;
+            f.advice = o.advice;
+            f.evidence = o.evidence;
+        }
         f.targetIds = QList<int>{id} + o.otherTargetIds;
         f.target = nameOf(id);
         f.targets.clear();
@@ -218,10 +225,11 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
             ++it;
             continue;
         }
-        if (!seen.contains(f.key())) {
+        if (!seen.contains(it->key)) {
             if (it->misses++ == 0)
                 it->firstMissMs = atMs;
             if (it->misses >= m_t.clearSamples && atMs - f.lastSeenMs >= clearMs) {
+                describe(*it); // its last words, as of the last sample that showed it
                 f.endedAtMs = it->firstMissMs;
                 f.status = (f.actionAtMs && *f.endedAtMs - *f.actionAtMs <= watchMs) ? Status::Recovered
                                                                                      : Status::Resolved;
@@ -240,6 +248,27 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
     ++m_revision;
 }
 
+void FindingsEngine::describe(Slot &slot)
+{
+    if (!slot.describe)
+        return;
+    Observation o;
+    o.action = slot.finding.action;
+    slot.describe(o);
+    slot.describe = nullptr;
+    Finding &f = slot.finding;
+    f.summary = std::move(o.summary);
+    f.advice = std::move(o.advice);
+    f.evidence = std::move(o.evidence);
+    f.action.label = o.action.label;
+}
+
+void FindingsEngine::describePending() const
+{
+    for (Slot &s : m_open)
+        describe(s);
+}
+
 QList<Finding> FindingsEngine::findings() const
 {
     QList<Finding> out = openFindings();
@@ -251,6 +280,7 @@ QList<Finding> FindingsEngine::findings() const
 
 QList<Finding> FindingsEngine::openFindings() const
 {
+    describePending();
     QList<Finding> out;
     out.reserve(m_open.size());
     for (const Slot &s : m_open)
@@ -261,6 +291,7 @@ QList<Finding> FindingsEngine::openFindings() const
 
 QList<Finding> FindingsEngine::openFindingsOf(int id) const
 {
+    describePending();
     QList<Finding> out;
     for (const Slot &s : m_open) {
         if (s.finding.targetIds.contains(id))
@@ -272,6 +303,7 @@ QList<Finding> FindingsEngine::openFindingsOf(int id) const
 
 QList<Finding> FindingsEngine::findingsOf(int id) const
 {
+    describePending();
     QList<Finding> out;
     for (const Slot &s : m_open) {
         if (s.finding.targetId == id)
@@ -287,6 +319,7 @@ QList<Finding> FindingsEngine::findingsOf(int id) const
 
 std::optional<Finding> FindingsEngine::finding(quint64 findingId) const
 {
+    describePending();
     for (const Slot &s : m_open) {
         if (s.finding.id == findingId)
             return s.finding;

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -44,7 +45,8 @@ public:
     void removeTarget(int id);
     void setName(int id, const QString &name);
 
-    /// Open findings and those ended within Thresholds::historyS, worseFirst().
+    /// Open findings and those ended within Thresholds::historyS, worseFirst(). Reading a finding builds its
+    /// words (summary, advice, evidence) for the newest sample; evaluating a sample does not.
     QList<Finding> findings() const;
     QList<Finding> openFindings() const;
     /// Open findings that involve target `id` (raised on it, or naming it among their targets).
@@ -65,7 +67,10 @@ private:
     struct TargetState;
     struct Slot
     {
+        QString key; // finding.key(), kept: compared for every observation of every sample
         Finding finding;
+        // The rule's words for the newest sample, built when the finding is read (Observation::describe).
+        std::function<void(Observation &)> describe;
         int misses = 0;
         qint64 firstMissMs = 0;
         int lowerSamples = 0; // samples in a row below the current severity
@@ -79,7 +84,11 @@ private:
 
     Thresholds m_t;
     QHash<int, std::shared_ptr<TargetState>> m_targets;
-    QList<Slot> m_open;
+    /// Runs the pending describe of every open finding (reading a finding needs its words).
+    void describePending() const;
+    static void describe(Slot &slot);
+
+    mutable QList<Slot> m_open; // mutable: words are filled in when read
     std::deque<Finding> m_ended;
     quint64 m_nextId = 1;
     quint64 m_revision = 0;

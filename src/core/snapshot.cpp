@@ -27,15 +27,23 @@ SessionState sessionStateFromText(const std::optional<QString> &state)
 {
     if (!state)
         return SessionState::Other;
-    if (*state == QLatin1String("active"))
-        return SessionState::Active;
-    if (*state == QLatin1String("idle"))
-        return SessionState::Idle;
-    if (*state == QLatin1String("idle in transaction"))
-        return SessionState::IdleInTransaction;
-    if (*state == QLatin1String("idle in transaction (aborted)"))
-        return SessionState::IdleInTransactionAborted;
-    return SessionState::Other;
+    // Called for every session of every sample: the length picks the one candidate to compare with (UTF-16
+    // to UTF-16, a memory compare; comparing with a QLatin1String converts character by character).
+    static constexpr QStringView idle = u"idle", active = u"active", idleInTx = u"idle in transaction",
+                                 aborted = u"idle in transaction (aborted)";
+    const QStringView v(*state);
+    switch (v.size()) {
+    case idle.size():
+        return v == idle ? SessionState::Idle : SessionState::Other;
+    case active.size():
+        return v == active ? SessionState::Active : SessionState::Other;
+    case idleInTx.size():
+        return v == idleInTx ? SessionState::IdleInTransaction : SessionState::Other;
+    case aborted.size():
+        return v == aborted ? SessionState::IdleInTransactionAborted : SessionState::Other;
+    default:
+        return SessionState::Other;
+    }
 }
 
 int StateCounts::total() const

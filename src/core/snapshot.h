@@ -63,7 +63,10 @@ struct Session
     QList<qint64> blockedBy;
 
     SessionState stateClass() const { return sessionStateFromText(state); }
-    bool waitingOnLock() const { return waitEventType == QLatin1String("Lock"); }
+    bool waitingOnLock() const
+    {
+        return waitEventType.size() == 4 && waitEventType == QLatin1String("Lock"); // most are empty
+    }
     /// How far this session holds the xmin horizon back: the older of its snapshot and its transaction id.
     std::optional<qint64> horizonAge() const
     {

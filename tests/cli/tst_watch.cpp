@@ -2,6 +2,7 @@
 #include "cli/watchcommand.h"
 #include "support/sandboxtestcase.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -81,6 +82,29 @@ private Q_SLOTS:
         QCOMPARE(goodFailed, 0);
         QVERIFY(badFailed >= 1);
         QCOMPARE(badOk, 0);
+    }
+
+    void jsonLinesCarryTheTargetsFindings()
+    {
+        // Two sessions of one application left idle in transaction: from the sample where they have been idle
+        // two seconds (the threshold lowered for the test), each line of the target names the leak.
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().app, 2, "tst-watch-leak", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
+        const auto r =
+            test::runPoolscope({"watch", m_sandbox->uris().monitor, "--interval", "500ms", "--duration", "4s",
+                                "--json-lines", "--set", "idle_in_transaction.min_age_s=2"},
+                               30000);
+        QCOMPARE(r.exitCode, 0);
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
+        const QJsonArray findings = last["findings"].toArray();
+        QCOMPARE(findings.size(), 1);
+        QCOMPARE(findings.first()["rule"].toString(), QString("idle-in-transaction-leak"));
+        QCOMPARE(findings.first()["subject"].toString(), QString("tst-watch-leak"));
+        QCOMPARE(findings.first()["pids"].toArray().size(), 2);
+        QVERIFY(QJsonDocument::fromJson(lines.first()).object()["findings"].toArray().isEmpty());
     }
 
     void humanLines()

@@ -105,6 +105,17 @@ private Q_SLOTS:
         QCOMPARE(named(engine), expected);
     }
 
+    void aQueueThatDropsOutForASampleIsOneFinding()
+    {
+        FindingsEngine engine;
+        for (int i = 0; i < 16; ++i) // waiting 3 samples out of 4: the pool stays full all along
+            engine.addSample(2, "bouncer",
+                             bouncerSnapshot(kStart + i, {pool("app/app", 10, 10, 0, i % 4 ? 3 : 0, 0.4)}));
+        QCOMPARE(engine.findings().size(), 1);
+        QVERIFY(engine.findings().first().isOpen());
+        QCOMPARE(engine.findings().first().raisedAtMs, qint64((kStart + 3) * 1000));
+    }
+
     void sessionModeSaysHowManyClientsAgainstWhat()
     {
         FindingsEngine engine;

@@ -286,7 +286,7 @@ private Q_SLOTS:
         const auto open = engine.openFindings();
         QCOMPARE(open.size(), 1);
         QCOMPARE(open.first().action.pids, QList<qint64>{50});
-        QCOMPARE(open.first().evidence.value("root_blocker").toObject().value("blocked_behind").toInt(), 5);
+        QCOMPARE(open.first().evidence.value("root_blocked_behind").toInt(), 5);
         QVERIFY(open.first().summary.startsWith("5 sessions wait on locks"));
     }
 
