@@ -2,6 +2,7 @@
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/diagnosecommand.h"
 #include "cli/loadcommand.h"
+#include "cli/plancommand.h"
 #include "cli/poolercommand.h"
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
@@ -41,6 +42,7 @@ const char *const kUsage =
     "                                     sample repeatedly, one line per target per sample\n"
     "  poolscope diagnose TARGET... [--duration 10s] [--json] [--set KEY=VALUE]\n"
     "                                     name the failure modes found, with evidence and advice\n"
+    "  poolscope plan FILE [--json]       check a capacity plan: pools, poolers, max_connections, queueing\n"
     "  poolscope sandbox start [--dir DIR] [--json] | stop --dir DIR\n"
     "  poolscope terminate TARGET --older-than 30s [--state idle-in-transaction] [--application A]\n"
     "            [--user U] [--database D] [--allow-superuser] [--dry-run | --yes] [--json] [--read-only]\n"
@@ -71,6 +73,8 @@ int headless(int argc, char **argv, const QString &command)
         return poolscope::cli::watchCommand(args);
     if (command == QLatin1String("diagnose"))
         return poolscope::cli::diagnoseCommand(args);
+    if (command == QLatin1String("plan"))
+        return poolscope::cli::planCommand(args);
     if (command == QLatin1String("terminate"))
         return poolscope::cli::terminateCommand(args);
     if (command == QLatin1String("load"))
@@ -94,7 +98,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch") || first == QLatin1String("diagnose") ||
+        first == QLatin1String("watch") || first == QLatin1String("diagnose") || first == QLatin1String("plan") ||
         first == QLatin1String("terminate") ||
         first == QLatin1String("load") || first == QLatin1String("pooler"))
         return headless(argc, argv, first);
