@@ -3,6 +3,7 @@
 #include "core/capacity.h"
 #include "core/erlang.h"
 #include "core/jsonlocator.h"
+#include "core/liveplan.h"
 #include "core/plan.h"
 
 #include <QJsonArray>
@@ -306,6 +307,63 @@ private Q_SLOTS:
         const auto again = plan::parsePlan(QJsonDocument(plan::toJson(p)).toJson(), &e);
         QVERIFY2(again, qPrintable(e.text()));
         QVERIFY(*again == p);
+    }
+
+    void planFromWhatIsConnected()
+    {
+        PostgresSample pg;
+        pg.maxConnections = 120;
+        pg.superuserReserved = 5;
+        pg.poolscopeSessions = 2;
+        BouncerSample b;
+        b.config = {{"pool_mode", "transaction"},
+                    {"default_pool_size", "20"},
+                    {"reserve_pool_size", "5"},
+                    {"max_client_conn", "500"},
+                    {"max_db_connections", "0"}};
+        PoolStats pool;
+        pool.database = "app";
+        pool.user = "app";
+        pool.poolSize = 10;
+        pool.poolMode = "transaction";
+        pool.tps = 150;
+        b.pools = {pool};
+        BouncerStatsTotals totals;
+        totals.database = "app";
+        totals.xactCount = 1000;
+        totals.xactTime = 30'000'000; // µs: 30 ms per transaction
+        b.totals = {totals};
+        plan::LiveInputs in;
+        in.postgres = &pg;
+        in.poolers = {{"pgbouncer", &b}};
+        in.apps = {{"web", 12, "pgbouncer", "app", "app"},
+                   {"web2", 3, "pgbouncer", "app", "app"},
+                   {"cron", 2, "postgres", {}, {}},
+                   {"", 1, "postgres", {}, {}}};
+        const plan::Plan p = plan::planFromLive(in);
+        QCOMPARE(p.postgres.maxConnections, 120);
+        QCOMPARE(p.postgres.superuserReserved, 5);
+        QCOMPARE(p.postgres.otherSessions, 2);
+        QCOMPARE(p.poolers.size(), 1);
+        QCOMPARE(p.poolers.first().poolMode, QString("transaction"));
+        QCOMPARE(p.poolers.first().reservePoolSize, 5);
+        QCOMPARE(p.poolers.first().maxClientConn, 500);
+        QCOMPARE(p.poolers.first().pools.first().poolSize.value_or(-1), 10);
+        QCOMPARE(p.apps.size(), 4);
+        QCOMPARE(p.apps.at(0).poolSize, 12);
+        QCOMPARE(p.apps.at(0).via, QString("pgbouncer"));
+        // 150 transactions/s split over web and web2 by their peaks (12 : 3), each held 30 ms.
+        QCOMPARE(p.apps.at(0).traffic->arrivalRatePerS, 120.0);
+        QCOMPARE(p.apps.at(1).traffic->arrivalRatePerS, 30.0);
+        QCOMPARE(p.apps.at(0).traffic->meanHoldMs, 30.0);
+        QVERIFY(!p.apps.at(2).traffic);
+        QCOMPARE(p.apps.at(3).name, QString("(no application_name)"));
+        // It is a valid plan: it writes out and reads back.
+        plan::ParseError e;
+        QVERIFY2(plan::parsePlan(QJsonDocument(plan::toJson(p)).toJson(), &e), qPrintable(e.text()));
+        const capacity::Result r = capacity::evaluate(p);
+        QCOMPARE(r.worstCaseBackends, qint64(15 + 2 + 1)); // the pool's 15 clients fit its 10 + 5 servers
+        QCOMPARE(r.usableBackends, 120 - 5 - 2);
     }
 
     void locatorFindsNestedKeys()
