@@ -1,7 +1,9 @@
 #pragma once
 
+#include "bouncersample.h"
+#include "pgpoolsample.h"
+#include "postgressample.h"
 #include "resulttable.h"
-#include "snapshot.h"
 
 namespace poolscope::parsers {
 

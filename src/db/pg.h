@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/dberror.h"
 #include "core/resulttable.h"
-#include "core/snapshot.h"
 
 #include <QByteArray>
 #include <QList>
