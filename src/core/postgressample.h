@@ -130,7 +130,7 @@ struct PostgresSample
     // they take connection slots too.
     int poolscopeSessions = 0;
 
-    // Derived from `sessions` by parsers::summarizeSessions():
+    // Derived from `sessions` by analysis::summarizeSessions():
     // Visible sessions waiting on a heavyweight lock.
     int lockWaiting = 0;
     // Pids blocking others while not waiting on a lock themselves, the most blocked first.

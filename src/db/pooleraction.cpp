@@ -1,8 +1,8 @@
 #include "pooleraction.h"
 
 #include "core/auditlog.h"
+#include "core/bouncerparsers.h"
 #include "core/logging.h"
-#include "core/parsers.h"
 #include "core/readonly.h"
 #include "db/pg.h"
 

@@ -1,7 +1,10 @@
 #include "sampler.h"
 
+#include "core/bouncerparsers.h"
 #include "core/logging.h"
-#include "core/parsers.h"
+#include "core/pgpoolparsers.h"
+#include "core/postgresparsers.h"
+#include "core/sessionanalysis.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -563,7 +566,7 @@ bool Sampler::samplePostgres(TargetSnapshot &out)
     PostgresSample pg;
     parsers::parsePgServer(toTable(server.get()), pg);
     pg.sessions = parsers::parsePgActivity(toTable(activity.get()), &pg.poolscopeSessions);
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     // Our own polls are commits: subtracted from TPS and commits (as a rate), never from rollbacks.
     const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
     if (pg.xactCommit && pg.xactRollback) {

@@ -1,8 +1,9 @@
 #include "terminator.h"
 
 #include "core/auditlog.h"
+#include "core/bouncerparsers.h"
 #include "core/logging.h"
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
 #include "core/readonly.h"
 
 #include <QElapsedTimer>
