@@ -149,17 +149,6 @@ std::optional<qint64> setting(const RowReader &r, int column)
     return v;
 }
 
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
-qint64 daysFromCivil(qint64 y, int m, int d)
-{
-    y -= m <= 2 ? 1 : 0;
-    const qint64 era = (y >= 0 ? y : y - 399) / 400;
-    const qint64 yoe = y - era * 400;
-    const qint64 doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const qint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 bool digits(QByteArrayView v, qsizetype at, qsizetype n, int *out)
 {
     if (at + n > v.size())
@@ -223,7 +212,10 @@ std::optional<double> parseTimestamp(std::optional<QByteArrayView> cell)
     } else {
         return std::nullopt;
     }
-    const qint64 days = daysFromCivil(y, mo, d);
+    // A day past the month's end (d <= 31 above) rolls over into the next month, as sys_days defines it.
+    const std::chrono::sys_days date{std::chrono::year{y} / std::chrono::month{unsigned(mo)} /
+                                     std::chrono::day{unsigned(d)}};
+    const qint64 days = date.time_since_epoch().count();
     return double(days * 86400 + h * 3600 + mi * 60 + s - offsetSeconds) + fraction;
 }
 
