@@ -4,7 +4,7 @@
 #include "core/logging.h"
 #include "core/poolerchain.h"
 #include "core/snapshotjson.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "db/sampler.h"
 
 #include <QCommandLineParser>
@@ -65,26 +65,6 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
     }
 }
 
-/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
-/// (PGHOST, PGPORT, 5432) where the connection string sets none.
-std::pair<QString, int> hostPortOf(const QString &conninfo)
-{
-    const db::ConnSpec spec = db::parseConnInfo(conninfo);
-    QString host = QString::fromUtf8(spec.value("host"));
-    if (host.isEmpty())
-        host = QString::fromUtf8(spec.value("hostaddr"));
-    if (host.isEmpty())
-        host = qEnvironmentVariable("PGHOST");
-    bool ok = false;
-    int port = QString::fromUtf8(spec.value("port")).toInt(&ok);
-    if (!ok || port <= 0)
-        port = qEnvironmentVariable("PGPORT").toInt(&ok);
-    if (!ok || port <= 0)
-        port = 5432;
-    // A multi-host string: the first host (and its port) is the one compared.
-    return {host.section(QLatin1Char(','), 0, 0), port};
-}
-
 /// For each PostgreSQL target, the chain of a PgBouncer console of this run whose SHOW DATABASES points at
 /// it (the first such console that took a CLIENTS/SERVERS round); chains[i] belongs to snapshots[i], empty
 /// for every other target.
@@ -95,7 +75,7 @@ QList<PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStr
         const TargetSnapshot &pg = snapshots.at(i);
         if (!pg.ok || !pg.postgres || pg.kind != TargetKind::Postgres)
             continue;
-        const auto [host, port] = hostPortOf(targets.at(i));
+        const auto [host, port] = db::hostPort(targets.at(i));
         for (const TargetSnapshot &pooler : snapshots) {
             if (!pooler.ok || !pooler.bouncer || !pooler.bouncer->clients || !pooler.bouncer->servers)
                 continue;

@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "core/postgresparsers.h"
 #include "core/readonly.h"
+#include "db/pg.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -103,6 +104,11 @@ PidResult resultFor(const Candidate &row, double serverNow, Outcome outcome, con
 
 } // namespace
 
+struct Terminator::Connection
+{
+    PgConn pg;
+};
+
 Terminator::Terminator(const QString &conninfo, Options options)
     : m_conninfo(conninfo), m_options(std::move(options)), m_spec(parseConnInfo(conninfo))
 {
@@ -126,7 +132,7 @@ void Terminator::disconnect()
 
 bool Terminator::ensureConnected(DbError *error)
 {
-    if (m_conn && PQstatus(m_conn.get()) == CONNECTION_OK)
+    if (m_conn && PQstatus(m_conn->pg.get()) == CONNECTION_OK)
         return true;
     m_conn.reset();
     if (m_candidatesSql.isEmpty() || m_signalSql.isEmpty() || m_roleSql.isEmpty()) {
@@ -167,7 +173,7 @@ bool Terminator::ensureConnected(DbError *error)
     }
     m_serverVersionNum = PQserverVersion(conn.get());
     m_connTarget = describe(conn.get());
-    m_conn = std::move(conn);
+    m_conn = std::make_unique<Connection>(Connection{std::move(conn)});
     return true;
 }
 
@@ -178,12 +184,12 @@ std::optional<terminate::CandidateSet> Terminator::fetchCandidates(DbError *erro
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!ensureConnected(&e))
             return std::nullopt;
-        PgResult r = execParams(m_conn.get(), m_candidatesSql,
+        PgResult r = execParams(m_conn->pg.get(), m_candidatesSql,
                                 {{kInt4, QByteArray::number(m_options.queryTextLength)}}, &e);
         if (r)
             return terminate::parseCandidates(toTable(r.get()), m_connTarget, m_serverVersionNum);
         // A connection that died since the last call is reopened once; anything else is the answer.
-        if (PQstatus(m_conn.get()) == CONNECTION_OK)
+        if (PQstatus(m_conn->pg.get()) == CONNECTION_OK)
             return std::nullopt;
         m_conn.reset();
     }
@@ -249,7 +255,7 @@ Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, 
     };
     m_notices.clear();
     PgResult r =
-        execParams(m_conn.get(), parsers::sqlForVersion(m_signalSql, m_serverVersionNum), params, &e);
+        execParams(m_conn->pg.get(), parsers::sqlForVersion(m_signalSql, m_serverVersionNum), params, &e);
     if (!r) {
         if (e.sqlState == QLatin1String("42501"))
             return {Outcome::PermissionDenied, permissionReason(row, kind, e.message)};

@@ -5,7 +5,7 @@
 #include "core/recorder.h"
 #include "db/autoremediator.h"
 #include "db/demosession.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"

@@ -1,7 +1,7 @@
 #include "targetsdialog.h"
 
 #include "db/connectiontest.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "ui_targetsdialog.h"
 
 #include <QComboBox>
