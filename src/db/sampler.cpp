@@ -5,10 +5,10 @@
 #include "core/pgpoolparsers.h"
 #include "core/postgresparsers.h"
 #include "core/sessionanalysis.h"
+#include "db/sqlresource.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -18,22 +18,9 @@
 #include <thread>
 #include <unistd.h>
 
-static void initSqlResources()
-{
-    Q_INIT_RESOURCE(sql);
-}
-
 namespace poolscope::db {
 
 namespace {
-
-QByteArray loadSql(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return f.readAll();
-}
 
 QString seconds(int ms)
 {
@@ -82,9 +69,8 @@ QString outcomeName(Sampler::Outcome outcome)
 Sampler::Sampler(const QString &conninfo, Options options)
     : m_spec(parseConnInfo(conninfo)), m_options(options), m_target(describe(m_spec))
 {
-    initSqlResources();
-    m_activitySql = loadSql(QStringLiteral(":/sql/pg_activity.sql"));
-    m_serverSql = loadSql(QStringLiteral(":/sql/pg_server.sql"));
+    m_activitySql = loadSql("pg_activity.sql");
+    m_serverSql = loadSql("pg_server.sql");
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 

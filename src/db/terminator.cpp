@@ -6,17 +6,12 @@
 #include "core/postgresparsers.h"
 #include "core/readonly.h"
 #include "db/pg.h"
+#include "db/sqlresource.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonArray>
 #include <QThread>
 #include <cmath>
-
-static void initTerminatorSql()
-{
-    Q_INIT_RESOURCE(sql);
-}
 
 namespace poolscope::db {
 
@@ -33,14 +28,6 @@ constexpr Oid kInt4 = 23;
 constexpr Oid kInt8 = 20;
 constexpr Oid kFloat8 = 701;
 constexpr Oid kText = 25;
-
-QByteArray loadSql(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return f.readAll();
-}
 
 struct Param
 {
@@ -112,10 +99,9 @@ struct Terminator::Connection
 Terminator::Terminator(const QString &conninfo, Options options)
     : m_conninfo(conninfo), m_options(std::move(options)), m_spec(parseConnInfo(conninfo))
 {
-    initTerminatorSql();
-    m_candidatesSql = loadSql(QStringLiteral(":/sql/terminate_candidates.sql"));
-    m_signalSql = loadSql(QStringLiteral(":/sql/terminate_signal.sql"));
-    m_roleSql = loadSql(QStringLiteral(":/sql/terminate_role.sql"));
+    m_candidatesSql = loadSql("terminate_candidates.sql");
+    m_signalSql = loadSql("terminate_signal.sql");
+    m_roleSql = loadSql("terminate_role.sql");
 }
 
 Terminator::~Terminator() = default;
