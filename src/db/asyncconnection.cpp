@@ -80,7 +80,7 @@ void AsyncConnection::noticeProcessor(void *self, const char *message)
 
 bool AsyncConnection::isConnected() const
 {
-    return m_conn && !m_copyRefused && PQstatus(m_conn.get()) == CONNECTION_OK;
+    return m_conn && PQstatus(m_conn.get()) == CONNECTION_OK;
 }
 
 int AsyncConnection::socket() const

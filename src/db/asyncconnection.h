@@ -165,7 +165,7 @@ public:
     void drop();
 
     bool isOpen() const { return m_conn != nullptr; }
-    /// Open, CONNECTION_OK, and not left in a COPY.
+    /// Open and CONNECTION_OK (see also isUsable()).
     bool isConnected() const;
     /// False after a refused COPY: no other query can run on it.
     bool isUsable() const { return !m_copyRefused; }
