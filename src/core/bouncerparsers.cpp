@@ -298,17 +298,7 @@ QList<BouncerConnection> parseShowConnections(const ResultTable &table)
             id;
     };
     const Columns c(table);
-    // A few users, databases, states, hosts and applications repeat over thousands of rows: decode each once.
-    QHash<QByteArrayView, QString> names;
-    const auto name = [&names](const RowReader &r, int column) -> QString {
-        const auto v = r.raw(column);
-        if (!v)
-            return {};
-        auto it = names.constFind(*v);
-        if (it == names.constEnd())
-            it = names.insert(*v, QString::fromUtf8(*v));
-        return *it;
-    };
+    DistinctText name; // a few users, databases, states, hosts and applications over thousands of rows
     QList<BouncerConnection> out;
     out.reserve(table.rowCount());
     for (int i = 0; i < table.rowCount(); ++i) {

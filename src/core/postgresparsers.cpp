@@ -1,7 +1,5 @@
 #include "postgresparsers.h"
 
-#include <QHash>
-
 namespace poolscope::parsers {
 
 QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
@@ -26,18 +24,7 @@ QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
             queryId, backendXminAge, backendXidAge, blockedBy;
     };
     const Columns c(table);
-    // Text repeats across rows (a few databases, users, applications, client hosts, states, wait events,
-    // statements): each distinct value is decoded once and shared, instead of one allocation per cell.
-    QHash<QByteArrayView, QString> names;
-    const auto name = [&names](const RowReader &r, int column) -> QString {
-        const auto v = r.raw(column);
-        if (!v)
-            return {};
-        auto it = names.constFind(*v);
-        if (it == names.constEnd())
-            it = names.insert(*v, QString::fromUtf8(*v));
-        return *it;
-    };
+    DistinctText name; // databases, users, applications, hosts, states, wait events and statements repeat
     QList<Session> sessions;
     sessions.reserve(table.rowCount());
     if (poolscopeSessions)

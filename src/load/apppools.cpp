@@ -165,18 +165,24 @@ void AppPools::scheduleRetry(Pool *p)
     m_shard.addTimer(m_shard.now + ms / 1000.0, Timer::Kind::PoolRetry, p, ++p->retryToken);
 }
 
+bool AppPools::openForPool(Pool *p)
+{
+    ErrorClass cls;
+    QString error;
+    if (m_shard.openConn(p, nullptr, &cls, &error))
+        return true;
+    m_shard.local.addError(cls, error);
+    scheduleRetry(p);
+    return false;
+}
+
 void AppPools::topUp(Pool *p)
 {
     if (p->retryArmed)
         return;
     while (p->open < p->minOpen) {
-        ErrorClass cls;
-        QString error;
-        if (!m_shard.openConn(p, nullptr, &cls, &error)) {
-            m_shard.local.addError(cls, error);
-            scheduleRetry(p);
+        if (!openForPool(p))
             return;
-        }
     }
     if (p->cfg->kind == PoolKind::PsycopgPool && liveWaiters(p) > 0)
         grow(p);
@@ -186,14 +192,8 @@ void AppPools::grow(Pool *p)
 {
     if (p->growing || p->retryArmed || p->open >= p->capacity)
         return;
-    ErrorClass cls;
-    QString error;
-    if (!m_shard.openConn(p, nullptr, &cls, &error)) {
-        m_shard.local.addError(cls, error);
-        scheduleRetry(p);
-        return;
-    }
-    p->growing = true;
+    if (openForPool(p))
+        p->growing = true;
 }
 
 void AppPools::makeIdle(Pool *p, Connection *c)
@@ -265,8 +265,10 @@ void AppPools::release(Worker *w)
     makeIdle(c->pool, c);
 }
 
-void AppPools::leak(Connection *c)
+void AppPools::leak(Worker *w)
 {
+    Connection *c = w->conn;
+    w->conn = nullptr;
     c->user = nullptr;
     if (!c->pool->pooled) {
         // A pool-less worker just opens another one next time: its abandoned session stays on the server.

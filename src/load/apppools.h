@@ -31,7 +31,7 @@ public:
     void discard(Connection *c);
     /// A worker keeps its connection for good (a leak): the slot stays taken in an app pool; a pool-less
     /// worker just opens another one next time.
-    void leak(Connection *c);
+    void leak(Worker *w);
     /// Opens what the pool should have: its minimum (psycopg2 minconn, psycopg_pool min_size), and for
     /// psycopg_pool one more while requests wait.
     void topUp(Pool *p);
@@ -52,6 +52,9 @@ private:
     void enqueue(Pool *p, Worker *w);
     int liveWaiters(const Pool *p) const;
     Worker *popWaiter(Pool *p);
+    /// Opens a connection the pool keeps for itself; when that fails, the error is counted and a retry with
+    /// the pool's backoff scheduled.
+    bool openForPool(Pool *p);
     void scheduleRetry(Pool *p);
     void grow(Pool *p);
     void makeIdle(Pool *p, Connection *c);

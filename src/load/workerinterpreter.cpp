@@ -116,11 +116,8 @@ void WorkerInterpreter::run(Worker *w)
             return;
         }
         case StepKind::Leak:
-            if (w->conn) {
-                Connection *c = w->conn;
-                w->conn = nullptr;
-                pools.leak(c);
-            }
+            if (w->conn)
+                pools.leak(w);
             ++w->step;
             continue;
         case StepKind::Disconnect:
