@@ -145,11 +145,11 @@ int diagnoseCommand(const QStringList &args)
     QJsonArray states;
     for (int i = 0; i < fleet.count(); ++i) {
         const db::TargetController &c = fleet.controller(i);
-        const bool ok = c.state() == db::TargetState::Live;
+        const bool ok = c.state() == TargetState::Live;
         failed = failed || !ok;
         QJsonObject t;
         t.insert(QStringLiteral("target"), c.target());
-        t.insert(QStringLiteral("state"), db::targetStateName(c.state()));
+        t.insert(QStringLiteral("state"), targetStateName(c.state()));
         t.insert(QStringLiteral("ok"), ok);
         t.insert(QStringLiteral("error"),
                  ok || c.lastError().isEmpty() ? QJsonValue() : QJsonValue(c.lastError()));
@@ -157,7 +157,7 @@ int diagnoseCommand(const QStringList &args)
         if (!ok)
             std::fprintf(
                 stderr, "poolscope diagnose: %s: %s\n", qPrintable(c.target()),
-                qPrintable(c.lastError().isEmpty() ? db::targetStateName(c.state()) : c.lastError()));
+                qPrintable(c.lastError().isEmpty() ? targetStateName(c.state()) : c.lastError()));
     }
     QTextStream out(stdout);
     if (parser.isSet(json)) {

@@ -1,27 +1,10 @@
 #include "fleetwatch.h"
 
 #include "core/poolerchain.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "db/targetcontroller.h"
 
 namespace poolscope::cli {
-
-std::pair<QString, int> hostPortOf(const QString &conninfo)
-{
-    const db::ConnSpec spec = db::parseConnInfo(conninfo);
-    QString host = QString::fromUtf8(spec.value("host"));
-    if (host.isEmpty())
-        host = QString::fromUtf8(spec.value("hostaddr"));
-    if (host.isEmpty())
-        host = qEnvironmentVariable("PGHOST");
-    bool ok = false;
-    int port = QString::fromUtf8(spec.value("port")).section(QLatin1Char(','), 0, 0).toInt(&ok);
-    if (!ok || port <= 0)
-        port = qEnvironmentVariable("PGPORT").toInt(&ok);
-    if (!ok || port <= 0)
-        port = 5432;
-    return {host.section(QLatin1Char(','), 0, 0), port};
-}
 
 FleetWatch::FleetWatch(const QStringList &targets, int intervalMs, std::optional<qint64> deadlineMs,
                        const findings::Thresholds &thresholds)
@@ -56,8 +39,8 @@ void FleetWatch::relink(int poolerIndex, const BouncerSample &pooler)
         const std::optional<TargetSnapshot> &s = m_last[size_t(i)];
         if (i == poolerIndex || !s || !s->postgres)
             continue;
-        const auto [host, port] = hostPortOf(m_targets.at(i));
-        if (poolerPointsAt(pooler, host, port))
+        const db::HostPort hp = db::hostPort(m_targets.at(i));
+        if (poolerPointsAt(pooler, hp.host, hp.port))
             postgres.append(i);
     }
     m_engine.setLinks(poolerIndex, postgres);

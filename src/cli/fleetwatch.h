@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/findingsengine.h"
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
 
 #include <QObject>
 #include <QStringList>
@@ -46,9 +46,5 @@ private:
     std::vector<std::optional<TargetSnapshot>> m_last;
     findings::FindingsEngine m_engine;
 };
-
-/// The host and port a PostgreSQL target connects to, as poolerPointsAt() compares them: libpq's defaults
-/// (PGHOST, PGPORT, 5432) where the connection string sets none; the first of a host list.
-std::pair<QString, int> hostPortOf(const QString &conninfo);
 
 } // namespace poolscope::cli

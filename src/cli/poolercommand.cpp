@@ -5,7 +5,7 @@
 #include "core/auditlog.h"
 #include "core/pooleractions.h"
 #include "core/readonly.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "db/pooleraction.h"
 
 #include <QCommandLineParser>

@@ -1,11 +1,10 @@
 #include "snapshotcommand.h"
 
 #include "commandline.h"
-#include "fleetwatch.h"
 #include "core/logging.h"
 #include "core/poolerchain.h"
 #include "core/snapshotjson.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "db/sampler.h"
 
 #include <QCommandLineParser>
@@ -76,7 +75,7 @@ QList<PoolerChain> linkChains(const QList<TargetSnapshot> &snapshots, const QStr
         const TargetSnapshot &pg = snapshots.at(i);
         if (!pg.ok || !pg.postgres || pg.kind != TargetKind::Postgres)
             continue;
-        const auto [host, port] = hostPortOf(targets.at(i));
+        const auto [host, port] = db::hostPort(targets.at(i));
         for (const TargetSnapshot &pooler : snapshots) {
             if (!pooler.ok || !pooler.bouncer || !pooler.bouncer->clients || !pooler.bouncer->servers)
                 continue;

@@ -44,10 +44,10 @@ QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
                   const QList<findings::Finding> &open)
 {
     QString line = isoTime(s.sampledAtMs) + QLatin1String("  ") + s.target + QLatin1String("  ") +
-                   db::targetStateName(c.state());
+                   targetStateName(c.state());
     if (!s.ok) {
         line += QLatin1String("  error: ") + s.error.message;
-        if (const qint64 next = c.nextRetryMs(); next >= 0 && c.state() != db::TargetState::Live)
+        if (const qint64 next = c.nextRetryMs(); next >= 0 && c.state() != TargetState::Live)
             line += QStringLiteral("  (next attempt in %1)").arg(seconds(double(next) / 1000.0));
         return line;
     }
@@ -102,8 +102,8 @@ QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c,
         list.append(findings::toJson(f));
     o.insert(QStringLiteral("findings"), list);
     o.insert(QStringLiteral("time"), isoTime(s.sampledAtMs));
-    o.insert(QStringLiteral("state"), db::targetStateName(c.state()));
-    if (c.state() != db::TargetState::Live) {
+    o.insert(QStringLiteral("state"), targetStateName(c.state()));
+    if (c.state() != TargetState::Live) {
         o.insert(QStringLiteral("attempts"), c.attemptCount());
         const qint64 next = c.nextRetryMs();
         o.insert(QStringLiteral("next_retry_ms"), next >= 0 ? QJsonValue(double(next)) : QJsonValue());

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "postgressample.h"
 #include "terminateplan.h"
 
 #include <QList>

@@ -46,7 +46,7 @@ QList<qint64> rootsOf(const PostgresSample &sample, qint64 pid)
             continue;
         seen.insert(blocker);
         const Session *s = sample.session(blocker);
-        // Same rule as parsers::rootBlockers(): a blocker that does not wait on a lock is a root. A waiter
+        // Same rule as analysis::rootBlockers(): a blocker that does not wait on a lock is a root. A waiter
         // whose own blockers already went away (empty blockedBy) is one too: nothing above it is known.
         if (!s || !s->waitingOnLock() || s->blockedBy.isEmpty()) {
             if (!roots.contains(blocker))

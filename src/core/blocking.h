@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "postgressample.h"
 
 #include <QHash>
 #include <QList>
@@ -23,7 +23,7 @@ QList<qint64> waitersOf(const PostgresSample &sample, qint64 pid);
 
 /// The root blockers `pid` ends up waiting for, following blockedBy transitively: blockers that do not wait
 /// on a lock themselves (a blocker outside the sample's sessions counts as a root, as in
-/// parsers::rootBlockers()). Empty when `pid` waits for nobody. Sorted by pid.
+/// analysis::rootBlockers()). Empty when `pid` waits for nobody. Sorted by pid.
 QList<qint64> rootsOf(const PostgresSample &sample, qint64 pid);
 
 /// True when following blockedBy from `pid` comes back to a session already on the path: a deadlock the

@@ -3,7 +3,7 @@
 #include "finding.h"
 #include "findingthresholds.h"
 #include "poolerchain.h"
-#include "snapshot.h"
+#include "targetsnapshot.h"
 
 #include <QHash>
 #include <QJsonArray>

@@ -2,7 +2,7 @@
 
 #include "finding.h"
 #include "findingthresholds.h"
-#include "snapshot.h"
+#include "targetsnapshot.h"
 
 #include <QHash>
 #include <QList>

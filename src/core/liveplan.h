@@ -1,7 +1,7 @@
 #pragma once
 
 #include "plan.h"
-#include "snapshot.h"
+#include "targetsnapshot.h"
 
 #include <QList>
 #include <QString>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "bouncersample.h"
 
 #include <QString>
 #include <QStringList>

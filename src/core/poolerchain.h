@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "targetsnapshot.h"
 
 #include <QHash>
 #include <QString>

@@ -1,6 +1,6 @@
 #include "recorder.h"
 
-#include "parsers.h"
+#include "sessionanalysis.h"
 
 #include <QHash>
 #include <QSet>
@@ -61,7 +61,7 @@ void recordGroups(SeriesSet &set, double t, const PostgresSample &pg)
         const QList<SessionGroup> &groups = pg.groupsBy(d);
         QStringList recorded = recordedGroups(set, d);
         SessionGroup others;
-        for (const SessionGroup &g : parsers::topGroups(groups, series::GroupTopN, &others)) {
+        for (const SessionGroup &g : analysis::topGroups(groups, series::GroupTopN, &others)) {
             if (g.sessions() > 0 && recorded.size() < series::MaxRecordedGroups && !recorded.contains(g.name))
                 recorded.append(g.name);
         }

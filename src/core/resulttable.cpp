@@ -169,4 +169,15 @@ std::optional<bool> RowReader::boolean(ColumnRef column) const
     return std::nullopt;
 }
 
+QString DistinctText::operator()(const RowReader &row, int column)
+{
+    const auto v = row.raw(column);
+    if (!v)
+        return {};
+    auto it = m_seen.constFind(*v);
+    if (it == m_seen.constEnd())
+        it = m_seen.insert(*v, QString::fromUtf8(*v));
+    return *it;
+}
+
 } // namespace poolscope

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -74,6 +75,19 @@ public:
 private:
     const ResultTable &m_table;
     int m_row;
+};
+
+/// Text cells decoded once per distinct value: a few users, databases, states, hosts and statements repeat
+/// over thousands of rows, and one shared QString beats an allocation per cell. Keys point into the table's
+/// buffer: use it while that table lives, for one table.
+class DistinctText
+{
+public:
+    /// The cell as text; empty for a missing column or NULL.
+    QString operator()(const RowReader &row, int column);
+
+private:
+    QHash<QByteArrayView, QString> m_seen;
 };
 
 } // namespace poolscope

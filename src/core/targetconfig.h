@@ -1,7 +1,7 @@
 #pragma once
 
 #include "autoremediation.h"
-#include "snapshot.h"
+#include "targetkind.h"
 
 #include <QList>
 #include <QString>

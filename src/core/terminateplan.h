@@ -1,7 +1,7 @@
 #pragma once
 
+#include "dberror.h"
 #include "resulttable.h"
-#include "snapshot.h"
 
 #include <QJsonObject>
 #include <QList>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/autoremediation.h"
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
 #include "core/terminateplan.h"
 
 #include <QObject>

@@ -1,6 +1,6 @@
 #include "connectiontest.h"
 
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
 #include "db/pg.h"
 
 namespace poolscope::db {

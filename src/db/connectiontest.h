@@ -1,6 +1,7 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/dberror.h"
+#include "core/targetkind.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,10 +1,10 @@
 #include "pooleraction.h"
 
 #include "core/auditlog.h"
+#include "core/bouncerparsers.h"
 #include "core/logging.h"
-#include "core/parsers.h"
 #include "core/readonly.h"
-#include "db/pg.h"
+#include "db/asyncconnection.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -12,12 +12,6 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <memory>
-#include <poll.h>
-#include <system_error>
-#include <thread>
 
 namespace poolscope::db {
 
@@ -61,125 +55,58 @@ ConnSpec actionSpec(const QString &conninfo, int timeoutMs)
     return spec;
 }
 
-PgConn connectConsole(const QString &conninfo, int timeoutMs, DbError *error)
+/// A console connection of the action's own, bounded by the action's timeout.
+bool connectConsole(const QString &conninfo, int timeoutMs, AsyncConnection &conn, DbError *error)
 {
     const ConnSpec spec = actionSpec(conninfo, timeoutMs);
     ConnectOptions co;
     co.applicationName = "poolscope-action";
     co.connectTimeoutS = connectTimeoutS(timeoutMs);
-    PgConn conn = connect(spec, co, error);
-    if (!conn)
-        return nullptr;
-    const QString version = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
+    if (!conn.connect(spec, co, error))
+        return false;
+    const QString version = QString::fromUtf8(PQparameterStatus(conn.handle(), "server_version"));
     if (!parsers::isBouncerVersion(version)) {
         *error = DbError{ErrorKind::Unsupported,
                          {},
                          QStringLiteral("not a PgBouncer console (server_version %1): pooler actions run on "
                                         "the console, dbname=pgbouncer")
                              .arg(version.isEmpty() ? QStringLiteral("unknown") : version)};
-        return nullptr;
+        conn.drop();
+        return false;
     }
-    return conn;
-}
-
-/// Sends a cancel request for the query in flight on a detached thread: PQcancel blocks until the server
-/// closes the cancel connection, which a stopped pooler never does.
-void cancelDetached(PGconn *conn)
-{
-    std::shared_ptr<PGcancel> handle(PQgetCancel(conn), PQfreeCancel);
-    if (!handle)
-        return;
-    try {
-        std::thread([handle] {
-            char err[256];
-            PQcancel(handle.get(), err, sizeof err);
-        }).detach();
-    } catch (const std::system_error &) {
-    }
+    return true;
 }
 
 /// One statement on the console, simple protocol, bounded by `timeoutMs`: past it the statement is
-/// cancelled, and if no answer comes within a grace period the connection is dropped (`conn` reset).
-PgResult runBounded(PgConn &conn, const QByteArray &sql, int timeoutMs, DbError *error)
+/// cancelled, and if no answer comes within a grace period the connection is dropped.
+PgResult runBounded(AsyncConnection &conn, const QByteArray &sql, int timeoutMs, DbError *error)
 {
-    PGconn *c = conn.get();
-    if (!c || PQstatus(c) != CONNECTION_OK) {
+    if (!conn.isConnected()) {
         *error = DbError{ErrorKind::Connect, {}, QStringLiteral("not connected to the console")};
         return nullptr;
     }
-    if (!PQsendQuery(c, sql.constData())) { // blocking connection: the query is flushed here
-        *error = errorFromResult(nullptr, c);
-        return nullptr;
-    }
-    QDeadlineTimer deadline(std::max(1, timeoutMs));
-    bool cancelled = false;
-    PgResult last;
-    PgResult firstError;
-    while (true) {
-        while (PQisBusy(c)) {
-            const qint64 left = deadline.remainingTime();
-            pollfd fd{PQsocket(c), POLLIN, 0};
-            const int r = ::poll(&fd, 1, int(std::clamp<qint64>(left, 0, INT_MAX)));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0) {
-                *error = DbError{ErrorKind::Connect, {}, QStringLiteral("poll() failed")};
-                conn.reset();
-                return nullptr;
-            }
-            if (r == 0) {
-                if (!cancelled) {
-                    cancelled = true;
-                    cancelDetached(c);
-                    deadline.setRemainingTime(kCancelGraceMs);
-                    continue;
-                }
-                *error = DbError{ErrorKind::Query, QStringLiteral("57014"),
-                                 QStringLiteral("no reply to %1 within %2 ms; cancelled and gave up (the "
-                                                "console connection was dropped)")
-                                     .arg(QString::fromUtf8(sql))
-                                     .arg(timeoutMs)};
-                conn.reset();
-                return nullptr;
-            }
-            if (!PQconsumeInput(c)) {
-                *error = errorFromResult(firstError.get(), c);
-                conn.reset();
-                return nullptr;
-            }
-        }
-        PGresult *r = PQgetResult(c);
-        if (!r)
-            break;
-        PgResult res(r);
-        const auto status = PQresultStatus(r);
-        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY) {
-            if (!firstError)
-                firstError = std::move(res);
-        } else {
-            last = std::move(res);
-        }
-    }
-    if (firstError) {
-        *error = errorFromResult(firstError.get(), c);
-        if (cancelled)
-            error->message = QStringLiteral("no reply to %1 within %2 ms; cancelled (%3)")
-                                 .arg(QString::fromUtf8(sql))
-                                 .arg(timeoutMs)
-                                 .arg(error->message);
-        return nullptr;
-    }
-    if (!last) {
-        *error = DbError{ErrorKind::Query, {}, QStringLiteral("no result")};
-        return nullptr;
-    }
-    return last;
+    PgResult r = conn.run(sql, nullptr, QDeadlineTimer(std::max(1, timeoutMs)), kCancelGraceMs, error);
+    if (r)
+        return r;
+    const AsyncConnection::RunEnd &end = conn.lastRun();
+    if (end.abandoned)
+        *error = DbError{ErrorKind::Query, QStringLiteral("57014"),
+                         QStringLiteral("no reply to %1 within %2 ms; cancelled and gave up (the console "
+                                        "connection was dropped)")
+                             .arg(QString::fromUtf8(sql))
+                             .arg(timeoutMs)};
+    else if (end.deadlinePassed)
+        error->message = QStringLiteral("no reply to %1 within %2 ms; cancelled (%3)")
+                             .arg(QString::fromUtf8(sql))
+                             .arg(timeoutMs)
+                             .arg(error->message);
+    return nullptr;
 }
 
 /// The SHOW set of inspectConsole on an open console connection.
-void inspectOn(PgConn &conn, bool withClients, int timeoutMs, TargetSnapshot &out)
+void inspectOn(AsyncConnection &conn, bool withClients, int timeoutMs, TargetSnapshot &out)
 {
-    PGconn *c = conn.get();
+    PGconn *c = conn.handle();
     out.kind = TargetKind::PgBouncer;
     out.target = describe(c);
     out.serverVersion = QString::fromUtf8(PQparameterStatus(c, "server_version"));
@@ -194,7 +121,7 @@ void inspectOn(PgConn &conn, bool withClients, int timeoutMs, TargetSnapshot &ou
     PgResult version = runBounded(conn, "SHOW VERSION", timeoutMs, &error);
     if (version && PQntuples(version.get()) > 0)
         b.versionText = QString::fromUtf8(PQgetvalue(version.get(), 0, 0)).trimmed();
-    else if (!conn)
+    else if (!conn.isConnected())
         return fail(error);
     b.versionNum = parsers::parseBouncerVersion(b.versionText);
     if (b.versionNum == 0)
@@ -216,19 +143,19 @@ void inspectOn(PgConn &conn, bool withClients, int timeoutMs, TargetSnapshot &ou
     // without SHOW CONFIG) leaves its part unknown. The connection survives a console error.
     if (PgResult users = runBounded(conn, "SHOW USERS", timeoutMs, &error))
         b.users = parsers::parseShowUsers(toTable(users.get()));
-    else if (!conn)
+    else if (!conn.isConnected())
         return fail(error);
     parsers::joinPoolSizes(b.pools, b.databases, b.users);
     if (PgResult config = runBounded(conn, "SHOW CONFIG", timeoutMs, &error)) {
         b.config = parsers::parseShowConfig(toTable(config.get()));
         b.access = parsers::consoleAccess(b.config, b.consoleUser);
-    } else if (!conn) {
+    } else if (!conn.isConnected()) {
         return fail(error);
     }
     if (b.flavor == PoolerFlavor::PgBouncer && (b.versionNum == 0 || b.versionNum >= 11900)) {
         if (PgResult state = runBounded(conn, "SHOW STATE", timeoutMs, &error))
             parsers::parseShowState(toTable(state.get()), b);
-        else if (!conn)
+        else if (!conn.isConnected())
             return fail(error);
     }
     if (withClients) {
@@ -240,7 +167,7 @@ void inspectOn(PgConn &conn, bool withClients, int timeoutMs, TargetSnapshot &ou
             b.servers = parsers::parseShowConnections(toTable(servers.get()));
             b.connectionsAtMs = QDateTime::currentMSecsSinceEpoch();
             b.connectionsFresh = true;
-        } else if (!conn) {
+        } else if (!conn.isConnected()) {
             return fail(error);
         }
     }
@@ -264,8 +191,8 @@ TargetSnapshot inspectConsole(const QString &conninfo, bool withClients, int tim
     out.target = describe(parseConnInfo(conninfo));
     out.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
     DbError error;
-    PgConn conn = connectConsole(conninfo, timeoutMs, &error);
-    if (!conn) {
+    AsyncConnection conn;
+    if (!connectConsole(conninfo, timeoutMs, conn, &error)) {
         out.error = error;
         return out;
     }
@@ -317,13 +244,13 @@ PoolerActionResult runPoolerAction(const QString &conninfo, PoolerCommand comman
 
     // One short-lived connection of our own: inspect, check, act.
     DbError error;
-    PgConn conn = connectConsole(conninfo, timeoutMs, &error);
-    if (!conn) {
+    AsyncConnection conn;
+    if (!connectConsole(conninfo, timeoutMs, conn, &error)) {
         result.error = error;
         result.message = error.message;
         return finish(QStringLiteral("failed"));
     }
-    target = describe(conn.get());
+    target = describe(conn.handle());
     TargetSnapshot inspected;
     inspected.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
     inspectOn(conn, command == PoolerCommand::KillClient, timeoutMs, inspected);
@@ -345,11 +272,10 @@ PoolerActionResult runPoolerAction(const QString &conninfo, PoolerCommand comman
     for (qsizetype i = 0; i < statements.size(); ++i) {
         const QString &statement = statements.at(i);
         const bool isResume = kill && verbOf(statement) == QLatin1String("RESUME");
-        if (!conn) {
+        if (!conn.isConnected()) {
             // The KILL timed out and the connection was dropped: RESUME must still go out.
             DbError reconnectError;
-            conn = connectConsole(conninfo, timeoutMs, &reconnectError);
-            if (!conn) {
+            if (!connectConsole(conninfo, timeoutMs, conn, &reconnectError)) {
                 if (!result.error.isError())
                     result.error = reconnectError;
                 log->error("{}: {} not sent, the console is unreachable: {}; the database may stay paused "

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/pooleractions.h"
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
 
 #include <QString>
 #include <QStringList>

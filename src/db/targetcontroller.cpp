@@ -36,23 +36,6 @@ double jitter(double low, double high)
 
 } // namespace
 
-QString targetStateName(TargetState state)
-{
-    switch (state) {
-    case TargetState::Connecting:
-        return QStringLiteral("connecting");
-    case TargetState::Live:
-        return QStringLiteral("live");
-    case TargetState::Stalled:
-        return QStringLiteral("stalled");
-    case TargetState::Reconnecting:
-        return QStringLiteral("reconnecting");
-    case TargetState::Failed:
-        break;
-    }
-    return QStringLiteral("failed");
-}
-
 TargetWorker::TargetWorker(const QString &conninfo, int queryTextLength, TargetKind kindOverride)
 {
     Sampler::Options o;

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
+#include "core/targetstate.h"
 #include "db/pollreport.h"
 
 #include <QElapsedTimer>
@@ -13,17 +14,6 @@
 namespace poolscope::db {
 
 class Sampler;
-
-/// What the target list, the status bar and `watch` show for a target.
-enum class TargetState
-{
-    Connecting,   // first connection attempt in progress
-    Live,         // the last poll answered
-    Stalled,      // the poll in flight got no reply before the deadline (cancelled); or statement_timeout
-    Reconnecting, // an established connection was lost; retrying with backoff
-    Failed,       // cannot connect (auth, bad conninfo, never reachable) or the server rejected our queries
-};
-QString targetStateName(TargetState state); // "connecting", "live", "stalled", "reconnecting", "failed"
 
 /// Lives on its target's own thread and owns the Sampler (and so the PGconn). Never touched by the GUI thread
 /// except through queued calls and the thread-safe methods below.
@@ -128,7 +118,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void snapshotReady(const poolscope::TargetSnapshot &snapshot);
-    void stateChanged(poolscope::db::TargetState state);
+    void stateChanged(poolscope::TargetState state);
     /// The poll in flight has had no reply for `waitedMs`; emitted when it is declared stalled and again
     /// every max(interval, 1 s) until the reply arrives.
     void stalled(qint64 waitedMs);

@@ -1,20 +1,17 @@
 #include "terminator.h"
 
 #include "core/auditlog.h"
+#include "core/bouncerparsers.h"
 #include "core/logging.h"
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
 #include "core/readonly.h"
+#include "db/pg.h"
+#include "db/sqlresource.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonArray>
 #include <QThread>
 #include <cmath>
-
-static void initTerminatorSql()
-{
-    Q_INIT_RESOURCE(sql);
-}
 
 namespace poolscope::db {
 
@@ -31,14 +28,6 @@ constexpr Oid kInt4 = 23;
 constexpr Oid kInt8 = 20;
 constexpr Oid kFloat8 = 701;
 constexpr Oid kText = 25;
-
-QByteArray loadSql(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return f.readAll();
-}
 
 struct Param
 {
@@ -102,13 +91,17 @@ PidResult resultFor(const Candidate &row, double serverNow, Outcome outcome, con
 
 } // namespace
 
+struct Terminator::Connection
+{
+    PgConn pg;
+};
+
 Terminator::Terminator(const QString &conninfo, Options options)
     : m_conninfo(conninfo), m_options(std::move(options)), m_spec(parseConnInfo(conninfo))
 {
-    initTerminatorSql();
-    m_candidatesSql = loadSql(QStringLiteral(":/sql/terminate_candidates.sql"));
-    m_signalSql = loadSql(QStringLiteral(":/sql/terminate_signal.sql"));
-    m_roleSql = loadSql(QStringLiteral(":/sql/terminate_role.sql"));
+    m_candidatesSql = loadSql("terminate_candidates.sql");
+    m_signalSql = loadSql("terminate_signal.sql");
+    m_roleSql = loadSql("terminate_role.sql");
 }
 
 Terminator::~Terminator() = default;
@@ -125,7 +118,7 @@ void Terminator::disconnect()
 
 bool Terminator::ensureConnected(DbError *error)
 {
-    if (m_conn && PQstatus(m_conn.get()) == CONNECTION_OK)
+    if (m_conn && PQstatus(m_conn->pg.get()) == CONNECTION_OK)
         return true;
     m_conn.reset();
     if (m_candidatesSql.isEmpty() || m_signalSql.isEmpty() || m_roleSql.isEmpty()) {
@@ -166,7 +159,7 @@ bool Terminator::ensureConnected(DbError *error)
     }
     m_serverVersionNum = PQserverVersion(conn.get());
     m_connTarget = describe(conn.get());
-    m_conn = std::move(conn);
+    m_conn = std::make_unique<Connection>(Connection{std::move(conn)});
     return true;
 }
 
@@ -177,12 +170,12 @@ std::optional<terminate::CandidateSet> Terminator::fetchCandidates(DbError *erro
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!ensureConnected(&e))
             return std::nullopt;
-        PgResult r = execParams(m_conn.get(), m_candidatesSql,
+        PgResult r = execParams(m_conn->pg.get(), m_candidatesSql,
                                 {{kInt4, QByteArray::number(m_options.queryTextLength)}}, &e);
         if (r)
             return terminate::parseCandidates(toTable(r.get()), m_connTarget, m_serverVersionNum);
         // A connection that died since the last call is reopened once; anything else is the answer.
-        if (PQstatus(m_conn.get()) == CONNECTION_OK)
+        if (PQstatus(m_conn->pg.get()) == CONNECTION_OK)
             return std::nullopt;
         m_conn.reset();
     }
@@ -248,7 +241,7 @@ Terminator::SignalOutcome Terminator::signal(const Candidate &row, Signal kind, 
     };
     m_notices.clear();
     PgResult r =
-        execParams(m_conn.get(), parsers::sqlForVersion(m_signalSql, m_serverVersionNum), params, &e);
+        execParams(m_conn->pg.get(), parsers::sqlForVersion(m_signalSql, m_serverVersionNum), params, &e);
     if (!r) {
         if (e.sqlState == QLatin1String("42501"))
             return {Outcome::PermissionDenied, permissionReason(row, kind, e.message)};

@@ -1,10 +1,11 @@
 #pragma once
 
 #include "core/terminateplan.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 
 #include <QList>
 #include <QString>
+#include <memory>
 #include <optional>
 
 namespace poolscope::db {
@@ -118,7 +119,9 @@ private:
     QString m_conninfo;
     Options m_options;
     ConnSpec m_spec;
-    PgConn m_conn;
+    // The libpq connection, defined in terminator.cpp: the dialogs that include this header never see libpq.
+    struct Connection;
+    std::unique_ptr<Connection> m_conn;
     Role m_role;
     int m_serverVersionNum = 0;
     QString m_connTarget;

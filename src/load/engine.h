@@ -25,8 +25,9 @@ struct EngineOptions
 };
 
 /// The load generator: simulated app processes (each with its pool and workers) spread over a few threads,
-/// each thread driving all of its connections asynchronously (PQconnectStartParams/PQconnectPoll,
-/// PQsendQuery, PQconsumeInput) from one epoll loop, so thousands of clients need no thread each.
+/// each thread (a Shard) driving all of its connections from one epoll loop, so thousands of clients need no
+/// thread each. Every connection is a db::AsyncConnection driven step by step (the sampler's connection
+/// class); AppPools models the app-side pools and WorkerInterpreter runs the workloads' steps.
 ///
 /// An app process and its pool live on one thread (no locks on the hot path); workers of pool-less apps are
 /// spread over all threads. Each thread keeps its own counters and merges them into a shared slot every

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "db/pg.h"
+#include "db/conninfo.h"
 
 #include <QString>
 

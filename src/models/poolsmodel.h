@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/bouncersample.h"
 
 #include "models/keyedrowsmodel.h"
 

@@ -1,6 +1,6 @@
 #include "sessionsfiltermodel.h"
 
-#include "core/parsers.h"
+#include "core/sessionanalysis.h"
 #include "sessionsmodel.h"
 
 namespace poolscope::models {
@@ -101,7 +101,7 @@ bool SessionsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sou
         return false;
     for (GroupDimension d : AllGroupDimensions) {
         const std::optional<QString> &wanted = m_groups[size_t(d)];
-        if (wanted && parsers::groupName(s, d) != *wanted)
+        if (wanted && analysis::groupName(s, d) != *wanted)
             return false;
     }
     if (m_minAge > 0) {

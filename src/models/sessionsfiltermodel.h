@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/postgressample.h"
 
 #include <QSortFilterProxyModel>
 #include <QString>
@@ -17,7 +17,7 @@ class SessionsModel;
 ///   pooler;
 /// - the session states shown (all by default; rows hidden by privileges count as "other");
 /// - application, user, database and client address, each exactly one value or any (nullopt). The values
-///   are those of parsers::groupName(), the ones the sessions-by-group charts use: "" is "no
+///   are those of analysis::groupName(), the ones the sessions-by-group charts use: "" is "no
 ///   application_name" or "local socket", "<insufficient privilege>" a client address hidden by privileges;
 /// - a minimum state age in seconds (0: off); a session whose state age is unknown is left out while it is
 /// on. Sorting uses SessionsModel::SortRole (numbers for ages). Filters re-evaluate on every merge, so a

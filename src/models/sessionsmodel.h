@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/poolerchain.h"
-#include "core/snapshot.h"
+#include "core/postgressample.h"
 
 #include <QAbstractTableModel>
 #include <QColor>

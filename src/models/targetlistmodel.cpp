@@ -18,7 +18,7 @@ int TargetListModel::addTarget(int id, const QString &label)
         return existing;
     const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
-    m_rows.append(Row{id, label, TargetKind::Unknown, State::Connecting, {}});
+    m_rows.append(Row{id, label, TargetKind::Unknown, TargetState::Connecting, {}});
     endInsertRows();
     return row;
 }
@@ -51,7 +51,8 @@ void TargetListModel::setKind(int id, TargetKind kind)
     rowChanged(row);
 }
 
-void TargetListModel::setState(int id, State state, const QString &error, int attempts, qint64 nextRetryAtMs)
+void TargetListModel::setState(int id, TargetState state, const QString &error, int attempts,
+                               qint64 nextRetryAtMs)
 {
     const int row = rowOf(id);
     if (row < 0)
@@ -95,17 +96,17 @@ double TargetListModel::trouble(const Row &r)
     // right now), then how full it is, then idle-in-transaction sessions holding connections.
     double score = 0;
     switch (r.state) {
-    case State::Failed:
+    case TargetState::Failed:
         score = 5000;
         break;
-    case State::Stalled:
+    case TargetState::Stalled:
         score = 4000;
         break;
-    case State::Reconnecting:
+    case TargetState::Reconnecting:
         score = 3000;
         break;
-    case State::Connecting:
-    case State::Live:
+    case TargetState::Connecting:
+    case TargetState::Live:
         break;
     }
     if (r.headroom && *r.headroom <= 0)
@@ -131,24 +132,24 @@ int TargetListModel::idAt(int row) const
     return row >= 0 && row < m_rows.size() ? m_rows[row].id : -1;
 }
 
-TargetListModel::State TargetListModel::stateOf(int id) const
+TargetState TargetListModel::stateOf(int id) const
 {
     const int row = rowOf(id);
-    return row < 0 ? State::Connecting : m_rows[row].state;
+    return row < 0 ? TargetState::Connecting : m_rows[row].state;
 }
 
-QString TargetListModel::stateText(State state)
+QString TargetListModel::stateText(TargetState state)
 {
     switch (state) {
-    case State::Connecting:
+    case TargetState::Connecting:
         return tr("connecting");
-    case State::Live:
+    case TargetState::Live:
         return tr("live");
-    case State::Stalled:
+    case TargetState::Stalled:
         return tr("stalled");
-    case State::Reconnecting:
+    case TargetState::Reconnecting:
         return tr("reconnecting");
-    case State::Failed:
+    case TargetState::Failed:
         break;
     }
     return tr("failed");
@@ -326,15 +327,15 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         // Same hues as the session states: live green, connecting amber, failed red; stalled (no reply, the
         // server may be hung) deep orange, between amber and red; reconnecting yellow (trying again).
         switch (r.state) {
-        case State::Live:
+        case TargetState::Live:
             return QColor(0x2e, 0x9e, 0x4f);
-        case State::Connecting:
+        case TargetState::Connecting:
             return QColor(0xf5, 0x9e, 0x0b);
-        case State::Stalled:
+        case TargetState::Stalled:
             return QColor(0xe8, 0x59, 0x0c);
-        case State::Reconnecting:
+        case TargetState::Reconnecting:
             return QColor(0xea, 0xc5, 0x08);
-        case State::Failed:
+        case TargetState::Failed:
             return QColor(0xd6, 0x28, 0x39);
         }
         return {};

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
+#include "core/targetstate.h"
 
 #include <QAbstractTableModel>
 #include <QList>
@@ -18,24 +19,12 @@ class TargetListModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    // Mirrors db::TargetState without depending on the db layer (models never see libpq). New values are
-    // appended, so StateRole integers stay stable.
-    enum class State
-    {
-        Connecting,
-        Live,
-        Failed,
-        Stalled,      // no reply before the deadline: the poll was cancelled
-        Reconnecting, // the connection was lost; retrying with backoff
-    };
-    Q_ENUM(State)
-
     enum Role
     {
         IdRole = Qt::UserRole + 1,
         LabelRole,       // user@host:port/db
         KindRole,        // TargetKind as int
-        StateRole,       // State as int
+        StateRole,       // TargetState as int
         ErrorRole,       // last error message, empty when none
         AttemptRole,     // failed connection attempts in a row (0 when live)
         NextRetryAtRole, // wall-clock ms since the epoch of the next attempt; 0 when none is scheduled
@@ -67,19 +56,21 @@ public:
     /// `error` is kept for the tooltip while the state is Failed, Stalled or Reconnecting, and cleared
     /// otherwise; so are `attempts` (failed attempts in a row) and `nextRetryAtMs` (ms since the epoch; 0
     /// when no retry is scheduled), shown as "retry 3 in 8 s".
-    void setState(int id, State state, const QString &error = {}, int attempts = 0, qint64 nextRetryAtMs = 0);
+    void setState(int id, TargetState state, const QString &error = {}, int attempts = 0,
+                  qint64 nextRetryAtMs = 0);
     /// The fleet columns from one sample; a failed sample leaves a gap in the history and clears the
     /// figures (they would be stale).
     void setSample(int id, const TargetSnapshot &snapshot);
 
     int rowOf(int id) const;
     int idAt(int row) const;
-    State stateOf(int id) const;
+    TargetState stateOf(int id) const;
 
-    static QString stateText(State state);
-    static bool isTrouble(State state)
+    static QString stateText(TargetState state);
+    static bool isTrouble(TargetState state)
     {
-        return state == State::Failed || state == State::Stalled || state == State::Reconnecting;
+        return state == TargetState::Failed || state == TargetState::Stalled ||
+               state == TargetState::Reconnecting;
     }
     static QString kindText(TargetKind kind);
 
@@ -95,7 +86,7 @@ private:
         int id = 0;
         QString label;
         TargetKind kind = TargetKind::Unknown;
-        State state = State::Connecting;
+        TargetState state = TargetState::Connecting;
         QString error;
         int attempts = 0;
         qint64 nextRetryAtMs = 0;

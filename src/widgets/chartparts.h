@@ -1,7 +1,7 @@
 #pragma once
 // Small pieces every chart and page shares.
 
-#include "core/snapshot.h"
+#include "core/postgressample.h"
 #include "widgets/qcp.h"
 
 #include <QString>

@@ -173,8 +173,7 @@ void FleetView::updateSummary()
     int trouble = 0;
     int attention = 0;
     for (int row = 0; row < m_model->rowCount(); ++row) {
-        const auto state =
-            TargetListModel::State(m_model->index(row, 0).data(TargetListModel::StateRole).toInt());
+        const auto state = TargetState(m_model->index(row, 0).data(TargetListModel::StateRole).toInt());
         if (TargetListModel::isTrouble(state))
             ++trouble;
         else if (!m_model->index(row, TargetListModel::AttentionColumn).data().toString().isEmpty())
@@ -197,8 +196,7 @@ void FleetView::showContextMenu(const QPoint &pos)
     if (!index.isValid())
         return;
     const int id = index.siblingAtColumn(0).data(TargetListModel::IdRole).toInt();
-    const auto state =
-        TargetListModel::State(index.siblingAtColumn(0).data(TargetListModel::StateRole).toInt());
+    const auto state = TargetState(index.siblingAtColumn(0).data(TargetListModel::StateRole).toInt());
     QMenu menu(this);
     menu.addAction(tr("Open"), this, [this, id] { Q_EMIT targetActivated(id); });
     QAction *retry = menu.addAction(tr("Retry now"), this, [this, id] { Q_EMIT retryRequested(id); });

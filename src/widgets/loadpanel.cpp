@@ -1,7 +1,7 @@
 #include "loadpanel.h"
 
 #include "core/timeseries.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "load/presets.h"
 #include "ui_loadpanel.h"
 #include "widgets/palette.h"

@@ -4,8 +4,8 @@
 #include "core/readonly.h"
 #include "core/recorder.h"
 #include "db/autoremediator.h"
+#include "db/conninfo.h"
 #include "db/demosession.h"
-#include "db/pg.h"
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
@@ -48,23 +48,6 @@ namespace {
 
 constexpr int SeriesCapacity = 3600; // one hour at one sample per second
 constexpr int MaxShortcutTargets = 9;
-
-models::TargetListModel::State modelState(db::TargetState state)
-{
-    switch (state) {
-    case db::TargetState::Connecting:
-        return models::TargetListModel::State::Connecting;
-    case db::TargetState::Live:
-        return models::TargetListModel::State::Live;
-    case db::TargetState::Stalled:
-        return models::TargetListModel::State::Stalled;
-    case db::TargetState::Reconnecting:
-        return models::TargetListModel::State::Reconnecting;
-    case db::TargetState::Failed:
-        break;
-    }
-    return models::TargetListModel::State::Failed;
-}
 
 } // namespace
 
@@ -312,13 +295,12 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     connect(t->select, &QAction::triggered, this, [this, id] { selectTarget(indexOfId(id)); });
     connect(t->controller.get(), &db::TargetController::snapshotReady, this,
             [this, id](const TargetSnapshot &snapshot) { onSnapshot(id, snapshot); });
-    connect(t->controller.get(), &db::TargetController::stateChanged, this,
-            [this, id](db::TargetState state) {
-                if (const Target *t = targetById(id))
-                    m_targetsModel->setState(id, modelState(state), t->controller->lastError(),
-                                             t->controller->attemptCount(), t->controller->nextRetryAtMs());
-                updateStatus();
-            });
+    connect(t->controller.get(), &db::TargetController::stateChanged, this, [this, id](TargetState state) {
+        if (const Target *t = targetById(id))
+            m_targetsModel->setState(id, state, t->controller->lastError(), t->controller->attemptCount(),
+                                     t->controller->nextRetryAtMs());
+        updateStatus();
+    });
 
     m_targetsModel->addTarget(id, label);
     m_links->addTarget(id, conninfo, label);
@@ -484,7 +466,7 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     const db::TargetController &c = *t->controller;
     m_targetsModel->setLabel(id, c.target());
     m_targetsModel->setKind(id, c.kind());
-    m_targetsModel->setState(id, modelState(c.state()), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
+    m_targetsModel->setState(id, c.state(), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
     m_targetsModel->setSample(id, snapshot);
     t->select->setText(c.target());
     t->page->setLabel(c.target());
@@ -546,15 +528,15 @@ void MainWindow::updateStatus()
     int failed = 0;
     for (const auto &t : m_targets) {
         switch (t->controller->state()) {
-        case db::TargetState::Live:
+        case TargetState::Live:
             ++live;
             break;
-        case db::TargetState::Stalled:
-        case db::TargetState::Reconnecting:
-        case db::TargetState::Failed:
+        case TargetState::Stalled:
+        case TargetState::Reconnecting:
+        case TargetState::Failed:
             ++failed;
             break;
-        case db::TargetState::Connecting:
+        case TargetState::Connecting:
             break;
         }
     }

@@ -1,6 +1,6 @@
 #include "poolerlinks.h"
 
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "models/sessionsmodel.h"
 
 #include <QCoreApplication>
@@ -28,25 +28,6 @@ QString ageText(qint64 ms)
 
 } // namespace
 
-std::pair<QString, int> PoolerLinks::hostPort(const QString &conninfo)
-{
-    const db::ConnSpec spec = db::parseConnInfo(conninfo);
-    QString host = QString::fromUtf8(spec.value("host"));
-    if (host.isEmpty())
-        host = QString::fromUtf8(spec.value("hostaddr"));
-    if (host.isEmpty())
-        host = qEnvironmentVariable("PGHOST");
-    host = host.section(QLatin1Char(','), 0, 0).trimmed(); // the first of a host list
-    QString portText = QString::fromUtf8(spec.value("port"));
-    if (portText.isEmpty())
-        portText = qEnvironmentVariable("PGPORT");
-    bool ok = false;
-    int port = portText.section(QLatin1Char(','), 0, 0).trimmed().toInt(&ok);
-    if (!ok || port <= 0)
-        port = 5432;
-    return {host, port};
-}
-
 const PoolerLinks::Target *PoolerLinks::find(int id) const
 {
     for (const Target &t : m_targets) {
@@ -70,7 +51,9 @@ void PoolerLinks::addTarget(int id, const QString &conninfo, const QString &name
     Target t;
     t.id = id;
     t.name = name;
-    std::tie(t.host, t.port) = hostPort(conninfo);
+    const db::HostPort reached = db::hostPort(conninfo);
+    t.host = reached.host;
+    t.port = reached.port;
     m_targets.append(t);
     relink();
 }

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/poolerchain.h"
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
 
 #include <QHash>
 #include <QList>
@@ -16,7 +16,7 @@ namespace poolscope::widgets {
 /// A pooler (a PgBouncer-shaped console) is linked:
 /// - manually, when its saved TargetConfig::linkedTarget names a running target (by config id);
 /// - otherwise automatically, to every PostgreSQL target whose host/port (from its conninfo, libpq's
-///   defaults for what it leaves out) one of the pooler's SHOW DATABASES entries points at
+///   defaults for what it leaves out: db::hostPort) one of the pooler's SHOW DATABASES entries points at
 ///   (poolerPointsAt). Re-evaluated on each pooler sample and whenever targets come and go.
 /// A Pgpool-II target is its own pooler: it samples PostgreSQL through itself, so its sessions are chained
 /// through its own SHOW POOL_POOLS.
@@ -53,10 +53,6 @@ public:
     QString linkText(int id) const;
     /// The "Pooler chain" section of the sessions detail pane for session `s` of target `id` (HTML).
     QString detailHtml(int id, const Session &s, qint64 nowMs) const;
-
-    /// Host and port a conninfo connects to, with libpq's defaults (PGHOST, PGPORT, 5432; the first of a
-    /// host list). An empty host is the default Unix socket.
-    static std::pair<QString, int> hostPort(const QString &conninfo);
 
 private:
     struct Target

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/postgressample.h"
 #include "core/terminateplan.h"
 
 #include <QObject>

@@ -1,7 +1,7 @@
 #include "sessionspage.h"
 
 #include "core/blocking.h"
-#include "core/parsers.h"
+#include "core/sessionanalysis.h"
 #include "core/targetconfig.h"
 #include "models/sessionsfiltermodel.h"
 #include "models/sessionsmodel.h"
@@ -530,7 +530,7 @@ void SessionsPage::refreshGroupCombos()
     const QList<Session> &sessions = m_sample ? m_sample->sessions : none;
     for (GroupDimension d : AllGroupDimensions) {
         QComboBox *combo = m_groupCombos[size_t(d)];
-        QList<SessionGroup> groups = parsers::groupSessions(sessions, d);
+        QList<SessionGroup> groups = analysis::groupSessions(sessions, d);
         std::sort(groups.begin(), groups.end(),
                   [](const SessionGroup &a, const SessionGroup &b) { return a.name < b.name; });
         QStringList values;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/snapshot.h"
+#include "core/targetsnapshot.h"
 
 #include <QList>
 #include <QWidget>

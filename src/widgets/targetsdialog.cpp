@@ -1,11 +1,10 @@
 #include "targetsdialog.h"
 
 #include "db/connectiontest.h"
-#include "db/pg.h"
+#include "db/conninfo.h"
 #include "ui_targetsdialog.h"
 
 #include <QComboBox>
-#include <QEventLoop>
 #include <QFutureWatcher>
 #include <QLabel>
 #include <QMessageBox>
@@ -436,15 +435,6 @@ void TargetsDialog::testConnection()
             m_ui->testResult->setPlainText(report.summary());
     });
     watcher->setFuture(QtConcurrent::run([conninfo] { return db::testConnection(conninfo); }));
-}
-
-QString TargetsDialog::testCurrentBlocking()
-{
-    testConnection();
-    QEventLoop loop;
-    while (m_testing)
-        loop.processEvents(QEventLoop::WaitForMoreEvents, 100);
-    return m_ui->testResult->toPlainText();
 }
 
 void TargetsDialog::accept()

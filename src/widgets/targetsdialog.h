@@ -35,8 +35,6 @@ public:
 
     /// Selects the target with this id (tests, "Edit target" from the main window).
     void selectTarget(const QString &id);
-    /// For tests: runs Test connection on the current target and waits for the report text.
-    QString testCurrentBlocking();
     /// "Pooler in front of…": for a pooler target, the PostgreSQL target it is linked to (item data: the
     /// target's id; the first item, "Automatic", is empty).
     QComboBox *linkCombo() const { return m_linkCombo; }

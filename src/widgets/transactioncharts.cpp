@@ -1,6 +1,6 @@
 #include "transactioncharts.h"
 
-#include "core/parsers.h"
+#include "core/sessionanalysis.h"
 #include "widgets/chartparts.h"
 #include "widgets/palette.h"
 
@@ -189,7 +189,7 @@ QList<TransactionCharts::ApplicationStates> TransactionCharts::topApplications(c
     // groupSessions() ranks by sessions, then name; recomputed here so a sample without summarizeSessions()
     // (tests, JSON) still draws.
     QList<ApplicationStates> out;
-    for (const SessionGroup &g : parsers::groupSessions(sample.sessions, GroupDimension::Application)) {
+    for (const SessionGroup &g : analysis::groupSessions(sample.sessions, GroupDimension::Application)) {
         if (out.size() >= TopApplications)
             break;
         out.append({g.name, g.counts});

@@ -4,7 +4,7 @@
 // not wall time. Goal: <= 0.1 ms at 1,000 sessions (issue 11).
 #include "benchsupport.h"
 #include "core/findingsengine.h"
-#include "core/parsers.h"
+#include "core/sessionanalysis.h"
 
 #include <QtTest>
 #include <cstdio>
@@ -69,7 +69,7 @@ TargetSnapshot postgres(int sessions, int tick, bool incident)
         s.query = QStringLiteral("SELECT * FROM orders WHERE id = $1");
         pg.sessions.append(s);
     }
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot snap;
     snap.target = QStringLiteral("monitor@db:5432/app");
     snap.kind = TargetKind::Postgres;

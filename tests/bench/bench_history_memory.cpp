@@ -3,8 +3,8 @@
 // two-pool PgBouncer sample, more series than a real target has, then gets a page showing 24 h.
 // Reports VmRSS from /proc/self/status before and after; goal: at most 200 MB.
 #include "benchsupport.h"
-#include "core/parsers.h"
 #include "core/recorder.h"
+#include "core/sessionanalysis.h"
 #include "core/timeseries.h"
 #include "widgets/postgrespage.h"
 #include "widgets/timechart.h"
@@ -44,7 +44,7 @@ PostgresSample postgresSample()
         s.state = states[i % states.size()];
         pg.sessions.append(s);
     }
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     return pg;
 }
 

@@ -3,7 +3,7 @@
 // 2,000 sessions linked through it. Thread CPU time, so other processes on the machine do not inflate it.
 // Prints figures; the goal is reported, not enforced (timed pass/fail tests flake on a shared machine).
 #include "benchsupport.h"
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
 #include "core/poolerchain.h"
 #include "core/snapshotjson.h"
 

@@ -1,11 +1,13 @@
 // Client CPU per sample at 1,000 and 10,000 sessions: read the libpq result (toTable) and parse the
 // pg_stat_activity rows (parsers::parsePgActivity),
-// summarise them (countStates and the groups, parsers::summarizeSessions), and append to the target's history
-// (recordSnapshot). Rows are shaped like tests/data/postgres/pg_activity_15.txt. Goal: <= 1 ms at 1,000.
+// summarise them (countStates and the groups, analysis::summarizeSessions), and append to the target's
+// history (recordSnapshot). Rows are shaped like tests/data/postgres/pg_activity_15.txt. Goal: <= 1 ms at
+// 1,000.
 #include "benchsupport.h"
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
 #include "core/recorder.h"
 #include "core/resulttable.h"
+#include "core/sessionanalysis.h"
 #include "core/timeseries.h"
 #include "db/pg.h"
 
@@ -138,7 +140,7 @@ private Q_SLOTS:
             pg.sessions = parsers::parsePgActivity(db::toTable(result.get()), &pg.poolscopeSessions);
             parseNs += bench::threadCpuNs() - t;
             t = bench::threadCpuNs();
-            parsers::summarizeSessions(pg); // countStates + lock waiters + groups
+            analysis::summarizeSessions(pg); // countStates + lock waiters + groups
             summarizeNs += bench::threadCpuNs() - t;
             snap.postgres = std::move(pg);
             t = bench::threadCpuNs();

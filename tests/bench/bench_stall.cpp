@@ -135,7 +135,7 @@ private Q_SLOTS:
         QVERIFY(test::waitUntil(
             [&] {
                 return std::all_of(controllers.cbegin(), controllers.cend(),
-                                   [](const auto &c) { return c->state() == db::TargetState::Live; });
+                                   [](const auto &c) { return c->state() == TargetState::Live; });
             },
             30000));
         test::Heartbeat heartbeat(kHeartbeatMs);
@@ -175,7 +175,7 @@ private Q_SLOTS:
         qInfo("BENCH sustain per target (samples/mean poll ms/max poll ms): %s",
               qPrintable(perTarget.join(QLatin1Char(' '))));
         for (const auto &c : controllers)
-            QVERIFY2(c->state() == db::TargetState::Live, qPrintable(c->lastError()));
+            QVERIFY2(c->state() == TargetState::Live, qPrintable(c->lastError()));
     }
 
     void cleanupTestCase()

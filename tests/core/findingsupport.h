@@ -4,7 +4,7 @@
 // idle in transaction for 8 s"), turned into samples the way the sampler makes them (summarizeSessions), and
 // fed to a FindingsEngine one second apart.
 #include "core/findingsengine.h"
-#include "core/parsers.h"
+#include "core/sessionanalysis.h"
 
 #include <QStringList>
 #include <functional>
@@ -91,7 +91,7 @@ inline TargetSnapshot pgSnapshot(double now, const QList<Sess> &sessions, const 
     pg.postmasterStart = x.postmasterStart;
     for (const Sess &d : sessions)
         pg.sessions.append(toSession(d, now));
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot snap;
     snap.target = QStringLiteral("monitor@127.0.0.1:5432/app");
     snap.kind = TargetKind::Postgres;

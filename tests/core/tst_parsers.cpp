@@ -1,4 +1,6 @@
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
+#include "core/postgresparsers.h"
+#include "core/sessionanalysis.h"
 #include "support/fixture.h"
 
 #include <QFile>
@@ -70,7 +72,7 @@ PostgresSample sampleOf(const QString &activity, const QString &server)
         parsers::parsePgServer(fixture(server), s);
     s.serverNow = 1700000100.0;
     s.sessions = parsers::parsePgActivity(fixture(activity), &s.poolscopeSessions);
-    parsers::summarizeSessions(s);
+    analysis::summarizeSessions(s);
     return s;
 }
 
@@ -249,7 +251,7 @@ private Q_SLOTS:
         for (const Session &s : sessions)
             got.append(flatten(s, now));
         QCOMPARE(got, expected);
-        const StateCounts c = parsers::countStates(sessions);
+        const StateCounts c = analysis::countStates(sessions);
         QList<int> gotCounts(c.byState.begin(), c.byState.end());
         gotCounts.append(c.hidden);
         QCOMPARE(gotCounts, counts);
@@ -509,7 +511,7 @@ private Q_SLOTS:
         QFETCH(int, dimension);
         QFETCH(QString, expected);
         const auto sessions = parsers::parsePgActivity(fixture(file));
-        const auto groups = parsers::groupSessions(sessions, GroupDimension(dimension));
+        const auto groups = analysis::groupSessions(sessions, GroupDimension(dimension));
         QCOMPARE(flatten(groups), expected);
         int total = 0;
         for (const SessionGroup &g : groups)
@@ -518,7 +520,7 @@ private Q_SLOTS:
     }
     void groupStates()
     {
-        const auto groups = parsers::groupSessions(
+        const auto groups = analysis::groupSessions(
             parsers::parsePgActivity(fixture("postgres/pg_activity_16.txt")), GroupDimension::Application);
         const SessionGroup &worker = groups.at(1);
         QCOMPARE(worker.name, QString("worker"));
@@ -542,10 +544,10 @@ private Q_SLOTS:
         QFETCH(int, n);
         QFETCH(QString, top);
         QFETCH(int, others);
-        const auto groups = parsers::groupSessions(
+        const auto groups = analysis::groupSessions(
             parsers::parsePgActivity(fixture("postgres/pg_activity_16.txt")), GroupDimension::Application);
         SessionGroup rest;
-        QCOMPARE(flatten(parsers::topGroups(groups, n, &rest)), top);
+        QCOMPARE(flatten(analysis::topGroups(groups, n, &rest)), top);
         QCOMPARE(rest.sessions(), others);
     }
 
@@ -592,7 +594,7 @@ private Q_SLOTS:
         s.sessions = {session(10, {}),   session(11, {10}), session(20, {}),
                       session(21, {20}), session(22, {21}), session(23, {21}),
                       session(30, {31}), session(31, {30}), session(40, {99})};
-        parsers::summarizeSessions(s);
+        analysis::summarizeSessions(s);
         QCOMPARE(s.rootBlockers, (QList<qint64>{20, 10, 99}));
         QCOMPARE(s.blockedBehind(20), 3);
         QCOMPARE(s.blockedBehind(30), 1);

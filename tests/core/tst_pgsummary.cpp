@@ -1,7 +1,8 @@
 // What the sampler derives from pg_stat_activity beyond the session list: the JSON keys added for it (only
 // ever added, never renamed) and the per-group series the recorder keeps for the "sessions by" chart.
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
 #include "core/recorder.h"
+#include "core/sessionanalysis.h"
 #include "core/snapshotjson.h"
 #include "support/fixture.h"
 
@@ -19,7 +20,7 @@ TargetSnapshot snapshotOf(const QString &activity, const QString &server)
     PostgresSample pg;
     parsers::parsePgServer(fixture(server), pg);
     pg.sessions = parsers::parsePgActivity(fixture(activity), &pg.poolscopeSessions);
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot s;
     s.kind = TargetKind::Postgres;
     s.ok = true;
@@ -47,7 +48,7 @@ TargetSnapshot appSample(qint64 ms, const QList<int> &counts)
         for (int k = 0; k < counts[i]; ++k)
             pg.sessions.append(session(pid++, QStringLiteral("app%1").arg(i)));
     }
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot s;
     s.kind = TargetKind::Postgres;
     s.ok = true;

@@ -1,4 +1,4 @@
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
 #include "core/pooleractions.h"
 #include "support/fixture.h"
 

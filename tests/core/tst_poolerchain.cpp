@@ -1,4 +1,5 @@
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
+#include "core/pgpoolparsers.h"
 #include "core/poolerchain.h"
 #include "support/fixture.h"
 

@@ -1,5 +1,7 @@
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
+#include "core/pgpoolparsers.h"
 #include "core/poolerchain.h"
+#include "core/sessionanalysis.h"
 #include "core/snapshotjson.h"
 
 #include <QJsonArray>
@@ -31,7 +33,7 @@ private Q_SLOTS:
         a.xactStart = 40;
         a.stateChange = 70;
         pg.sessions = {a};
-        pg.counts = parsers::countStates(pg.sessions);
+        pg.counts = analysis::countStates(pg.sessions);
         s.postgres = pg;
         const QJsonObject o = toJson(QList<TargetSnapshot>{s})["targets"].toArray().at(0).toObject();
         QCOMPARE(o["target"].toString(), QString("monitor@127.0.0.1:5432/app"));
@@ -166,7 +168,7 @@ private Q_SLOTS:
             sample.sessions.append(s);
         }
         sample.sessions[2].backendStart = 1795403700; // 4244 is a newer backend that reused the pid
-        sample.counts = parsers::countStates(sample.sessions);
+        sample.counts = analysis::countStates(sample.sessions);
         pg.postgres = sample;
 
         TargetSnapshot bouncer;

@@ -12,7 +12,6 @@
 #include <cmath>
 
 using namespace poolscope;
-using db::TargetState;
 
 namespace {
 
@@ -43,7 +42,7 @@ QString stateNames(const QList<TargetState> &states)
 {
     QStringList names;
     for (TargetState s : states)
-        names.append(db::targetStateName(s));
+        names.append(targetStateName(s));
     return names.join(QStringLiteral(" -> "));
 }
 
@@ -283,7 +282,7 @@ private Q_SLOTS:
         for (size_t i = 0; i < controllers.size(); ++i) {
             counts.append(QString::number(recorders[i]->okCount()));
             QVERIFY2(controllers[i]->state() == TargetState::Live,
-                     qPrintable(db::targetStateName(controllers[i]->state()) + QStringLiteral(": ") +
+                     qPrintable(targetStateName(controllers[i]->state()) + QStringLiteral(": ") +
                                 controllers[i]->lastError()));
             QVERIFY2(recorders[i]->okCount() >= 5, qPrintable(counts.join(QLatin1Char(' '))));
             QCOMPARE(recorders[i]->okCount(), int(recorders[i]->snapshots.size())); // no failed sample

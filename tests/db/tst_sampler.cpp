@@ -165,7 +165,7 @@ private Q_SLOTS:
         });
         controller.start();
         QTRY_VERIFY_WITH_TIMEOUT(got.size() >= 3, 10000);
-        QCOMPARE(controller.state(), db::TargetState::Live);
+        QCOMPARE(controller.state(), TargetState::Live);
         QCOMPARE(controller.kind(), TargetKind::Postgres);
         for (const TargetSnapshot &s : got)
             QVERIFY(s.ok);
@@ -178,7 +178,7 @@ private Q_SLOTS:
         db::TargetController controller(QStringLiteral("host=127.0.0.1 port=1 user=x dbname=x"));
         QSignalSpy states(&controller, &db::TargetController::stateChanged);
         controller.start();
-        QTRY_COMPARE_WITH_TIMEOUT(controller.state(), db::TargetState::Failed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(controller.state(), TargetState::Failed, 10000);
         QVERIFY(controller.lastError().contains(QLatin1String("refused")));
     }
 };

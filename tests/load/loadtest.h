@@ -2,7 +2,7 @@
 
 // Helpers of the load integration tests: run a scenario in-process while the test looks at the server and
 // the pooler the way an engineer would (pg_stat_activity, SHOW POOLS).
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
 #include "db/pg.h"
 #include "load/loadrun.h"
 #include "load/presets.h"

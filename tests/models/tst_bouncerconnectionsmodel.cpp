@@ -1,5 +1,5 @@
 // SHOW CLIENTS / SHOW SERVERS tables of the PgBouncer page, fed from captured rows.
-#include "core/parsers.h"
+#include "core/bouncerparsers.h"
 #include "models/bouncerconnectionsmodel.h"
 #include "support/fixture.h"
 

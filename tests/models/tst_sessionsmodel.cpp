@@ -1,6 +1,7 @@
 // The live sessions table: merges keyed by (pid, backend_start) that add, remove and change rows (and only
 // the changed cells), pid reuse, selection surviving merges through the filter proxy, filters and sorting.
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
+#include "core/sessionanalysis.h"
 #include "models/sessionsfiltermodel.h"
 #include "models/sessionsmodel.h"
 #include "support/fixture.h"
@@ -123,7 +124,7 @@ PostgresSample capturedSample()
     PostgresSample pg;
     parsers::parsePgServer(fixture("postgres/pg_server_17.txt"), pg);
     pg.sessions = parsers::parsePgActivity(fixture("postgres/pg_activity_16.txt"), &pg.poolscopeSessions);
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     return pg;
 }
 

@@ -10,7 +10,7 @@
 
 using poolscope::TargetKind;
 using poolscope::models::TargetListModel;
-using State = TargetListModel::State;
+using State = poolscope::TargetState;
 
 namespace {
 

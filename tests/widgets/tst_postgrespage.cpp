@@ -1,6 +1,7 @@
 // The PostgreSQL page's header details and its sessions-by-group chart, fed from captured rows (no server).
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
 #include "core/recorder.h"
+#include "core/sessionanalysis.h"
 #include "support/fixture.h"
 #include "widgets/postgrespage.h"
 #include "widgets/timechart.h"
@@ -23,7 +24,7 @@ TargetSnapshot snapshotAt(qint64 ms)
     PostgresSample pg;
     parsers::parsePgServer(fixture("postgres/pg_server_17.txt"), pg);
     pg.sessions = parsers::parsePgActivity(fixture("postgres/pg_activity_16.txt"), &pg.poolscopeSessions);
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot s;
     s.kind = TargetKind::Postgres;
     s.ok = true;

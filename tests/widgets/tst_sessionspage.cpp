@@ -1,7 +1,8 @@
 // The sessions page fed with samples of a real PostgreSQL 15 sandbox (sessions held idle in transaction, a
 // row lock wait) and with captured rows: what the user sees in the table, the filters, the detail pane's
 // blocking tree, the transaction charts, and the actions (signals only) with read-only mode.
-#include "core/parsers.h"
+#include "core/postgresparsers.h"
+#include "core/sessionanalysis.h"
 #include "db/sampler.h"
 #include "models/sessionsfiltermodel.h"
 #include "models/sessionsmodel.h"
@@ -90,7 +91,7 @@ TargetSnapshot capturedSnapshot(qint64 atMs)
     parsers::parsePgServer(test::fixture("postgres/pg_server_17.txt"), pg);
     pg.sessions =
         parsers::parsePgActivity(test::fixture("postgres/pg_activity_16.txt"), &pg.poolscopeSessions);
-    parsers::summarizeSessions(pg);
+    analysis::summarizeSessions(pg);
     TargetSnapshot s;
     s.kind = TargetKind::Postgres;
     s.ok = true;

@@ -1,9 +1,8 @@
-#include "parsers.h"
+#include "bouncerparsers.h"
 
-#include <QHash>
 #include <QRegularExpression>
-#include <QSet>
 #include <algorithm>
+#include <chrono>
 
 namespace poolscope::parsers {
 
@@ -12,254 +11,6 @@ namespace {
 const QString kConsoleDb = QStringLiteral("pgbouncer");
 
 } // namespace
-
-QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
-{
-    // Columns are looked up once per table, not once per cell: at 1,000+ rows the lookup dominated.
-    struct Columns
-    {
-        explicit Columns(const ResultTable &t)
-            : pid(t.column(u"pid")), poolscope(t.column(u"poolscope")), datname(t.column(u"datname")),
-              usename(t.column(u"usename")), applicationName(t.column(u"application_name")),
-              clientAddr(t.column(u"client_addr")), clientPort(t.column(u"client_port")),
-              backendType(t.column(u"backend_type")), state(t.column(u"state")),
-              waitEventType(t.column(u"wait_event_type")), waitEvent(t.column(u"wait_event")),
-              backendStart(t.column(u"backend_start")), xactStart(t.column(u"xact_start")),
-              queryStart(t.column(u"query_start")), stateChange(t.column(u"state_change")),
-              query(t.column(u"query")), leaderPid(t.column(u"leader_pid")), queryId(t.column(u"query_id")),
-              backendXminAge(t.column(u"backend_xmin_age")), backendXidAge(t.column(u"backend_xid_age")),
-              blockedBy(t.column(u"blocked_by"))
-        {}
-        int pid, poolscope, datname, usename, applicationName, clientAddr, clientPort, backendType, state,
-            waitEventType, waitEvent, backendStart, xactStart, queryStart, stateChange, query, leaderPid,
-            queryId, backendXminAge, backendXidAge, blockedBy;
-    };
-    const Columns c(table);
-    // Text repeats across rows (a few databases, users, applications, client hosts, states, wait events,
-    // statements): each distinct value is decoded once and shared, instead of one allocation per cell.
-    QHash<QByteArrayView, QString> names;
-    const auto name = [&names](const RowReader &r, int column) -> QString {
-        const auto v = r.raw(column);
-        if (!v)
-            return {};
-        auto it = names.constFind(*v);
-        if (it == names.constEnd())
-            it = names.insert(*v, QString::fromUtf8(*v));
-        return *it;
-    };
-    QList<Session> sessions;
-    sessions.reserve(table.rowCount());
-    if (poolscopeSessions)
-        *poolscopeSessions = 0;
-    for (int i = 0; i < table.rowCount(); ++i) {
-        const RowReader r(table, i);
-        const auto pid = r.integer(c.pid);
-        if (!pid)
-            continue;
-        if (r.boolean(c.poolscope).value_or(false)) {
-            if (poolscopeSessions)
-                ++*poolscopeSessions;
-            continue;
-        }
-        Session &s = sessions.emplace_back();
-        s.pid = *pid;
-        s.datname = name(r, c.datname);
-        s.usename = name(r, c.usename);
-        s.applicationName = name(r, c.applicationName);
-        s.clientAddr = name(r, c.clientAddr);
-        s.clientPort = r.integer(c.clientPort);
-        s.backendType = name(r, c.backendType);
-        if (r.raw(c.state))
-            s.state = name(r, c.state);
-        s.waitEventType = name(r, c.waitEventType);
-        s.waitEvent = name(r, c.waitEvent);
-        s.backendStart = r.real(c.backendStart);
-        s.xactStart = r.real(c.xactStart);
-        s.queryStart = r.real(c.queryStart);
-        s.stateChange = r.real(c.stateChange);
-        s.query = name(r, c.query); // many sessions run the same statement text
-        s.hidden = s.query == QLatin1String("<insufficient privilege>");
-        s.leaderPid = r.integer(c.leaderPid);
-        s.queryId = r.integer(c.queryId);
-        s.backendXminAge = r.integer(c.backendXminAge);
-        s.backendXidAge = r.integer(c.backendXidAge);
-        if (r.raw(c.blockedBy)) // only lock waiters have one
-            s.blockedBy = parseIntArray(r.text(c.blockedBy)).value_or(QList<qint64>{});
-    }
-    return sessions;
-}
-
-StateCounts countStates(const QList<Session> &sessions)
-{
-    StateCounts counts;
-    for (const Session &s : sessions) {
-        ++counts[s.stateClass()];
-        if (s.hidden)
-            ++counts.hidden;
-    }
-    return counts;
-}
-
-void parsePgServer(const ResultTable &table, PostgresSample &sample)
-{
-    if (table.rowCount() < 1)
-        return;
-    const RowReader r(table, 0);
-    sample.serverNow = r.real(u"server_now").value_or(0);
-    sample.serverVersionNum = int(r.integer(u"server_version_num").value_or(0));
-    if (auto v = r.integer(u"max_connections"))
-        sample.maxConnections = int(*v);
-    if (auto v = r.integer(u"superuser_reserved_connections"))
-        sample.superuserReserved = int(*v);
-    if (auto v = r.integer(u"reserved_connections"))
-        sample.reservedConnections = int(*v);
-    sample.xactCommit = r.counter(u"xact_commit");
-    sample.xactRollback = r.counter(u"xact_rollback");
-    sample.postmasterStart = r.real(u"postmaster_start");
-    sample.sessionsTotal = r.counter(u"sessions");
-    sample.sessionsKilled = r.counter(u"sessions_killed");
-    sample.sessionsFatal = r.counter(u"sessions_fatal");
-    sample.sessionsAbandoned = r.counter(u"sessions_abandoned");
-}
-
-std::optional<QList<qint64>> parseIntArray(const Cell &text)
-{
-    if (!text)
-        return std::nullopt;
-    const QStringView v = QStringView(*text).trimmed();
-    if (v.size() < 2 || !v.startsWith(u'{') || !v.endsWith(u'}'))
-        return std::nullopt;
-    QList<qint64> values;
-    const QStringView inner = v.mid(1, v.size() - 2).trimmed();
-    if (inner.isEmpty())
-        return values;
-    for (QStringView item : inner.split(u',')) {
-        bool ok = false;
-        const qint64 n = item.trimmed().toLongLong(&ok);
-        if (!ok)
-            return std::nullopt; // NULL elements or nested arrays: not a pid list
-        values.append(n);
-    }
-    return values;
-}
-
-QByteArray sqlForVersion(const QByteArray &sql, int serverVersionNum)
-{
-    static const QByteArray marker = "-- since ";
-    QByteArray out;
-    out.reserve(sql.size());
-    for (const QByteArray &line : sql.split('\n')) {
-        const qsizetype at = line.lastIndexOf(marker);
-        if (at >= 0) {
-            bool ok = false;
-            const int major = line.mid(at + marker.size()).trimmed().toInt(&ok);
-            if (ok && serverVersionNum < major * 10000)
-                continue;
-        }
-        out += line;
-        out += '\n';
-    }
-    out.chop(1); // split() made one line more than there were newlines
-    return out;
-}
-
-const QString &groupName(const Session &session, GroupDimension dimension, bool *hidden)
-{
-    static const QString insufficient = QStringLiteral("<insufficient privilege>");
-    if (hidden)
-        *hidden = false;
-    switch (dimension) {
-    case GroupDimension::Application:
-        return session.applicationName; // visible to every role, even on hidden rows
-    case GroupDimension::User:
-        return session.usename;
-    case GroupDimension::Database:
-        return session.datname;
-    case GroupDimension::Client:
-        break;
-    }
-    if (session.hidden && session.clientAddr.isEmpty()) {
-        if (hidden)
-            *hidden = true;
-        return insufficient;
-    }
-    return session.clientAddr;
-}
-
-QList<SessionGroup> groupSessions(const QList<Session> &sessions, GroupDimension dimension)
-{
-    QList<SessionGroup> groups;
-    QHash<QString, qsizetype> index;
-    for (const Session &s : sessions) {
-        bool hidden = false;
-        const QString &name = groupName(s, dimension, &hidden);
-        auto it = index.constFind(name);
-        if (it == index.constEnd()) {
-            it = index.insert(name, groups.size());
-            groups.append(SessionGroup{name, hidden, {}});
-        }
-        SessionGroup &g = groups[*it];
-        ++g.counts[s.stateClass()];
-        if (s.hidden)
-            ++g.counts.hidden;
-    }
-    std::sort(groups.begin(), groups.end(), [](const SessionGroup &a, const SessionGroup &b) {
-        if (a.sessions() != b.sessions())
-            return a.sessions() > b.sessions();
-        return a.name < b.name;
-    });
-    return groups;
-}
-
-QList<SessionGroup> topGroups(const QList<SessionGroup> &ranked, int n, SessionGroup *others)
-{
-    const qsizetype keep = std::clamp<qsizetype>(n, 0, ranked.size());
-    if (others) {
-        *others = SessionGroup{};
-        for (qsizetype i = keep; i < ranked.size(); ++i) {
-            for (SessionState s : AllSessionStates)
-                others->counts[s] += ranked[i].counts[s];
-            others->counts.hidden += ranked[i].counts.hidden;
-        }
-    }
-    return ranked.mid(0, keep);
-}
-
-QList<qint64> rootBlockers(const PostgresSample &sample)
-{
-    QSet<qint64> waiting;
-    for (const Session &s : sample.sessions) {
-        if (s.waitingOnLock())
-            waiting.insert(s.pid);
-    }
-    QList<qint64> roots;
-    QSet<qint64> isRoot;
-    for (const Session &s : sample.sessions) {
-        for (qint64 blocker : s.blockedBy) {
-            if (!waiting.contains(blocker) && !isRoot.contains(blocker)) {
-                isRoot.insert(blocker);
-                roots.append(blocker);
-            }
-        }
-    }
-    const QHash<qint64, int> behind = sample.blockedBehind(roots);
-    std::sort(roots.begin(), roots.end(), [&behind](qint64 a, qint64 b) {
-        if (behind.value(a) != behind.value(b))
-            return behind.value(a) > behind.value(b);
-        return a < b;
-    });
-    return roots;
-}
-
-void summarizeSessions(PostgresSample &sample)
-{
-    sample.counts = countStates(sample.sessions);
-    sample.lockWaiting = int(std::count_if(sample.sessions.cbegin(), sample.sessions.cend(),
-                                           [](const Session &s) { return s.waitingOnLock(); }));
-    sample.rootBlockers = rootBlockers(sample);
-    for (GroupDimension d : AllGroupDimensions)
-        sample.groups[size_t(d)] = groupSessions(sample.sessions, d);
-}
 
 QList<PoolStats> parseShowPools(const ResultTable &table, PoolerFlavor flavor)
 {
@@ -398,17 +149,6 @@ std::optional<qint64> setting(const RowReader &r, int column)
     return v;
 }
 
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
-qint64 daysFromCivil(qint64 y, int m, int d)
-{
-    y -= m <= 2 ? 1 : 0;
-    const qint64 era = (y >= 0 ? y : y - 399) / 400;
-    const qint64 yoe = y - era * 400;
-    const qint64 doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const qint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 bool digits(QByteArrayView v, qsizetype at, qsizetype n, int *out)
 {
     if (at + n > v.size())
@@ -472,7 +212,10 @@ std::optional<double> parseTimestamp(std::optional<QByteArrayView> cell)
     } else {
         return std::nullopt;
     }
-    const qint64 days = daysFromCivil(y, mo, d);
+    // A day past the month's end (d <= 31 above) rolls over into the next month, as sys_days defines it.
+    const std::chrono::sys_days date{std::chrono::year{y} / std::chrono::month{unsigned(mo)} /
+                                     std::chrono::day{unsigned(d)}};
+    const qint64 days = date.time_since_epoch().count();
     return double(days * 86400 + h * 3600 + mi * 60 + s - offsetSeconds) + fraction;
 }
 
@@ -555,17 +298,7 @@ QList<BouncerConnection> parseShowConnections(const ResultTable &table)
             id;
     };
     const Columns c(table);
-    // A few users, databases, states, hosts and applications repeat over thousands of rows: decode each once.
-    QHash<QByteArrayView, QString> names;
-    const auto name = [&names](const RowReader &r, int column) -> QString {
-        const auto v = r.raw(column);
-        if (!v)
-            return {};
-        auto it = names.constFind(*v);
-        if (it == names.constEnd())
-            it = names.insert(*v, QString::fromUtf8(*v));
-        return *it;
-    };
+    DistinctText name; // a few users, databases, states, hosts and applications over thousands of rows
     QList<BouncerConnection> out;
     out.reserve(table.rowCount());
     for (int i = 0; i < table.rowCount(); ++i) {
@@ -761,105 +494,6 @@ void deriveBouncerRates(BouncerSample &current, const BouncerSample &previous, d
             p.idleInXactMs = idleUs / double(*dXact) / 1000.0;
         }
     }
-}
-
-QList<PgpoolNode> parsePoolNodes(const ResultTable &table)
-{
-    const int nodeId = table.column(u"node_id");
-    const int hostname = table.column(u"hostname");
-    const int port = table.column(u"port");
-    const int status = table.column(u"status");
-    const int pgStatus = table.column(u"pg_status");
-    const int role = table.column(u"role");
-    const int selectCount = table.column(u"select_cnt");
-    const int loadBalance = table.column(u"load_balance_node");
-    const int delay = table.column(u"replication_delay");
-    const int lastChange = table.column(u"last_status_change");
-    QList<PgpoolNode> nodes;
-    for (int i = 0; i < table.rowCount(); ++i) {
-        const RowReader r(table, i);
-        const auto id = r.integer(nodeId);
-        if (!id)
-            continue;
-        PgpoolNode n;
-        n.nodeId = *id;
-        n.hostname = r.string(hostname);
-        n.port = r.integer(port);
-        n.status = r.string(status);
-        n.pgStatus = r.string(pgStatus);
-        n.role = r.string(role);
-        n.selectCount = r.integer(selectCount);
-        n.loadBalanceNode = r.boolean(loadBalance);
-        n.replicationDelay = r.string(delay);
-        n.lastStatusChange = r.string(lastChange);
-        nodes.append(std::move(n));
-    }
-    return nodes;
-}
-
-QList<PgpoolProcess> parsePoolProcesses(const ResultTable &table)
-{
-    const int pid = table.column(u"pool_pid");
-    const int startTime = table.column(u"start_time");
-    const int database = table.column(u"database");
-    const int username = table.column(u"username");
-    const int status = table.column(u"status");
-    const int clientCount = table.column(u"client_connection_count");
-    const int poolCounter = table.column(u"pool_counter");
-    QList<PgpoolProcess> processes;
-    for (int i = 0; i < table.rowCount(); ++i) {
-        const RowReader r(table, i);
-        const auto p = r.integer(pid);
-        if (!p)
-            continue;
-        PgpoolProcess proc;
-        proc.pid = *p;
-        proc.startTime = r.string(startTime);
-        proc.database = r.string(database);
-        proc.username = r.string(username);
-        proc.status = r.string(status);
-        proc.clientConnectionCount = r.integer(clientCount);
-        proc.poolCounter = r.integer(poolCounter);
-        processes.append(std::move(proc));
-    }
-    return processes;
-}
-
-QList<PgpoolPoolSlot> parsePoolPools(const ResultTable &table)
-{
-    const int pid = table.column(u"pool_pid");
-    const int poolId = table.column(u"pool_id");
-    const int backendId = table.column(u"backend_id");
-    const int database = table.column(u"database");
-    const int username = table.column(u"username");
-    const int backendPid = table.column(u"pool_backendpid");
-    const int connected = table.column(u"pool_connected");
-    const int idle = table.column(u"client_idle_duration");
-    const int clientHost = table.column(u"client_host");
-    const int clientPort = table.column(u"client_port");
-    QList<PgpoolPoolSlot> slots;
-    slots.reserve(table.rowCount());
-    for (int i = 0; i < table.rowCount(); ++i) {
-        const RowReader r(table, i);
-        const auto p = r.integer(pid);
-        if (!p)
-            continue;
-        PgpoolPoolSlot s;
-        s.pid = *p;
-        s.poolId = r.integer(poolId).value_or(0);
-        s.backendId = r.integer(backendId).value_or(0);
-        s.database = r.string(database);
-        s.username = r.string(username);
-        if (const auto b = r.integer(backendPid); b && *b > 0) // 0 or empty: no backend in this slot
-            s.backendPid = b;
-        s.connected = r.integer(connected).value_or(0) == 1;
-        s.clientIdleSeconds = r.real(idle);
-        s.clientHost = r.string(clientHost);
-        if (const auto port = r.integer(clientPort); port && *port > 0)
-            s.clientPort = port;
-        slots.append(std::move(s));
-    }
-    return slots;
 }
 
 bool isBouncerVersion(const QString &serverVersion)

@@ -1,4 +1,4 @@
-#include "snapshot.h"
+#include "postgressample.h"
 
 #include "blocking.h"
 
@@ -118,100 +118,6 @@ QHash<qint64, int> PostgresSample::blockedBehind(const QList<qint64> &pids) cons
     return out;
 }
 
-std::optional<qint64> PoolStats::serverCount() const
-{
-    if (!svActive)
-        return std::nullopt;
-    qint64 n = 0;
-    for (const auto &v : {svActive, svBeingCanceled, svIdle, svTested, svUsed, svLogin, svActiveCancel})
-        n += v.value_or(0);
-    return n;
-}
-
-std::optional<double> PoolStats::openFraction() const
-{
-    const auto open = serverCount();
-    if (!open || !poolSize || *poolSize <= 0)
-        return std::nullopt;
-    return double(*open) / double(*poolSize);
-}
-
-std::optional<double> PoolStats::busyFraction() const
-{
-    if (!svActive || !poolSize || *poolSize <= 0)
-        return std::nullopt;
-    return double(*svActive) / double(*poolSize);
-}
-
-QString poolerFlavorName(PoolerFlavor flavor)
-{
-    switch (flavor) {
-    case PoolerFlavor::PgCat:
-        return QStringLiteral("pgcat");
-    case PoolerFlavor::Odyssey:
-        return QStringLiteral("odyssey");
-    case PoolerFlavor::PgBouncer:
-        break;
-    }
-    return QStringLiteral("pgbouncer");
-}
-
-QString hostPortText(const QString &addr, std::optional<qint64> port)
-{
-    if (addr.isEmpty())
-        return {};
-    if (addr == QLatin1String("unix"))
-        return addr;
-    if (!port)
-        return addr;
-    return addr.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(addr).arg(*port)
-                                           : QStringLiteral("%1:%2").arg(addr).arg(*port);
-}
-
-QString BouncerConnection::addrPort() const
-{
-    return addr.isEmpty() ? QStringLiteral("unix") : hostPortText(addr, port);
-}
-
-const BouncerDatabase *BouncerSample::database(const QString &name) const
-{
-    for (const BouncerDatabase &d : databases) {
-        if (d.name == name)
-            return &d;
-    }
-    return nullptr;
-}
-
-bool PgpoolProcess::busy() const
-{
-    return !database.isEmpty() || (!status.isEmpty() && status != QLatin1String("Wait for connection"));
-}
-
-int PgpoolSample::busyChildren() const
-{
-    int n = 0;
-    for (const PgpoolProcess &p : processes) {
-        if (p.busy() && (!ownChildPid || p.pid != *ownChildPid))
-            ++n;
-    }
-    return n;
-}
-
-std::optional<double> PgpoolSample::childUtilisation() const
-{
-    if (!numInitChildren || *numInitChildren <= 0)
-        return std::nullopt;
-    return double(busyChildren()) / double(*numInitChildren);
-}
-
-bool PoolStats::saturated() const
-{
-    const auto open = serverCount();
-    if (!clWaiting || *clWaiting <= 0 || !open || !poolSize || *poolSize <= 0)
-        return false;
-    return *open >= *poolSize; // the reserve opens only after reserve_pool_timeout: waiting already
-}
-
 QString groupDimensionName(GroupDimension dimension)
 {
     switch (dimension) {
@@ -225,21 +131,6 @@ QString groupDimensionName(GroupDimension dimension)
         break;
     }
     return QStringLiteral("client");
-}
-
-QString targetKindName(TargetKind kind)
-{
-    switch (kind) {
-    case TargetKind::Postgres:
-        return QStringLiteral("postgres");
-    case TargetKind::PgBouncer:
-        return QStringLiteral("pgbouncer");
-    case TargetKind::Pgpool:
-        return QStringLiteral("pgpool");
-    case TargetKind::Unknown:
-        break;
-    }
-    return QStringLiteral("unknown");
 }
 
 } // namespace poolscope

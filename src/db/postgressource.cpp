@@ -1,0 +1,99 @@
+#include "postgressource.h"
+
+#include "core/postgresparsers.h"
+#include "core/sessionanalysis.h"
+#include "db/samplequeries.h"
+#include "db/sqlresource.h"
+
+#include <algorithm>
+
+namespace poolscope::db {
+
+PostgresSource::PostgresSource()
+    : m_activitySql(loadSql("pg_activity.sql")), m_serverSql(loadSql("pg_server.sql"))
+{}
+
+void PostgresSource::reset()
+{
+    m_appliedStatementTimeoutMs = -1;
+    m_tps.reset();
+    m_ownTps.reset();
+}
+
+bool PostgresSource::applyStatementTimeout(SampleQueries &queries, int statementTimeoutMs, DbError *error)
+{
+    if (m_appliedStatementTimeoutMs == statementTimeoutMs)
+        return true;
+    // Simple protocol, and only on PostgreSQL (Pgpool-II forwards it to its backends): a pooler console
+    // would reject SET.
+    const QByteArray set = "SET statement_timeout = " + QByteArray::number(statementTimeoutMs);
+    const bool ok = bool(queries.run(set, nullptr, error));
+    ++m_ownTransactions;
+    if (!ok)
+        return false;
+    m_appliedStatementTimeoutMs = statementTimeoutMs;
+    return true;
+}
+
+bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetSnapshot &out, DbError *error)
+{
+    // Columns by server version (leader_pid 13+, query_id and sessions_* 14+, reserved_connections 16+).
+    PGconn *c = queries.handle();
+    const int version = c ? PQserverVersion(c) : 0;
+    if (version != m_sqlVersion) {
+        m_activityQuery = parsers::sqlForVersion(m_activitySql, version);
+        m_serverQuery = parsers::sqlForVersion(m_serverSql, version);
+        m_sqlVersion = version;
+    }
+    const int backendPid = c ? PQbackendPID(c) : 0;
+    if (backendPid != m_statsBackendPid) {
+        m_statsBackendPid = backendPid;
+        m_commitRate.reset();
+        m_rollbackRate.reset();
+        m_lastSessionsKilled.reset();
+        m_lastSessionsFatal.reset();
+        m_lastSessionsAbandoned.reset();
+    }
+    const QByteArray len = QByteArray::number(queryTextLength);
+    PgResult activity = queries.run(m_activityQuery, len.constData(), error);
+    ++m_ownTransactions;
+    if (!activity)
+        return false;
+    PgResult server = queries.run(m_serverQuery, nullptr, error);
+    ++m_ownTransactions;
+    if (!server)
+        return false;
+    PostgresSample pg;
+    parsers::parsePgServer(toTable(server.get()), pg);
+    pg.sessions = parsers::parsePgActivity(toTable(activity.get()), &pg.poolscopeSessions);
+    analysis::summarizeSessions(pg);
+    // Our own polls are commits: subtracted from TPS and commits (as a rate), never from rollbacks.
+    const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
+    if (pg.xactCommit && pg.xactRollback) {
+        const auto all = m_tps.update(pg.serverNow, *pg.xactCommit + *pg.xactRollback);
+        if (all)
+            out.tps = std::max(0.0, *all - own.value_or(0.0));
+    }
+    if (pg.xactCommit) {
+        if (const auto commits = m_commitRate.update(pg.serverNow, *pg.xactCommit))
+            pg.commitsPerSecond = std::max(0.0, *commits - own.value_or(0.0));
+    }
+    if (pg.xactRollback)
+        pg.rollbacksPerSecond = m_rollbackRate.update(pg.serverNow, *pg.xactRollback);
+    // Per-sample deltas; unknown on the first sample, before PG 14, and when a counter went backwards
+    // (reset).
+    auto delta = [](const std::optional<quint64> &now, std::optional<quint64> &last) {
+        std::optional<qint64> d;
+        if (now && last && *now >= *last)
+            d = qint64(*now - *last);
+        last = now;
+        return d;
+    };
+    pg.sessionsKilledDelta = delta(pg.sessionsKilled, m_lastSessionsKilled);
+    pg.sessionsFatalDelta = delta(pg.sessionsFatal, m_lastSessionsFatal);
+    pg.sessionsAbandonedDelta = delta(pg.sessionsAbandoned, m_lastSessionsAbandoned);
+    out.postgres = std::move(pg);
+    return true;
+}
+
+} // namespace poolscope::db
