@@ -371,20 +371,36 @@ void PlannerPage::updateChart()
         const double limit = double(std::max<qint64>(1, *l.limit));
         const double pct = 100.0 * double(l.worstCase) / limit;
         maxPct = std::max(maxPct, std::min(pct * 1.05, 1000.0));
-        QColor fill = l.fits() ? ok : (l.hard ? over : queues);
-        auto *bar = new QCPItemRect(m_chart);
-        bar->topLeft->setCoords(0, y + 0.3);
-        bar->bottomRight->setCoords(std::min(pct, 1000.0), y - 0.3);
-        fill.setAlpha(170);
-        bar->setBrush(fill);
-        bar->setPen(Qt::NoPen);
+        // Stacked by who contributes (applications, poolers), alternating shades of the verdict's colour.
+        const QColor base = l.fits() ? ok : (l.hard ? over : queues);
+        QList<std::pair<QString, qint64>> parts = l.parts;
+        if (parts.isEmpty())
+            parts.append({l.id, l.worstCase});
+        double x = 0;
+        QStringList who;
+        for (int k = 0; k < parts.size(); ++k) {
+            const double w = 100.0 * double(parts.at(k).second) / limit;
+            QColor fill = k % 2 ? base.lighter(125) : base;
+            fill.setAlpha(170);
+            auto *bar = new QCPItemRect(m_chart);
+            bar->topLeft->setCoords(std::min(x, 1000.0), y + 0.3);
+            bar->bottomRight->setCoords(std::min(x + w, 1000.0), y - 0.3);
+            bar->setBrush(fill);
+            bar->setPen(QPen(palette().color(QPalette::Base), 1));
+            x += w;
+            if (l.parts.size() > 1)
+                who.append(QStringLiteral("%1 %2").arg(parts.at(k).first).arg(parts.at(k).second));
+        }
         // The figures inside the row, from its left: never clipped by the plot's right edge.
         auto *label = new QCPItemText(m_chart);
         label->position->setCoords(0, y);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
         label->setPadding(QMargins(6, 0, 0, 0));
         label->setText(QStringLiteral("%1 / %2").arg(l.worstCase).arg(*l.limit) +
-                       (l.fits() ? QString() : (l.hard ? tr("  breaks") : tr("  queues"))));
+                       (l.fits() ? QString() : (l.hard ? tr("  breaks") : tr("  queues"))) +
+                       (who.isEmpty()
+                            ? QString()
+                            : QStringLiteral("  (") + who.join(QStringLiteral(", ")) + QLatin1Char(')')));
         label->setColor(palette().color(QPalette::WindowText));
     }
     auto *limitLine = new QCPItemStraightLine(m_chart);
