@@ -24,7 +24,8 @@ struct TargetSnapshot;
 
 namespace poolscope::db {
 class DemoSession;
-}
+struct SandboxUris;
+} // namespace poolscope::db
 
 namespace poolscope::models {
 class TargetListModel;
@@ -32,8 +33,10 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class FindingsController;
 class FleetView;
 class PoolerLinks;
+class SessionActions;
 class TargetPage;
 class LoadPanel;
 class PasswordStore;
@@ -101,6 +104,11 @@ public:
     TargetPage *pageFor(int index) const;
     /// Pooler targets linked to PostgreSQL target `index` (indexes); see PoolerLinks for the rules.
     QList<int> linkedPoolers(int index) const;
+    /// The findings of every target: the engine, the Findings dock (View → Findings, Ctrl+Shift+F), the
+    /// status-bar count, the markers on the charts and the findings' actions.
+    FindingsController *findings() const { return m_findings; }
+    /// For tests: the session actions (terminate, cancel) of target `index`; null when out of range.
+    SessionActions *sessionActionsFor(int index) const;
 
 private:
     struct Target;
@@ -117,7 +125,10 @@ private:
     void updateStatus();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
-    void applyLoadMarkers(Target &target);
+    /// The load runs and the findings of the target, on its charts.
+    void applyMarkers(Target &target);
+    /// The demo's targets (PostgreSQL, the PgBouncer console as its admin) and load targets.
+    void startDemoTargets(const poolscope::db::SandboxUris &uris);
     /// Shows the pooler links and chains on every target's page (after a link or a chain changed).
     void applyPoolerLinks();
 
@@ -145,6 +156,7 @@ private:
     };
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<PoolerLinks> m_links;
+    FindingsController *m_findings = nullptr;
 };
 
 } // namespace poolscope::widgets
