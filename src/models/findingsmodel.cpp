@@ -91,6 +91,13 @@ QString FindingsModel::ruleMeaning(const QString &rule)
     return {};
 }
 
+QString FindingsModel::severityCount(Severity severity, int n)
+{
+    if (severity == Severity::Warning)
+        return n == 1 ? tr("1 warning") : tr("%1 warnings").arg(n);
+    return QStringLiteral("%1 %2").arg(n).arg(findings::severityName(severity));
+}
+
 QColor FindingsModel::severityColor(Severity severity)
 {
     switch (severity) {

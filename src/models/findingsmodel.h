@@ -56,6 +56,8 @@ public:
     static QString ruleMeaning(const QString &rule);
     /// Red, amber, blue: the severities' colours on light backgrounds (palette::severity() adapts them).
     static QColor severityColor(findings::Severity severity);
+    /// "1 critical", "2 warnings", "3 info".
+    static QString severityCount(findings::Severity severity, int n);
     /// "12:04:05", local time.
     static QString clockTime(qint64 ms);
 

@@ -149,7 +149,7 @@ void FindingsController::updateStatusButton(const QList<Finding> &open)
         const auto n =
             std::count_if(open.cbegin(), open.cend(), [s](const Finding &f) { return f.severity == s; });
         if (n > 0)
-            parts.append(QStringLiteral("%1 %2").arg(n).arg(findings::severityName(s)));
+            parts.append(models::FindingsModel::severityCount(s, int(n)));
     }
     m_status->setText((open.size() == 1 ? tr("1 finding: ") : tr("%1 findings: ").arg(open.size())) +
                       parts.join(QStringLiteral(", ")));

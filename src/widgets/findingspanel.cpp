@@ -69,6 +69,7 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     table->setObjectName(QStringLiteral("findingsTable"));
     table->setModel(m_proxy);
     table->verticalHeader()->hide();
+    table->setTabKeyNavigation(false); // Tab leaves the list for the buttons; arrows move within it
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
     table->setIconSize(QSize(10, 10));
     QHeaderView *header = table->horizontalHeader();
@@ -87,6 +88,9 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     m_ui->evidenceTable->verticalHeader()->hide();
     m_ui->evidenceTable->horizontalHeader()->setStretchLastSection(true);
     m_ui->evidenceTable->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 4);
+    // Enter presses them once Tab got there (Space is the window's pause key).
+    m_ui->evidenceButton->setAutoDefault(true);
+    m_ui->actionButton->setAutoDefault(true);
     m_ui->actionButton->setObjectName(QStringLiteral("findingActionButton"));
     m_ui->evidenceButton->setObjectName(QStringLiteral("findingEvidenceButton"));
 
@@ -230,10 +234,9 @@ void FindingsPanel::updateHeader()
         for (findings::Severity s :
              {findings::Severity::Critical, findings::Severity::Warning, findings::Severity::Info}) {
             if (bySeverity[int(s)] > 0)
-                parts.append(QStringLiteral("<span style=\"color:%1\">%2 %3</span>")
-                                 .arg(palette::severity(s, palette()).name())
-                                 .arg(bySeverity[int(s)])
-                                 .arg(findings::severityName(s)));
+                parts.append(QStringLiteral("<span style=\"color:%1\">%2</span>")
+                                 .arg(palette::severity(s, palette()).name(),
+                                      FindingsModel::severityCount(s, bySeverity[int(s)])));
         }
         text = (open == 1 ? tr("<b>1 open finding</b>: ") : tr("<b>%1 open findings</b>: ").arg(open)) +
                parts.join(QStringLiteral(", "));
