@@ -10,6 +10,7 @@
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
 #include "ui_mainwindow.h"
+#include "widgets/drillpanel.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/fleetview.h"
 #include "widgets/loadpanel.h"
@@ -254,6 +255,7 @@ MainWindow::MainWindow(QWidget *parent)
         for (auto &t : m_targets)
             applyMarkers(*t);
     });
+    setupDrills();
 
     setTabOrder(m_ui->targetList, m_ui->pages);
     m_ui->targetList->setFocus();
@@ -276,6 +278,40 @@ void MainWindow::applyMarkers(Target &t)
     markers += m_findings->markersFor(t.id);
     for (TimeChart *chart : t.page->content()->charts())
         chart->setMarkers(markers);
+}
+
+void MainWindow::setupDrills()
+{
+    // The incident drills run against the demo sandbox: the menu is enabled once it is ready.
+    m_drillsMenu = menuBar()->addMenu(tr("&Drills"));
+    m_drillsMenu->setObjectName(QStringLiteral("menuDrills"));
+    m_drillsMenu->setToolTipsVisible(true);
+    m_drillsMenu->setEnabled(false);
+    m_drillsMenu->setToolTip(tr("Incident drills need the demo sandbox (poolscope --demo)"));
+    m_drillDock = new QDockWidget(tr("Drill"), this);
+    m_drillDock->setObjectName(QStringLiteral("drillDock"));
+    m_drillPanel = new DrillPanel(m_loadPanel, m_findings, m_drillDock);
+    m_drillDock->setWidget(m_drillPanel);
+    // Beside the targets list (a tab of its own): the charts keep their width, the Findings dock its place.
+    addDockWidget(Qt::LeftDockWidgetArea, m_drillDock);
+    tabifyDockWidget(m_ui->targetsDock, m_drillDock);
+    m_drillDock->hide();
+    for (const Drill &drill : drills()) {
+        QAction *action = m_drillsMenu->addAction(drill.title);
+        action->setToolTip(drill.reproduces);
+        connect(action, &QAction::triggered, this, [this, preset = drill.preset] { openDrill(preset); });
+    }
+}
+
+bool MainWindow::openDrill(const QString &preset)
+{
+    if (!m_drillsMenu->isEnabled() || !m_drillPanel->setDrill(preset))
+        return false;
+    m_drillDock->show();
+    m_drillDock->raise();
+    resizeDocks({m_drillDock}, {std::min(360, width() / 3)}, Qt::Horizontal);
+    m_drillPanel->setFocus();
+    return true;
 }
 
 SessionActions *MainWindow::sessionActionsFor(int index) const
@@ -402,6 +438,9 @@ void MainWindow::startDemoTargets(const db::SandboxUris &uris)
     // The console as its admin user (pgbadmin), so RECONNECT and the other pooler actions are enabled.
     addTarget(uris.pgbouncerConsole);
     m_loadPanel->setTargets({uris.pgbouncerApp, uris.pgbouncerSessionApp, uris.app});
+    m_drillPanel->setUris(uris);
+    m_drillsMenu->setEnabled(true);
+    m_drillsMenu->setToolTip({});
 }
 
 int MainWindow::targetCount() const

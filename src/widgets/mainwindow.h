@@ -12,6 +12,7 @@
 class QCustomPlot;
 class QDockWidget;
 class QLabel;
+class QMenu;
 
 namespace Ui {
 class MainWindow;
@@ -33,6 +34,7 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class DrillPanel;
 class FindingsController;
 class FleetView;
 class PoolerLinks;
@@ -109,6 +111,11 @@ public:
     FindingsController *findings() const { return m_findings; }
     /// For tests: the session actions (terminate, cancel) of target `index`; null when out of range.
     SessionActions *sessionActionsFor(int index) const;
+    /// The Drills menu's panel (a dock, shown by a drill); its drills run once a demo sandbox is ready.
+    DrillPanel *drillPanel() const { return m_drillPanel; }
+    /// Opens the drill panel on the drill of incident preset `preset` (Drills menu); false when the demo is
+    /// not ready or there is no such drill.
+    bool openDrill(const QString &preset);
 
 private:
     struct Target;
@@ -127,7 +134,8 @@ private:
     QString readOnlyReason() const;
     /// The load runs and the findings of the target, on its charts.
     void applyMarkers(Target &target);
-    /// The demo's targets (PostgreSQL, the PgBouncer console as its admin) and load targets.
+    void setupDrills();
+    /// The demo's targets (PostgreSQL, the PgBouncer console as its admin), load targets and drills.
     void startDemoTargets(const poolscope::db::SandboxUris &uris);
     /// Shows the pooler links and chains on every target's page (after a link or a chain changed).
     void applyPoolerLinks();
@@ -157,6 +165,9 @@ private:
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<PoolerLinks> m_links;
     FindingsController *m_findings = nullptr;
+    QDockWidget *m_drillDock = nullptr;
+    DrillPanel *m_drillPanel = nullptr;
+    QMenu *m_drillsMenu = nullptr;
 };
 
 } // namespace poolscope::widgets
