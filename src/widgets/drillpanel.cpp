@@ -150,7 +150,7 @@ void DrillPanel::run(const QString &scenario, Drill::Through through, bool fixed
 {
     if (!m_uris || !m_drill || m_load->isRunning())
         return;
-    m_ownRun = true;
+    setOwnRun(true);
     m_fixedRun = fixed;
     m_fixedNamed = false;
     m_appLine.clear();
@@ -177,7 +177,7 @@ void DrillPanel::onRunFinished()
 {
     if (!m_ownRun)
         return;
-    m_ownRun = false;
+    setOwnRun(false);
     if (m_fixedRun)
         setPhase(Phase::FixedDone);
     else if (m_phase == Phase::Waiting || m_phase == Phase::Starting)
@@ -271,7 +271,7 @@ void DrillPanel::onFindings()
 void DrillPanel::tick()
 {
     if (m_phase == Phase::Starting && !m_load->isRunning()) {
-        m_ownRun = false; // refused or failed: the Load tab says why
+        setOwnRun(false); // refused or failed: the Load tab says why
         setPhase(Phase::Idle);
         m_status->setText(tr("Not started: %1").arg(m_load->statusText().toHtmlEscaped()));
         return;
@@ -279,6 +279,14 @@ void DrillPanel::tick()
     updateTexts();
     if (!m_ownRun && m_phase != Phase::Watching && m_phase != Phase::Named)
         m_tick.stop();
+}
+
+void DrillPanel::setOwnRun(bool own)
+{
+    if (own == m_ownRun)
+        return;
+    m_ownRun = own;
+    Q_EMIT runningChanged(own);
 }
 
 void DrillPanel::setPhase(Phase phase)

@@ -68,6 +68,8 @@ public:
     void stop();
 
     Phase phase() const { return m_phase; }
+    /// A run the drill started (the incident or the fixed application) is on.
+    bool isRunning() const { return m_ownRun; }
     /// The finding that named the incident; 0 before.
     quint64 findingId() const { return m_findingId; }
     /// Seconds from the run's start to the finding; nullopt before.
@@ -84,6 +86,8 @@ public:
 
 Q_SIGNALS:
     void phaseChanged(poolscope::widgets::DrillPanel::Phase phase);
+    /// A run of the drill (the incident or the fixed application) started or ended.
+    void runningChanged(bool running);
 
 private:
     void run(const QString &scenario, Drill::Through through, bool fixed);
@@ -93,6 +97,7 @@ private:
     void onFindings();
     void tick();
     void setPhase(Phase phase);
+    void setOwnRun(bool own);
     void updateTexts();
     /// The worst finding of the drill's rule raised since `sinceMs` (open ones before ended ones).
     std::optional<findings::Finding> matching(qint64 sinceMs) const;

@@ -296,6 +296,16 @@ void MainWindow::setupDrills()
     addDockWidget(Qt::LeftDockWidgetArea, m_drillDock);
     tabifyDockWidget(m_ui->targetsDock, m_drillDock);
     m_drillDock->hide();
+    // While a drill runs, the demo's gentle load pauses: the charts and the pools show the incident alone.
+    connect(m_drillPanel, &DrillPanel::runningChanged, this, [this](bool running) {
+        if (running && m_demo)
+            m_demo->setLoadPaused(true);
+        else if (!running) // not between the incident's run and the fixed application's
+            QTimer::singleShot(2000, this, [this] {
+                if (m_demo && !m_drillPanel->isRunning())
+                    m_demo->setLoadPaused(false);
+            });
+    });
     for (const Drill &drill : drills()) {
         QAction *action = m_drillsMenu->addAction(drill.title);
         action->setToolTip(drill.reproduces);
@@ -406,6 +416,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
 {
     if (!demo)
         return;
+    m_demo = demo;
     connect(demo, &db::DemoSession::progress, this, [this](const QString &message) {
         statusBar()->showMessage(message);
         m_ui->emptyPage->setText(QStringLiteral("<h3>") + message.toHtmlEscaped() + QStringLiteral("</h3>"));

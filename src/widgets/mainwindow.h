@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 #include <QMainWindow>
+#include <QPointer>
 #include <memory>
 #include <spdlog/common.h>
 #include <vector>
@@ -168,6 +169,7 @@ private:
     QDockWidget *m_drillDock = nullptr;
     DrillPanel *m_drillPanel = nullptr;
     QMenu *m_drillsMenu = nullptr;
+    QPointer<db::DemoSession> m_demo;
 };
 
 } // namespace poolscope::widgets

@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -84,10 +85,13 @@ private Q_SLOTS:
         window.resize(1280, 800);
         window.show();
         QVERIFY(!window.openDrill("psycopg2-leak")); // no sandbox yet
+        QVERIFY(!window.menuBar()->findChild<QMenu *>("menuDrills")->isEnabled());
         window.attachDemo(&demo);
         demo.start();
         QTRY_COMPARE_WITH_TIMEOUT(window.targetCount(), 2, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(!window.chartsFor(0).isEmpty() && !window.chartsFor(1).isEmpty(), 15000);
+        QVERIFY(window.menuBar()->findChild<QMenu *>("menuDrills")->isEnabled());
+        QVERIFY(demo.isLoadRunning());
         QVERIFY(window.openDrill("psycopg2-leak"));
         DrillPanel *drill = window.drillPanel();
         QVERIFY(drill->isVisible());
@@ -98,6 +102,7 @@ private Q_SLOTS:
         // Start: the incident runs; the window names it.
         QTest::mouseClick(drill->startButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(drill->phase(), Phase::Waiting, 20000);
+        QVERIFY(!demo.isLoadRunning()); // the demo's own load pauses: the charts show the incident alone
         QVERIFY2(drill->statusText().startsWith("Waiting for the finding…"), qPrintable(drill->statusText()));
         QTRY_COMPARE_WITH_TIMEOUT(drill->phase(), Phase::Named, 20000);
         QVERIFY(drill->namedAfterS());
@@ -154,6 +159,7 @@ private Q_SLOTS:
         QTest::mouseClick(drill->stopButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(drill->phase(), Phase::FixedDone, 10000);
         QVERIFY2(drill->statusText().contains("did not come back"), qPrintable(drill->statusText()));
+        QTRY_VERIFY_WITH_TIMEOUT(demo.isLoadRunning(), 5000); // and comes back after the drill
     }
 };
 
