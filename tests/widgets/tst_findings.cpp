@@ -23,6 +23,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -286,7 +287,58 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(findings()->dock()->isVisible(), 2000);
         QVERIFY2(findings()->statusButton()->text().contains("1 critical"),
                  qPrintable(findings()->statusButton()->text()));
-        const quint64 critId = openFinding(findings::rule::IdleInTransactionLeak, "tst-crit")->id;
+    }
+
+    void reconnectAfterARestartIsConfirmedAuditedAndWatched()
+    {
+        // PostgreSQL restarts behind PgBouncer: dead-connections, critical, offers RECONNECT on the console
+        // the window samples as its admin.
+        QString error;
+        QVERIFY2(m_sandbox->restartPostgres(&error), qPrintable(error));
+        const auto dead = [this]() -> std::optional<Finding> {
+            for (const Finding &f : findings()->engine().openFindings()) {
+                if (f.rule == findings::rule::DeadConnections &&
+                    f.action.kind == findings::Action::Kind::PoolerReconnect)
+                    return f;
+            }
+            return std::nullopt;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(dead(), 30000);
+        const Finding f = *dead();
+        QVERIFY2(f.action.label.startsWith("RECONNECT app on pgbadmin@"), qPrintable(f.action.label));
+        QTRY_VERIFY_WITH_TIMEOUT(panel()->selectFinding(f.id), 2000);
+        QCOMPARE(panel()->actionButton()->text(), f.action.label);
+        QVERIFY(panel()->actionButton()->isEnabled());
+
+        // Asked first (the PgBouncer page's question), then sent, audited, and watched.
+        QSignalSpy done(findings(), &widgets::FindingsController::actionFinished);
+        QString asked;
+        test::answerMessageBox(&asked, 0);
+        QTest::mouseClick(panel()->actionButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 15000);
+        QVERIFY2(!asked.isEmpty(), "no question before RECONNECT");
+        QCOMPARE(done.first().at(0).value<quint64>(), f.id);
+        QVERIFY2(done.first().at(1).toBool(), qPrintable(done.first().at(2).toString()));
+        const auto lines = test::auditLines(audit::filePath());
+        const auto hit = std::find_if(lines.cbegin(), lines.cend(), [](const QJsonObject &o) {
+            return o.value("action").toString() == "pooler.reconnect";
+        });
+        QVERIFY(hit != lines.cend());
+        QCOMPARE(hit->value("argument").toString(), QString("app"));
+        const auto after = findings()->engine().finding(f.id);
+        QVERIFY(after && after->actionAtMs);
+        QVERIFY(after->status == findings::Status::ActionTaken || !after->isOpen());
+        QVERIFY(!modelText(f.id, models::FindingsModel::StatusColumn).startsWith("active"));
+    }
+
+    void readOnlyDisablesTheAction()
+    {
+        test::HeldSessions critical;
+        QString error;
+        QVERIFY2(critical.open(m_sandbox->uris().app, 2, "tst-ro", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(openFinding(findings::rule::IdleInTransactionLeak, "tst-ro"), kNamedMs);
+        const quint64 critId = openFinding(findings::rule::IdleInTransactionLeak, "tst-ro")->id;
 
         // Read-only mode: the action is disabled and says why; nothing is asked or run.
         QVERIFY(panel()->selectFinding(critId));
