@@ -212,6 +212,7 @@ void DrillPanel::onSample(const load::LoadSample &s)
                                           QLatin1Char(')')
                                     : QString());
     m_app->setText(m_appLine);
+    m_app->setVisible(true);
 }
 
 std::optional<Finding> DrillPanel::matching(qint64 sinceMs) const
@@ -329,7 +330,10 @@ void DrillPanel::updateTexts()
     }
     const Drill &d = *m_drill;
     m_title->setText(tr("<b>Drill: %1</b>").arg(d.title.toHtmlEscaped()));
+    m_title->setToolTip(d.reproduces);
     m_about->setText(d.reproduces.toHtmlEscaped());
+    // Read before Start; while it runs, the room goes to what happens (the title's tooltip keeps it).
+    m_about->setVisible(!m_ownRun && (m_phase == Phase::Idle || m_phase == Phase::RunEnded));
     m_fix->setText(d.appFix.isEmpty() ? QString()
                                       : tr("<b>Where the fix is:</b> %1<br><b>The fixed application:</b> %2")
                                             .arg(d.appFix.toHtmlEscaped(), d.fixedDoes.toHtmlEscaped()));
@@ -365,7 +369,7 @@ void DrillPanel::updateTexts()
                      .arg(colour, f ? f->rule : rule, seconds(m_namedAfterS.value_or(0)));
         if (m_phase == Phase::Named)
             next = (f && !f->action.isNone())
-                       ? tr("Now use the finding's action in the Findings dock: <b>%1</b>. %2")
+                       ? tr("Now press <b>%1</b> in the Findings dock (it asks first, naming each one). %2")
                              .arg(f->action.label.toHtmlEscaped(), d.act.toHtmlEscaped())
                        : d.act.toHtmlEscaped();
         else if (m_phase == Phase::Watching)
@@ -394,6 +398,7 @@ void DrillPanel::updateTexts()
     m_status->setText(status);
     m_next->setText(next);
     m_app->setText(m_appLine);
+    m_app->setVisible(!m_appLine.isEmpty());
 }
 
 } // namespace poolscope::widgets

@@ -31,10 +31,9 @@ QList<Drill> makeDrills()
     leak.lookFor = tr("The PostgreSQL charts: 8 sessions of poolscope-load-billing turn amber (idle in "
                       "transaction) and stay. The Findings dock names idle-in-transaction-leak.");
     leak.act =
-        tr("Select the finding and press its action (Terminate the holders): the question names each "
-           "session; their transactions roll back and their slots free up on the server (sessions leaked "
-           "after you pressed it keep the finding open: press it again). PoolScope then names "
-           "dead-connections too: the application's ends of those connections are dead now.");
+        tr("The transactions roll back and the slots free up on the server; sessions leaked after you "
+           "pressed it keep the finding open (press it again). PoolScope then names dead-connections too: "
+           "the application's ends of those connections are dead now.");
     leak.appFix =
         tr("Ending the server sessions does not give them back to the application's pool: psycopg2 still "
            "counts them as checked out, so requests keep failing with \"connection pool exhausted\" (see the "
@@ -98,7 +97,7 @@ QList<Drill> makeDrills()
            "status INTRANS\".");
     intrans.lookFor = tr("Idle-in-transaction sessions of poolscope-load-worker growing towards 10, holding "
                          "row locks: the finding idle-in-transaction-leak.");
-    intrans.act = tr("Press the finding's action (Terminate the holders) and watch whether it stays away.");
+    intrans.act = tr("Then watch whether it stays away.");
     intrans.appFix =
         tr("Terminating only resets the connections until the next skipped COMMIT: the pool keeps handing "
            "out dirty connections, so the finding comes back (\"still present\"). The fix is in the "
@@ -123,8 +122,9 @@ QList<Drill> makeDrills()
         tr("The fix is in the application: background jobs get a pool of their own, so "
            "requests keep theirs, and a tenant's burst is admitted at a rate the pool can serve.");
     tenant.fixedScenario = QStringLiteral("tenant-spike-fixed");
-    tenant.fixedDoes = tr("Requests keep the web pool (5 + 10) with the tenant admitted at 40 requests/s; "
-                          "the jobs run on an engine of their own (poolscope-load-jobs).");
+    tenant.fixedDoes =
+        tr("Requests keep the web pool (5 + 10) with the tenant admitted at 40 requests/s; "
+           "the jobs run on an engine of their own (poolscope-load-jobs, about one job a second).");
     out.append(tenant);
     return out;
 }

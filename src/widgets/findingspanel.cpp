@@ -76,15 +76,18 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     header->setStretchLastSection(true);
     header->setSectionResizeMode(QHeaderView::Interactive);
     const int em = table->fontMetrics().horizontalAdvance(QLatin1Char('m'));
-    header->resizeSection(FindingsModel::SeverityColumn, 7 * em);
-    header->resizeSection(FindingsModel::RuleColumn, 13 * em);
-    header->resizeSection(FindingsModel::TargetColumn, 11 * em);
-    header->resizeSection(FindingsModel::SinceColumn, 9 * em);
-    header->resizeSection(FindingsModel::StatusColumn, 11 * em);
+    header->resizeSection(FindingsModel::SeverityColumn, 6 * em);
+    header->resizeSection(FindingsModel::RuleColumn, 14 * em);
+    header->resizeSection(FindingsModel::TargetColumn, 9 * em);
+    header->resizeSection(FindingsModel::SinceColumn, 11 * em);
+    header->resizeSection(FindingsModel::StatusColumn, 10 * em);
+    // The list a little wider than the detail (its Status and summary columns must show at 1280 px).
     m_ui->splitter->setStretchFactor(0, 5);
     m_ui->splitter->setStretchFactor(1, 4);
+    m_ui->splitter->setSizes({700, 560});
     m_ui->detailSplitter->setStretchFactor(0, 3);
     m_ui->detailSplitter->setStretchFactor(1, 2);
+    m_ui->detailSplitter->setSizes({330, 230});
     m_ui->evidenceTable->verticalHeader()->hide();
     m_ui->evidenceTable->horizontalHeader()->setStretchLastSection(true);
     m_ui->evidenceTable->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 4);
@@ -137,7 +140,7 @@ QTableWidget *FindingsPanel::evidenceTable() const
 
 QString FindingsPanel::summaryText() const
 {
-    return m_ui->summaryLabel->text();
+    return m_summary;
 }
 
 QString FindingsPanel::adviceText() const
@@ -257,21 +260,26 @@ void FindingsPanel::updateDetail(bool force)
     m_ui->evidenceButton->setEnabled(f != nullptr);
     m_ui->evidenceTable->setRowCount(0);
     if (!f) {
-        m_ui->summaryLabel->setText(tr("Select a finding to see what it is, the evidence and what to do."));
-        m_ui->adviceView->clear();
+        m_summary.clear();
+        m_ui->adviceView->setHtml(
+            tr("<p>Select a finding to see what it is, the evidence and what to do.</p>"));
         updateActionButton();
         return;
     }
+    // One pane for the sentence and the advice: it gets the dock's whole height.
     const QString color = palette::severity(f->severity, palette()).name();
-    m_ui->summaryLabel->setText(
-        QStringLiteral("<b style=\"color:%1\">%2</b> <b>%3</b> on %4: %5")
+    m_summary = QStringLiteral("%1 %2 on %3: %4")
+                    .arg(findings::severityName(f->severity).toUpper(), f->rule,
+                         f->targets.join(QStringLiteral(" → ")), f->summary);
+    QString html =
+        QStringLiteral("<p><b style=\"color:%1\">%2</b> <b>%3</b> on %4: %5</p>")
             .arg(color, findings::severityName(f->severity).toUpper(), f->rule.toHtmlEscaped(),
-                 f->targets.join(QStringLiteral(" → ")).toHtmlEscaped(), f->summary.toHtmlEscaped()));
-    QString advice = tr("<b>What to do</b><ul style=\"margin-left:-20px\">");
+                 f->targets.join(QStringLiteral(" → ")).toHtmlEscaped(), f->summary.toHtmlEscaped());
+    html += tr("<b>What to do</b><ul style=\"margin-left:-20px\">");
     for (const QString &a : f->advice)
-        advice += QStringLiteral("<li>") + a.toHtmlEscaped() + QStringLiteral("</li>");
-    advice += QStringLiteral("</ul>");
-    m_ui->adviceView->setHtml(advice);
+        html += QStringLiteral("<li>") + a.toHtmlEscaped() + QStringLiteral("</li>");
+    html += QStringLiteral("</ul>");
+    m_ui->adviceView->setHtml(html);
     QTableWidget *evidence = m_ui->evidenceTable;
     const QStringList keys = f->evidence.keys();
     evidence->setRowCount(int(keys.size()));

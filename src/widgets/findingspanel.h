@@ -55,8 +55,9 @@ public:
     QPushButton *actionButton() const;
     QPushButton *evidenceButton() const;
     QTableWidget *evidenceTable() const;
+    /// The current finding in one line: "CRITICAL rule on target: summary".
     QString summaryText() const;
-    /// The advice as plain text, one item a line.
+    /// The summary and the advice as plain text, one item a line.
     QString adviceText() const;
     /// "2 open findings: 1 critical, 1 warning · 1 ended" above the list.
     QString headerText() const;
@@ -82,6 +83,7 @@ private:
     quint64 m_runningId = 0;
     quint64 m_noteId = 0;
     QString m_note;
+    QString m_summary;
 };
 
 } // namespace poolscope::widgets
