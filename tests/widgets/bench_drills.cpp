@@ -5,6 +5,7 @@
 #include "actions/modalsupport.h"
 #include "core/logging.h"
 #include "db/demosession.h"
+#include "support/testsupport.h"
 #include "widgets/drillpanel.h"
 #include "widgets/drills.h"
 #include "widgets/findingscontroller.h"
@@ -22,13 +23,7 @@ class BenchDrills : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase()
-    {
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::err;
-        logging::init(lo);
-    }
+    void initTestCase() { test::quietLogging(spdlog::level::err); }
     void all_data()
     {
         QTest::addColumn<QString>("preset");

@@ -4,10 +4,10 @@
 // the finding is named within 10 s, its action (confirmed) ends the leaked sessions and the finding turns
 // "recovered" while the application keeps failing (the leak is in its pool), and the fixed application runs
 // without the finding coming back.
-#include "core/logging.h"
 #include "db/demosession.h"
 #include "load/presets.h"
 #include "models/findingsmodel.h"
+#include "support/testsupport.h"
 #include "widgets/drillpanel.h"
 #include "widgets/drills.h"
 #include "widgets/findingscontroller.h"
@@ -39,10 +39,7 @@ class TestDrills : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::warn;
-        logging::init(lo);
+        test::quietLogging();
         qputenv("XDG_DATA_HOME", m_home.path().toUtf8()); // no saved scenarios of the user's
     }
 

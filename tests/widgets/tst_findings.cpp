@@ -6,7 +6,6 @@
 #include "actions/actionsupport.h"
 #include "actions/modalsupport.h"
 #include "core/auditlog.h"
-#include "core/logging.h"
 #include "core/readonly.h"
 #include "models/findingsmodel.h"
 #include "models/targetlistmodel.h"
@@ -71,6 +70,21 @@ class TestFindings : public QObject
         return std::nullopt;
     }
 
+    /// Opens `n` sessions of `app` idle in transaction and waits until the window names their leak.
+    std::optional<Finding> holdUntilNamed(test::HeldSessions &held, int n, const QByteArray &app)
+    {
+        QString error;
+        if (!held.open(m_sandbox->uris().app, n, app, {"BEGIN", "SELECT 1"}, &error)) {
+            qWarning("holding %s failed: %s", app.constData(), qPrintable(error));
+            return std::nullopt;
+        }
+        const QString subject = QString::fromUtf8(app);
+        const bool named = QTest::qWaitFor(
+            [&] { return openFinding(findings::rule::IdleInTransactionLeak, subject).has_value(); },
+            kNamedMs);
+        return named ? openFinding(findings::rule::IdleInTransactionLeak, subject) : std::nullopt;
+    }
+
     int modelRow(quint64 id) const { return panel()->model()->rowOf(id); }
     QString modelText(quint64 id, int column) const
     {
@@ -80,10 +94,7 @@ class TestFindings : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::warn;
-        logging::init(lo);
+        test::quietLogging();
         audit::setFilePath(m_dir.filePath("audit.jsonl"));
         QString error;
         m_sandbox = test::startSandbox(&error);
@@ -114,12 +125,11 @@ private Q_SLOTS:
         QCOMPARE(findings()->statusButton()->text(), QString("No findings"));
 
         QString error;
-        QVERIFY2(m_leak.open(m_sandbox->uris().app, 2, "tst-leak", {"BEGIN", "SELECT 1"}, &error),
-                 qPrintable(error));
         QVERIFY2(m_bystander.open(m_sandbox->uris().app, 1, "tst-bystander", {"SELECT 1"}, &error),
                  qPrintable(error));
-        QTRY_VERIFY_WITH_TIMEOUT(openFinding(findings::rule::IdleInTransactionLeak, "tst-leak"), kNamedMs);
-        const Finding f = *openFinding(findings::rule::IdleInTransactionLeak, "tst-leak");
+        const std::optional<Finding> named = holdUntilNamed(m_leak, 2, "tst-leak");
+        QVERIFY(named);
+        const Finding f = *named;
         m_leakId = f.id;
         QCOMPARE(f.severity, findings::Severity::Critical); // every session of the application
         QCOMPARE(f.pids.size(), 2);
@@ -265,12 +275,11 @@ private Q_SLOTS:
         test::HeldSessions warnHeld;
         test::HeldSessions warnIdle;
         QString error;
-        QVERIFY2(warnHeld.open(m_sandbox->uris().app, 2, "tst-warn", {"BEGIN", "SELECT 1"}, &error),
-                 qPrintable(error));
         QVERIFY2(warnIdle.open(m_sandbox->uris().app, 1, "tst-warn", {"SELECT 1"}, &error),
                  qPrintable(error));
-        QTRY_VERIFY_WITH_TIMEOUT(openFinding(findings::rule::IdleInTransactionLeak, "tst-warn"), kNamedMs);
-        const Finding warn = *openFinding(findings::rule::IdleInTransactionLeak, "tst-warn");
+        const std::optional<Finding> named = holdUntilNamed(warnHeld, 2, "tst-warn");
+        QVERIFY(named);
+        const Finding warn = *named;
         QCOMPARE(warn.severity, findings::Severity::Warning);
         QTRY_VERIFY_WITH_TIMEOUT(modelRow(warn.id) >= 0, 2000);
         QTest::qWait(1000);
@@ -281,9 +290,7 @@ private Q_SLOTS:
 
         // A new critical one brings it back.
         test::HeldSessions critical;
-        QVERIFY2(critical.open(m_sandbox->uris().app, 2, "tst-crit", {"BEGIN", "SELECT 1"}, &error),
-                 qPrintable(error));
-        QTRY_VERIFY_WITH_TIMEOUT(openFinding(findings::rule::IdleInTransactionLeak, "tst-crit"), kNamedMs);
+        QVERIFY(holdUntilNamed(critical, 2, "tst-crit"));
         QTRY_VERIFY_WITH_TIMEOUT(findings()->dock()->isVisible(), 2000);
         QVERIFY2(findings()->statusButton()->text().contains("1 critical"),
                  qPrintable(findings()->statusButton()->text()));
@@ -334,11 +341,9 @@ private Q_SLOTS:
     void readOnlyDisablesTheAction()
     {
         test::HeldSessions critical;
-        QString error;
-        QVERIFY2(critical.open(m_sandbox->uris().app, 2, "tst-ro", {"BEGIN", "SELECT 1"}, &error),
-                 qPrintable(error));
-        QTRY_VERIFY_WITH_TIMEOUT(openFinding(findings::rule::IdleInTransactionLeak, "tst-ro"), kNamedMs);
-        const quint64 critId = openFinding(findings::rule::IdleInTransactionLeak, "tst-ro")->id;
+        const std::optional<Finding> named = holdUntilNamed(critical, 2, "tst-ro");
+        QVERIFY(named);
+        const quint64 critId = named->id;
 
         // Read-only mode: the action is disabled and says why; nothing is asked or run.
         QVERIFY(panel()->selectFinding(critId));
