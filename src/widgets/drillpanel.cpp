@@ -148,8 +148,12 @@ void DrillPanel::stop()
 
 void DrillPanel::run(const QString &scenario, Drill::Through through, bool fixed)
 {
-    if (!m_uris || !m_drill || m_load->isRunning())
+    if (!m_uris || !m_drill)
         return;
+    if (m_load->isRunning()) {
+        m_status->setText(tr("The Load tab is running something else: stop it first."));
+        return;
+    }
     setOwnRun(true);
     m_fixedRun = fixed;
     m_fixedNamed = false;

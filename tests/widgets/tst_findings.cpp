@@ -270,6 +270,12 @@ private Q_SLOTS:
         QVERIFY(findings()->dock()->isVisible());
         findings()->toggleAction()->trigger(); // the user closes it
         QVERIFY(!findings()->dock()->isVisible());
+        // The status bar's count opens it again, the keyboard in its list; closed once more.
+        QTest::mouseClick(findings()->statusButton(), Qt::LeftButton);
+        QVERIFY(findings()->dock()->isVisible());
+        QVERIFY(panel()->tableView()->hasFocus());
+        findings()->toggleAction()->trigger();
+        QVERIFY(!findings()->dock()->isVisible());
 
         // A warning (2 of the application's 3 sessions idle in transaction) is listed, the dock stays shut.
         test::HeldSessions warnHeld;
