@@ -162,6 +162,7 @@ void FindingsController::refresh()
     const QList<Finding> all = m_engine.findings();
     const QList<Finding> open = m_engine.openFindings();
     m_panel->setFindings(all, now, m_engine.thresholds().actionWatchS);
+    updateMarkers(all);
     updateStatusButton(open);
     for (int id : std::as_const(m_ids))
         m_targets->setFindings(id, m_engine.openFindingsOf(id));
@@ -196,11 +197,16 @@ void FindingsController::refresh()
 
 QList<ChartMarker> FindingsController::markersFor(int id) const
 {
-    QList<ChartMarker> out;
+    return m_markers.value(id);
+}
+
+void FindingsController::updateMarkers(const QList<Finding> &all)
+{
+    // Computed once per change for every target (the window asks per target and per sample). The tooltip
+    // says what does not change every sample, so unchanged findings leave the charts' items alone.
+    m_markers.clear();
     const QPalette pal = m_panel->palette();
-    for (const Finding &f : m_engine.findings()) {
-        if (!f.targetIds.contains(id))
-            continue;
+    for (const Finding &f : all) {
         ChartMarker m;
         m.kind = ChartMarker::Kind::Event;
         m.start = double(f.sinceMs) / 1000.0;
@@ -211,13 +217,15 @@ QList<ChartMarker> FindingsController::markersFor(int id) const
         m.toolTip =
             tr("%1 %2 since %3, %4\n%5")
                 .arg(findings::severityName(f.severity), f.rule, models::FindingsModel::clockTime(f.sinceMs),
-                     models::FindingsModel::statusWords(f, m_engine.thresholds().actionWatchS), f.summary);
-        out.append(m);
+                     models::FindingsModel::statusWords(f, m_engine.thresholds().actionWatchS),
+                     models::FindingsModel::ruleMeaning(f.rule));
+        for (int id : f.targetIds)
+            m_markers[id].append(m);
     }
     // Oldest first, so labels keep their rows as findings come and go.
-    std::stable_sort(out.begin(), out.end(),
-                     [](const ChartMarker &a, const ChartMarker &b) { return a.start < b.start; });
-    return out;
+    for (QList<ChartMarker> &markers : m_markers)
+        std::stable_sort(markers.begin(), markers.end(),
+                         [](const ChartMarker &a, const ChartMarker &b) { return a.start < b.start; });
 }
 
 void FindingsController::showDock()

@@ -3,6 +3,7 @@
 #include "core/findingsengine.h"
 #include "widgets/chartmarkers.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -57,7 +58,7 @@ public:
     void setActionsEnabled(bool enabled, const QString &reason);
 
     /// Where each finding that involves target `id` started and ended, coloured by severity, labelled by
-    /// its rule id.
+    /// its rule id (as of the last change).
     QList<ChartMarker> markersFor(int id) const;
     const findings::FindingsEngine &engine() const { return m_engine; }
     FindingsPanel *panel() const { return m_panel; }
@@ -88,6 +89,7 @@ private:
     void refresh();
     void actionDone(quint64 findingId, bool done, const QString &what);
     void updateStatusButton(const QList<findings::Finding> &open);
+    void updateMarkers(const QList<findings::Finding> &all);
 
     findings::FindingsEngine m_engine;
     models::TargetListModel *m_targets;
@@ -97,8 +99,9 @@ private:
     QToolButton *m_status;
     QTimer m_clock; // ages in the dock move on between samples
     QSet<int> m_ids;
-    QSet<quint64> m_seen;         // findings already announced (the dock shown for them)
-    QSet<quint64> m_seenCritical; // ... and those announced as critical
+    QHash<int, QList<ChartMarker>> m_markers; // by target id
+    QSet<quint64> m_seen;                     // findings already announced (the dock shown for them)
+    QSet<quint64> m_seenCritical;             // ... and those announced as critical
     bool m_userClosed = false;
     quint64 m_running = 0; // the finding whose action runs
 };
