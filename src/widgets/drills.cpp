@@ -123,8 +123,9 @@ QList<Drill> makeDrills()
            "requests keep theirs, and a tenant's burst is admitted at a rate the pool can serve.");
     tenant.fixedScenario = QStringLiteral("tenant-spike-fixed");
     tenant.fixedDoes =
-        tr("Requests keep the web pool (5 + 10) with the tenant admitted at 40 requests/s; "
-           "the jobs run on an engine of their own (poolscope-load-jobs, about one job a second).");
+        tr("Requests keep the web pool (5 + 10) with the tenant admitted at 40 requests/s; the "
+           "ten job workers get a pool of their own (poolscope-load-jobs, 12 connections opened at "
+           "start).");
     out.append(tenant);
     return out;
 }
