@@ -94,6 +94,10 @@ FindingsController::FindingsController(QMainWindow *window, models::TargetListMo
 
     connect(m_panel, &FindingsPanel::evidenceRequested, this, &FindingsController::goToEvidence);
     connect(m_panel, &FindingsPanel::actionRequested, this, &FindingsController::act);
+    connect(m_panel, &FindingsPanel::planRequested, this, [this](quint64 findingId) {
+        if (const std::optional<Finding> f = m_engine.finding(findingId))
+            Q_EMIT planRequested(*f);
+    });
     m_clock.setInterval(ClockMs);
     connect(&m_clock, &QTimer::timeout, this, [this] { m_panel->setNow(nowMs()); });
     m_clock.start();

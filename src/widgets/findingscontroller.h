@@ -84,6 +84,8 @@ Q_SIGNALS:
     /// An action of a finding ended: `done` when something was done (sessions terminated, RECONNECT
     /// sent), with what in words.
     void actionFinished(quint64 findingId, bool done, const QString &what);
+    /// "Open the planner" on a finding about a capacity limit: the planner, filled from its targets.
+    void planRequested(const poolscope::findings::Finding &finding);
 
 private:
     void refresh();

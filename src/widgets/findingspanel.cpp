@@ -113,6 +113,11 @@ FindingsPanel::FindingsPanel(QWidget *parent)
         if (const quint64 id = currentFindingId())
             Q_EMIT actionRequested(id);
     });
+    m_ui->planButton->setObjectName(QStringLiteral("findingPlanButton"));
+    connect(m_ui->planButton, &QPushButton::clicked, this, [this] {
+        if (const quint64 id = currentFindingId())
+            Q_EMIT planRequested(id);
+    });
     updateDetail(true);
 }
 
@@ -131,6 +136,11 @@ QPushButton *FindingsPanel::actionButton() const
 QPushButton *FindingsPanel::evidenceButton() const
 {
     return m_ui->evidenceButton;
+}
+
+QPushButton *FindingsPanel::planButton() const
+{
+    return m_ui->planButton;
 }
 
 QTableWidget *FindingsPanel::evidenceTable() const
@@ -322,6 +332,8 @@ void FindingsPanel::updateActionButton()
     button->setEnabled(enabled);
     button->setToolTip(enabled ? tr("Asks first, naming what will be done; audited") : note);
     m_ui->actionNote->setText(note);
+    // A limit was reached: the planner shows which one breaks first and what fits.
+    m_ui->planButton->setVisible(f && findings::opensPlanner(f->rule));
 }
 
 } // namespace poolscope::widgets

@@ -54,6 +54,8 @@ public:
     QTableView *tableView() const;
     QPushButton *actionButton() const;
     QPushButton *evidenceButton() const;
+    /// "Open the planner", shown for the findings about a capacity limit (findings::opensPlanner()).
+    QPushButton *planButton() const;
     QTableWidget *evidenceTable() const;
     /// The current finding in one line: "CRITICAL rule on target: summary".
     QString summaryText() const;
@@ -65,6 +67,7 @@ public:
 Q_SIGNALS:
     void evidenceRequested(quint64 findingId);
     void actionRequested(quint64 findingId);
+    void planRequested(quint64 findingId);
     /// The user selected another finding.
     void currentFindingChanged(quint64 findingId);
 

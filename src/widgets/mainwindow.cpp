@@ -17,6 +17,8 @@
 #include "widgets/monitorpage.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
+#include "widgets/plannercontroller.h"
+#include "widgets/plannerpage.h"
 #include "widgets/poolerlinks.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
@@ -239,6 +241,22 @@ MainWindow::MainWindow(QWidget *parent)
             applyMarkers(*t);
     });
     setupDrills();
+
+    // The capacity planner: a page of its own, filled from what is connected or from a finding.
+    PlannerController::Host plannerHost;
+    plannerHost.showPage = [this](QWidget *page) {
+        m_ui->targetList->setCurrentIndex({});
+        m_ui->pages->setCurrentWidget(page);
+        updateStatus();
+    };
+    plannerHost.currentTargetId = [this] {
+        const int i = currentTarget();
+        return i >= 0 ? m_targets[size_t(i)]->id : 0;
+    };
+    m_planner = new PlannerController(m_links.get(), std::move(plannerHost), this);
+    m_ui->pages->addWidget(m_planner->page());
+    m_ui->menuView->addAction(m_planner->showAction());
+    connect(m_findings, &FindingsController::planRequested, m_planner, &PlannerController::planFromFinding);
 
     setTabOrder(m_ui->targetList, m_ui->pages);
     m_ui->targetList->setFocus();
@@ -562,6 +580,7 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     if (m_links->onSnapshot(id, snapshot, c.kind()))
         applyPoolerLinks();
     m_findings->addSample(id, name, snapshot);
+    m_planner->addSample(id, name, c.kind(), snapshot);
     applyMarkers(*t); // unchanged markers cost a comparison
     updateStatus();
 }
@@ -665,6 +684,7 @@ void MainWindow::removeTarget(int index)
     t->controller.reset(); // cancel, quit, wait: nothing reads the series after this
     m_targetsModel->removeTarget(t->id);
     m_links->removeTarget(t->id);
+    m_planner->removeTarget(t->id);
     m_findings->removeTarget(t->id);
     delete t->select;
     m_ui->pages->removeWidget(t->page);

@@ -38,6 +38,7 @@ namespace poolscope::widgets {
 class DrillPanel;
 class FindingsController;
 class FleetView;
+class PlannerController;
 class PoolerLinks;
 class SessionActions;
 class TargetPage;
@@ -110,6 +111,7 @@ public:
     /// The findings of every target: the engine, the Findings dock (View → Findings, Ctrl+Shift+F), the
     /// status-bar count, the markers on the charts and the findings' actions.
     FindingsController *findings() const { return m_findings; }
+    PlannerController *planner() const { return m_planner; }
     /// For tests: the session actions (terminate, cancel) of target `index`; null when out of range.
     SessionActions *sessionActionsFor(int index) const;
     /// The Drills menu's panel (a dock, shown by a drill); its drills run once a demo sandbox is ready.
@@ -166,6 +168,7 @@ private:
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<PoolerLinks> m_links;
     FindingsController *m_findings = nullptr;
+    PlannerController *m_planner = nullptr;
     QDockWidget *m_drillDock = nullptr;
     DrillPanel *m_drillPanel = nullptr;
     QMenu *m_drillsMenu = nullptr;

@@ -86,6 +86,7 @@ void PlannerPage::build()
     connect(save, &QPushButton::clicked, this, &PlannerPage::saveDialog);
     connect(live, &QPushButton::clicked, this, &PlannerPage::planFromLiveRequested);
     m_originLabel = new QLabel;
+    m_originLabel->setObjectName(QStringLiteral("plannerOrigin"));
     m_originLabel->setWordWrap(true);
     m_originLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *buttons = new QHBoxLayout;
@@ -396,11 +397,15 @@ void PlannerPage::updateChart()
         label->position->setCoords(0, y);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
         label->setPadding(QMargins(6, 0, 0, 0));
+        // Who contributes on a line of its own while the rows are tall enough: a narrow plot keeps it.
+        const QString whoText = who.join(QStringLiteral(", "));
         label->setText(QStringLiteral("%1 / %2").arg(l.worstCase).arg(*l.limit) +
                        (l.fits() ? QString() : (l.hard ? tr("  breaks") : tr("  queues"))) +
-                       (who.isEmpty()
-                            ? QString()
-                            : QStringLiteral("  (") + who.join(QStringLiteral(", ")) + QLatin1Char(')')));
+                       (who.isEmpty() ? QString()
+                                      : (rows.size() <= 6
+                                             ? QString(QLatin1Char('\n') + whoText)
+                                             : QString(QStringLiteral("  (") + whoText + QLatin1Char(')')))));
+        label->setTextAlignment(Qt::AlignLeft);
         label->setColor(palette().color(QPalette::WindowText));
     }
     auto *limitLine = new QCPItemStraightLine(m_chart);
