@@ -1,6 +1,7 @@
 // Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/diagnosecommand.h"
+#include "cli/exitcodes.h"
 #include "cli/loadcommand.h"
 #include "cli/plancommand.h"
 #include "cli/poolercommand.h"
@@ -18,8 +19,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <algorithm>
 #include <cstdio>
 #include <libpq-fe.h>
+#include <vector>
 
 namespace {
 
@@ -58,30 +61,101 @@ const char *const kUsage =
     "service=NAME. Passwords come from ~/.pgpass, service files or PGPASSWORD; they are never printed.\n"
     "Use `poolscope COMMAND --help` for a command's options and exit codes.\n";
 
+const QStringList &commands()
+{
+    static const QStringList names{QStringLiteral("snapshot"),  QStringLiteral("watch"),
+                                   QStringLiteral("diagnose"),  QStringLiteral("plan"),
+                                   QStringLiteral("terminate"), QStringLiteral("pooler"),
+                                   QStringLiteral("load"),      QStringLiteral("sandbox")};
+    return names;
+}
+
+/// Levenshtein distance, for "did you mean".
+int editDistance(const QString &a, const QString &b)
+{
+    QList<int> row(b.size() + 1);
+    for (int j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (int i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = i;
+        for (int j = 1; j <= b.size(); ++j) {
+            const int up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/// A bare word where the GUI expects a connection string (postgresql://..., "host=... dbname=...",
+/// service=NAME): a mistyped command, never a target.
+bool isBareWord(const QString &arg)
+{
+    return !arg.isEmpty() && !arg.startsWith(QLatin1Char('-')) && !arg.contains(QLatin1Char('=')) &&
+           !arg.contains(QLatin1Char(':')) && !arg.contains(QLatin1Char('/')) &&
+           !arg.contains(QLatin1Char(' '));
+}
+
+int unknownCommand(const QString &word)
+{
+    QString closest;
+    int best = 3; // at most two edits away
+    for (const QString &c : commands()) {
+        if (const int d = editDistance(word, c); d < best) {
+            best = d;
+            closest = c;
+        }
+    }
+    std::fprintf(
+        stderr,
+        "poolscope: unknown command \"%s\"%s\nRun `poolscope --help` for the commands; a TARGET is a "
+        "connection string such as postgresql://user@host:5432/db.\n",
+        qPrintable(word),
+        closest.isEmpty() ? "" : qPrintable(QStringLiteral(" (did you mean \"%1\"?)").arg(closest)));
+    return poolscope::cli::ExitUsage;
+}
+
+/// The window needs a display; without one (an ssh session, a container) say so instead of Qt's abort.
+bool hasDisplay()
+{
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    if (!platform.isEmpty() && !platform.startsWith("xcb") && !platform.startsWith("wayland"))
+        return true; // offscreen, vnc, eglfs...: the platform decides
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
 int headless(int argc, char **argv, const QString &command)
 {
-    QCoreApplication app(argc, argv);
+    // argv[0] becomes "poolscope COMMAND": the command's --help then names it, never the binary's path.
+    QByteArray program = "poolscope " + command.toLocal8Bit();
+    std::vector<char *> args{program.data()};
+    for (int i = 2; i < argc; ++i)
+        args.push_back(argv[i]);
+    args.push_back(nullptr);
+    int count = int(args.size()) - 1;
+    QCoreApplication app(count, args.data());
     QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
     poolscope::logging::Options lo;
     lo.stderrLevel = spdlog::level::warn; // stdout carries the result; stderr only what needs attention
     poolscope::logging::init(lo);
-    QStringList args = app.arguments().mid(2);
+    const QStringList rest = app.arguments().mid(1);
     if (command == QLatin1String("snapshot"))
-        return poolscope::cli::snapshotCommand(args);
+        return poolscope::cli::snapshotCommand(rest);
     if (command == QLatin1String("watch"))
-        return poolscope::cli::watchCommand(args);
+        return poolscope::cli::watchCommand(rest);
     if (command == QLatin1String("diagnose"))
-        return poolscope::cli::diagnoseCommand(args);
+        return poolscope::cli::diagnoseCommand(rest);
     if (command == QLatin1String("plan"))
-        return poolscope::cli::planCommand(args);
+        return poolscope::cli::planCommand(rest);
     if (command == QLatin1String("terminate"))
-        return poolscope::cli::terminateCommand(args);
+        return poolscope::cli::terminateCommand(rest);
     if (command == QLatin1String("load"))
-        return poolscope::cli::loadCommand(args);
+        return poolscope::cli::loadCommand(rest);
     if (command == QLatin1String("pooler"))
-        return poolscope::cli::poolerCommand(args);
-    return poolscope::cli::sandboxCommand(args);
+        return poolscope::cli::poolerCommand(rest);
+    return poolscope::cli::sandboxCommand(rest);
 }
 
 } // namespace
@@ -94,14 +168,20 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
-        std::printf("%s\n%s", qPrintable(versionText()), kUsage);
+        std::printf("%s\n%s\n%s", qPrintable(versionText()), kUsage, poolscope::cli::exitCodeHelp());
         return 0;
     }
-    if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch") || first == QLatin1String("diagnose") || first == QLatin1String("plan") ||
-        first == QLatin1String("terminate") ||
-        first == QLatin1String("load") || first == QLatin1String("pooler"))
+    if (commands().contains(first))
         return headless(argc, argv, first);
+    if (isBareWord(first))
+        return unknownCommand(first);
+    if (!hasDisplay()) {
+        std::fprintf(stderr,
+                     "poolscope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
+                     "set).\nOn a headless machine use a command instead, e.g. `poolscope snapshot TARGET`, "
+                     "`poolscope watch TARGET` or `poolscope diagnose TARGET`; see `poolscope --help`.\n");
+        return poolscope::cli::ExitUsage;
+    }
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("poolscope"));
@@ -138,6 +218,11 @@ int main(int argc, char **argv)
     if (!intervalMs || *intervalMs < 100 || *intervalMs > 60000) {
         std::fprintf(stderr, "poolscope: --interval needs a duration from 100ms to 60s, e.g. 500ms or 2s\n");
         return 1;
+    }
+
+    for (const QString &target : parser.positionalArguments()) {
+        if (isBareWord(target))
+            return unknownCommand(target);
     }
 
     poolscope::readonly::applyStartup(parser.isSet(readOnly));

@@ -155,9 +155,8 @@ int diagnoseCommand(const QStringList &args)
                  ok || c.lastError().isEmpty() ? QJsonValue() : QJsonValue(c.lastError()));
         states.append(t);
         if (!ok)
-            std::fprintf(
-                stderr, "poolscope diagnose: %s: %s\n", qPrintable(c.target()),
-                qPrintable(c.lastError().isEmpty() ? targetStateName(c.state()) : c.lastError()));
+            std::fprintf(stderr, "poolscope diagnose: %s: %s\n", qPrintable(c.target()),
+                         qPrintable(c.lastError().isEmpty() ? targetStateName(c.state()) : c.lastError()));
     }
     QTextStream out(stdout);
     if (parser.isSet(json)) {
@@ -177,7 +176,7 @@ int diagnoseCommand(const QStringList &args)
         return f.severity >= findings::Severity::Warning;
     });
     if (serious)
-        return ExitFindings;
+        return ExitNo;
     return failed ? ExitTargetFailed : ExitOk;
 }
 

@@ -122,7 +122,7 @@ int planCommand(const QStringList &args)
     const bool critical = std::any_of(r.queues.cbegin(), r.queues.cend(), [](const capacity::QueueResult &q) {
         return q.level == capacity::Level::Critical;
     });
-    return r.fits && !critical ? ExitOk : ExitFindings;
+    return r.fits && !critical ? ExitOk : ExitNo;
 }
 
 } // namespace poolscope::cli

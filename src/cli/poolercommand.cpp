@@ -50,15 +50,16 @@ const char *const kDescription =
     "\n"
     "Exit codes:\n"
     "  0  done\n"
-    "  1  the console failed a statement (a KILL whose RESUME failed too: the database stays paused)\n"
-    "  2  bad command line, or the console could not be reached or read\n"
+    "  1  bad command line\n"
+    "  2  the console could not be reached or read\n"
     "  3  refused as a whole: read-only mode, unavailable (stats user, version, unknown database, not\n"
-    "     paused), or no confirmation (no terminal and no --yes, or not 'y')";
+    "     paused), or no confirmation (no terminal and no --yes, or not 'y')\n"
+    "  4  the console failed a statement (a KILL whose RESUME failed too: the database stays paused)";
 
 int usage(const QString &message)
 {
     std::fprintf(stderr, "poolscope pooler: %s\n%s\n", qPrintable(message), kSynopsis);
-    return PoolerError;
+    return PoolerUsage;
 }
 
 QJsonArray toArray(const QStringList &list)
@@ -105,7 +106,7 @@ int poolerCommand(const QStringList &args)
                                      QStringLiteral("duration"), QStringLiteral("5s"));
     for (const auto &o : {yes, json, readOnly, timeout})
         parser.addOption(o);
-    if (const auto exit = parseCommandLine(parser, QStringLiteral("pooler"), args, PoolerError)) {
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("pooler"), args, PoolerUsage)) {
         if (*exit != 0)
             std::fprintf(stderr, "%s\n", kSynopsis);
         return *exit;

@@ -1,5 +1,7 @@
 #include "sandboxcommand.h"
 
+#include "exitcodes.h"
+
 #include "core/logging.h"
 #include "core/signalcatcher.h"
 #include "db/sandbox.h"
@@ -56,7 +58,10 @@ QString usage()
         "  --dir DIR    Directory for the sandbox (default: a new temporary directory).\n"
         "  --json       start: print the connection details as one JSON object.\n"
         "  --pgpool     start: also run Pgpool-II (pgpool2 package) in front of PostgreSQL.\n"
-        "  -h, --help   Show this help.\n");
+        "  -h, --help   Show this help.\n"
+        "\n"
+        "Exit codes: 0 stopped cleanly, 1 bad command line, 2 the servers could not be started or "
+        "stopped.\n");
 }
 
 struct Args
@@ -213,7 +218,7 @@ int startCommand(const Args &args)
     QString error;
     if (!sandbox.start(&error)) {
         printErr(error);
-        return 1;
+        return ExitTargetFailed;
     }
 
     const QJsonObject json = sandbox.toJson();
@@ -254,30 +259,30 @@ int stopCommand(const Args &args)
 {
     if (args.dir.isEmpty()) {
         printErr(QStringLiteral("stop needs --dir DIR (the directory the sandbox was started with)"));
-        return 2;
+        return ExitUsage;
     }
     State state;
     QString error;
     if (!readState(args.dir, &state, &error)) {
         printErr(error);
-        return 1;
+        return ExitTargetFailed;
     }
     if (!processAlive(state.pid) || !looksLikeSandboxProcess(state.pid)) {
         printErr(QStringLiteral("the sandbox in %1 is not running (process %2 is gone)")
                      .arg(args.dir, QString::number(state.pid)));
-        return 1;
+        return ExitTargetFailed;
     }
     if (::kill(pid_t(state.pid), SIGTERM) != 0) {
         printErr(QStringLiteral("cannot signal process %1: %2")
                      .arg(QString::number(state.pid), QString::fromLocal8Bit(std::strerror(errno))));
-        return 1;
+        return ExitTargetFailed;
     }
     QDeadlineTimer deadline(kStopWaitMs);
     while (processAlive(state.pid)) {
         if (deadline.hasExpired()) {
             printErr(
                 QStringLiteral("process %1 did not stop within %2 s").arg(state.pid).arg(kStopWaitMs / 1000));
-            return 1;
+            return ExitTargetFailed;
         }
         QThread::msleep(100);
     }
@@ -299,25 +304,25 @@ int sandboxCommand(const QStringList &argv)
     if (!args.error.isEmpty()) {
         printErr(args.error);
         std::fputs(usage().toLocal8Bit().constData(), stderr);
-        return 2;
+        return ExitUsage;
     }
     if (args.action == QLatin1String("start"))
         return startCommand(args);
     if (args.action == QLatin1String("stop")) {
         if (args.json) {
             printErr(QStringLiteral("--json only applies to start"));
-            return 2;
+            return ExitUsage;
         }
         if (args.pgpool) {
             printErr(QStringLiteral("--pgpool only applies to start"));
-            return 2;
+            return ExitUsage;
         }
         return stopCommand(args);
     }
     printErr(args.action.isEmpty() ? QStringLiteral("missing command (start or stop)")
                                    : QStringLiteral("unknown command %1").arg(args.action));
     std::fputs(usage().toLocal8Bit().constData(), stderr);
-    return 2;
+    return ExitUsage;
 }
 
 } // namespace poolscope::cli

@@ -48,9 +48,10 @@ const char *const kDescription =
     "\n"
     "Exit codes:\n"
     "  0  done, or nothing to do (a dry run too)\n"
-    "  1  some sessions failed or were refused (permission denied, superuser-owned)\n"
-    "  2  bad command line, or the target could not be reached or read\n"
-    "  3  refused as a whole: read-only mode, or no confirmation (no terminal and no --yes, or not 'y')";
+    "  1  bad command line\n"
+    "  2  the target could not be reached or read\n"
+    "  3  refused as a whole: read-only mode, or no confirmation (no terminal and no --yes, or not 'y')\n"
+    "  4  some sessions failed or were refused (permission denied, superuser-owned)";
 
 QString age(double s)
 {
@@ -111,7 +112,7 @@ int exitCodeFor(const Report &report)
 
 int usage(const QString &message)
 {
-    return usageError(QStringLiteral("terminate"), message + QStringLiteral(" (see --help)"), TerminateError);
+    return usageError(QStringLiteral("terminate"), message + QStringLiteral(" (see --help)"), TerminateUsage);
 }
 
 } // namespace
@@ -162,7 +163,7 @@ int terminateCommand(const QStringList &args)
                           dryRun, yes, json, readOnly, timeout})
         parser.addOption(o);
 
-    if (const auto exit = parseCommandLine(parser, QStringLiteral("terminate"), args, TerminateError))
+    if (const auto exit = parseCommandLine(parser, QStringLiteral("terminate"), args, TerminateUsage))
         return *exit;
     const QStringList targets = parser.positionalArguments();
     if (targets.size() != 1)

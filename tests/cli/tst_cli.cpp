@@ -165,6 +165,70 @@ private Q_SLOTS:
         const auto unknown = test::runPoolscope({"snapshot", "--frobnicate", "x"});
         QCOMPARE(unknown.exitCode, 1);
     }
+
+    void everyCommandAnswersABadCommandLineWithExit1_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char *c :
+             {"snapshot", "watch", "diagnose", "plan", "terminate", "pooler", "load", "sandbox"})
+            QTest::addRow("%s", c) << QString(c);
+    }
+    void everyCommandAnswersABadCommandLineWithExit1()
+    {
+        QFETCH(QString, command);
+        const auto bad = test::runPoolscope({command, "--frobnicate"});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY(!bad.crashed);
+        QVERIFY2(bad.err.contains("frobnicate"), bad.err.constData());
+        // Its help names the command, never the binary's path, and lists the exit codes.
+        const auto help = test::runPoolscope({command, "--help"});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY2(help.out.contains(QByteArray("Usage: poolscope " + command.toUtf8())), help.out.constData());
+        QVERIFY2(!help.out.contains(qgetenv("POOLSCOPE_BIN")), help.out.constData());
+        QVERIFY2(help.out.contains("Exit codes"), help.out.constData());
+    }
+
+    void theTableOfExitCodesIsInTheHelp()
+    {
+        const auto help = test::runPoolscope({"--help"});
+        QCOMPARE(help.exitCode, 0);
+        for (const char *needle :
+             {"Exit codes (every command)", "  1  bad command line", "  4  an action ran"})
+            QVERIFY2(help.out.contains(needle), needle);
+    }
+
+    void aMistypedCommandOpensNoWindow()
+    {
+        // Under the offscreen platform a window would run until killed: an exit at all means none opened.
+        const auto typo = test::runPoolscope({"snapshto", "postgresql://x@127.0.0.1:1/db"}, 10000);
+        QCOMPARE(typo.exitCode, 1);
+        QVERIFY(!typo.crashed);
+        QVERIFY2(typo.err.contains("unknown command \"snapshto\" (did you mean \"snapshot\"?)"),
+                 typo.err.constData());
+        const auto word = test::runPoolscope({"--read-only", "nonsense"}, 10000);
+        QCOMPARE(word.exitCode, 1);
+        QVERIFY2(word.err.contains("unknown command \"nonsense\""), word.err.constData());
+    }
+
+    void noDisplayIsAClearMessageNotACoreDump()
+    {
+        const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+        const QByteArray display = qgetenv("DISPLAY");
+        const QByteArray wayland = qgetenv("WAYLAND_DISPLAY");
+        qunsetenv("QT_QPA_PLATFORM");
+        qunsetenv("DISPLAY");
+        qunsetenv("WAYLAND_DISPLAY");
+        const auto r = test::runPoolscope({"postgresql://x@127.0.0.1:1/db"}, 10000);
+        qputenv("QT_QPA_PLATFORM", platform);
+        if (!display.isEmpty())
+            qputenv("DISPLAY", display);
+        if (!wayland.isEmpty())
+            qputenv("WAYLAND_DISPLAY", wayland);
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("no display") && r.err.contains("poolscope snapshot TARGET"),
+                 r.err.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
