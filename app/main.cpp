@@ -240,9 +240,10 @@ int main(int argc, char **argv)
         window.attachDemo(demoSession.get());
         demoSession->start();
     }
-    window.resize(1280, 800);
+    window.restoreWindowLayout();
     window.show();
     const int rc = app.exec();
+    window.saveWindowLayout();
     if (demoSession)
         demoSession->stop(); // load first, then servers; files removed
     return rc;

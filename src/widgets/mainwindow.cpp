@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "mainwindow_p.h"
 
 #include "core/findingthresholds.h"
 #include "core/logging.h"
@@ -20,6 +21,7 @@
 #include "widgets/plannercontroller.h"
 #include "widgets/plannerpage.h"
 #include "widgets/poolerlinks.h"
+#include "widgets/scrolling.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
@@ -33,7 +35,9 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPointer>
+#include <QScreen>
 #include <QSettings>
 #include <QStyle>
 #include <QTimer>
@@ -55,22 +59,6 @@ constexpr int SeriesCapacity = 3600; // one hour at one sample per second
 constexpr int MaxShortcutTargets = 9;
 
 } // namespace
-
-struct MainWindow::Target
-{
-    int id = 0;
-    QString configId; // saved target's id; empty for command-line and demo targets
-    TargetConfig config;
-    bool passwordPrompted = false; // prompt once per target, never in a loop
-    QString conninfo;              // as started (may hold a session password: memory only, never logged)
-    std::unique_ptr<db::TargetController> controller;
-    std::unique_ptr<SeriesSet> series;
-    TargetPage *page = nullptr;                         // owned by the page stack
-    QAction *select = nullptr;                          // in the Targets menu
-    std::unique_ptr<SessionActions> actions;            // cancel / terminate from the Sessions tab
-    std::unique_ptr<db::AutoRemediator> autoRemediator; // saved targets that opted in
-    bool chainProviderSet = false;                      // the Sessions tab's "Pooler chain" section
-};
 
 // Log lines arrive on any thread. The relay outlives the window (the logging callback holds it), and the
 // window pointer is only read under the mutex, so a line logged while the window is being destroyed is
@@ -167,6 +155,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->menuView->addAction(logToggle);
     m_ui->logDock->hide();
     m_ui->logView->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    // Lines wrap: every line's start (its time) stays in view, nothing scrolls sideways.
+    m_ui->logView->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     resizeDocks({m_ui->targetsDock}, {280}, Qt::Horizontal);
     resizeDocks({m_ui->logDock}, {180}, Qt::Vertical);
 
@@ -193,8 +183,8 @@ MainWindow::MainWindow(QWidget *parent)
     // The Load tab: a dock tabbed with the log, shown on demand.
     m_loadDock = new QDockWidget(tr("Load"), this);
     m_loadDock->setObjectName(QStringLiteral("loadDock"));
-    m_loadPanel = new LoadPanel(m_loadDock);
-    m_loadDock->setWidget(m_loadPanel);
+    m_loadPanel = new LoadPanel;
+    m_loadDock->setWidget(scrollable(m_loadPanel, m_loadDock));
     addDockWidget(Qt::BottomDockWidgetArea, m_loadDock);
     tabifyDockWidget(m_ui->logDock, m_loadDock);
     m_loadDock->hide();
@@ -417,6 +407,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
     if (!demo)
         return;
     m_demo = demo;
+    updateTitle();
     connect(demo, &db::DemoSession::progress, this, [this](const QString &message) {
         statusBar()->showMessage(message);
         m_ui->emptyPage->setText(QStringLiteral("<h3>") + message.toHtmlEscaped() + QStringLiteral("</h3>"));
@@ -572,10 +563,11 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     m_targetsModel->setKind(id, c.kind());
     m_targetsModel->setState(id, c.state(), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
     m_targetsModel->setSample(id, snapshot);
-    t->select->setText(c.target());
+    // A saved target's name wherever it is named (menu, title, findings); its address on its page.
+    const QString name = t->config.name.isEmpty() ? c.target() : t->config.name;
+    t->select->setText(name);
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
-    const QString name = t->config.name.isEmpty() ? c.target() : t->config.name;
     m_links->setName(id, name);
     if (m_links->onSnapshot(id, snapshot, c.kind()))
         applyPoolerLinks();
@@ -592,68 +584,6 @@ MainWindow::Target *MainWindow::targetById(int id) const
             return t.get();
     }
     return nullptr;
-}
-
-void MainWindow::appendLog(spdlog::level::level_enum level, const QString &line)
-{
-    QColor color;
-    if (level >= spdlog::level::err)
-        color = palette::targetFailed(palette());
-    else if (level == spdlog::level::warn)
-        color = palette::targetConnecting(palette());
-    if (!color.isValid()) {
-        m_ui->logView->appendPlainText(line);
-        return;
-    }
-    m_ui->logView->appendHtml(
-        QStringLiteral("<span style=\"color:%1\">%2</span>").arg(color.name(), line.toHtmlEscaped()));
-}
-
-void MainWindow::updateLiveIndicator()
-{
-    // Both the action and the status bar say which state we are in, in words and colour.
-    QAction *pause = m_ui->actionPause;
-    if (m_paused) {
-        pause->setText(tr("Resume live"));
-        pause->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
-        m_liveLabel->setText(
-            tr("<b style=\"color:%1\">❚❚ PAUSED</b>").arg(palette::targetConnecting(palette()).name()));
-        m_liveLabel->setToolTip(tr("Charts are frozen; sampling goes on. Press Space to resume."));
-    } else {
-        pause->setText(tr("Pause live"));
-        pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
-        m_liveLabel->setText(
-            tr("<b style=\"color:%1\">● LIVE</b>").arg(palette::targetLive(palette()).name()));
-        m_liveLabel->setToolTip(tr("Charts follow the latest samples. Press Space to pause."));
-    }
-}
-
-void MainWindow::updateStatus()
-{
-    int live = 0;
-    int failed = 0;
-    for (const auto &t : m_targets) {
-        switch (t->controller->state()) {
-        case TargetState::Live:
-            ++live;
-            break;
-        case TargetState::Stalled:
-        case TargetState::Reconnecting:
-        case TargetState::Failed:
-            ++failed;
-            break;
-        case TargetState::Connecting:
-            break;
-        }
-    }
-    QString text = tr("%1 live of %2 targets").arg(live).arg(targetCount());
-    if (failed > 0)
-        text += tr(", <b style=\"color:%1\">%2 failing</b>")
-                    .arg(palette::targetFailed(palette()).name())
-                    .arg(failed);
-    if (readonly::isReadOnly())
-        text = tr("<b>READ-ONLY</b> · ") + text;
-    m_targetsLabel->setText(text);
 }
 
 int MainWindow::indexOfId(int id) const

@@ -79,6 +79,10 @@ public:
     void attachDemo(poolscope::db::DemoSession *demo);
 
     int targetCount() const;
+    /// The size, place and docks of the last session (window/geometry, window/state); the first time
+    /// 1280×800 centred on the screen.
+    void restoreWindowLayout();
+    void saveWindowLayout() const;
     /// For tests: the series of target `index`; null when out of range.
     const poolscope::SeriesSet *seriesFor(int index) const;
     /// For tests: the plots on target `index`'s page; empty until its kind is known.
@@ -133,6 +137,8 @@ private:
     void appendLog(spdlog::level::level_enum level, const QString &line);
     void updateLiveIndicator();
     void updateStatus();
+    /// The title says what the window shows: the target, the fleet, the planner; demo, read-only.
+    void updateTitle();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
     /// The load runs and the findings of the target, on its charts.

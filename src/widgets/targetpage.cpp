@@ -4,6 +4,7 @@
 #include "widgets/palette.h"
 #include "widgets/pgpoolpage.h"
 #include "widgets/postgrespage.h"
+#include "widgets/scrolling.h"
 #include "widgets/sessionspage.h"
 #include "widgets/timechart.h"
 
@@ -65,7 +66,7 @@ TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *pare
     big.setPointSizeF(big.pointSizeF() * 1.3);
     m_placeholder->setFont(big);
     m_stack->addWidget(m_placeholder);
-    layout->addWidget(m_stack, 1);
+    layout->addWidget(scrollable(m_stack, this), 1);
     updatePlaceholder();
 }
 

@@ -1,0 +1,129 @@
+#include "mainwindow.h"
+#include "mainwindow_p.h"
+
+#include "core/readonly.h"
+#include "db/demosession.h"
+#include "ui_mainwindow.h"
+#include "widgets/palette.h"
+#include "widgets/plannercontroller.h"
+#include "widgets/plannerpage.h"
+
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+
+// The window's frame: its title, the status bar's indicators, the log dock's lines and the window's size,
+// place and docks from one session to the next.
+namespace poolscope::widgets {
+
+void MainWindow::appendLog(spdlog::level::level_enum level, const QString &line)
+{
+    QColor color;
+    if (level >= spdlog::level::err)
+        color = palette::targetFailed(palette());
+    else if (level == spdlog::level::warn)
+        color = palette::targetConnecting(palette());
+    if (!color.isValid()) {
+        m_ui->logView->appendPlainText(line);
+        return;
+    }
+    m_ui->logView->appendHtml(
+        QStringLiteral("<span style=\"color:%1\">%2</span>").arg(color.name(), line.toHtmlEscaped()));
+}
+
+void MainWindow::updateLiveIndicator()
+{
+    // Both the action and the status bar say which state we are in, in words and colour.
+    QAction *pause = m_ui->actionPause;
+    if (m_paused) {
+        pause->setText(tr("Resume live"));
+        pause->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+        m_liveLabel->setText(
+            tr("<b style=\"color:%1\">❚❚ PAUSED</b>").arg(palette::targetConnecting(palette()).name()));
+        m_liveLabel->setToolTip(tr("Charts are frozen; sampling goes on. Press Space to resume."));
+    } else {
+        pause->setText(tr("Pause live"));
+        pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+        m_liveLabel->setText(
+            tr("<b style=\"color:%1\">● LIVE</b>").arg(palette::targetLive(palette()).name()));
+        m_liveLabel->setToolTip(tr("Charts follow the latest samples. Press Space to pause."));
+    }
+}
+
+void MainWindow::updateStatus()
+{
+    int live = 0;
+    int failed = 0;
+    for (const auto &t : m_targets) {
+        switch (t->controller->state()) {
+        case TargetState::Live:
+            ++live;
+            break;
+        case TargetState::Stalled:
+        case TargetState::Reconnecting:
+        case TargetState::Failed:
+            ++failed;
+            break;
+        case TargetState::Connecting:
+            break;
+        }
+    }
+    QString text = tr("%1 live of %2 targets").arg(live).arg(targetCount());
+    if (failed > 0)
+        text += tr(", <b style=\"color:%1\">%2 failing</b>")
+                    .arg(palette::targetFailed(palette()).name())
+                    .arg(failed);
+    if (readonly::isReadOnly())
+        text = tr("<b>READ-ONLY</b> · ") + text;
+    m_targetsLabel->setText(text);
+    updateTitle();
+}
+
+void MainWindow::updateTitle()
+{
+    // What the window shows, first (the taskbar cuts the end): the target, the fleet or the planner; the
+    // demo and read-only said too. Qt appends the application's name.
+    QString shown;
+    if (const int i = currentTarget(); i >= 0)
+        shown = m_targets[size_t(i)]->select->text();
+    else if (isFleetShown())
+        shown = targetCount() == 1 ? tr("Fleet: 1 target") : tr("Fleet: %1 targets").arg(targetCount());
+    else if (m_planner && m_ui->pages->currentWidget() == m_planner->page())
+        shown = tr("Capacity planner");
+    QStringList notes;
+    if (m_demo)
+        notes.append(tr("demo sandbox"));
+    if (readonly::isReadOnly())
+        notes.append(tr("read-only"));
+    if (!notes.isEmpty())
+        shown += (shown.isEmpty() ? QString() : QStringLiteral(" ")) + QLatin1Char('(') + notes.join(u", ") +
+                 QLatin1Char(')');
+    setWindowTitle(shown.isEmpty() ? QStringLiteral("PoolScope") : shown);
+}
+
+void MainWindow::restoreWindowLayout()
+{
+    const auto settings = openSettings();
+    const QByteArray geometry = settings->value(QStringLiteral("window/geometry")).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        // First start: 1280×800 (or the screen, if smaller), centred.
+        const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+        const QSize size = QSize(1280, 800).boundedTo(screen.size());
+        setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, screen));
+        return;
+    }
+    restoreState(settings->value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::saveWindowLayout() const
+{
+    const auto settings = openSettings();
+    settings->setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings->setValue(QStringLiteral("window/state"), saveState());
+}
+
+} // namespace poolscope::widgets
