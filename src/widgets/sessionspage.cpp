@@ -15,6 +15,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QEvent>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
@@ -214,16 +215,27 @@ QWidget *SessionsPage::createFilterBar()
         auto *button = new QToolButton(bar);
         button->setObjectName(QStringLiteral("stateButton_") + QString::number(int(state)));
         button->setText(stateButtonText(state));
+        // Show-only: a click shows only this state (again: every state), Ctrl+click adds or removes it.
         button->setCheckable(true);
-        button->setChecked(true);
+        button->setChecked(false);
         button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-        button->setToolTip(state == SessionState::Other
-                               ? tr("Show sessions in other states (fastpath function call, disabled) and "
-                                    "sessions hidden by privileges")
-                               : tr("Show sessions that are %1").arg(sessionStateName(state)));
-        connect(button, &QToolButton::toggled, this, [this, state](bool on) {
-            m_filter->setStateShown(state, on);
-            updateCountLabel();
+        const QString what = state == SessionState::Other
+                                 ? tr("sessions in other states (fastpath function call, disabled) and "
+                                      "sessions hidden by privileges")
+                                 : tr("sessions that are %1").arg(sessionStateName(state));
+        button->setToolTip(tr("Show only %1; Ctrl+click adds it to the states shown; click again for every "
+                              "state")
+                               .arg(what));
+        connect(button, &QToolButton::clicked, this, [this, state] {
+            const bool add = QGuiApplication::keyboardModifiers().testFlag(Qt::ControlModifier);
+            std::bitset<SessionStateCount> only = m_onlyStates;
+            if (add)
+                only.flip(size_t(state));
+            else if (only.count() == 1 && only.test(size_t(state)))
+                only.reset(); // the one shown: back to every state
+            else
+                only = std::bitset<SessionStateCount>().set(size_t(state));
+            setOnlyStates(only);
         });
         m_stateButtons[size_t(state)] = button;
         first->addWidget(button);
@@ -472,11 +484,21 @@ int SessionsPage::selectPids(const QList<qint64> &pids)
     return int(rows.size());
 }
 
+void SessionsPage::setOnlyStates(std::bitset<SessionStateCount> only)
+{
+    m_onlyStates = only;
+    for (SessionState state : AllSessionStates) {
+        const bool chosen = only.test(size_t(state));
+        m_stateButtons[size_t(state)]->setChecked(chosen);
+        m_filter->setStateShown(state, only.none() || chosen);
+    }
+    updateCountLabel();
+}
+
 void SessionsPage::clearFilters()
 {
     m_filterEdit->clear();
-    for (QToolButton *b : m_stateButtons)
-        b->setChecked(true);
+    setOnlyStates({});
     for (QComboBox *c : m_groupCombos)
         c->setCurrentIndex(0);
     m_minAge->setValue(0);

@@ -7,6 +7,7 @@
 #include <QStringList>
 #include <QWidget>
 #include <array>
+#include <bitset>
 #include <functional>
 #include <optional>
 
@@ -68,6 +69,9 @@ public:
     int selectPids(const QList<qint64> &pids);
     /// Shows every session: text, states, groups and minimum age back to "any" (the "Clear filters" button).
     void clearFilters();
+    /// The state buttons: only these states shown (none chosen: every state); the buttons show the choice.
+    void setOnlyStates(std::bitset<SessionStateCount> only);
+    std::bitset<SessionStateCount> onlyStates() const { return m_onlyStates; }
     /// The detail pane as plain text.
     QString detailText() const;
     /// The last sample shown (nullopt before the first).
@@ -135,6 +139,7 @@ private:
 
     QLineEdit *m_filterEdit = nullptr;
     std::array<QToolButton *, SessionStateCount> m_stateButtons{};
+    std::bitset<SessionStateCount> m_onlyStates; // none: every state shown
     std::array<QComboBox *, GroupDimensionCount> m_groupCombos{};
     std::array<QStringList, GroupDimensionCount> m_comboValues; // value of combo item i + 1
     QSpinBox *m_minAge = nullptr;

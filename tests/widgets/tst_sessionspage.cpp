@@ -157,11 +157,31 @@ private Q_SLOTS:
         QVERIFY2(page.countLabel()->text().startsWith(QString("3 of %1 sessions").arg(pg.sessions.size())),
                  qPrintable(page.countLabel()->text()));
 
-        // Hiding "idle in transaction" with the state button leaves nothing of tst-leak.
-        page.stateButton(SessionState::IdleInTransaction)->click();
+        // The state buttons show only what is chosen: "idle" alone leaves nothing of tst-leak, "idle in
+        // transaction" alone all of it; clicking the chosen one again shows every state.
+        page.stateButton(SessionState::Idle)->click();
         QCOMPARE(page.tableView()->model()->rowCount(), 0);
+        QVERIFY(page.stateButton(SessionState::Idle)->isChecked());
         page.stateButton(SessionState::IdleInTransaction)->click();
         QCOMPARE(page.tableView()->model()->rowCount(), 3);
+        QVERIFY(!page.stateButton(SessionState::Idle)->isChecked());
+        QVERIFY(page.stateButton(SessionState::IdleInTransaction)->isChecked());
+        page.stateButton(SessionState::IdleInTransaction)->click();
+        QCOMPARE(page.tableView()->model()->rowCount(), 3);
+        QVERIFY(page.onlyStates().none());
+        // Ctrl+click adds a state to those shown, and takes it away again.
+        page.stateButton(SessionState::Idle)->click();
+        QCOMPARE(page.tableView()->model()->rowCount(), 0);
+        QTest::mouseClick(page.stateButton(SessionState::IdleInTransaction), Qt::LeftButton,
+                          Qt::ControlModifier);
+        QCOMPARE(page.tableView()->model()->rowCount(), 3);
+        QVERIFY(page.stateButton(SessionState::Idle)->isChecked());
+        QVERIFY(page.stateButton(SessionState::IdleInTransaction)->isChecked());
+        QTest::mouseClick(page.stateButton(SessionState::Idle), Qt::LeftButton, Qt::ControlModifier);
+        QVERIFY(!page.stateButton(SessionState::Idle)->isChecked());
+        QCOMPARE(page.onlyStates().count(), size_t(1));
+        page.clearFilters();
+        QVERIFY(page.onlyStates().none());
 
         // Text filter: the idle tst-calm sessions by name, with the application filter cleared.
         apps->setCurrentIndex(0);
@@ -409,11 +429,12 @@ private Q_SLOTS:
         page.resize(1400, 900);
         page.show();
         page.updateSample(capturedSnapshot(QDateTime::currentMSecsSinceEpoch()));
-        page.stateButton(SessionState::IdleInTransaction)->setChecked(false); // hides 503
+        page.stateButton(SessionState::Active)->click(); // only active: hides 503 (idle in transaction)
         QCOMPARE(page.selectPids({505}), 1);
-        QVERIFY(!page.stateButton(SessionState::IdleInTransaction)->isChecked()); // nothing hidden: kept
+        QVERIFY(page.stateButton(SessionState::Active)->isChecked()); // nothing hidden: kept
         QCOMPARE(page.selectPids({503, 504}), 2);
-        QVERIFY(page.stateButton(SessionState::IdleInTransaction)->isChecked());
+        QVERIFY(!page.stateButton(SessionState::Active)->isChecked());
+        QVERIFY(page.onlyStates().none());
         QList<qint64> selected = page.selectedPids();
         std::sort(selected.begin(), selected.end());
         QCOMPARE(selected, (QList<qint64>{503, 504}));
