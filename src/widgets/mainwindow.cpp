@@ -129,6 +129,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_readOnlyAction = new QAction(tr("&Read-only mode"), this);
     m_readOnlyAction->setObjectName(QStringLiteral("actionReadOnly"));
     m_readOnlyAction->setCheckable(true);
+    m_readOnlyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     m_readOnlyAction->setChecked(readonly::isReadOnly());
     m_readOnlyAction->setToolTip(tr("Watch only: terminate, cancel and auto-remediation are refused"));
     connect(m_readOnlyAction, &QAction::toggled, this, [](bool on) {
@@ -148,6 +149,18 @@ MainWindow::MainWindow(QWidget *parent)
             m_targets[size_t(i)]->page->showSessionsTab(true);
     });
     m_ui->menuView->addAction(sessionsAction);
+    // Ctrl+F from anywhere in the window: the current target's sessions, the keyboard in their filter.
+    auto *findAction = new QAction(tr("&Find sessions"), this);
+    findAction->setObjectName(QStringLiteral("actionFindSessions"));
+    findAction->setShortcut(QKeySequence::Find);
+    connect(findAction, &QAction::triggered, this, [this] {
+        const int i = currentTarget();
+        if (i < 0 || !m_targets[size_t(i)]->page->showSessionsTab(true))
+            return;
+        if (SessionsPage *sessions = m_targets[size_t(i)]->page->sessions())
+            sessions->focusFilter();
+    });
+    m_ui->menuView->addAction(findAction);
 
     m_ui->menuView->addAction(m_ui->targetsDock->toggleViewAction());
     QAction *logToggle = m_ui->logDock->toggleViewAction();
@@ -247,6 +260,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->pages->addWidget(m_planner->page());
     m_ui->menuView->addAction(m_planner->showAction());
     connect(m_findings, &FindingsController::planRequested, m_planner, &PlannerController::planFromFinding);
+
+    setupHelpMenu();
 
     setTabOrder(m_ui->targetList, m_ui->pages);
     m_ui->targetList->setFocus();

@@ -79,6 +79,9 @@ public:
     void attachDemo(poolscope::db::DemoSession *demo);
 
     int targetCount() const;
+    /// (keys, what they do) for every action of the window that has a shortcut, by name (Help → Keyboard
+    /// shortcuts).
+    QList<QPair<QString, QString>> shortcutList() const;
     /// The size, place and docks of the last session (window/geometry, window/state); the first time
     /// 1280×800 centred on the screen.
     void restoreWindowLayout();
@@ -139,6 +142,9 @@ private:
     void updateStatus();
     /// The title says what the window shows: the target, the fleet, the planner; demo, read-only.
     void updateTitle();
+    /// Help: the keyboard shortcuts (F1), listed from the window's own actions, and About.
+    void setupHelpMenu();
+    void showShortcuts();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
     /// The load runs and the findings of the target, on its charts.

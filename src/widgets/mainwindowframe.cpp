@@ -8,13 +8,23 @@
 #include "widgets/plannercontroller.h"
 #include "widgets/plannerpage.h"
 
+#include <QCoreApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <algorithm>
 
 // The window's frame: its title, the status bar's indicators, the log dock's lines and the window's size,
 // place and docks from one session to the next.
@@ -124,6 +134,66 @@ void MainWindow::saveWindowLayout() const
     const auto settings = openSettings();
     settings->setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings->setValue(QStringLiteral("window/state"), saveState());
+}
+
+void MainWindow::setupHelpMenu()
+{
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("menuHelp"));
+    QAction *shortcuts = help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    shortcuts->setObjectName(QStringLiteral("actionShortcuts"));
+    shortcuts->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&About PoolScope"), this, [this] {
+        QMessageBox::about(this, tr("About PoolScope"),
+                           tr("<b>PoolScope %1</b><p>Live PostgreSQL sessions and connection-pool occupancy: "
+                              "the database and the pooler together, the failure mode named, the pools "
+                              "sized.</p><p>Command line: <code>poolscope --help</code>.</p>")
+                               .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+QList<QPair<QString, QString>> MainWindow::shortcutList() const
+{
+    // Every action of the window with a key, as its menu names it: the list cannot go stale.
+    QList<QPair<QString, QString>> rows;
+    for (const QAction *action : findChildren<QAction *>()) {
+        if (action->shortcut().isEmpty() || action->text().isEmpty())
+            continue;
+        const QString text = QString(action->text()).remove(QLatin1Char('&'));
+        const QPair<QString, QString> row{action->shortcut().toString(QKeySequence::NativeText), text};
+        if (!rows.contains(row))
+            rows.append(row);
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+    return rows;
+}
+
+void MainWindow::showShortcuts()
+{
+    const QList<QPair<QString, QString>> rows = shortcutList();
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Keyboard shortcuts"));
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *table = new QTableWidget(int(rows.size()), 2, &dialog);
+    table->setObjectName(QStringLiteral("shortcutsTable"));
+    table->setHorizontalHeaderLabels({tr("Keys"), tr("Does")});
+    table->verticalHeader()->hide();
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    for (int i = 0; i < rows.size(); ++i) {
+        table->setItem(i, 0, new QTableWidgetItem(rows.at(i).first));
+        table->setItem(i, 1, new QTableWidgetItem(rows.at(i).second));
+    }
+    table->resizeColumnsToContents();
+    table->horizontalHeader()->setStretchLastSection(true);
+    layout->addWidget(table);
+    layout->addWidget(new QLabel(tr("In a table: Enter opens or goes to the evidence, Delete terminates the "
+                                    "selected sessions (asks first), Ctrl+. cancels their queries."),
+                                 &dialog));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    dialog.resize(520, 560);
+    dialog.exec();
 }
 
 } // namespace poolscope::widgets

@@ -125,15 +125,6 @@ SessionsPage::SessionsPage(QWidget *parent) : QWidget(parent)
     m_vertical->setSizes({600, 280});
     layout->addWidget(m_vertical, 1);
 
-    auto *find = new QAction(tr("Filter sessions"), this);
-    find->setShortcut(QKeySequence::Find);
-    find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(find, &QAction::triggered, this, [this] {
-        m_filterEdit->setFocus(Qt::ShortcutFocusReason);
-        m_filterEdit->selectAll();
-    });
-    addAction(find);
-
     loadColumns();
     updateActions();
     updateCountLabel();
@@ -170,7 +161,13 @@ QWidget *SessionsPage::createActionBar()
 
     m_bulkAction = new QAction(tr("Bulk terminate…"), this);
     m_bulkAction->setObjectName(QStringLiteral("bulkTerminateAction"));
-    connect(m_bulkAction, &QAction::triggered, this, [this] { Q_EMIT bulkTerminateRequested(); });
+    m_bulkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
+    m_bulkAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_bulkAction, &QAction::triggered, this, [this] {
+        if (m_bulkAction->isEnabled())
+            Q_EMIT bulkTerminateRequested();
+    });
+    addAction(m_bulkAction);
 
     for (QAction *action : {m_cancelAction, m_terminateAction, m_bulkAction}) {
         auto *button = new QToolButton(bar);
@@ -482,6 +479,12 @@ int SessionsPage::selectPids(const QList<qint64> &pids)
     m_table->scrollTo(first);
     showDetailFor(first);
     return int(rows.size());
+}
+
+void SessionsPage::focusFilter()
+{
+    m_filterEdit->setFocus(Qt::ShortcutFocusReason);
+    m_filterEdit->selectAll();
 }
 
 void SessionsPage::setOnlyStates(std::bitset<SessionStateCount> only)

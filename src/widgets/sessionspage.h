@@ -69,6 +69,8 @@ public:
     int selectPids(const QList<qint64> &pids);
     /// Shows every session: text, states, groups and minimum age back to "any" (the "Clear filters" button).
     void clearFilters();
+    /// The filter box, its text selected (the window's Ctrl+F).
+    void focusFilter();
     /// The state buttons: only these states shown (none chosen: every state); the buttons show the choice.
     void setOnlyStates(std::bitset<SessionStateCount> only);
     std::bitset<SessionStateCount> onlyStates() const { return m_onlyStates; }

@@ -106,6 +106,27 @@ private Q_SLOTS:
         QCOMPARE(m_window->windowTitle(), QString("Capacity planner"));
     }
 
+    void everyShortcutIsListedAndNoneIsAmbiguous()
+    {
+        const QList<QPair<QString, QString>> rows = m_window->shortcutList();
+        QHash<QString, QString> byKey;
+        for (const auto &[keys, does] : rows) {
+            // Two actions on one key: Qt fires neither ("ambiguous shortcut").
+            QVERIFY2(!byKey.contains(keys) || byKey.value(keys) == does,
+                     qPrintable(QString("%1: \"%2\" and \"%3\"").arg(keys, byKey.value(keys), does)));
+            byKey.insert(keys, does);
+        }
+        for (const char *keys : {"Ctrl+F", "F1", "Ctrl+Shift+P", "Ctrl+Shift+F", "Ctrl+Shift+L",
+                                 "Ctrl+Shift+R", "Ctrl+0", "Ctrl+R", "Del", "Ctrl+Shift+Del"})
+            QVERIFY2(byKey.contains(keys), keys);
+        // Ctrl+F from the target list (the page has no focus): the sessions, the keyboard in their filter.
+        m_window->selectTarget(0);
+        m_window->findChild<QWidget *>("targetList")->setFocus();
+        QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(QApplication::focusWidget() &&
+                    QApplication::focusWidget()->objectName() == "sessionFilter");
+    }
+
     void theLayoutComesBack()
     {
         // First start: 1280×800 at most, centred on the screen.
