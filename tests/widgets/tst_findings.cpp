@@ -10,6 +10,7 @@
 #include "models/findingsmodel.h"
 #include "models/targetlistmodel.h"
 #include "support/testsupport.h"
+#include "support/windowsupport.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/findingspanel.h"
 #include "widgets/fleetview.h"
@@ -99,15 +100,8 @@ private Q_SLOTS:
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));
-        m_window = std::make_unique<MainWindow>();
-        m_window->resize(1280, 800);
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().monitor, 200), 0);
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().pgbouncerConsole, 200), 1);
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->pageFor(0)->sessions() && !m_window->chartsFor(1).isEmpty(),
-                                 15000);
+        m_window = test::openWindowOnSandbox(*m_sandbox, 200);
+        QVERIFY(m_window);
     }
 
     void cleanupTestCase()

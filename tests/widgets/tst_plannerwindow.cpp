@@ -8,6 +8,7 @@
 #include "core/finding.h"
 #include "db/pg.h"
 #include "support/testsupport.h"
+#include "support/windowsupport.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/findingspanel.h"
 #include "widgets/mainwindow.h"
@@ -89,14 +90,8 @@ private Q_SLOTS:
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));
-        m_window = std::make_unique<MainWindow>();
-        m_window->resize(1280, 800);
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().monitor, 200), 0);
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().pgbouncerConsole, 200), 1);
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->pageFor(0)->sessions(), 15000);
+        m_window = test::openWindowOnSandbox(*m_sandbox, 200);
+        QVERIFY(m_window);
         QVERIFY(pages());
     }
 

@@ -3,6 +3,7 @@
 // from the layouts' minimum sizes (what the window manager must honour), not from screenshots. The title says
 // what is shown; the window comes back where and as large as it was left, the first time 1280×800 centred.
 #include "support/testsupport.h"
+#include "support/windowsupport.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/mainwindow.h"
 #include "widgets/plannercontroller.h"
@@ -79,14 +80,8 @@ private Q_SLOTS:
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));
-        m_window = std::make_unique<MainWindow>();
-        m_window->resize(kScreenW, kScreenH);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().monitor, 500), 0);
-        QCOMPARE(m_window->addTarget(m_sandbox->uris().pgbouncerConsole, 500), 1);
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->chartsFor(0).isEmpty() && !m_window->chartsFor(1).isEmpty(),
-                                 15000);
+        m_window = test::openWindowOnSandbox(*m_sandbox, 500);
+        QVERIFY(m_window);
     }
 
     void cleanupTestCase()
