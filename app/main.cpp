@@ -11,7 +11,7 @@
 #include "core/logging.h"
 #include "core/readonly.h"
 #include "core/signalcatcher.h"
-#include "db/demosession.h"
+#include "sandbox/demosession.h"
 #include "widgets/mainwindow.h"
 
 #include "widgets/qcp.h"
@@ -149,9 +149,9 @@ int main(int argc, char **argv)
         window.addTarget(target, int(*intervalMs));
     if (window.targetCount() > 1)
         window.showFleet(); // many targets: start from the one that needs attention
-    std::unique_ptr<poolscope::db::DemoSession> demoSession;
+    std::unique_ptr<poolscope::sandbox::DemoSession> demoSession;
     if (parser.isSet(demo)) {
-        demoSession = std::make_unique<poolscope::db::DemoSession>();
+        demoSession = std::make_unique<poolscope::sandbox::DemoSession>();
         window.attachDemo(demoSession.get());
         demoSession->start();
     }

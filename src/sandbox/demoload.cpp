@@ -1,12 +1,36 @@
 #include "demoload.h"
 
 #include "core/logging.h"
-#include "db/pg.h"
+#include "core/ownedthread.h"
+#include "db/asyncconnection.h"
 
+#include <QDeadlineTimer>
 #include <QRandomGenerator>
 #include <chrono>
+#include <poll.h>
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
+
+namespace {
+
+constexpr int kQueryDeadlineMs = 10000; // a demo query is short; a hung server is let go of
+constexpr int kCancelGraceMs = 1000;
+
+} // namespace
+
+struct DemoLoad::Shared
+{
+    db::Interrupt interrupt;
+    std::atomic<quint64> transactions{0};
+
+    /// Sleeps, unless stop() comes first.
+    void sleepMs(int ms) const
+    {
+        pollfd pfd{interrupt.fd(), POLLIN, 0};
+        ::poll(&pfd, 1, ms);
+    }
+    void run(const QString &conninfo, int index, int maxDurationS);
+};
 
 DemoLoad::DemoLoad(Options options) : m_options(std::move(options)) {}
 
@@ -15,44 +39,58 @@ DemoLoad::~DemoLoad()
     stop();
 }
 
+quint64 DemoLoad::transactions() const
+{
+    return m_shared ? m_shared->transactions.load() : 0;
+}
+
 void DemoLoad::start()
 {
     if (!m_threads.empty() || m_options.conninfos.isEmpty())
         return;
-    m_stop = false;
-    for (int i = 0; i < m_options.workers; ++i)
-        m_threads.emplace_back([this, i] { run(i); });
+    m_shared = std::make_shared<Shared>(); // an Interrupt is sticky: a new one per start
+    for (int i = 0; i < m_options.workers; ++i) {
+        const QString conninfo = m_options.conninfos.at(i % m_options.conninfos.size());
+        auto thread =
+            std::make_unique<OwnedThread>(QStringLiteral("demo load %1").arg(i),
+                                          [shared = m_shared, conninfo, i, max = m_options.maxDurationS] {
+                                              shared->run(conninfo, i, max);
+                                          });
+        thread->start();
+        m_threads.push_back(std::move(thread));
+    }
 }
 
 void DemoLoad::stop()
 {
-    m_stop = true;
-    for (auto &t : m_threads) {
-        if (t.joinable())
-            t.join();
-    }
+    if (m_shared)
+        m_shared->interrupt.trigger();
+    for (auto &t : m_threads)
+        t->retire();
     m_threads.clear();
 }
 
-void DemoLoad::run(int index)
+void DemoLoad::Shared::run(const QString &conninfo, int index, int maxDurationS)
 {
     using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::seconds(m_options.maxDurationS);
-    const ConnSpec spec = parseConnInfo(m_options.conninfos.at(index % m_options.conninfos.size()));
-    ConnectOptions co;
+    const auto deadline = clock::now() + std::chrono::seconds(maxDurationS);
+    const db::ConnSpec spec = db::parseConnInfo(conninfo);
+    db::ConnectOptions co;
     co.applicationName = "poolscope-demo-" + QByteArray::number(index);
     auto *rng = QRandomGenerator::global();
-    auto sleepMs = [this](int ms) {
-        // Sleep in slices so stop() is honoured quickly.
-        for (int slept = 0; slept < ms && !m_stop; slept += 50)
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50, ms - slept)));
+    db::AsyncConnection conn(&interrupt);
+    auto exec = [&](const QByteArray &sql, DbError *error) {
+        const bool ok = bool(conn.run(sql, nullptr, QDeadlineTimer(kQueryDeadlineMs), kCancelGraceMs, error));
+        // A cancel still on its way would hit the next query: a fresh connection instead.
+        if (conn.lastRun().cancelSent && !conn.settleCancel(kCancelGraceMs))
+            conn.drop();
+        return ok;
     };
-    PgConn conn;
-    while (!m_stop && clock::now() < deadline) {
-        if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+    while (!interrupt.isTriggered() && clock::now() < deadline) {
+        if (!conn.isConnected()) {
             DbError error;
-            conn = connect(spec, co, &error);
-            if (!conn) {
+            conn.drop();
+            if (!conn.connect(spec, co, &error)) {
                 logging::get("demo")->debug("demo worker {}: {}", index, error.message.toStdString());
                 sleepMs(1000);
                 continue;
@@ -66,22 +104,22 @@ void DemoLoad::run(int index)
             60000.0;
         const int roll = int(rng->bounded(100));
         DbError error;
+        bool ok = true;
         if (roll < 8 && index % 3 == 0) {
             // Hold a transaction open for a few seconds: shows as "idle in transaction".
-            exec(conn.get(), "BEGIN", &error);
-            exec(conn.get(), "SELECT txid_current()", &error);
+            ok = exec("BEGIN", &error) && exec("SELECT txid_current()", &error);
             sleepMs(2000 + int(rng->bounded(3000)));
-            exec(conn.get(), "COMMIT", &error);
+            ok = exec("COMMIT", &error) && ok;
         } else {
             const int sleepQueryMs = 20 + int(rng->bounded(200));
-            const QByteArray sql = "SELECT pg_sleep(" + QByteArray::number(sleepQueryMs / 1000.0) + ")";
-            exec(conn.get(), sql, &error);
+            ok = exec("SELECT pg_sleep(" + QByteArray::number(sleepQueryMs / 1000.0) + ")", &error);
         }
-        if (!error.isError())
-            ++m_transactions;
+        if (ok)
+            transactions.fetch_add(1);
         const int busy = phase < 0.5 ? 50 : 400; // think time: busier half of each minute
         sleepMs(busy + int(rng->bounded(300)));
     }
+    conn.drop();
 }
 
-} // namespace poolscope::db
+} // namespace poolscope::sandbox

@@ -1,24 +1,28 @@
 #pragma once
 
-#include "db/sandbox.h"
+#include "core/ownedthread.h"
+#include "sandbox/sandbox.h"
 
 #include <QObject>
-#include <QThread>
 #include <memory>
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
 
 class DemoLoad;
 
-/// `poolscope --demo`: starts the sandbox on a thread of its own (the servers' PDEATHSIG is tied to the
-/// forking thread, so that thread lives as long as the sandbox), then a gentle background load.
-/// Destroying it stops the load, then the servers, and removes the files.
+/// `poolscope --demo`: starts the sandbox on a thread of its own (an OwnedThread, README "Threads"; the
+/// servers' PDEATHSIG is tied to the forking thread, so that thread lives as long as the sandbox), then a
+/// gentle background load. Destroying it stops the load, then the servers, and removes the files, waiting at
+/// most kStopBoundMs: past that the servers still end (PDEATHSIG when the process exits) and the sandbox's
+/// watchdog removes the files.
 class DemoSession : public QObject
 {
     Q_OBJECT
 public:
     explicit DemoSession(QObject *parent = nullptr);
     ~DemoSession() override;
+
+    static constexpr int kStopBoundMs = 15000;
 
     void start();
     void stop();
@@ -27,18 +31,18 @@ public:
 
 Q_SIGNALS:
     void progress(const QString &message);
-    void ready(const poolscope::db::SandboxUris &uris);
+    void ready(const poolscope::sandbox::SandboxUris &uris);
     void failed(const QString &error);
 
 private:
     class Host;
-    QThread m_thread;
+    OwnedThread m_thread;
     Host *m_host = nullptr; // lives on m_thread
     std::unique_ptr<DemoLoad> m_load;
     SandboxUris m_uris;
     bool m_ready = false;
 };
 
-} // namespace poolscope::db
+} // namespace poolscope::sandbox
 
-Q_DECLARE_METATYPE(poolscope::db::SandboxUris)
+Q_DECLARE_METATYPE(poolscope::sandbox::SandboxUris)

@@ -5,9 +5,9 @@
 #include "core/recorder.h"
 #include "db/autoremediator.h"
 #include "db/conninfo.h"
-#include "db/demosession.h"
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
+#include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
 #include "widgets/fleetview.h"
 #include "widgets/loadpanel.h"
@@ -315,21 +315,21 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     return index;
 }
 
-void MainWindow::attachDemo(db::DemoSession *demo)
+void MainWindow::attachDemo(sandbox::DemoSession *demo)
 {
     if (!demo)
         return;
-    connect(demo, &db::DemoSession::progress, this, [this](const QString &message) {
+    connect(demo, &sandbox::DemoSession::progress, this, [this](const QString &message) {
         statusBar()->showMessage(message);
         m_ui->emptyPage->setText(QStringLiteral("<h3>") + message.toHtmlEscaped() + QStringLiteral("</h3>"));
     });
-    connect(demo, &db::DemoSession::ready, this, [this](const db::SandboxUris &uris) {
+    connect(demo, &sandbox::DemoSession::ready, this, [this](const sandbox::SandboxUris &uris) {
         statusBar()->showMessage(tr("Demo ready: sampling the sandbox's PostgreSQL and PgBouncer"), 10000);
         addTarget(uris.monitor);
         addTarget(uris.pgbouncerMonitor);
         m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});
     });
-    connect(demo, &db::DemoSession::failed, this, [this](const QString &error) {
+    connect(demo, &sandbox::DemoSession::failed, this, [this](const QString &error) {
         const QString firstLine = error.section(QLatin1Char('\n'), 0, 0);
         statusBar()->showMessage(tr("Demo failed: %1").arg(firstLine));
         m_ui->emptyPage->setText(
@@ -344,7 +344,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
         box->open();
     });
     if (demo->isReady()) {
-        const db::SandboxUris uris = demo->uris();
+        const sandbox::SandboxUris uris = demo->uris();
         addTarget(uris.monitor);
         addTarget(uris.pgbouncerMonitor);
         m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});

@@ -22,7 +22,7 @@ class SeriesSet;
 struct TargetSnapshot;
 } // namespace poolscope
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
 class DemoSession;
 }
 
@@ -69,7 +69,7 @@ public:
     /// Shows demo progress in the status bar; on ready adds uris.monitor and uris.pgbouncerMonitor as
     /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
     /// be destroyed first (its signals are disconnected then).
-    void attachDemo(poolscope::db::DemoSession *demo);
+    void attachDemo(poolscope::sandbox::DemoSession *demo);
 
     int targetCount() const;
     /// For tests: the series of target `index`; null when out of range.

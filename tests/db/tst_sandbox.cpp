@@ -1,6 +1,6 @@
 #include "core/logging.h"
 #include "db/pg.h"
-#include "db/sandbox.h"
+#include "sandbox/sandbox.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -20,6 +20,7 @@
 
 using namespace poolscope;
 using namespace poolscope::db;
+using namespace poolscope::sandbox;
 
 namespace {
 
