@@ -23,6 +23,7 @@
 
 #include <QAction>
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDockWidget>
 #include <QFontDatabase>
 #include <QInputDialog>
@@ -48,6 +49,8 @@ namespace {
 
 constexpr int SeriesCapacity = 3600; // one hour at one sample per second
 constexpr int MaxShortcutTargets = 9;
+constexpr int CloseBoundMs = 1800; // what closing the window may take, whatever the servers do
+constexpr int MinStopMs = 50;      // an interrupted worker ends within this
 
 } // namespace
 
@@ -240,11 +243,19 @@ MainWindow::~MainWindow()
         m_logRelay->window = nullptr;
     }
     logging::setLineCallback(nullptr);
-    delete m_loadPanel; // a run still going stops: every connection closed
-    m_loadPanel = nullptr;
-    // Workers first (cancel, quit, wait), then the pages that read the series, then the series.
+    // Closing returns within CloseBoundMs whatever the servers do: every worker is interrupted at once, the
+    // load run stops (its setup cancelled, its engine given Engine::kStopBoundMs), then the workers' threads
+    // end in what is left of the bound (README, "Threads").
+    const QDeadlineTimer deadline(CloseBoundMs);
     for (auto &t : m_targets)
+        t->controller->interrupt();
+    delete m_loadPanel;
+    m_loadPanel = nullptr;
+    // Workers first, then the pages that read the series, then the series.
+    for (auto &t : m_targets) {
+        t->controller->stop(int(std::max<qint64>(MinStopMs, deadline.remainingTime())));
         t->controller.reset();
+    }
     for (auto &t : m_targets)
         delete t->page;
     m_targets.clear();
