@@ -11,6 +11,7 @@
 #include "core/logging.h"
 #include "core/readonly.h"
 #include "core/signalcatcher.h"
+#include "core/taskpool.h"
 #include "sandbox/demosession.h"
 #include "widgets/mainwindow.h"
 
@@ -22,6 +23,10 @@
 #include <libpq-fe.h>
 
 namespace {
+
+// Background tasks still running at exit (a terminate finishing its audit line) get this long; whatever is
+// left then (a cancel to a server that never answers) ends with the process. README, "Threads".
+constexpr int kDrainMs = 2000;
 
 QString versionText()
 {
@@ -67,21 +72,25 @@ int headless(int argc, char **argv, const QString &command)
     lo.stderrLevel = spdlog::level::warn; // stdout carries the result; stderr only what needs attention
     poolscope::logging::init(lo);
     QStringList args = app.arguments().mid(2);
-    if (command == QLatin1String("snapshot"))
-        return poolscope::cli::snapshotCommand(args);
-    if (command == QLatin1String("watch"))
-        return poolscope::cli::watchCommand(args);
-    if (command == QLatin1String("diagnose"))
-        return poolscope::cli::diagnoseCommand(args);
-    if (command == QLatin1String("plan"))
-        return poolscope::cli::planCommand(args);
-    if (command == QLatin1String("terminate"))
-        return poolscope::cli::terminateCommand(args);
-    if (command == QLatin1String("load"))
-        return poolscope::cli::loadCommand(args);
-    if (command == QLatin1String("pooler"))
-        return poolscope::cli::poolerCommand(args);
-    return poolscope::cli::sandboxCommand(args);
+    const int rc = [&] {
+        if (command == QLatin1String("snapshot"))
+            return poolscope::cli::snapshotCommand(args);
+        if (command == QLatin1String("watch"))
+            return poolscope::cli::watchCommand(args);
+        if (command == QLatin1String("diagnose"))
+            return poolscope::cli::diagnoseCommand(args);
+        if (command == QLatin1String("plan"))
+            return poolscope::cli::planCommand(args);
+        if (command == QLatin1String("terminate"))
+            return poolscope::cli::terminateCommand(args);
+        if (command == QLatin1String("load"))
+            return poolscope::cli::loadCommand(args);
+        if (command == QLatin1String("pooler"))
+            return poolscope::cli::poolerCommand(args);
+        return poolscope::cli::sandboxCommand(args);
+    }();
+    poolscope::TaskPool::drain(kDrainMs);
+    return rc;
 }
 
 } // namespace
@@ -98,8 +107,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first == QLatin1String("snapshot") || first == QLatin1String("sandbox") ||
-        first == QLatin1String("watch") || first == QLatin1String("diagnose") || first == QLatin1String("plan") ||
-        first == QLatin1String("terminate") ||
+        first == QLatin1String("watch") || first == QLatin1String("diagnose") ||
+        first == QLatin1String("plan") || first == QLatin1String("terminate") ||
         first == QLatin1String("load") || first == QLatin1String("pooler"))
         return headless(argc, argv, first);
 
@@ -159,6 +168,7 @@ int main(int argc, char **argv)
     window.show();
     const int rc = app.exec();
     if (demoSession)
-        demoSession->stop(); // load first, then servers; files removed
+        demoSession->stop(); // load first, then servers; files removed (bounded)
+    poolscope::TaskPool::drain(kDrainMs);
     return rc;
 }

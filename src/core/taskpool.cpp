@@ -1,7 +1,5 @@
 #include "taskpool.h"
 
-#include <QDeadlineTimer>
-
 namespace poolscope {
 
 namespace {
@@ -38,9 +36,7 @@ void TaskPool::post(std::function<void()> task)
 
 bool TaskPool::drain(int boundMs)
 {
-    const QDeadlineTimer deadline(boundMs);
-    const bool results = resultPool()->waitForDone(int(deadline.remainingTime()));
-    return postPool()->waitForDone(int(deadline.remainingTime())) && results;
+    return resultPool()->waitForDone(boundMs);
 }
 
 int TaskPool::activeTasks()

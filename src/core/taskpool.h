@@ -33,7 +33,8 @@ public:
     /// Fire and forget, on a pool of its own so that tasks which may block without end (PQcancel to a stopped
     /// server) never hold up run()'s tasks.
     static void post(std::function<void()> task);
-    /// End of main(): waits at most `boundMs` for the tasks in flight. True when none is left.
+    /// End of main(): waits at most `boundMs` for run()'s tasks in flight (a terminate finishing its audit
+    /// line); post()'s tasks are never waited for. True when none is left.
     static bool drain(int boundMs);
     /// Tasks started and not yet finished, both pools (for tests).
     static int activeTasks();
