@@ -43,12 +43,8 @@ struct LoadRun::SetupConnection
     db::Interrupt interrupt;
     db::AsyncConnection conn{&interrupt};
 
-    /// Any thread, never blocks: the statement in flight is cancelled on the server, the task stops waiting.
-    void abort()
-    {
-        conn.cancel();
-        interrupt.trigger();
-    }
+    /// Any thread, never blocks: the task stops waiting at once, and cancels the statement it was running.
+    void abort() { interrupt.trigger(); }
 };
 
 LoadRun::LoadRun(Options options, QObject *parent) : QObject(parent), m_options(std::move(options))
@@ -156,7 +152,18 @@ LoadRun::Preflight LoadRun::preflight(const Options &options, SetupConnection &s
     const bool direct = out.serverKind == QLatin1String("postgres");
     const int deadlineMs = options.setupTimeoutMs + (direct ? SetupCancelGraceMs : 0);
     auto run = [&](const QByteArray &sql) {
-        return bool(conn.run(sql, nullptr, QDeadlineTimer(deadlineMs), SetupCancelGraceMs, &dbError));
+        if (setup.interrupt.isTriggered()) {
+            dbError = DbError{ErrorKind::Query, {}, QStringLiteral("interrupted")};
+            return false;
+        }
+        const bool ok =
+            bool(conn.run(sql, nullptr, QDeadlineTimer(deadlineMs), SetupCancelGraceMs, &dbError));
+        // Cut short by stop(): the statement may still run (or wait for a lock) on the server, and closing
+        // the socket does not stop it. Cancelled here, whenever the interrupt came; nobody waits for the
+        // cancel.
+        if (conn.lastRun().interrupted)
+            TaskPool::post([request = conn.cancelRequest()] { request.send(); });
+        return ok;
     };
     auto failed = [&](const QString &what) {
         out.failure = Failure::Setup;
