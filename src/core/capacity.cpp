@@ -21,6 +21,7 @@ struct PoolUse
     QString mode;
     qint64 clients = 0;
     QStringList apps;
+    QList<std::pair<QString, qint64>> parts; // clients per application
 
     QString key() const { return database + QLatin1Char('/') + user; }
     /// Server connections one pooler instance may open for it: pool_size + reserve; nullopt: unlimited.
@@ -54,6 +55,7 @@ QList<PoolUse> poolsOf(const plan::Plan &plan, const plan::PoolerSpec &pooler)
         }
         it->clients += a.clients();
         it->apps.append(a.name);
+        it->parts.append({a.name, a.clients()});
     }
     return pools;
 }
@@ -223,6 +225,7 @@ Result layers(const plan::Plan &plan)
     r.usableBackends = plan.postgres.usable();
     qint64 direct = 0;
     QStringList directApps;
+    QList<std::pair<QString, qint64>> directParts;
     for (const plan::AppSpec &a : plan.apps) {
         Layer l{QStringLiteral("app ") + a.name, QStringLiteral("connections %1 can open").arg(a.name),
                 a.clients(), std::nullopt, false};
@@ -236,6 +239,7 @@ Result layers(const plan::Plan &plan)
         if (a.direct()) {
             direct += a.clients();
             directApps.append(QStringLiteral("%1 %2").arg(a.name).arg(a.clients()));
+            directParts.append({a.name, a.clients()});
         }
     }
     qint64 pooled = 0;
@@ -243,13 +247,17 @@ Result layers(const plan::Plan &plan)
     for (const plan::PoolerSpec &p : plan.poolers) {
         const QList<PoolUse> pools = poolsOf(plan, p);
         qint64 clients = 0;
-        for (const PoolUse &use : pools)
+        QList<std::pair<QString, qint64>> clientParts;
+        for (const PoolUse &use : pools) {
             clients += use.clients;
+            clientParts += use.parts;
+        }
         Layer conn{p.name + QStringLiteral(".max_client_conn"),
                    QStringLiteral("client connections to %1").arg(p.name), clients,
                    qint64(p.instances) * p.maxClientConn};
         conn.detail =
             QStringLiteral("%1 × max_client_conn %2").arg(instancesText(p.instances)).arg(p.maxClientConn);
+        conn.parts = clientParts;
         r.layers.append(conn);
         for (const PoolUse &use : pools) {
             const std::optional<qint64> cap = use.capPerInstance(p.reservePoolSize);
@@ -268,6 +276,7 @@ Result layers(const plan::Plan &plan)
                                     .arg(use.apps.join(QStringLiteral(", ")))
                               : QStringLiteral("pool_size 0: unlimited; clients of %1")
                                     .arg(use.apps.join(QStringLiteral(", ")));
+            pool.parts = use.parts;
             r.layers.append(pool);
         }
         const qint64 servers = poolerServers(pools, p);
@@ -284,6 +293,7 @@ Result layers(const plan::Plan &plan)
         r.layers.append(sv);
         pooled += servers;
         pooledText.append(QStringLiteral("%1 %2").arg(p.name).arg(servers));
+        directParts.append({p.name, servers});
     }
     r.worstCaseBackends = direct + pooled;
     Layer pg{QStringLiteral("postgres.max_connections"), QStringLiteral("connections PostgreSQL must accept"),
@@ -297,6 +307,7 @@ Result layers(const plan::Plan &plan)
             .arg(plan.postgres.superuserReserved)
             .arg(plan.postgres.reserved)
             .arg(plan.postgres.otherSessions);
+    pg.parts = directParts;
     r.layers.append(pg);
 
     const Layer *tightest = nullptr;

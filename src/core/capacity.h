@@ -23,6 +23,7 @@ struct Layer
     std::optional<qint64> limit; // nullopt: no limit (an application's own clients, an unlimited pool)
     bool hard = true;            // refuses or fails past its limit; false: queues (a transaction-mode pool)
     QString detail;              // how the worst case adds up, in words and numbers
+    QList<std::pair<QString, qint64>> parts; // who contributes to the worst case (applications, poolers)
 
     bool fits() const { return !limit || worstCase <= *limit; }
     /// worst / limit; nullopt without a limit.

@@ -14,6 +14,12 @@ const QStringList &rule::all()
     return rules;
 }
 
+bool opensPlanner(const QString &ruleId)
+{
+    return ruleId == rule::AppPoolCeiling || ruleId == rule::PoolerSaturation ||
+           ruleId == rule::ServerConnectionCeiling;
+}
+
 QString severityName(Severity severity)
 {
     switch (severity) {

@@ -24,6 +24,10 @@ inline const QString PoolerDbMismatch = QStringLiteral("pooler-db-mismatch");
 const QStringList &all();
 } // namespace rule
 
+/// The rules about a capacity limit (an application's pool, a pooler's pool, PostgreSQL's slots), whose
+/// findings open the capacity planner with the numbers of the moment.
+bool opensPlanner(const QString &rule);
+
 enum class Severity
 {
     Info,

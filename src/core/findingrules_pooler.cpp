@@ -106,8 +106,11 @@ void poolerSaturation(const PoolerContext &c, PoolerMemory &m, QList<Observation
         const double maxwait = p.maxwaitSeconds.value_or(0);
         if (m.waitingSamples[key]++ == 0)
             m.waitingSince.insert(key, c.atMs - qint64(maxwait * 1000));
-        // A queue for an instant is a burst, not a full pool: named after poolerWaitSamples in a row.
-        const bool confirmed = m.waitingSamples.value(key) >= t.poolerWaitSamples;
+        // A queue for an instant is a burst, not a full pool: named after poolerWaitSamples in a row, once
+        // the oldest client has waited long enough to be felt (a pool queueing for microseconds is busy, not
+        // full).
+        const bool confirmed =
+            m.waitingSamples.value(key) >= t.poolerWaitSamples && maxwait >= t.poolerMinWaitS;
         const qint64 size = p.poolSize.value_or(0);
         const bool session = p.poolMode.value_or(QString()) == QLatin1String("session");
         const bool nearTimeout = qwt && *qwt > 0 && maxwait >= t.poolerCriticalTimeoutShare * *qwt;
@@ -127,19 +130,22 @@ void poolerSaturation(const PoolerContext &c, PoolerMemory &m, QList<Observation
                       samples = m.waitingSamples.value(key)](Observation &o) {
             const ClientSpread spread = clientsOf(b, p);
             const QString sizeText = size > 0 ? QString::number(size) : QStringLiteral("unlimited");
-            const QString waitingText =
-                text::count(waiting, QStringLiteral("client"), QStringLiteral("clients"));
             if (session)
                 o.summary = QStringLiteral(
                                 "Pool %1 (session mode) is full: its %2 server connections are each pinned "
-                                "to one client for that client's whole connection; %3 more wait "
-                                "(the oldest for %4).")
-                                .arg(key, sizeText, waitingText, ageText(maxwait));
+                                "to one client for that client's whole connection; %3 (the oldest for %4).")
+                                .arg(key, sizeText,
+                                     waiting == 1 ? QStringLiteral("1 more client waits")
+                                                  : QStringLiteral("%1 more clients wait").arg(waiting),
+                                     ageText(maxwait));
             else
                 o.summary =
-                    QStringLiteral("Pool %1 is full: all %2 server connections are busy and %3 wait for "
-                                   "one (the oldest for %4).")
-                        .arg(key, sizeText, waitingText, ageText(maxwait));
+                    QStringLiteral("Pool %1 is full: all %2 server connections are busy; %3 for one (the "
+                                   "oldest for %4).")
+                        .arg(key, sizeText,
+                             waiting == 1 ? QStringLiteral("1 client waits")
+                                          : QStringLiteral("%1 clients wait").arg(waiting),
+                             ageText(maxwait));
             if (qwt && *qwt > 0)
                 o.summary += QStringLiteral(" At query_wait_timeout (%1 s) PgBouncer drops them with "
                                             "\"query_wait_timeout\".")

@@ -30,6 +30,8 @@ const QList<ThresholdSpec> &thresholdTable()
          &T::appPoolCriticalS},
         {QStringLiteral("pooler.wait_samples"),
          QStringLiteral("clients waiting on a full pool this many samples in a row"), &T::poolerWaitSamples},
+        {QStringLiteral("pooler.min_wait_s"),
+         QStringLiteral("and the oldest of them waiting at least this long (maxwait)"), &T::poolerMinWaitS},
         {QStringLiteral("pooler.critical_wait_s"),
          QStringLiteral("critical when the oldest waiting client has waited this long"),
          &T::poolerCriticalWaitS},

@@ -26,6 +26,7 @@ struct Thresholds
     double appPoolCriticalS = 30;     // critical once the plateau lasts this long
     // pooler-saturation
     double poolerWaitSamples = 3;             // clients waiting on a full pool this many samples in a row
+    double poolerMinWaitS = 1;                // ...the oldest of them for at least this long (maxwait)
     double poolerCriticalWaitS = 5;           // critical when the oldest client has waited this long...
     double poolerCriticalTimeoutShare = 0.25; // ...or this share of query_wait_timeout
     // server-connection-ceiling

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "plan.h"
+#include "poolerchain.h"
 #include "targetsnapshot.h"
 
 #include <QList>
@@ -37,5 +38,49 @@ struct LiveInputs
 /// is its peak session count. Traffic, where a pooler counts it: the pool's transactions per second as the
 /// arrival rate and its mean transaction time (SHOW STATS totals) as the hold time.
 Plan planFromLive(const LiveInputs &inputs);
+
+} // namespace poolscope::plan
+
+namespace poolscope::plan {
+
+/// The peak session count of each application over a sliding window, as "Plan from what is connected"
+/// needs it: applications straight at PostgreSQL from its pg_stat_activity (client backends a linked
+/// pooler holds are the pooler's, not an application's), applications behind a pooler from the pooler's
+/// SHOW CLIENTS (application_name, database, user), each counted per sample and kept at its highest.
+class AppPeaks
+{
+public:
+    explicit AppPeaks(double windowS = 600) : m_windowS(windowS) {}
+
+    /// A PostgreSQL sample of target `pgId` at `atS` (epoch seconds). `chains` are the chains of the poolers
+    /// linked to it (a backend in one of them is a pooler's server connection, not a direct application).
+    void addPostgres(int pgId, double atS, const QList<Session> &sessions,
+                     const QList<const PoolerChain *> &chains);
+    /// A pooler sample with a fresh SHOW CLIENTS round (clients of the console database are left out).
+    void addPooler(int poolerId, const QString &poolerName, double atS,
+                   const QList<BouncerConnection> &clients);
+    void removeTarget(int id);
+
+    /// The applications seen on `pgId` directly and through `poolerIds`, highest peak first; peaks older than
+    /// the window (before `nowS - windowS`) no longer count.
+    QList<SeenApp> appsFor(int pgId, const QList<int> &poolerIds, double nowS) const;
+
+private:
+    struct Key
+    {
+        int target = 0;
+        QString name, via, database, user;
+        bool operator==(const Key &) const = default;
+    };
+    struct Peak
+    {
+        Key key;
+        QList<QPair<double, int>> samples; // (time, count), oldest first, within the window
+    };
+    void record(int target, double atS, const QHash<QString, QPair<Key, int>> &counts);
+
+    double m_windowS;
+    QList<Peak> m_peaks;
+};
 
 } // namespace poolscope::plan

@@ -87,6 +87,7 @@ void Histogram::record(std::int64_t us)
         index = std::min(BucketCount - 1, 1 + int(std::log(double(us)) * BucketsPerE));
     ++m_buckets[size_t(index)];
     ++m_count;
+    m_sumUs += us;
     m_maxUs = std::max(m_maxUs, us);
 }
 
@@ -97,6 +98,7 @@ void Histogram::merge(const Histogram &other)
     for (size_t i = 0; i < m_buckets.size(); ++i)
         m_buckets[i] += other.m_buckets[i];
     m_count += other.m_count;
+    m_sumUs += other.m_sumUs;
     m_maxUs = std::max(m_maxUs, other.m_maxUs);
 }
 
@@ -106,6 +108,7 @@ void Histogram::clear()
         return;
     m_buckets.fill(0);
     m_count = 0;
+    m_sumUs = 0;
     m_maxUs = 0;
 }
 

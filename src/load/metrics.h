@@ -48,12 +48,15 @@ public:
     /// p in [0, 100]; 0 when empty. Never above max().
     double percentileMs(double p) const;
     double maxMs() const { return double(m_maxUs) / 1000.0; }
+    /// The exact mean (a running sum); 0 when empty.
+    double meanMs() const { return m_count ? double(m_sumUs) / double(m_count) / 1000.0 : 0; }
 
     static constexpr int BucketCount = 1300;
 
 private:
     std::array<std::uint64_t, BucketCount> m_buckets{};
     std::uint64_t m_count = 0;
+    std::int64_t m_sumUs = 0;
     std::int64_t m_maxUs = 0;
 };
 

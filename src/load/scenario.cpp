@@ -350,6 +350,15 @@ Step readStep(const QJsonObject &json, const QString &path, QString *error)
     if (s.kind == StepKind::Think) {
         s.ms = r.integer("ms", 0, 0, MaxStepMs);
         s.jitterMs = r.integer("jitter_ms", 0, 0, MaxStepMs);
+        const QString distribution = r.string("distribution", QStringLiteral("uniform"));
+        if (distribution == QLatin1String("exponential"))
+            s.exponential = true;
+        else if (distribution != QLatin1String("uniform"))
+            r.fail(QStringLiteral("distribution"),
+                   QStringLiteral("\"uniform\" (ms ± jitter_ms) or \"exponential\" (mean ms)"));
+        if (s.exponential && s.jitterMs > 0)
+            r.fail(QStringLiteral("jitter_ms"),
+                   QStringLiteral("an exponential hold has no jitter: ms is its mean"));
     }
     r.rejectUnknown();
     return s;
@@ -364,6 +373,8 @@ QJsonObject stepJson(const Step &s)
         o.insert(QStringLiteral("ms"), s.ms);
         if (s.jitterMs > 0)
             o.insert(QStringLiteral("jitter_ms"), s.jitterMs);
+        if (s.exponential)
+            o.insert(QStringLiteral("distribution"), QStringLiteral("exponential"));
     }
     if (s.chance < 1.0)
         o.insert(QStringLiteral("chance"), s.chance);

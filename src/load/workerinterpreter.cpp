@@ -107,9 +107,14 @@ void WorkerInterpreter::run(Worker *w)
             sendQuery(w, s.sql);
             return;
         case StepKind::Think: {
-            const int jitter =
-                s.jitterMs > 0 ? int(std::lround((m_shard.uniform() * 2 - 1) * s.jitterMs)) : 0;
-            const double seconds = std::max(0, s.ms + jitter) / 1000.0;
+            double seconds = 0;
+            if (s.exponential) {
+                seconds = -std::log(1.0 - m_shard.uniform()) * s.ms / 1000.0; // mean ms, memoryless
+            } else {
+                const int jitter =
+                    s.jitterMs > 0 ? int(std::lround((m_shard.uniform() * 2 - 1) * s.jitterMs)) : 0;
+                seconds = std::max(0, s.ms + jitter) / 1000.0;
+            }
             w->thinkS += seconds;
             ++w->step;
             sleep(w, seconds, Worker::Wake::Continue);

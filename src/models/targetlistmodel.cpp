@@ -90,6 +90,33 @@ void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
     rowChanged(row);
 }
 
+QString TargetListModel::findingText(const QList<findings::Finding> &open)
+{
+    if (open.isEmpty())
+        return {};
+    const findings::Finding &worst = open.first();
+    QString text = worst.rule + QStringLiteral(": ") + worst.summary;
+    if (open.size() > 1)
+        text += tr(" (+%n more)", nullptr, int(open.size()) - 1);
+    return text;
+}
+
+void TargetListModel::setFindings(int id, const QList<findings::Finding> &open)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    Row &r = m_rows[row];
+    const QString text = findingText(open);
+    const std::optional<findings::Severity> worst =
+        open.isEmpty() ? std::nullopt : std::optional(open.first().severity);
+    if (r.findingAttention == text && r.worstFinding == worst)
+        return;
+    r.findingAttention = text;
+    r.worstFinding = worst;
+    rowChanged(row);
+}
+
 double TargetListModel::trouble(const Row &r)
 {
     // Connection trouble outranks everything a live target can show; then queueing (someone is waiting
@@ -115,6 +142,21 @@ double TargetListModel::trouble(const Row &r)
         score += 1000 + std::min<qint64>(*r.waiting, 499);
     score += std::min(r.occupancy.value_or(0), 100.0) * 4;
     score += double(std::min<qint64>(r.idleInTransaction.value_or(0), 99));
+    // A named failure mode ranks with the queue: a critical one above a full server, below a target that
+    // does not answer.
+    if (r.worstFinding) {
+        switch (*r.worstFinding) {
+        case findings::Severity::Critical:
+            score += 2000;
+            break;
+        case findings::Severity::Warning:
+            score += 1200;
+            break;
+        case findings::Severity::Info:
+            score += 100;
+            break;
+        }
+    }
     return score;
 }
 
@@ -257,7 +299,7 @@ QVariant TargetListModel::cellText(const Row &r, int column) const
     case AttentionColumn:
         if (isTrouble(r.state))
             return r.error.isEmpty() ? stateText(r.state) : r.error.section(QLatin1Char('\n'), 0, 0);
-        return r.attention;
+        return r.findingAttention.isEmpty() ? r.attention : r.findingAttention;
     default:
         return {};
     }
@@ -283,7 +325,8 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         case Qt::ForegroundRole:
             if ((index.column() == WaitingColumn && r.waiting.value_or(0) > 0) ||
                 (index.column() == HeadroomColumn && r.headroom && *r.headroom <= 0) ||
-                (index.column() == AttentionColumn && (isTrouble(r.state) || !r.attention.isEmpty())))
+                (index.column() == AttentionColumn &&
+                 (isTrouble(r.state) || !r.attention.isEmpty() || !r.findingAttention.isEmpty())))
                 return QColor(0xd6, 0x28, 0x39);
             return {};
         case SortRole:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/finding.h"
 #include "core/targetsnapshot.h"
 #include "core/targetstate.h"
 
@@ -61,6 +62,12 @@ public:
     /// The fleet columns from one sample; a failed sample leaves a gap in the history and clears the
     /// figures (they would be stale).
     void setSample(int id, const TargetSnapshot &snapshot);
+    /// The open findings that involve the target, worst first (FindingsEngine::openFindingsOf()): the
+    /// worst one is the Needs attention text (its rule and summary; the sample's own words when there is
+    /// none) and counts towards TroubleRole by its severity.
+    void setFindings(int id, const QList<findings::Finding> &open);
+    /// The Needs attention text for the target's worst open finding: "rule: summary (+N more)".
+    static QString findingText(const QList<findings::Finding> &open);
 
     int rowOf(int id) const;
     int idAt(int row) const;
@@ -96,7 +103,9 @@ private:
         std::optional<qint64> waiting;
         std::optional<qint64> idleInTransaction;
         QString attention;
-        QList<double> history; // occupancy %, NaN for a failed sample
+        QString findingAttention;                       // the worst open finding in words; empty: none
+        std::optional<findings::Severity> worstFinding; // its severity
+        QList<double> history;                          // occupancy %, NaN for a failed sample
     };
     QString retryText(const Row &r) const;
     static double trouble(const Row &r);

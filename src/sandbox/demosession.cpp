@@ -73,6 +73,22 @@ void DemoSession::start()
     QMetaObject::invokeMethod(m_host, &Host::start, Qt::QueuedConnection);
 }
 
+void DemoSession::setLoadPaused(bool paused)
+{
+    if (!m_load || paused == !m_load->isRunning())
+        return;
+    if (paused)
+        m_load->stop();
+    else
+        m_load->start();
+    logging::get("demo")->info(paused ? "gentle load paused" : "gentle load resumed");
+}
+
+bool DemoSession::isLoadRunning() const
+{
+    return m_load && m_load->isRunning();
+}
+
 void DemoSession::stop()
 {
     if (m_load) {

@@ -27,6 +27,11 @@ public:
     void start();
     void stop();
     bool isReady() const { return m_ready; }
+    /// The gentle background load off (true) or on again (false): the incident drills run on a quiet sandbox,
+    /// so the charts and the pools show the incident alone. Pausing interrupts the load's workers and waits
+    /// for them at most OwnedThread::kRetireMs (DemoLoad::stop()).
+    void setLoadPaused(bool paused);
+    bool isLoadRunning() const;
     SandboxUris uris() const { return m_uris; }
 
 Q_SIGNALS:

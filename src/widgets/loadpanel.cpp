@@ -332,6 +332,19 @@ void LoadPanel::start()
     startWith(false);
 }
 
+void LoadPanel::startScenario(const QString &json, const QString &target, int durationS)
+{
+    if (isRunning())
+        return;
+    m_loadedText = json;
+    m_spinSource.reset();
+    setScenarioText(json);
+    if (durationS > 0)
+        setDurationS(durationS);
+    setTarget(target);
+    start();
+}
+
 void LoadPanel::startWith(bool allowRemote)
 {
     load::Overrides o;

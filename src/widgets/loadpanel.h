@@ -56,6 +56,9 @@ public:
 
     /// What the Start button does: validates, asks about a remote target, starts.
     void start();
+    /// Loads `json` as if it had been picked from the list (the spin boxes take its values; `durationS` > 0
+    /// overrides its duration) and starts it against `target`, as Start does (the incident drills).
+    void startScenario(const QString &json, const QString &target, int durationS = 0);
     void stop();
     bool isRunning() const;
     /// How a remote target is confirmed: a message box by default; tests answer themselves.

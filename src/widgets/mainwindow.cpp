@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "core/findingthresholds.h"
 #include "core/logging.h"
 #include "core/readonly.h"
 #include "core/recorder.h"
@@ -9,11 +10,15 @@
 #include "models/targetlistmodel.h"
 #include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
+#include "widgets/drillpanel.h"
+#include "widgets/findingscontroller.h"
 #include "widgets/fleetview.h"
 #include "widgets/loadpanel.h"
 #include "widgets/monitorpage.h"
 #include "widgets/palette.h"
 #include "widgets/passwordstore.h"
+#include "widgets/plannercontroller.h"
+#include "widgets/plannerpage.h"
 #include "widgets/poolerlinks.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
@@ -205,14 +210,56 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_loadPanel, &LoadPanel::runStarted, this, [this](const QString &label, double startS) {
         m_loadMarkers.append({startS, std::numeric_limits<double>::quiet_NaN(), label});
         for (auto &t : m_targets)
-            applyLoadMarkers(*t);
+            applyMarkers(*t);
     });
     connect(m_loadPanel, &LoadPanel::runFinished, this, [this](double endS) {
         if (!m_loadMarkers.isEmpty() && std::isnan(m_loadMarkers.last().end))
             m_loadMarkers.last().end = endS;
         for (auto &t : m_targets)
-            applyLoadMarkers(*t);
+            applyMarkers(*t);
     });
+
+    // Findings: every sample of every target goes into one engine; its dock, count and markers.
+    FindingsController::Host host;
+    host.page = [this](int id) {
+        return pageFor(indexOfId(id));
+    };
+    host.sessionActions = [this](int id) {
+        return sessionActionsFor(indexOfId(id));
+    };
+    host.selectTarget = [this](int id) {
+        selectTarget(indexOfId(id));
+    };
+    m_findings = new FindingsController(this, m_targetsModel, std::move(host),
+                                        findings::loadThresholds(*openSettings()));
+    // The bottom docks (Findings, log, load) take the whole width: their tables need it more than the
+    // targets list needs the height.
+    setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
+    m_ui->menuView->addAction(m_findings->toggleAction());
+    m_ui->mainToolBar->addAction(m_findings->toggleAction());
+    statusBar()->insertPermanentWidget(0, m_findings->statusButton());
+    m_findings->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
+    connect(m_findings, &FindingsController::findingsChanged, this, [this] {
+        for (auto &t : m_targets)
+            applyMarkers(*t);
+    });
+    setupDrills();
+
+    // The capacity planner: a page of its own, filled from what is connected or from a finding.
+    PlannerController::Host plannerHost;
+    plannerHost.showPage = [this](QWidget *page) {
+        m_ui->targetList->setCurrentIndex({});
+        m_ui->pages->setCurrentWidget(page);
+        updateStatus();
+    };
+    plannerHost.currentTargetId = [this] {
+        const int i = currentTarget();
+        return i >= 0 ? m_targets[size_t(i)]->id : 0;
+    };
+    m_planner = new PlannerController(m_links.get(), std::move(plannerHost), this);
+    m_ui->pages->addWidget(m_planner->page());
+    m_ui->menuView->addAction(m_planner->showAction());
+    connect(m_findings, &FindingsController::planRequested, m_planner, &PlannerController::planFromFinding);
 
     setTabOrder(m_ui->targetList, m_ui->pages);
     m_ui->targetList->setFocus();
@@ -225,15 +272,65 @@ void MainWindow::showLoadPanel()
     resizeDocks({m_loadDock}, {height() / 2}, Qt::Vertical);
 }
 
-void MainWindow::applyLoadMarkers(Target &t)
+void MainWindow::applyMarkers(Target &t)
 {
     if (!t.page->content())
         return; // the page's charts do not exist before its kind is known; the first snapshot applies them
     QList<TimeChart::Marker> markers;
     for (const LoadMarker &m : std::as_const(m_loadMarkers))
         markers.append({m.start, m.end, m.label});
+    markers += m_findings->markersFor(t.id);
     for (TimeChart *chart : t.page->content()->charts())
         chart->setMarkers(markers);
+}
+
+void MainWindow::setupDrills()
+{
+    // The incident drills run against the demo sandbox: the menu is enabled once it is ready.
+    m_drillsMenu = menuBar()->addMenu(tr("&Drills"));
+    m_drillsMenu->setObjectName(QStringLiteral("menuDrills"));
+    m_drillsMenu->setToolTipsVisible(true);
+    m_drillsMenu->setEnabled(false);
+    m_drillsMenu->setToolTip(tr("Incident drills need the demo sandbox (poolscope --demo)"));
+    m_drillDock = new QDockWidget(tr("Drill"), this);
+    m_drillDock->setObjectName(QStringLiteral("drillDock"));
+    m_drillPanel = new DrillPanel(m_loadPanel, m_findings, m_drillDock);
+    m_drillDock->setWidget(m_drillPanel);
+    // Beside the targets list (a tab of its own): the charts keep their width, the Findings dock its place.
+    addDockWidget(Qt::LeftDockWidgetArea, m_drillDock);
+    tabifyDockWidget(m_ui->targetsDock, m_drillDock);
+    m_drillDock->hide();
+    // While a drill runs, the demo's gentle load pauses: the charts and the pools show the incident alone.
+    connect(m_drillPanel, &DrillPanel::runningChanged, this, [this](bool running) {
+        if (running && m_demo)
+            m_demo->setLoadPaused(true);
+        else if (!running) // not between the incident's run and the fixed application's
+            QTimer::singleShot(2000, this, [this] {
+                if (m_demo && !m_drillPanel->isRunning())
+                    m_demo->setLoadPaused(false);
+            });
+    });
+    for (const Drill &drill : drills()) {
+        QAction *action = m_drillsMenu->addAction(drill.title);
+        action->setToolTip(drill.reproduces);
+        connect(action, &QAction::triggered, this, [this, preset = drill.preset] { openDrill(preset); });
+    }
+}
+
+bool MainWindow::openDrill(const QString &preset)
+{
+    if (!m_drillsMenu->isEnabled() || !m_drillPanel->setDrill(preset))
+        return false;
+    m_drillDock->show();
+    m_drillDock->raise();
+    resizeDocks({m_drillDock}, {std::min(360, width() / 3)}, Qt::Horizontal);
+    m_drillPanel->setFocus();
+    return true;
+}
+
+SessionActions *MainWindow::sessionActionsFor(int index) const
+{
+    return index >= 0 && index < targetCount() ? m_targets[size_t(index)]->actions.get() : nullptr;
 }
 
 MainWindow::~MainWindow()
@@ -330,15 +427,14 @@ void MainWindow::attachDemo(sandbox::DemoSession *demo)
 {
     if (!demo)
         return;
+    m_demo = demo;
     connect(demo, &sandbox::DemoSession::progress, this, [this](const QString &message) {
         statusBar()->showMessage(message);
         m_ui->emptyPage->setText(QStringLiteral("<h3>") + message.toHtmlEscaped() + QStringLiteral("</h3>"));
     });
     connect(demo, &sandbox::DemoSession::ready, this, [this](const sandbox::SandboxUris &uris) {
         statusBar()->showMessage(tr("Demo ready: sampling the sandbox's PostgreSQL and PgBouncer"), 10000);
-        addTarget(uris.monitor);
-        addTarget(uris.pgbouncerMonitor);
-        m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});
+        startDemoTargets(uris);
     });
     connect(demo, &sandbox::DemoSession::failed, this, [this](const QString &error) {
         const QString firstLine = error.section(QLatin1Char('\n'), 0, 0);
@@ -354,12 +450,19 @@ void MainWindow::attachDemo(sandbox::DemoSession *demo)
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     });
-    if (demo->isReady()) {
-        const sandbox::SandboxUris uris = demo->uris();
-        addTarget(uris.monitor);
-        addTarget(uris.pgbouncerMonitor);
-        m_loadPanel->setTargets({uris.pgbouncerApp, uris.app});
-    }
+    if (demo->isReady())
+        startDemoTargets(demo->uris());
+}
+
+void MainWindow::startDemoTargets(const sandbox::SandboxUris &uris)
+{
+    addTarget(uris.monitor);
+    // The console as its admin user (pgbadmin), so RECONNECT and the other pooler actions are enabled.
+    addTarget(uris.pgbouncerConsole);
+    m_loadPanel->setTargets({uris.pgbouncerApp, uris.pgbouncerSessionApp, uris.app});
+    m_drillPanel->setUris(uris);
+    m_drillsMenu->setEnabled(true);
+    m_drillsMenu->setToolTip({});
 }
 
 int MainWindow::targetCount() const
@@ -413,6 +516,7 @@ void MainWindow::applyReadOnly(bool readOnly)
     m_readOnlyAction->setChecked(readOnly);
     for (auto &t : m_targets)
         t->page->setActionsEnabled(!readOnly, readOnlyReason());
+    m_findings->setActionsEnabled(!readOnly, readOnlyReason());
     updateStatus();
 }
 
@@ -482,11 +586,13 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     t->select->setText(c.target());
     t->page->setLabel(c.target());
     t->page->showSnapshot(snapshot, c.kind());
-    m_links->setName(id, t->config.name.isEmpty() ? c.target() : t->config.name);
+    const QString name = t->config.name.isEmpty() ? c.target() : t->config.name;
+    m_links->setName(id, name);
     if (m_links->onSnapshot(id, snapshot, c.kind()))
         applyPoolerLinks();
-    if (!m_loadMarkers.isEmpty())
-        applyLoadMarkers(*t); // unchanged markers cost a comparison
+    m_findings->addSample(id, name, snapshot);
+    m_planner->addSample(id, name, c.kind(), snapshot);
+    applyMarkers(*t); // unchanged markers cost a comparison
     updateStatus();
 }
 
@@ -589,6 +695,8 @@ void MainWindow::removeTarget(int index)
     t->controller.reset(); // cancel, quit, wait: nothing reads the series after this
     m_targetsModel->removeTarget(t->id);
     m_links->removeTarget(t->id);
+    m_planner->removeTarget(t->id);
+    m_findings->removeTarget(t->id);
     delete t->select;
     m_ui->pages->removeWidget(t->page);
     delete t->page;
@@ -637,6 +745,7 @@ void MainWindow::applyPoolerLinks()
     for (auto &target : m_targets) {
         Target &t = *target;
         t.page->setLinkText(m_links->linkText(t.id));
+        m_findings->setLinks(t.id, m_links->postgresOf(t.id));
         SessionsPage *sessions = t.page->sessions();
         if (!sessions)
             continue; // before the kind is known; the snapshot that creates the tab comes back here

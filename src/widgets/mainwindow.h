@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 #include <QMainWindow>
+#include <QPointer>
 #include <memory>
 #include <spdlog/common.h>
 #include <vector>
@@ -12,6 +13,7 @@
 class QCustomPlot;
 class QDockWidget;
 class QLabel;
+class QMenu;
 
 namespace Ui {
 class MainWindow;
@@ -24,7 +26,8 @@ struct TargetSnapshot;
 
 namespace poolscope::sandbox {
 class DemoSession;
-}
+struct SandboxUris;
+} // namespace poolscope::sandbox
 
 namespace poolscope::models {
 class TargetListModel;
@@ -32,8 +35,12 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class DrillPanel;
+class FindingsController;
 class FleetView;
+class PlannerController;
 class PoolerLinks;
+class SessionActions;
 class TargetPage;
 class LoadPanel;
 class PasswordStore;
@@ -101,6 +108,17 @@ public:
     TargetPage *pageFor(int index) const;
     /// Pooler targets linked to PostgreSQL target `index` (indexes); see PoolerLinks for the rules.
     QList<int> linkedPoolers(int index) const;
+    /// The findings of every target: the engine, the Findings dock (View → Findings, Ctrl+Shift+F), the
+    /// status-bar count, the markers on the charts and the findings' actions.
+    FindingsController *findings() const { return m_findings; }
+    PlannerController *planner() const { return m_planner; }
+    /// For tests: the session actions (terminate, cancel) of target `index`; null when out of range.
+    SessionActions *sessionActionsFor(int index) const;
+    /// The Drills menu's panel (a dock, shown by a drill); its drills run once a demo sandbox is ready.
+    DrillPanel *drillPanel() const { return m_drillPanel; }
+    /// Opens the drill panel on the drill of incident preset `preset` (Drills menu); false when the demo is
+    /// not ready or there is no such drill.
+    bool openDrill(const QString &preset);
 
 private:
     struct Target;
@@ -117,7 +135,11 @@ private:
     void updateStatus();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
-    void applyLoadMarkers(Target &target);
+    /// The load runs and the findings of the target, on its charts.
+    void applyMarkers(Target &target);
+    void setupDrills();
+    /// The demo's targets (PostgreSQL, the PgBouncer console as its admin), load targets and drills.
+    void startDemoTargets(const poolscope::sandbox::SandboxUris &uris);
     /// Shows the pooler links and chains on every target's page (after a link or a chain changed).
     void applyPoolerLinks();
 
@@ -145,6 +167,12 @@ private:
     };
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<PoolerLinks> m_links;
+    FindingsController *m_findings = nullptr;
+    PlannerController *m_planner = nullptr;
+    QDockWidget *m_drillDock = nullptr;
+    DrillPanel *m_drillPanel = nullptr;
+    QMenu *m_drillsMenu = nullptr;
+    QPointer<sandbox::DemoSession> m_demo;
 };
 
 } // namespace poolscope::widgets

@@ -111,6 +111,19 @@ QColor targetFailed(const QPalette &palette)
     return sessionState(SessionState::IdleInTransactionAborted, palette);
 }
 
+QColor severity(findings::Severity severity, const QPalette &palette)
+{
+    switch (severity) {
+    case findings::Severity::Critical:
+        return pick(palette, 0xd62839, 0xff5c6c);
+    case findings::Severity::Warning:
+        return pick(palette, 0xe08a00, 0xffb340);
+    case findings::Severity::Info:
+        break;
+    }
+    return pick(palette, 0x2b6cb0, 0x6fa8e8);
+}
+
 QColor poolSaturated(const QPalette &palette)
 {
     return pick(palette, 0xfbd5d9, 0x5a1e26);

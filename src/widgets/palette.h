@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/finding.h"
 #include "core/postgressample.h"
 
 #include <QColor>
@@ -39,6 +40,10 @@ QColor groupOthers(const QPalette &palette);
 QColor targetLive(const QPalette &palette);
 QColor targetConnecting(const QPalette &palette);
 QColor targetFailed(const QPalette &palette);
+
+/// A finding's severity (the Findings dock, chart markers, the status bar): critical red, warning amber, info
+/// blue, as models::FindingsModel::severityColor() on light themes; lighter on dark ones.
+QColor severity(findings::Severity severity, const QPalette &palette);
 
 /// A saturated pool's row in the pools table: a soft red tint (text colour onPoolSaturated()), so the row
 /// stands out while the solid queue red stays reserved for the cl_waiting cell.

@@ -122,8 +122,10 @@ void SessionActions::run(bool cancel, const QList<qint64> &pids, const std::opti
             m_busy = false;
             logging::get("ui")->info("{} on {}: {}", report.action.toStdString(), report.target.toStdString(),
                                      report.summary().toStdString());
-            m_show(report);
+            // Said before the report box, which waits for the user: what watches the outcome (a finding's
+            // action) must know when the work was done, not when the box was closed.
             Q_EMIT finished(report);
+            m_show(report);
         });
 }
 

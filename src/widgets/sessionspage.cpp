@@ -273,14 +273,7 @@ QWidget *SessionsPage::createFilterBar()
     auto *clearButton = new QToolButton(bar);
     clearButton->setObjectName(QStringLiteral("clearFilters"));
     clearButton->setText(tr("Clear filters"));
-    connect(clearButton, &QToolButton::clicked, this, [this] {
-        m_filterEdit->clear();
-        for (QToolButton *b : m_stateButtons)
-            b->setChecked(true);
-        for (QComboBox *c : m_groupCombos)
-            c->setCurrentIndex(0);
-        m_minAge->setValue(0);
-    });
+    connect(clearButton, &QToolButton::clicked, this, &SessionsPage::clearFilters);
     second->addWidget(clearButton);
     rows->addLayout(second);
     return bar;
@@ -447,17 +440,46 @@ QList<qint64> SessionsPage::selectedPids() const
 
 bool SessionsPage::selectPid(qint64 pid)
 {
-    for (int row = 0; row < m_filter->rowCount(); ++row) {
-        if (m_filter->pidAt(row) != pid)
-            continue;
-        const QModelIndex index = m_filter->index(row, 0);
-        m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
-                                                              QItemSelectionModel::Rows);
-        m_table->scrollTo(index);
-        showDetailFor(index);
-        return true;
+    return selectPids({pid}) == 1;
+}
+
+int SessionsPage::selectPids(const QList<qint64> &pids)
+{
+    const auto rowsOf = [this, &pids] {
+        QList<int> rows;
+        for (int row = 0; row < m_filter->rowCount(); ++row) {
+            if (pids.contains(m_filter->pidAt(row)))
+                rows.append(row);
+        }
+        return rows;
+    };
+    QList<int> rows = rowsOf();
+    if (rows.size() < pids.size() && m_filter->isFiltering()) {
+        clearFilters(); // evidence asked for must not hide behind a filter
+        rows = rowsOf();
     }
-    return false;
+    QItemSelectionModel *selection = m_table->selectionModel();
+    if (rows.isEmpty())
+        return 0;
+    QItemSelection wanted;
+    for (int row : std::as_const(rows))
+        wanted.select(m_filter->index(row, 0), m_filter->index(row, m_filter->columnCount() - 1));
+    const QModelIndex first = m_filter->index(rows.first(), 0);
+    selection->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    selection->select(wanted, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(first);
+    showDetailFor(first);
+    return int(rows.size());
+}
+
+void SessionsPage::clearFilters()
+{
+    m_filterEdit->clear();
+    for (QToolButton *b : m_stateButtons)
+        b->setChecked(true);
+    for (QComboBox *c : m_groupCombos)
+        c->setCurrentIndex(0);
+    m_minAge->setValue(0);
 }
 
 void SessionsPage::setActionsEnabled(bool enabled, const QString &reason)

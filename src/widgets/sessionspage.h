@@ -63,6 +63,11 @@ public:
     QList<qint64> selectedPids() const;
     /// Makes the session with this pid the current, only selected row; false when it is not shown.
     bool selectPid(qint64 pid);
+    /// Makes exactly these sessions the selection (the first in table order current, its detail shown),
+    /// clearing the filters when they hide any of them; returns how many were found.
+    int selectPids(const QList<qint64> &pids);
+    /// Shows every session: text, states, groups and minimum age back to "any" (the "Clear filters" button).
+    void clearFilters();
     /// The detail pane as plain text.
     QString detailText() const;
     /// The last sample shown (nullopt before the first).

@@ -75,7 +75,7 @@ double meanAt(const HistoryPoints &points, double key, double tolerance)
 
 } // namespace
 
-TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent)
+TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make_unique<ChartMarkers>(this))
 {
     setMinimumHeight(160);
     setNoAntialiasingOnDrag(true);
@@ -423,61 +423,13 @@ void TimeChart::rebuild()
         limit.graph->setName(name);
     }
     yAxis->setRange(0, niceCeil(std::max(axisTop * 1.1, m_integer ? 4.0 : 1.0)));
-    updateMarkers(range);
+    m_markers->update(range, palette());
 }
 
 void TimeChart::setMarkers(const QList<Marker> &markers)
 {
-    if (markers == m_markers)
-        return;
-    m_markers = markers;
-    for (QCPItemRect *r : std::as_const(m_markerRects))
-        removeItem(r);
-    for (QCPItemText *t : std::as_const(m_markerLabels))
-        removeItem(t);
-    m_markerRects.clear();
-    m_markerLabels.clear();
-    for (qsizetype i = 0; i < m_markers.size(); ++i) {
-        // Behind the data (the grid layer), full height whatever the y range.
-        auto *rect = new QCPItemRect(this);
-        rect->setLayer(QStringLiteral("grid"));
-        rect->setClipToAxisRect(true);
-        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->setSelectable(false);
-        auto *label = new QCPItemText(this);
-        label->setLayer(QStringLiteral("grid"));
-        label->setClipToAxisRect(true);
-        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-        label->setPadding(QMargins(3, 2, 3, 2));
-        label->setSelectable(false);
-        m_markerRects.append(rect);
-        m_markerLabels.append(label);
-    }
-    markDirty();
-}
-
-void TimeChart::updateMarkers(const QCPRange &range)
-{
-    const QPalette pal = palette();
-    QColor fill = pal.color(QPalette::Highlight);
-    fill.setAlpha(35);
-    QColor edge = pal.color(QPalette::Highlight);
-    edge.setAlpha(140);
-    for (qsizetype i = 0; i < m_markers.size(); ++i) {
-        const Marker &m = m_markers.at(i);
-        const double end = std::isnan(m.end) ? std::max(range.upper, m.start) : m.end;
-        QCPItemRect *rect = m_markerRects.at(i);
-        rect->topLeft->setCoords(m.start, 0);
-        rect->bottomRight->setCoords(end, 1);
-        rect->setBrush(fill);
-        rect->setPen(QPen(edge, 1, Qt::DashLine));
-        QCPItemText *label = m_markerLabels.at(i);
-        label->position->setCoords(std::max(m.start, range.lower), 0);
-        label->setText(m.label);
-        label->setColor(pal.color(QPalette::Text));
-    }
+    if (m_markers->set(markers))
+        markDirty();
 }
 
 void TimeChart::setLevel(int level, double resolution)
@@ -687,7 +639,10 @@ void TimeChart::onMouseMove(QMouseEvent *event)
     }
     const double key = xAxis->pixelToCoord(pos.x());
     const double tolerance = std::abs(xAxis->pixelToCoord(pos.x() + 12) - key);
-    const QString text = valuesText(key, tolerance);
+    QString text = valuesText(key, tolerance);
+    // A finding's line or label under the cursor: what it is, above the values.
+    if (const QString marker = m_markers->toolTipAt(event->position()); !marker.isEmpty())
+        text = text.isEmpty() ? marker : marker + QStringLiteral("\n\n") + text;
     if (text.isEmpty())
         QToolTip::hideText();
     else

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "widgets/chartmarkers.h"
 #include "widgets/qcp.h"
 
 #include <QColor>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -127,21 +129,14 @@ public:
     /// near.
     QString valuesText(double key, double maxDistance) const;
 
-    /// A span of time shaded behind the data, labelled at its top left: a simulated load run. Seconds since
-    /// the epoch; an end of NaN is still running and reaches the newest sample.
-    struct Marker
-    {
-        double start = 0;
-        double end = std::numeric_limits<double>::quiet_NaN();
-        QString label;
-        bool operator==(const Marker &o) const
-        {
-            return start == o.start && label == o.label &&
-                   (end == o.end || (std::isnan(end) && std::isnan(o.end)));
-        }
-    };
+    /// Marks on the time axis: simulated load runs (shaded spans) and findings (a line where each started,
+    /// a dashed one where it ended, in its severity's colour). Labels never cover one another: findings'
+    /// take rows from the top of the plot, load runs' from the bottom (ChartMarkers).
+    using Marker = ChartMarker;
     void setMarkers(const QList<Marker> &markers);
-    const QList<Marker> &markers() const { return m_markers; }
+    const QList<Marker> &markers() const { return m_markers->markers(); }
+    /// Where the marker labels were drawn at the last rebuild (tests).
+    QList<QRectF> markerLabelRects() const { return m_markers->labelRects(); }
 
     /// Narrowest and widest visible range the user can zoom to.
     static constexpr double MinVisibleSeconds = 10;
@@ -181,7 +176,6 @@ private:
     void onMouseMove(QMouseEvent *event);
     void onRangeChanged(const QCPRange &range);
     QCPRange liveRange() const;
-    void updateMarkers(const QCPRange &range);
 
     const SeriesSet *m_set = nullptr;
     std::vector<Series> m_series;
@@ -200,9 +194,7 @@ private:
     QString m_timeFormat;
     QCPTextElement *m_titleElement = nullptr;
     QTimer m_replotTimer;
-    QList<Marker> m_markers;
-    QList<QCPItemRect *> m_markerRects;
-    QList<QCPItemText *> m_markerLabels;
+    std::unique_ptr<ChartMarkers> m_markers;
 };
 
 } // namespace poolscope::widgets

@@ -3,7 +3,6 @@
 // leaves an audit line; "No" ends nothing; read-only mode disables the actions visibly.
 #include "actionsupport.h"
 #include "core/auditlog.h"
-#include "core/logging.h"
 #include "core/readonly.h"
 #include "modalsupport.h"
 #include "support/testsupport.h"
@@ -55,10 +54,7 @@ class TestSessionActions : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::warn;
-        logging::init(lo);
+        test::quietLogging();
         audit::setFilePath(m_dir.filePath("audit.jsonl"));
         QString error;
         m_sandbox = test::startSandbox(&error);

@@ -3,7 +3,6 @@
 // mode disables the action visibly, and the run shows a result per pid.
 #include "actionsupport.h"
 #include "core/auditlog.h"
-#include "core/logging.h"
 #include "core/readonly.h"
 #include "modalsupport.h"
 #include "support/testsupport.h"
@@ -47,10 +46,7 @@ class TestTerminateDialog : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::warn;
-        logging::init(lo);
+        test::quietLogging();
         audit::setFilePath(m_dir.filePath("audit.jsonl"));
         QString error;
         m_sandbox = test::startSandbox(&error);

@@ -366,6 +366,75 @@ private Q_SLOTS:
         QCOMPARE(r.usableBackends, 120 - 5 - 2);
     }
 
+    void appPeaksSplitDirectFromPooled()
+    {
+        auto session = [](qint64 pid, const char *app) {
+            Session s;
+            s.pid = pid;
+            s.applicationName = app;
+            s.backendType = "client backend";
+            return s;
+        };
+        auto client = [](const char *app, const char *db) {
+            BouncerConnection c;
+            c.type = "C";
+            c.applicationName = app;
+            c.database = db;
+            c.user = "app";
+            return c;
+        };
+        PoolerChain chain;
+        chain.byBackendPid.insert(200, ChainLink{200, "app", "app"});
+        chain.byBackendPid.insert(201, ChainLink{201, "app", "app"});
+        plan::AppPeaks peaks(60);
+        // PostgreSQL: two cron sessions straight in, two backends the pooler holds (not an application's).
+        peaks.addPostgres(1, 1000,
+                          {session(100, "cron"), session(101, "cron"), session(200, ""), session(201, "")},
+                          {&chain});
+        peaks.addPostgres(1, 1001, {session(100, "cron")}, {&chain});
+        // The pooler: web peaks at 3 clients, the console's client does not count.
+        peaks.addPooler(2, "pgbouncer", 1000,
+                        {client("web", "app"), client("web", "app"), client("", "pgbouncer")});
+        peaks.addPooler(
+            2, "pgbouncer", 1005,
+            {client("web", "app"), client("web", "app"), client("web", "app"), client("cron", "app")});
+        peaks.addPooler(2, "pgbouncer", 1010, {client("web", "app")});
+        QList<plan::SeenApp> apps = peaks.appsFor(1, {2}, 1010);
+        QCOMPARE(apps.size(), 3);
+        QCOMPARE(apps.at(0).name, QString("web"));
+        QCOMPARE(apps.at(0).peakSessions, 3);
+        QCOMPARE(apps.at(0).via, QString("pgbouncer"));
+        QCOMPARE(apps.at(0).database, QString("app"));
+        QCOMPARE(apps.at(1).name, QString("cron"));
+        QCOMPARE(apps.at(1).peakSessions, 2);
+        QCOMPARE(apps.at(1).via, QString("postgres"));
+        QCOMPARE(apps.at(2).name, QString("cron"));
+        QCOMPARE(apps.at(2).via, QString("pgbouncer"));
+        // Without the pooler only the direct application; the pooler's own view alone has no PostgreSQL apps.
+        QCOMPARE(peaks.appsFor(1, {}, 1010).size(), 1);
+        // The window moves on: the peaks of 1000..1005 are forgotten, web's latest is 1, cron through the
+        // pooler left.
+        peaks.addPostgres(1, 1070, {session(100, "cron")}, {&chain});
+        peaks.addPooler(2, "pgbouncer", 1070, {client("web", "app")});
+        apps = peaks.appsFor(1, {2}, 1070);
+        QCOMPARE(apps.size(), 2);
+        QCOMPARE(apps.at(0).peakSessions, 1);
+        QCOMPARE(apps.at(1).peakSessions, 1);
+        // Two entries of one name become two names in the plan.
+        PostgresSample pg;
+        plan::LiveInputs in;
+        in.postgres = &pg;
+        BouncerSample b;
+        in.poolers = {{"pgbouncer", &b}};
+        in.apps = peaks.appsFor(1, {2}, 1070);
+        in.apps.append({"cron", 4, "pgbouncer", "app", "app"});
+        const plan::Plan p = plan::planFromLive(in);
+        QCOMPARE(p.apps.size(), 3);
+        QVERIFY(p.apps.at(0).name != p.apps.at(2).name);
+        peaks.removeTarget(2);
+        QCOMPARE(peaks.appsFor(1, {2}, 1070).size(), 1);
+    }
+
     void locatorFindsNestedKeys()
     {
         const QByteArray json =

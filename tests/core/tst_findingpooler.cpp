@@ -70,10 +70,12 @@ private Q_SLOTS:
         QTest::addColumn<QList<PoolStats>>("pools");
         QTest::addColumn<int>("samples");
         QTest::addColumn<QStringList>("expected");
-        QTest::addRow("full, 5 waiting, 3 samples") << QList<PoolStats>{pool("app/app", 10, 10, 0, 5, 0.4)}
+        QTest::addRow("full, 5 waiting, 3 samples") << QList<PoolStats>{pool("app/app", 10, 10, 0, 5, 1.4)}
                                                     << 3 << QStringList{"pooler-saturation:app/app:warning"};
         QTest::addRow("full, 5 waiting, 2 samples: a burst")
-            << QList<PoolStats>{pool("app/app", 10, 10, 0, 5, 0.4)} << 2 << QStringList{};
+            << QList<PoolStats>{pool("app/app", 10, 10, 0, 5, 1.4)} << 2 << QStringList{};
+        QTest::addRow("near miss: a busy pool whose queue lasts milliseconds")
+            << QList<PoolStats>{pool("app/app", 10, 10, 0, 3, 0.004)} << 30 << QStringList{};
         QTest::addRow("near miss: full and nobody waits")
             << QList<PoolStats>{pool("app/app", 10, 10, 0, 0)} << 10 << QStringList{};
         QTest::addRow("near miss: waiting while servers are still free")
@@ -82,13 +84,13 @@ private Q_SLOTS:
             << QList<PoolStats>{pool("app/app", 10, 10, 0, 3, 6)} << 3
             << QStringList{"pooler-saturation:app/app:critical"};
         QTest::addRow("as many waiting as served is critical")
-            << QList<PoolStats>{pool("app/app", 10, 10, 0, 12, 0.2)} << 3
+            << QList<PoolStats>{pool("app/app", 10, 10, 0, 12, 1.2)} << 3
             << QStringList{"pooler-saturation:app/app:critical"};
-        QTest::addRow("session mode, 1 s of a 3 s query_wait_timeout")
-            << QList<PoolStats>{pool("app/app", 5, 5, 0, 10, 1.0, "session")} << 3
+        QTest::addRow("session mode, 3 s of a 10 s query_wait_timeout")
+            << QList<PoolStats>{pool("app/app", 5, 5, 0, 4, 3.0, "session")} << 3
             << QStringList{"pooler-saturation:app/app:critical"};
         QTest::addRow("two pools, one full")
-            << QList<PoolStats>{pool("app/app", 10, 10, 0, 2, 0.5), pool("app/report", 5, 1, 4, 0)} << 4
+            << QList<PoolStats>{pool("app/app", 10, 10, 0, 2, 1.5), pool("app/report", 5, 1, 4, 0)} << 4
             << QStringList{"pooler-saturation:app/app:warning"};
     }
 
@@ -101,7 +103,7 @@ private Q_SLOTS:
         for (int i = 0; i < samples; ++i)
             engine.addSample(
                 2, "bouncer",
-                bouncerSnapshot(kStart + i, pools, {{"query_wait_timeout", QStringLiteral("3")}}));
+                bouncerSnapshot(kStart + i, pools, {{"query_wait_timeout", QStringLiteral("10")}}));
         QCOMPARE(named(engine), expected);
     }
 
@@ -110,7 +112,7 @@ private Q_SLOTS:
         FindingsEngine engine;
         for (int i = 0; i < 16; ++i) // waiting 3 samples out of 4: the pool stays full all along
             engine.addSample(2, "bouncer",
-                             bouncerSnapshot(kStart + i, {pool("app/app", 10, 10, 0, i % 4 ? 3 : 0, 0.4)}));
+                             bouncerSnapshot(kStart + i, {pool("app/app", 10, 10, 0, i % 4 ? 3 : 0, 1.4)}));
         QCOMPARE(engine.findings().size(), 1);
         QVERIFY(engine.findings().first().isOpen());
         QCOMPARE(engine.findings().first().raisedAtMs, qint64((kStart + 3) * 1000));
@@ -145,7 +147,7 @@ private Q_SLOTS:
         engine.setLinks(2, {1});
         for (int i = 0; i < 3; ++i) {
             engine.addSample(1, "pg", pgSnapshot(kStart + i, many(20, "web", "idle", 1, 100)));
-            engine.addSample(2, "bouncer", bouncerSnapshot(kStart + i, {pool("app/app", 10, 10, 0, 4, 0.5)}));
+            engine.addSample(2, "bouncer", bouncerSnapshot(kStart + i, {pool("app/app", 10, 10, 0, 4, 1.5)}));
         }
         const auto open = engine.openFindings();
         QCOMPARE(open.size(), 1);

@@ -268,7 +268,7 @@ private Q_SLOTS:
         engine.setLinks(2, {1});
         for (int i = 0; i < 8; ++i) {
             const double now = kStart + i;
-            engine.addSample(2, "bouncer", bouncerSnapshot(now, {pool("app/app", 10, 10, 0, 5, 0.3)}));
+            engine.addSample(2, "bouncer", bouncerSnapshot(now, {pool("app/app", 10, 10, 0, 5, 1.3)}));
             engine.addSample(1, "pg", pgSnapshot(now, many(10, "web", "active", 0.1, 100)));
         }
         QCOMPARE(named(engine), QStringList{"pooler-saturation:app/app:warning"});

@@ -88,7 +88,8 @@ private Q_SLOTS:
         QString error;
         const auto s = scenarioFromJson(QByteArray(R"({"workloads":[{"steps":[
             {"step":"begin"},{"step":"slow_query","ms":250},{"step":"hold","ms":100,"jitter_ms":10},
-            {"step":"commit","chance":0.5},{"step":"leak"},{"step":"require_idle"}]}]})"),
+            {"step":"commit","chance":0.5},{"step":"leak"},{"step":"require_idle"},
+            {"step":"hold","ms":20,"distribution":"exponential"}]}]})"),
                                         &error);
         QVERIFY2(s, qPrintable(error));
         const QList<Step> &steps = s->workloads.first().steps;
@@ -99,6 +100,9 @@ private Q_SLOTS:
         QCOMPARE(steps.at(3).chance, 0.5);
         QCOMPARE(steps.at(4).kind, StepKind::Leak);
         QCOMPARE(steps.at(5).kind, StepKind::RequireIdle);
+        QVERIFY(!steps.at(2).exponential);
+        QVERIFY(steps.at(6).exponential);
+        QCOMPARE(steps.at(6).ms, 20);
         // No apps given: one pool-less app, used by every workload.
         QCOMPARE(s->apps.size(), 1);
         QCOMPARE(s->workloads.first().app, s->apps.first().name);
@@ -141,6 +145,13 @@ private Q_SLOTS:
         QTest::addRow("phase above workers")
             << minimal("\"phases\":[{\"at_s\":0,\"workers\":9}],") << "more than the workload's 3 workers";
         QTest::addRow("fractional workers") << minimal("\"workers\":1.5,") << "whole number";
+        QTest::addRow("unknown hold distribution")
+            << QByteArray(R"({"workloads":[{"steps":[{"step":"hold","ms":5,"distribution":"gauss"}]}]})")
+            << "distribution: \"uniform\"";
+        QTest::addRow("jitter on an exponential hold")
+            << QByteArray(
+                   R"({"workloads":[{"steps":[{"step":"hold","ms":5,"jitter_ms":2,"distribution":"exponential"}]}]})")
+            << "jitter_ms: an exponential hold";
     }
 
     void mistakesAreReportedWithTheirPlace()

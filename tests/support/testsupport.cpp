@@ -1,10 +1,20 @@
 #include "testsupport.h"
 
+#include "core/logging.h"
+
 #include <QJsonDocument>
 #include <QProcess>
 #include <QProcessEnvironment>
 
 namespace poolscope::test {
+
+void quietLogging(spdlog::level::level_enum level)
+{
+    logging::Options options;
+    options.toFile = false;
+    options.stderrLevel = level;
+    logging::init(options);
+}
 
 std::unique_ptr<sandbox::Sandbox> startSandbox(QString *error, const sandbox::SandboxOptions &options)
 {

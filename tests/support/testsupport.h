@@ -8,9 +8,14 @@
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <spdlog/common.h>
 #include <vector>
 
 namespace poolscope::test {
+
+/// Logging for a test binary: stderr only (no log file), from `level` up (warnings by default, so the
+/// output stays the test's own).
+void quietLogging(spdlog::level::level_enum level = spdlog::level::warn);
 
 /// Starts a sandbox for one test binary; QFAIL-friendly: returns nullptr and sets `error` on failure.
 std::unique_ptr<sandbox::Sandbox> startSandbox(QString *error, const sandbox::SandboxOptions &options = {});

@@ -1,14 +1,14 @@
 // GUI smoke test against a real PostgreSQL + PgBouncer sandbox with the demo load running: the window samples
 // both, records series, draws them, and pause freezes the time axis.
 
-#include "core/logging.h"
 #include "core/recorder.h"
-#include "sandbox/demoload.h"
-#include "sandbox/demosession.h"
-#include "sandbox/sandbox.h"
 #include "db/targetcontroller.h"
 #include "models/poolsmodel.h"
 #include "models/targetlistmodel.h"
+#include "sandbox/demoload.h"
+#include "sandbox/demosession.h"
+#include "sandbox/sandbox.h"
+#include "support/testsupport.h"
 #include "widgets/bouncerpage.h"
 #include "widgets/fleetview.h"
 #include "widgets/mainwindow.h"
@@ -90,10 +90,7 @@ private Q_SLOTS:
 
 void TestMainWindow::initTestCase()
 {
-    logging::Options lo;
-    lo.toFile = false;
-    lo.stderrLevel = spdlog::level::warn;
-    logging::init(lo);
+    test::quietLogging();
 
     QString error;
     m_sandbox = std::make_unique<sandbox::Sandbox>();

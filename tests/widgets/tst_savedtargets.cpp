@@ -1,6 +1,5 @@
 // Saved targets in the main window against a real sandbox: reconcile on edit, the password prompt when libpq
 // needs one, and no password in the settings file.
-#include "core/logging.h"
 #include "core/targetconfig.h"
 #include "core/timeseries.h"
 #include "db/pg.h"
@@ -41,10 +40,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8()); // settings go to a scratch dir
-        logging::Options lo;
-        lo.toFile = false;
-        lo.stderrLevel = spdlog::level::warn;
-        logging::init(lo);
+        test::quietLogging();
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));

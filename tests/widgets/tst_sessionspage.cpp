@@ -402,6 +402,26 @@ private Q_SLOTS:
         QVERIFY(page.terminateAction()->isEnabled());
     }
 
+    // A finding's "go to the evidence": exactly its sessions selected, even those a filter hid.
+    void selectPidsSelectsExactlyThoseAndClearsHidingFilters()
+    {
+        SessionsPage page;
+        page.resize(1400, 900);
+        page.show();
+        page.updateSample(capturedSnapshot(QDateTime::currentMSecsSinceEpoch()));
+        page.stateButton(SessionState::IdleInTransaction)->setChecked(false); // hides 503
+        QCOMPARE(page.selectPids({505}), 1);
+        QVERIFY(!page.stateButton(SessionState::IdleInTransaction)->isChecked()); // nothing hidden: kept
+        QCOMPARE(page.selectPids({503, 504}), 2);
+        QVERIFY(page.stateButton(SessionState::IdleInTransaction)->isChecked());
+        QList<qint64> selected = page.selectedPids();
+        std::sort(selected.begin(), selected.end());
+        QCOMPARE(selected, (QList<qint64>{503, 504}));
+        QVERIFY(page.detailText().startsWith("pid 503") || page.detailText().startsWith("pid 504"));
+        QCOMPARE(page.selectPids({999999}), 0); // gone: the selection is left alone
+        QCOMPARE(page.selectedPids().size(), 2);
+    }
+
     // The captured sample's detail pane, tree included (two waiters behind one idle-in-transaction holder).
     void capturedDetailAndCtrlF()
     {

@@ -111,6 +111,7 @@ private Q_SLOTS:
     void dragWhileLiveStartsBrowsing();
     void zoomIsClamped();
     void pageRangeKeysAndBackToLive();
+    void markerLabelsNeverOverlap();
 };
 
 void TestTimeChart::stackedLayersAreCumulative()
@@ -566,6 +567,63 @@ void TestTimeChart::pageRangeKeysAndBackToLive()
     charts[0]->refreshNow();
     QCOMPARE(charts[0]->xAxis->range().upper, Day0 + DaySeconds - 1);
     QCOMPARE(charts[0]->xAxis->range().size(), 3600.0);
+}
+
+void TestTimeChart::markerLabelsNeverOverlap()
+{
+    // A load run and six findings, four of them within four seconds and one at the right edge: every label
+    // readable, none on another; findings at the top, the run at the bottom, all inside the plot.
+    SeriesSet set;
+    fill(set, 300);
+    TimeChart chart;
+    chart.resize(800, 400);
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("active"), grey);
+    chart.setWindowSeconds(300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    using Marker = TimeChart::Marker;
+    const auto event = [](double at, const char *rule, double end = std::nan("")) {
+        Marker m;
+        m.kind = Marker::Kind::Event;
+        m.start = T0 + at;
+        m.end = std::isnan(end) ? end : T0 + end;
+        m.label = QString::fromLatin1(rule);
+        m.color = Qt::red;
+        return m;
+    };
+    QList<Marker> markers{{T0 + 10, std::nan(""), QStringLiteral("load: tenant-spike")},
+                          event(20, "idle-in-transaction-leak", 100),
+                          event(21, "app-pool-ceiling"),
+                          event(22, "dead-connections"),
+                          event(23, "pooler-db-mismatch"),
+                          event(200, "lock-pileup"),
+                          event(298, "connection-churn")};
+    chart.setMarkers(markers);
+    QCOMPARE(chart.markers().size(), markers.size());
+    chart.refreshNow();
+    chart.refreshNow(); // the axis rect is laid out by the first replot
+    const QList<QRectF> labels = chart.markerLabelRects();
+    QCOMPARE(labels.size(), markers.size());
+    const QRect area = chart.axisRect()->rect();
+    for (int i = 0; i < labels.size(); ++i) {
+        QVERIFY2(labels[i].left() >= area.left() && labels[i].right() <= area.right() + 1,
+                 qPrintable(markers[i].label));
+        for (int j = i + 1; j < labels.size(); ++j)
+            QVERIFY2(!labels[i].intersects(labels[j]),
+                     qPrintable(markers[i].label + " / " + markers[j].label));
+    }
+    // In marker order: the run's label is the first rect, at the bottom; the findings' are above it.
+    for (int i = 1; i < labels.size(); ++i)
+        QVERIFY(labels[i].top() < labels[0].top());
+    QVERIFY(labels[0].bottom() <= area.bottom() + 1);
+
+    // Setting the same markers again touches nothing; fewer markers, fewer labels.
+    chart.setMarkers(markers);
+    markers.removeLast();
+    chart.setMarkers(markers);
+    chart.refreshNow();
+    QCOMPARE(chart.markerLabelRects().size(), markers.size());
 }
 
 QTEST_MAIN(TestTimeChart)
