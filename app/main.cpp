@@ -12,7 +12,8 @@
 #include "core/logging.h"
 #include "core/readonly.h"
 #include "core/signalcatcher.h"
-#include "db/demosession.h"
+#include "core/taskpool.h"
+#include "sandbox/demosession.h"
 #include "widgets/mainwindow.h"
 
 #include "widgets/qcp.h"
@@ -25,6 +26,10 @@
 #include <vector>
 
 namespace {
+
+// Background tasks still running at exit (a terminate finishing its audit line) get this long; whatever is
+// left then (a cancel to a server that never answers) ends with the process. README, "Threads".
+constexpr int kDrainMs = 2000;
 
 QString versionText()
 {
@@ -141,21 +146,25 @@ int headless(int argc, char **argv, const QString &command)
     lo.stderrLevel = spdlog::level::warn; // stdout carries the result; stderr only what needs attention
     poolscope::logging::init(lo);
     const QStringList rest = app.arguments().mid(1);
-    if (command == QLatin1String("snapshot"))
-        return poolscope::cli::snapshotCommand(rest);
-    if (command == QLatin1String("watch"))
-        return poolscope::cli::watchCommand(rest);
-    if (command == QLatin1String("diagnose"))
-        return poolscope::cli::diagnoseCommand(rest);
-    if (command == QLatin1String("plan"))
-        return poolscope::cli::planCommand(rest);
-    if (command == QLatin1String("terminate"))
-        return poolscope::cli::terminateCommand(rest);
-    if (command == QLatin1String("load"))
-        return poolscope::cli::loadCommand(rest);
-    if (command == QLatin1String("pooler"))
-        return poolscope::cli::poolerCommand(rest);
-    return poolscope::cli::sandboxCommand(rest);
+    const int rc = [&] {
+        if (command == QLatin1String("snapshot"))
+            return poolscope::cli::snapshotCommand(rest);
+        if (command == QLatin1String("watch"))
+            return poolscope::cli::watchCommand(rest);
+        if (command == QLatin1String("diagnose"))
+            return poolscope::cli::diagnoseCommand(rest);
+        if (command == QLatin1String("plan"))
+            return poolscope::cli::planCommand(rest);
+        if (command == QLatin1String("terminate"))
+            return poolscope::cli::terminateCommand(rest);
+        if (command == QLatin1String("load"))
+            return poolscope::cli::loadCommand(rest);
+        if (command == QLatin1String("pooler"))
+            return poolscope::cli::poolerCommand(rest);
+        return poolscope::cli::sandboxCommand(rest);
+    }();
+    poolscope::TaskPool::drain(kDrainMs);
+    return rc;
 }
 
 } // namespace
@@ -234,9 +243,9 @@ int main(int argc, char **argv)
         window.addTarget(target, int(*intervalMs));
     if (window.targetCount() > 1)
         window.showFleet(); // many targets: start from the one that needs attention
-    std::unique_ptr<poolscope::db::DemoSession> demoSession;
+    std::unique_ptr<poolscope::sandbox::DemoSession> demoSession;
     if (parser.isSet(demo)) {
-        demoSession = std::make_unique<poolscope::db::DemoSession>();
+        demoSession = std::make_unique<poolscope::sandbox::DemoSession>();
         window.attachDemo(demoSession.get());
         demoSession->start();
     }
@@ -245,6 +254,7 @@ int main(int argc, char **argv)
     const int rc = app.exec();
     window.saveWindowLayout();
     if (demoSession)
-        demoSession->stop(); // load first, then servers; files removed
+        demoSession->stop(); // load first, then servers; files removed (bounded)
+    poolscope::TaskPool::drain(kDrainMs);
     return rc;
 }

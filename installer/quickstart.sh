@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PoolScope quick start on Debian 12 (bookworm):
 #   installer/quickstart.sh demo   install what is missing, build, open the GUI on the demo sandbox
-#   installer/quickstart.sh test   install what is missing, build, run the whole test suite
+#   installer/quickstart.sh test   install what is missing, build, run the whole test suite, then every fuzz
+#                                  target for 30 s on its checked-in corpus (clang-14 + libFuzzer, build/fuzz)
 # Idempotent: packages already installed are not touched; the build is incremental.
 set -euo pipefail
 
@@ -23,7 +24,8 @@ packages=(
     postgresql-15 pgbouncer pgpool2
     dpkg-dev file
 )
-[[ "$mode" == test ]] && packages+=(xvfb xauth)
+# The fuzz build: clang with libFuzzer and the sanitizers' runtimes (libclang-rt-14-dev).
+[[ "$mode" == test ]] && packages+=(xvfb xauth clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -58,3 +60,8 @@ fi
 echo "==> running the test suite"
 # Integration tests start their own PostgreSQL + PgBouncer on free loopback ports, so they run in parallel.
 ctest --preset dev --parallel 2
+
+echo "==> fuzzing each parser for 30 s on its checked-in corpus (build/fuzz)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --parallel "$(nproc)"
+ctest --preset fuzz --parallel 2

@@ -4,7 +4,7 @@
 
 #include "core/logging.h"
 #include "core/signalcatcher.h"
-#include "db/sandbox.h"
+#include "sandbox/sandbox.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -155,9 +155,9 @@ bool readState(const QString &dir, State *state, QString *error)
     return true;
 }
 
-QString humanReadable(const db::Sandbox &sandbox)
+QString humanReadable(const sandbox::Sandbox &sandbox)
 {
-    const db::SandboxUris &u = sandbox.uris();
+    const sandbox::SandboxUris &u = sandbox.uris();
     QString text = QStringLiteral("PoolScope sandbox in %1\n").arg(sandbox.dir());
     text += QStringLiteral("  PostgreSQL  127.0.0.1:%1\n").arg(sandbox.postgresPort());
     if (sandbox.bouncerPort() > 0)
@@ -211,10 +211,10 @@ int startCommand(const Args &args)
         return 1;
     }
 
-    db::SandboxOptions options;
+    sandbox::SandboxOptions options;
     options.dir = args.dir;
     options.withPgpool = args.pgpool;
-    db::Sandbox sandbox(options);
+    sandbox::Sandbox sandbox(options);
     QString error;
     if (!sandbox.start(&error)) {
         printErr(error);

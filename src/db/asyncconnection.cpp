@@ -1,12 +1,12 @@
 #include "asyncconnection.h"
 
+#include "core/taskpool.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <system_error>
-#include <thread>
 #include <unistd.h>
 
 namespace poolscope::db {
@@ -410,18 +410,12 @@ bool AsyncConnection::cancel()
     }
     if (!handle || m_cancelRunning->exchange(true))
         return false; // the previous cancel is still waiting for a server that does not answer
-    auto running = m_cancelRunning;
-    try {
-        // Detached: PQcancel waits for the server to close the cancel connection, which a stopped server
-        // never does. The thread owns everything it touches.
-        std::thread([request = CancelRequest(handle), running] {
-            request.send();
-            running->store(false);
-        }).detach();
-    } catch (const std::system_error &) {
+    // Fire and forget (TaskPool::post): PQcancel waits for the server to close the cancel connection, which a
+    // stopped server never does. The task owns everything it touches.
+    TaskPool::post([request = CancelRequest(handle), running = m_cancelRunning] {
+        request.send();
         running->store(false);
-        return false;
-    }
+    });
     return true;
 }
 

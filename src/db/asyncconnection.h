@@ -16,7 +16,7 @@ namespace poolscope::db {
 /// A copy of one connection's cancel key. PQcancel on it asks the server to cancel whatever that connection
 /// runs now. Copyable, usable from any thread and after the connection is gone (it shares ownership of its
 /// PGcancel). send() blocks: it opens a new connection and waits for the server to close it, which a stopped
-/// server never does, so it runs on a thread that nobody waits for.
+/// server never does, so it runs as a task nobody waits for (TaskPool::post).
 class CancelRequest
 {
 public:
@@ -62,9 +62,9 @@ private:
 ///    it). run() cancels the query at its deadline and, when the server does not answer the cancel either
 ///    within the grace period (a SIGSTOPped server answers nothing), drops the connection.
 ///
-/// Cancelling: PQcancel is blocking, so cancel() sends it from a short-lived detached thread that owns its
-/// copy of the cancel key; at most one is outstanding per connection. cancelRequest() hands the key out for
-/// callers that send many at once from a thread of their own.
+/// Cancelling: PQcancel is blocking, so cancel() sends it as a fire-and-forget task (TaskPool::post) that
+/// owns its copy of the cancel key; at most one is outstanding per connection. cancelRequest() hands the key
+/// out for callers that send many at once in one task.
 ///
 /// Notices (and the FATAL a server sends an idle connection before closing it) are kept as lastNotice(),
 /// never printed to stderr as libpq does by default.
@@ -203,7 +203,7 @@ private:
     std::atomic<bool> m_queryActive{false}; // a query is in flight: cancel() has something to do
     std::atomic<bool> m_cancelSent{false};  // for the query in flight
     mutable std::mutex m_cancelMutex;
-    std::shared_ptr<PGcancel> m_cancel; // shared with cancel threads, which may outlive us
+    std::shared_ptr<PGcancel> m_cancel; // shared with cancel tasks, which may outlive us
     std::shared_ptr<std::atomic<bool>> m_cancelRunning = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -1,10 +1,10 @@
 #include "autoremediator.h"
 
+#include "core/taskpool.h"
 #include "db/terminator.h"
 
 #include <QDateTime>
 #include <QJsonObject>
-#include <QMetaObject>
 
 namespace poolscope::db {
 
@@ -17,16 +17,7 @@ AutoRemediator::AutoRemediator(const QString &conninfo, QObject *parent)
     m_terminator = std::make_shared<Terminator>(conninfo, o);
 }
 
-AutoRemediator::~AutoRemediator()
-{
-    join();
-}
-
-void AutoRemediator::join()
-{
-    if (m_thread.joinable())
-        m_thread.join();
-}
+AutoRemediator::~AutoRemediator() = default;
 
 void AutoRemediator::setConfig(const AutoRemediationConfig &config)
 {
@@ -54,20 +45,16 @@ void AutoRemediator::onSnapshot(const TargetSnapshot &snapshot)
     if (!m_limiter.mayRun(now))
         return;
     m_limiter.noteRun(now);
-    join(); // the previous run's thread has finished (m_running is false)
 
     Terminator::RunOptions ro;
     ro.dryRun = m_config.dryRun;
     ro.maxTerminations = m_limiter.budget(now);
     ro.auditExtra.insert(QStringLiteral("mode"), QStringLiteral("auto-remediation"));
     m_running = true;
-    std::shared_ptr<Terminator> terminator = m_terminator;
-    m_thread = std::thread([this, terminator, predicate, ro, now] {
-        terminate::Report report = terminator->run(predicate, ro);
-        // Queued to this object's thread; dropped if the object is gone (the destructor joins first anyway).
-        QMetaObject::invokeMethod(
-            this, [this, report, now] { finished(report, now); }, Qt::QueuedConnection);
-    });
+    // One run at a time (m_running), so the Terminator is never used by two threads at once.
+    TaskPool::run(
+        this, [terminator = m_terminator, predicate, ro] { return terminator->run(predicate, ro); },
+        [this, now](const terminate::Report &report) { finished(report, now); });
 }
 
 void AutoRemediator::finished(const terminate::Report &report, qint64 startedMs)

@@ -8,7 +8,6 @@
 #include <QString>
 #include <atomic>
 #include <memory>
-#include <thread>
 
 namespace poolscope::db {
 
@@ -22,8 +21,9 @@ class Terminator;
 /// interval between runs, terminations per run and per hour); a tick while a run is in flight is ignored. In
 /// read-only mode a due run is refused and audited, at most once per interval.
 ///
-/// GUI thread object: onSnapshot() and the setters run there, ran() is emitted there. The destructor waits
-/// for a run in flight (bounded by the terminator's connect and statement timeouts).
+/// GUI thread object: onSnapshot() and the setters run there, ran() is emitted there. A run is a TaskPool
+/// task (README, "Threads") that shares the Terminator: the destructor never waits for it; a run still in
+/// flight finishes (and audits) on its own, and its report is dropped.
 class AutoRemediator : public QObject
 {
     Q_OBJECT
@@ -52,13 +52,11 @@ Q_SIGNALS:
 
 private:
     void finished(const terminate::Report &report, qint64 startedMs);
-    void join();
 
     QString m_conninfo;
     AutoRemediationConfig m_config;
     autoremediation::RateLimiter m_limiter;
-    std::shared_ptr<Terminator> m_terminator;
-    std::thread m_thread;
+    std::shared_ptr<Terminator> m_terminator; // shared with the run in flight
     bool m_running = false;
 };
 

@@ -3,6 +3,7 @@
 #include "db/pg.h" // libpq parses connection strings and knows its defaults; callers of conninfo.h never see it
 
 #include <QStringList>
+#include <algorithm>
 
 namespace poolscope::db {
 
@@ -140,9 +141,21 @@ ConnSpec withMonitoringDefaults(const ConnSpec &specIn, const ConnectOptions &op
 
 namespace {
 
+// libpq ends an unquoted value at any isspace() byte, not only at ' ': a tab or a newline (a percent-encoded
+// one in a URI, a typed password) must be quoted too, or the string reads back as something else.
+bool needsQuotes(const QByteArray &value)
+{
+    if (value.isEmpty())
+        return true;
+    return std::any_of(value.cbegin(), value.cend(), [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\'' ||
+               c == '\\';
+    });
+}
+
 QByteArray quoted(const QByteArray &value)
 {
-    if (!value.isEmpty() && !value.contains(' ') && !value.contains('\'') && !value.contains('\\'))
+    if (!needsQuotes(value))
         return value;
     QByteArray out = "'";
     for (char c : value) {

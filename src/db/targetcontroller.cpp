@@ -97,25 +97,31 @@ void TargetWorker::shutdown()
 }
 
 TargetController::TargetController(const QString &conninfo, QObject *parent, TargetKind kindOverride)
-    : QObject(parent), m_target(describe(parseConnInfo(conninfo)))
+    : QObject(parent), m_thread(QStringLiteral("target ") + describe(parseConnInfo(conninfo))),
+      m_target(describe(parseConnInfo(conninfo)))
 {
     qRegisterMetaType<poolscope::TargetSnapshot>();
     qRegisterMetaType<poolscope::db::PollReport>();
     const int connectTimeoutS = parseConnInfo(conninfo).value("connect_timeout").toInt();
     m_connectTimeoutMs = (connectTimeoutS > 0 ? connectTimeoutS : Sampler::Options{}.connectTimeoutS) * 1000;
     m_worker = new TargetWorker(conninfo, 1024, kindOverride);
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_worker->moveToThread(m_thread.thread());
+    // The worker goes with its thread, also when stop() hands a thread it gave up waiting for off.
+    connect(m_thread.thread(), &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &TargetWorker::sampled, this, &TargetController::onSampled, Qt::QueuedConnection);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &TargetController::pollNow);
     m_stallTimer.setSingleShot(true);
     m_stallTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_stallTimer, &QTimer::timeout, this, &TargetController::onStallTimeout);
-    m_thread.setObjectName(QStringLiteral("target ") + m_target);
 }
 
 TargetController::~TargetController()
+{
+    stop();
+}
+
+void TargetController::interrupt()
 {
     m_timer.stop();
     m_stallTimer.stop();
@@ -123,17 +129,26 @@ TargetController::~TargetController()
         m_worker->cancel();    // let the server stop working for us
         m_worker->interrupt(); // and the worker stop waiting for it
     }
+}
+
+void TargetController::stop(int boundMs)
+{
+    interrupt();
+    if (!m_worker)
+        return;
     if (m_thread.isRunning()) {
         QMetaObject::invokeMethod(m_worker, &TargetWorker::shutdown, Qt::QueuedConnection);
-        m_thread.quit();
-        m_thread.wait();
+        m_thread.retire(boundMs);
     } else {
         delete m_worker;
     }
+    m_worker = nullptr;
 }
 
 void TargetController::start()
 {
+    if (!m_worker)
+        return; // stopped
     if (!m_thread.isRunning())
         m_thread.start();
     pollNow();
@@ -180,6 +195,8 @@ int TargetController::connectAttempts() const
 
 void TargetController::retryNow()
 {
+    if (!m_worker)
+        return; // stopped
     if (m_inFlight) {
         if (m_stalledPoll)
             m_worker->cancel();
@@ -215,7 +232,7 @@ int TargetController::watchdogMs() const
 
 void TargetController::pollNow()
 {
-    if (m_inFlight)
+    if (m_inFlight || !m_worker)
         return;
     m_inFlight = true;
     m_stalledPoll = false;
@@ -234,7 +251,7 @@ void TargetController::pollNow()
 
 void TargetController::onStallTimeout()
 {
-    if (!m_inFlight)
+    if (!m_inFlight || !m_worker)
         return;
     const qint64 waited = m_pollStarted.elapsed();
     if (!m_stalledPoll)

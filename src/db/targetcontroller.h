@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/ownedthread.h"
 #include "core/targetsnapshot.h"
 #include "core/targetstate.h"
 #include "db/pollreport.h"
@@ -7,7 +8,6 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QThread>
 #include <QTimer>
 #include <memory>
 
@@ -56,7 +56,8 @@ private:
 /// connect timeout when the poll has to connect first), it marks the target Stalled, asks the worker to
 /// cancel (non-blocking), and emits a synthetic failed snapshot ("no reply for N s; query cancelled") so the
 /// charts show a gap, repeated every max(interval, 1 s) while the reply is missing. The GUI thread never
-/// waits for the worker, except in the destructor, after interrupting it.
+/// waits for the worker, except in stop() (and the destructor), after interrupting it, and then with a bound:
+/// the worker's thread is an OwnedThread (README, "Threads").
 ///
 /// Late replies: the reply to a poll already declared stalled is not emitted as a sample (its data describe
 /// the server as of the poll's start, before the gap already recorded); it only moves the state on: live
@@ -76,7 +77,14 @@ public:
     /// `kindOverride`: Unknown detects the kind from the server; anything else samples as that kind.
     explicit TargetController(const QString &conninfo, QObject *parent = nullptr,
                               TargetKind kindOverride = TargetKind::Unknown);
-    ~TargetController() override; // interrupt the worker, quit, wait: prompt even when the server hangs
+    ~TargetController() override; // stop()
+
+    /// Non-blocking, the first half of stopping: the poll in flight is cancelled and the worker stops waiting
+    /// on the network. For many targets at once: interrupt() them all, then stop() each.
+    void interrupt();
+    /// interrupt(), then ends the worker's thread, waiting at most `boundMs` (a worker stuck where an
+    /// interrupt does not reach, like a DNS lookup, is left to end on its own). No polls after it.
+    void stop(int boundMs = OwnedThread::kRetireMs);
 
     void start();
     /// 100 ms .. 60 s.
@@ -135,8 +143,8 @@ private:
     int backoffMs(int failedAttempts) const;
     int watchdogMs() const;
 
-    QThread m_thread;
-    TargetWorker *m_worker = nullptr; // lives on m_thread, deleted there
+    OwnedThread m_thread;
+    TargetWorker *m_worker = nullptr; // lives on m_thread, deleted there; null after stop()
     QTimer m_timer;                   // next poll
     QTimer m_stallTimer;              // the poll in flight is overdue
     QElapsedTimer m_pollStarted;

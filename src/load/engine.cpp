@@ -3,6 +3,7 @@
 #include "core/logging.h"
 #include "load/shard.h"
 
+#include <QDeadlineTimer>
 #include <QThread>
 #include <algorithm>
 #include <cerrno>
@@ -12,7 +13,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -27,7 +27,7 @@ struct Engine::Private : RunState
     bool started = false;
 };
 
-Engine::Engine(EngineOptions options) : d(std::make_unique<Private>())
+Engine::Engine(EngineOptions options) : d(std::make_shared<Private>())
 {
     d->options = std::move(options);
 }
@@ -182,7 +182,8 @@ bool Engine::start(QString *error)
     d->started = true;
     for (auto &s : d->shards) {
         Shard *raw = s.get();
-        s->thread = std::thread([raw] { raw->loop(); });
+        s->thread.emplace(QStringLiteral("load shard %1").arg(s->index), [state = d, raw] { raw->loop(); });
+        s->thread->start();
     }
     logging::get("load")->info("load: {} workers of \"{}\" on {} threads for {} s, connection cap {}",
                                sc.totalWorkers(), sc.name.toStdString(), threads, d->deadlineS, d->cap);
@@ -201,9 +202,11 @@ void Engine::requestStop()
 void Engine::stop()
 {
     requestStop();
+    // One bound for all threads: they stop in parallel (each cancels, then closes its connections).
+    const QDeadlineTimer deadline(kStopBoundMs);
     for (auto &s : d->shards) {
-        if (s->thread.joinable())
-            s->thread.join();
+        if (s->thread)
+            s->thread->retire(int(std::max<qint64>(0, deadline.remainingTime())));
     }
 }
 

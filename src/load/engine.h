@@ -38,7 +38,8 @@ struct EngineOptions
 /// then every connection is closed, before it returns.
 ///
 /// Thread contract: construct, start, stop and read from one thread (any thread); the engine's own threads
-/// never call back.
+/// (OwnedThread, README "Threads") never call back. They share ownership of the engine's state, so a thread
+/// that stop() gave up waiting for ends on its own without touching freed memory.
 class Engine
 {
 public:
@@ -52,8 +53,10 @@ public:
     bool start(QString *error);
     /// Asks every thread to end now (cancel in-flight queries, close every connection); does not wait.
     void requestStop();
-    /// requestStop(), then waits for the threads: every connection is closed when it returns.
+    /// requestStop(), then waits for the threads, at most kStopBoundMs in all: every connection is closed
+    /// when it returns (a thread still running then is left to end on its own, and logged).
     void stop();
+    static constexpr int kStopBoundMs = 1500;
     /// Every thread has ended (the duration ran out, or stop).
     bool isFinished() const;
 
@@ -70,7 +73,7 @@ public:
 
 private:
     struct Private;
-    std::unique_ptr<Private> d;
+    std::shared_ptr<Private> d; // shared with the threads
 };
 
 } // namespace poolscope::load

@@ -2,10 +2,12 @@
 
 #include "core/auditlog.h"
 #include "core/logging.h"
-#include "db/pg.h"
+#include "core/taskpool.h"
+#include "db/asyncconnection.h"
 #include "load/target.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QJsonObject>
 #include <algorithm>
 
@@ -14,6 +16,10 @@ namespace poolscope::load {
 namespace {
 
 constexpr int FinishPollMs = 50;
+constexpr int SetupConnectTimeoutS = 10;
+// Past a setup statement's deadline it is cancelled; a server that does not answer the cancel either loses
+// the connection after this long.
+constexpr int SetupCancelGraceMs = 2000;
 
 QJsonObject summaryFields(const LoadSummary &s)
 {
@@ -32,6 +38,15 @@ QJsonObject summaryFields(const LoadSummary &s)
 
 } // namespace
 
+struct LoadRun::SetupConnection
+{
+    db::Interrupt interrupt;
+    db::AsyncConnection conn{&interrupt};
+
+    /// Any thread, never blocks: the task stops waiting at once, and cancels the statement it was running.
+    void abort() { interrupt.trigger(); }
+};
+
 LoadRun::LoadRun(Options options, QObject *parent) : QObject(parent), m_options(std::move(options))
 {
     qRegisterMetaType<LoadSample>();
@@ -48,8 +63,8 @@ LoadRun::LoadRun(Options options, QObject *parent) : QObject(parent), m_options(
 
 LoadRun::~LoadRun()
 {
-    if (m_checker.joinable())
-        m_checker.join();
+    if (m_setup)
+        m_setup->abort(); // the task ends on its own; its result goes nowhere
     if (m_state == State::Running) {
         m_engine->stop();
         m_stopRequested = true;
@@ -71,15 +86,15 @@ void LoadRun::start()
     m_summary.scenario = m_options.scenario.name;
     m_summary.target = m_target;
     m_summary.clients = m_options.scenario.totalWorkers();
-    // DNS and the setup connection block: a helper thread, reporting back through the event loop.
-    m_checker = std::thread([this, options = m_options] {
-        const Preflight result = preflight(options);
-        QMetaObject::invokeMethod(
-            this, [this, result] { onPreflight(result); }, Qt::QueuedConnection);
-    });
+    // DNS, the setup connection and the user's setup SQL block: a task, reporting back through the event
+    // loop.
+    m_setup = std::make_shared<SetupConnection>();
+    TaskPool::run(
+        this, [options = m_options, setup = m_setup] { return preflight(options, *setup); },
+        [this](const Preflight &result) { onPreflight(result); });
 }
 
-LoadRun::Preflight LoadRun::preflight(const Options &options)
+LoadRun::Preflight LoadRun::preflight(const Options &options, SetupConnection &setup)
 {
     Preflight out;
     QString error;
@@ -110,33 +125,60 @@ LoadRun::Preflight LoadRun::preflight(const Options &options)
     }
     db::ConnectOptions co;
     co.applicationName = "poolscope-load-setup";
-    co.connectTimeoutS = 10;
+    co.connectTimeoutS = SetupConnectTimeoutS;
     DbError dbError;
-    db::PgConn conn = db::connect(spec, co, &dbError);
-    if (!conn) {
+    // Notices ("already exists, skipping") stay in the connection, never on stderr.
+    db::AsyncConnection &conn = setup.conn;
+    if (!conn.connect(spec, co, &dbError)) {
         out.failure = Failure::Connect;
         out.message = dbError.message;
         if (!dbError.hint.isEmpty())
             out.message += QLatin1Char(' ') + dbError.hint;
+        out.interrupted = setup.interrupt.isTriggered();
         return out;
     }
-    PQsetNoticeProcessor(
-        conn.get(), [](void *, const char *) {}, nullptr); // "already exists, skipping"
-    const QString version = QString::fromUtf8(PQparameterStatus(conn.get(), "server_version"));
+    const QString version = QString::fromUtf8(PQparameterStatus(conn.handle(), "server_version"));
     out.serverKind = version.endsWith(QLatin1String("/bouncer")) ? QStringLiteral("pgbouncer")
                                                                  : QStringLiteral("postgres");
-    if (out.serverKind == QLatin1String("pgbouncer") && QByteArray(PQdb(conn.get())) == "pgbouncer") {
+    if (out.serverKind == QLatin1String("pgbouncer") && QByteArray(PQdb(conn.handle())) == "pgbouncer") {
         out.failure = Failure::Connect;
         out.message =
             QStringLiteral("that is PgBouncer's admin console: point the load at a database behind it");
         return out;
     }
-    for (qsizetype i = 0; i < options.scenario.setup.size(); ++i) {
-        if (!db::exec(conn.get(), options.scenario.setup.at(i), &dbError)) {
-            out.failure = Failure::Setup;
-            out.message = QStringLiteral("setup statement %1 failed: %2").arg(i + 1).arg(dbError.message);
-            return out;
+    // statement_timeout only where the connection is ours alone: through a transaction pooler the setting
+    // would stay on a server connection that the load's clients get next. Our own deadline holds anyway; on a
+    // direct connection it comes after the server's, whose error message is the better one.
+    const bool direct = out.serverKind == QLatin1String("postgres");
+    const int deadlineMs = options.setupTimeoutMs + (direct ? SetupCancelGraceMs : 0);
+    auto run = [&](const QByteArray &sql) {
+        if (setup.interrupt.isTriggered()) {
+            dbError = DbError{ErrorKind::Query, {}, QStringLiteral("interrupted")};
+            return false;
         }
+        const bool ok =
+            bool(conn.run(sql, nullptr, QDeadlineTimer(deadlineMs), SetupCancelGraceMs, &dbError));
+        // Cut short by stop(): the statement may still run (or wait for a lock) on the server, and closing
+        // the socket does not stop it. Cancelled here, whenever the interrupt came; nobody waits for the
+        // cancel.
+        if (conn.lastRun().interrupted)
+            TaskPool::post([request = conn.cancelRequest()] { request.send(); });
+        return ok;
+    };
+    auto failed = [&](const QString &what) {
+        out.failure = Failure::Setup;
+        out.message =
+            conn.lastRun().deadlinePassed
+                ? QStringLiteral("%1 did not finish within %2 s").arg(what).arg(options.setupTimeoutMs / 1000)
+                : QStringLiteral("%1 failed: %2").arg(what, dbError.message);
+        out.interrupted = setup.interrupt.isTriggered();
+        return out;
+    };
+    if (direct && !run("SET statement_timeout = " + QByteArray::number(options.setupTimeoutMs)))
+        return failed(QStringLiteral("setting statement_timeout"));
+    for (qsizetype i = 0; i < options.scenario.setup.size(); ++i) {
+        if (!run(options.scenario.setup.at(i)))
+            return failed(QStringLiteral("setup statement %1").arg(i + 1));
     }
     out.ok = true;
     return out;
@@ -144,11 +186,11 @@ LoadRun::Preflight LoadRun::preflight(const Options &options)
 
 void LoadRun::onPreflight(const Preflight &result)
 {
-    if (m_checker.joinable())
-        m_checker.join();
+    m_setup.reset();
     if (!result.ok || m_stopRequested) {
         m_state = State::Done;
-        if (!result.ok) {
+        // A preflight that stop() cut short is a run stopped early, not a failure.
+        if (!result.ok && !(result.interrupted && m_stopRequested)) {
             logging::get("load")->warn("load on {} not started: {}", m_target.toStdString(),
                                        result.message.toStdString());
             Q_EMIT failed(result.failure, result.message);
@@ -189,6 +231,8 @@ void LoadRun::stop()
 {
     if (m_state == State::Checking) {
         m_stopRequested = true;
+        if (m_setup)
+            m_setup->abort();
         return;
     }
     if (m_state != State::Running || m_stopRequested)

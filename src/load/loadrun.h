@@ -7,7 +7,6 @@
 #include <QObject>
 #include <QTimer>
 #include <memory>
-#include <thread>
 
 namespace poolscope::load {
 
@@ -15,10 +14,12 @@ namespace poolscope::load {
 /// scenario's setup on one connection, then the Engine, publishing a LoadSample every second and a
 /// LoadSummary at the end. Start and stop are written to the audit log (target described without secrets).
 ///
-/// Threads: lives on one thread with an event loop (the GUI thread, the CLI's main thread). The blocking
-/// parts (DNS, the setup connection, joining the engine's threads after they closed their connections) never
-/// run on it for long: the check and setup run on a helper thread, and the engine is joined only once it has
-/// finished.
+/// Threads: lives on one thread with an event loop (the GUI thread, the CLI's main thread), which never waits
+/// on the network. The check and the setup (DNS, the setup connection, the user's setup SQL) run as a
+/// TaskPool task (README, "Threads") that nobody waits for: stop() and the destructor cancel its statement
+/// and interrupt it, and drop its result. Every setup statement is bounded (Options::setupTimeoutMs). The
+/// engine's threads are waited for only once they have finished, or with Engine::kStopBoundMs in the
+/// destructor.
 class LoadRun : public QObject
 {
     Q_OBJECT
@@ -31,6 +32,10 @@ public:
         bool allowRemote = false;
         int threads = 0;
         int sampleIntervalMs = 1000;
+        // Each setup statement: statement_timeout on a direct PostgreSQL connection, and a deadline of our
+        // own (then a cancel) whatever the server, so a setup that waits on a lock cannot hold the run
+        // forever.
+        int setupTimeoutMs = 60000;
     };
 
     enum class Failure
@@ -44,10 +49,11 @@ public:
     Q_ENUM(Failure)
 
     explicit LoadRun(Options options, QObject *parent = nullptr);
-    ~LoadRun() override; // stops the run (every connection closed) before it returns
+    ~LoadRun() override; // cancels the setup, stops the engine (bounded): see Threads above
 
     void start();
-    /// Ends the run early: returns at once; finished() follows within about a second.
+    /// Ends the run early: returns at once; finished() follows within about a second (a setup statement in
+    /// flight is cancelled).
     void stop();
 
     bool isRunning() const { return m_state == State::Checking || m_state == State::Running; }
@@ -74,11 +80,14 @@ private:
     struct Preflight
     {
         bool ok = false;
+        bool interrupted = false; // stop() or the destructor cut it short
         Failure failure = Failure::Connect;
         QString message;
         QString serverKind;
     };
-    static Preflight preflight(const Options &options);
+    /// The setup connection, shared by the run (which may cancel it) and the preflight task (which uses it).
+    struct SetupConnection;
+    static Preflight preflight(const Options &options, SetupConnection &setup);
     void onPreflight(const Preflight &result);
     void onTick();
     void finish();
@@ -86,7 +95,7 @@ private:
     Options m_options;
     State m_state = State::Idle;
     QString m_target;
-    std::thread m_checker;
+    std::shared_ptr<SetupConnection> m_setup; // while the preflight runs
     std::unique_ptr<Engine> m_engine;
     QTimer m_sampleTimer;
     QTimer m_finishTimer;

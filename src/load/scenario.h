@@ -103,7 +103,8 @@ struct Step
     QByteArray sql;
     int ms = 0;
     int jitterMs = 0;
-    bool exponential = false; // think/hold: "distribution": "exponential", ms is the mean (the planner's M/M/c)
+    // think/hold: "distribution": "exponential", ms is the mean (the planner's M/M/c)
+    bool exponential = false;
     double chance = 1.0; // the step runs with this probability (e.g. a leak in 1 request of 20)
 };
 

@@ -1,6 +1,7 @@
 #include "shard.h"
 
 #include "core/logging.h"
+#include "core/taskpool.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,7 +28,7 @@ constexpr std::chrono::milliseconds CancelBudget{500}; // of the 1 s a stop may 
 constexpr int CancelRounds = 3;
 constexpr std::chrono::milliseconds CancelRoundGap{60};
 
-/// Cancel requests handed to a helper thread at shutdown, one list per round.
+/// Cancel requests handed to one fire-and-forget task at shutdown, one list per round.
 struct CancelBatch
 {
     std::vector<std::vector<db::CancelRequest>> rounds;
@@ -186,8 +187,8 @@ void Shard::shutdown()
 {
     // A closed socket does not stop a running query (pg_sleep, a lock wait) on the server, and behind
     // PgBouncer the cancel key dies with the client: cancel first, then close. PQcancel blocks (it connects
-    // afresh, with no timeout of its own), so the cancels run on a helper thread that gets CancelBudget; past
-    // that the connections are closed anyway and the helper finishes on its own.
+    // afresh, with no timeout of its own), so the cancels run as one fire-and-forget task that gets
+    // CancelBudget; past that the connections are closed anyway and the task finishes on its own.
     auto batch = std::make_shared<CancelBatch>();
     batch->rounds.resize(CancelRounds);
     size_t inFlight = 0;
@@ -203,7 +204,7 @@ void Shard::shutdown()
             round.push_back(request); // the same key serves every round
     }
     if (inFlight > 0) {
-        std::thread([batch] {
+        TaskPool::post([batch] {
             for (size_t round = 0; round < batch->rounds.size(); ++round) {
                 if (round > 0)
                     std::this_thread::sleep_for(CancelRoundGap);
@@ -213,7 +214,7 @@ void Shard::shutdown()
             std::lock_guard lock(batch->mutex);
             batch->done = true;
             batch->cv.notify_all();
-        }).detach();
+        });
         std::unique_lock lock(batch->mutex);
         if (!batch->cv.wait_for(lock, CancelBudget, [&] { return batch->done; }))
             logging::get("load")->warn("load: cancelling {} queries takes more than {} ms; closing anyway",

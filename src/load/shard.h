@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/ownedthread.h"
 #include "load/apppools.h"
 #include "load/connection.h"
 #include "load/metrics.h"
@@ -14,9 +15,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <random>
-#include <thread>
 #include <vector>
 
 namespace poolscope::load {
@@ -51,7 +52,7 @@ struct Shard
     Counters local;
     std::mutex publishMutex;
     Counters published;
-    std::thread thread;
+    std::optional<OwnedThread> thread; // OwnedThread (README, "Threads"), running loop()
     std::atomic<bool> done{false};
     AppPools appPools{*this};
     WorkerInterpreter interpreter{*this};

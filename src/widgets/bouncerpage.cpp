@@ -3,6 +3,7 @@
 #include "core/logging.h"
 #include "core/readonly.h"
 #include "core/recorder.h"
+#include "core/taskpool.h"
 #include "db/pooleraction.h"
 #include "models/bouncerconnectionsmodel.h"
 #include "models/poolsmodel.h"
@@ -12,7 +13,6 @@
 
 #include <QAction>
 #include <QDateTime>
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QJsonObject>
 #include <QMenu>
@@ -20,7 +20,6 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
-#include <QtConcurrent/QtConcurrentRun>
 #include <tuple>
 
 namespace poolscope::widgets {
@@ -638,16 +637,14 @@ void BouncerPage::requestAction(PoolerCommand command, const QString &argument)
     m_running = true;
     updateActions();
     m_ui->actionStatusLabel->setText(tr("%1 %2 running…").arg(commandTitle(command), argument));
-    auto *watcher = new QFutureWatcher<db::PoolerActionResult>(this);
-    connect(watcher, &QFutureWatcher<db::PoolerActionResult>::finished, this,
-            [this, watcher, command, argument] {
-                const db::PoolerActionResult result = watcher->result();
-                watcher->deleteLater();
-                onActionDone(command, argument, result);
-            });
-    watcher->setFuture(QtConcurrent::run([conninfo = m_conninfo, command, argument] {
-        return db::runPoolerAction(conninfo, command, argument);
-    }));
+    TaskPool::run(
+        this,
+        [conninfo = m_conninfo, command, argument] {
+            return db::runPoolerAction(conninfo, command, argument);
+        },
+        [this, command, argument](const db::PoolerActionResult &result) {
+            onActionDone(command, argument, result);
+        });
 }
 
 void BouncerPage::onActionDone(PoolerCommand command, const QString &argument,

@@ -99,7 +99,7 @@ DrillPanel::DrillPanel(LoadPanel *load, FindingsController *findings, QWidget *p
 
 DrillPanel::~DrillPanel() = default;
 
-void DrillPanel::setUris(const db::SandboxUris &uris)
+void DrillPanel::setUris(const sandbox::SandboxUris &uris)
 {
     m_uris = uris;
     updateTexts();

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/finding.h"
-#include "db/sandbox.h"
+#include "sandbox/sandboxoptions.h"
 #include "widgets/drills.h"
 
 #include <QElapsedTimer>
@@ -54,7 +54,7 @@ public:
     ~DrillPanel() override;
 
     /// The demo sandbox the drills run against.
-    void setUris(const db::SandboxUris &uris);
+    void setUris(const sandbox::SandboxUris &uris);
     /// Shows the drill of incident preset `preset` (stopping a run of the previous one); false when there is
     /// no such drill.
     bool setDrill(const QString &preset);
@@ -104,7 +104,7 @@ private:
 
     LoadPanel *m_load;
     FindingsController *m_findings;
-    std::optional<db::SandboxUris> m_uris;
+    std::optional<sandbox::SandboxUris> m_uris;
     const Drill *m_drill = nullptr;
     Phase m_phase = Phase::Idle;
     bool m_ownRun = false;       // the Load tab's current run is ours

@@ -1,7 +1,7 @@
 #include "drills.h"
 
 #include "core/finding.h"
-#include "db/sandbox.h"
+#include "sandbox/sandboxoptions.h"
 
 #include <QCoreApplication>
 
@@ -147,7 +147,7 @@ const Drill *findDrill(const QString &preset)
     return nullptr;
 }
 
-QString drillUri(const db::SandboxUris &uris, Drill::Through through)
+QString drillUri(const sandbox::SandboxUris &uris, Drill::Through through)
 {
     switch (through) {
     case Drill::Through::PgBouncer:

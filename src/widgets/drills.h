@@ -4,7 +4,7 @@
 #include <QString>
 #include <QStringList>
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
 struct SandboxUris;
 }
 
@@ -45,6 +45,6 @@ const QList<Drill> &drills();
 /// The drill of incident preset `preset`; null when there is none.
 const Drill *findDrill(const QString &preset);
 /// The URI a run connects with.
-QString drillUri(const db::SandboxUris &uris, Drill::Through through);
+QString drillUri(const sandbox::SandboxUris &uris, Drill::Through through);
 
 } // namespace poolscope::widgets

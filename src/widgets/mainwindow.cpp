@@ -7,9 +7,9 @@
 #include "core/recorder.h"
 #include "db/autoremediator.h"
 #include "db/conninfo.h"
-#include "db/demosession.h"
 #include "db/targetcontroller.h"
 #include "models/targetlistmodel.h"
+#include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
 #include "widgets/drillpanel.h"
 #include "widgets/findingscontroller.h"
@@ -30,6 +30,7 @@
 
 #include <QAction>
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDockWidget>
 #include <QFontDatabase>
 #include <QInputDialog>
@@ -57,6 +58,8 @@ namespace {
 
 constexpr int SeriesCapacity = 3600; // one hour at one sample per second
 constexpr int MaxShortcutTargets = 9;
+constexpr int CloseBoundMs = 1800; // what closing the window may take, whatever the servers do
+constexpr int MinStopMs = 50;      // an interrupted worker ends within this
 
 } // namespace
 
@@ -342,11 +345,19 @@ MainWindow::~MainWindow()
         m_logRelay->window = nullptr;
     }
     logging::setLineCallback(nullptr);
-    delete m_loadPanel; // a run still going stops: every connection closed
-    m_loadPanel = nullptr;
-    // Workers first (cancel, quit, wait), then the pages that read the series, then the series.
+    // Closing returns within CloseBoundMs whatever the servers do: every worker is interrupted at once, the
+    // load run stops (its setup cancelled, its engine given Engine::kStopBoundMs), then the workers' threads
+    // end in what is left of the bound (README, "Threads").
+    const QDeadlineTimer deadline(CloseBoundMs);
     for (auto &t : m_targets)
+        t->controller->interrupt();
+    delete m_loadPanel;
+    m_loadPanel = nullptr;
+    // Workers first, then the pages that read the series, then the series.
+    for (auto &t : m_targets) {
+        t->controller->stop(int(std::max<qint64>(MinStopMs, deadline.remainingTime())));
         t->controller.reset();
+    }
     for (auto &t : m_targets)
         delete t->page;
     m_targets.clear();
@@ -417,21 +428,21 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     return index;
 }
 
-void MainWindow::attachDemo(db::DemoSession *demo)
+void MainWindow::attachDemo(sandbox::DemoSession *demo)
 {
     if (!demo)
         return;
     m_demo = demo;
     updateTitle();
-    connect(demo, &db::DemoSession::progress, this, [this](const QString &message) {
+    connect(demo, &sandbox::DemoSession::progress, this, [this](const QString &message) {
         statusBar()->showMessage(message);
         m_ui->emptyPage->setText(QStringLiteral("<h3>") + message.toHtmlEscaped() + QStringLiteral("</h3>"));
     });
-    connect(demo, &db::DemoSession::ready, this, [this](const db::SandboxUris &uris) {
+    connect(demo, &sandbox::DemoSession::ready, this, [this](const sandbox::SandboxUris &uris) {
         statusBar()->showMessage(tr("Demo ready: sampling the sandbox's PostgreSQL and PgBouncer"), 10000);
         startDemoTargets(uris);
     });
-    connect(demo, &db::DemoSession::failed, this, [this](const QString &error) {
+    connect(demo, &sandbox::DemoSession::failed, this, [this](const QString &error) {
         const QString firstLine = error.section(QLatin1Char('\n'), 0, 0);
         statusBar()->showMessage(tr("Demo failed: %1").arg(firstLine));
         m_ui->emptyPage->setText(
@@ -449,7 +460,7 @@ void MainWindow::attachDemo(db::DemoSession *demo)
         startDemoTargets(demo->uris());
 }
 
-void MainWindow::startDemoTargets(const db::SandboxUris &uris)
+void MainWindow::startDemoTargets(const sandbox::SandboxUris &uris)
 {
     addTarget(uris.monitor);
     // The console as its admin user (pgbadmin), so RECONNECT and the other pooler actions are enabled.

@@ -24,10 +24,10 @@ class SeriesSet;
 struct TargetSnapshot;
 } // namespace poolscope
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
 class DemoSession;
 struct SandboxUris;
-} // namespace poolscope::db
+} // namespace poolscope::sandbox
 
 namespace poolscope::models {
 class TargetListModel;
@@ -76,7 +76,7 @@ public:
     /// Shows demo progress in the status bar; on ready adds uris.monitor and uris.pgbouncerMonitor as
     /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
     /// be destroyed first (its signals are disconnected then).
-    void attachDemo(poolscope::db::DemoSession *demo);
+    void attachDemo(poolscope::sandbox::DemoSession *demo);
 
     int targetCount() const;
     /// (keys, what they do) for every action of the window that has a shortcut, by name (Help → Keyboard
@@ -151,7 +151,7 @@ private:
     void applyMarkers(Target &target);
     void setupDrills();
     /// The demo's targets (PostgreSQL, the PgBouncer console as its admin), load targets and drills.
-    void startDemoTargets(const poolscope::db::SandboxUris &uris);
+    void startDemoTargets(const poolscope::sandbox::SandboxUris &uris);
     /// Shows the pooler links and chains on every target's page (after a link or a chain changed).
     void applyPoolerLinks();
 
@@ -184,7 +184,7 @@ private:
     QDockWidget *m_drillDock = nullptr;
     DrillPanel *m_drillPanel = nullptr;
     QMenu *m_drillsMenu = nullptr;
-    QPointer<db::DemoSession> m_demo;
+    QPointer<sandbox::DemoSession> m_demo;
 };
 
 } // namespace poolscope::widgets

@@ -2,7 +2,7 @@
 #include "mainwindow_p.h"
 
 #include "core/readonly.h"
-#include "db/demosession.h"
+#include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
 #include "widgets/palette.h"
 #include "widgets/plannercontroller.h"

@@ -3,13 +3,12 @@
 #include "core/fleetsummary.h"
 #include "core/logging.h"
 #include "core/readonly.h"
+#include "core/taskpool.h"
 #include "db/terminator.h"
 #include "widgets/terminatedialog.h"
 
-#include <QFutureWatcher>
 #include <QJsonArray>
 #include <QMessageBox>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace poolscope::widgets {
 
@@ -113,22 +112,21 @@ void SessionActions::run(bool cancel, const QList<qint64> &pids, const std::opti
         refs.append(db::PidRef{pid, s ? s->backendStart : std::nullopt});
     }
     m_busy = true;
-    auto *watcher = new QFutureWatcher<terminate::Report>(this);
-    connect(watcher, &QFutureWatcher<terminate::Report>::finished, this, [this, watcher] {
-        m_busy = false;
-        const terminate::Report report = watcher->result();
-        watcher->deleteLater();
-        logging::get("ui")->info("{} on {}: {}", report.action.toStdString(), report.target.toStdString(),
-                                 report.summary().toStdString());
-        // Said before the report box, which waits for the user: what watches the outcome (a finding's
-        // action) must know when the work was done, not when the box was closed.
-        Q_EMIT finished(report);
-        m_show(report);
-    });
-    watcher->setFuture(QtConcurrent::run([conninfo = m_conninfo, refs, cancel] {
-        db::Terminator terminator(conninfo);
-        return cancel ? terminator.cancelPids(refs) : terminator.terminatePids(refs);
-    }));
+    TaskPool::run(
+        this,
+        [conninfo = m_conninfo, refs, cancel] {
+            db::Terminator terminator(conninfo);
+            return cancel ? terminator.cancelPids(refs) : terminator.terminatePids(refs);
+        },
+        [this](const terminate::Report &report) {
+            m_busy = false;
+            logging::get("ui")->info("{} on {}: {}", report.action.toStdString(), report.target.toStdString(),
+                                     report.summary().toStdString());
+            // Said before the report box, which waits for the user: what watches the outcome (a finding's
+            // action) must know when the work was done, not when the box was closed.
+            Q_EMIT finished(report);
+            m_show(report);
+        });
 }
 
 void SessionActions::bulkTerminate()

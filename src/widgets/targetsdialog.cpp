@@ -1,15 +1,14 @@
 #include "targetsdialog.h"
 
+#include "core/taskpool.h"
 #include "db/connectiontest.h"
 #include "db/conninfo.h"
 #include "ui_targetsdialog.h"
 
 #include <QComboBox>
-#include <QFutureWatcher>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace poolscope::widgets {
 
@@ -424,17 +423,15 @@ void TargetsDialog::testConnection()
     m_ui->testButton->setEnabled(false);
     m_ui->testResult->setPlainText(tr("Testing %1…").arg(displayName(*t)));
     // libpq blocks: run it off the GUI thread.
-    auto *watcher = new QFutureWatcher<db::ConnectionReport>(this);
     const QString id = t->id;
-    connect(watcher, &QFutureWatcher<db::ConnectionReport>::finished, this, [this, watcher, id] {
-        const db::ConnectionReport report = watcher->result();
-        watcher->deleteLater();
-        m_testing = false;
-        m_ui->testButton->setEnabled(true);
-        if (id == m_currentId)
-            m_ui->testResult->setPlainText(report.summary());
-    });
-    watcher->setFuture(QtConcurrent::run([conninfo] { return db::testConnection(conninfo); }));
+    TaskPool::run(
+        this, [conninfo] { return db::testConnection(conninfo); },
+        [this, id](const db::ConnectionReport &report) {
+            m_testing = false;
+            m_ui->testButton->setEnabled(true);
+            if (id == m_currentId)
+                m_ui->testResult->setPlainText(report.summary());
+        });
 }
 
 void TargetsDialog::accept()

@@ -3,13 +3,12 @@
 #include "ui_terminatedialog.h"
 
 #include "core/readonly.h"
+#include "core/taskpool.h"
 #include "db/terminator.h"
 
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace poolscope::widgets {
 
@@ -196,10 +195,13 @@ void TerminateDialog::startPreview()
     m_pending = false;
     updateButtons();
     const quint64 generation = m_generation;
-    auto *watcher = new QFutureWatcher<PreviewResult>(this);
-    connect(watcher, &QFutureWatcher<PreviewResult>::finished, this, [this, watcher, generation] {
-        const PreviewResult r = watcher->result();
-        watcher->deleteLater();
+    std::shared_ptr<db::Terminator> terminator = m_terminator;
+    auto preview = [terminator, p] {
+        PreviewResult r;
+        r.plan = terminator->preview(p, &r.error);
+        return r;
+    };
+    TaskPool::run(this, preview, [this, generation](const PreviewResult &r) {
         m_busy = false;
         if (m_done)
             return;
@@ -218,12 +220,6 @@ void TerminateDialog::startPreview()
             Q_EMIT previewUpdated();
         updateButtons();
     });
-    std::shared_ptr<db::Terminator> terminator = m_terminator;
-    watcher->setFuture(QtConcurrent::run([terminator, p] {
-        PreviewResult r;
-        r.plan = terminator->preview(p, &r.error);
-        return r;
-    }));
 }
 
 void TerminateDialog::fillRow(int row, const terminate::Candidate &c, double age, const QString &result,
@@ -357,19 +353,18 @@ void TerminateDialog::terminateNow()
     setFieldsEnabled(false);
     updateButtons();
     m_ui->previewLabel->setText(tr("Terminating %1…").arg(sessions(plan.hits.size())));
-    auto *watcher = new QFutureWatcher<terminate::Report>(this);
-    connect(watcher, &QFutureWatcher<terminate::Report>::finished, this, [this, watcher] {
-        m_report = watcher->result();
-        watcher->deleteLater();
-        m_busy = false;
-        showReport();
-        updateButtons();
-        Q_EMIT finished(*m_report);
-    });
     std::shared_ptr<db::Terminator> terminator = m_terminator;
     db::Terminator::RunOptions ro;
     ro.cancelActiveFirst = escalating;
-    watcher->setFuture(QtConcurrent::run([terminator, plan, ro] { return terminator->execute(plan, ro); }));
+    TaskPool::run(
+        this, [terminator, plan, ro] { return terminator->execute(plan, ro); },
+        [this](const terminate::Report &report) {
+            m_report = report;
+            m_busy = false;
+            showReport();
+            updateButtons();
+            Q_EMIT finished(*m_report);
+        });
 }
 
 } // namespace poolscope::widgets

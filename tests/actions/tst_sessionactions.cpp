@@ -41,7 +41,7 @@ QList<qint64> pidsOf(const widgets::SessionsPage *page, const QString &app)
 class TestSessionActions : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     QTemporaryDir m_dir;
     std::unique_ptr<widgets::MainWindow> m_window;
 

@@ -40,7 +40,7 @@ QList<qint64> tablePids(const QTableWidget *table)
 class TestTerminateDialog : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     QTemporaryDir m_dir;
 
 private Q_SLOTS:

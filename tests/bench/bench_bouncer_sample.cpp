@@ -41,7 +41,7 @@ class BenchBouncerSample : public QObject
 private Q_SLOTS:
     void sampleWithThousandClients()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.maxClientConn = Clients + 100;
         options.defaultPoolSize = 20;
         QString error;

@@ -97,7 +97,7 @@ private Q_SLOTS:
         constexpr int kIntervalMs = 100;
         constexpr int kRunMs = 10000;
         if (!m_bigSandbox) {
-            db::SandboxOptions options;
+            sandbox::SandboxOptions options;
             options.maxConnections = 1100;
             QString error;
             m_bigSandbox = test::startSandbox(&error, options);
@@ -185,7 +185,7 @@ private Q_SLOTS:
     }
 
 private:
-    std::unique_ptr<db::Sandbox> m_bigSandbox;
+    std::unique_ptr<sandbox::Sandbox> m_bigSandbox;
     test::HeldSessions m_idle;
 };
 

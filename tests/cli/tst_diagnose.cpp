@@ -26,7 +26,7 @@ class TestDiagnose : public test::SandboxTestCase
 
     QString uri(const QString &kind) const
     {
-        const db::SandboxUris &u = m_sandbox->uris();
+        const sandbox::SandboxUris &u = m_sandbox->uris();
         if (kind == "pgbouncer_app")
             return u.pgbouncerApp;
         if (kind == "pgbouncer_session_app")

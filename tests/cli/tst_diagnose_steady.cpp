@@ -25,7 +25,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, preset);
         QFETCH(bool, throughPooler);
-        const db::SandboxUris &u = m_sandbox->uris();
+        const sandbox::SandboxUris &u = m_sandbox->uris();
         test::RunDriver driver(throughPooler ? u.pgbouncerApp : u.app, test::preset(preset, 36));
         QVERIFY2(driver.start(), qPrintable(driver.failure));
         test::PoolscopeProcess diagnose;

@@ -200,7 +200,7 @@ private Q_SLOTS:
         QFETCH(int, kind);
         QFETCH(QStringList, mustMention);
         QFETCH(QStringList, mustNotMention);
-        const SandboxUris &u = m_sandbox->uris();
+        const sandbox::SandboxUris &u = m_sandbox->uris();
         const QString uri = which == "monitor"            ? u.monitor
                             : which == "app"              ? u.app
                             : which == "postgres"         ? u.postgres

@@ -90,6 +90,39 @@ private Q_SLOTS:
         QCOMPARE(reached.port, port);
         QCOMPARE(db::hostPort(parseConnInfo(conninfo)).port, port);
     }
+    // Found by fuzz_conninfo (tests/fuzz/regressions/conninfo): a value holding a tab, newline, CR, VT or FF
+    // was written back unquoted, and libpq ends an unquoted value at any of them, so a saved target (or a
+    // password added for the session) read back as something else, or not at all.
+    void rewrittenStringsReadBack_data()
+    {
+        QTest::addColumn<QByteArray>("conninfo");
+        QTest::addRow("tab in a password") << QByteArray("postgresql://u:a%09b@h/db");
+        QTest::addRow("newline in dbname") << QByteArray("postgresql://u@h/my%0Adb");
+        QTest::addRow("CR, VT and FF") << QByteArray("postgresql://u@h/d%0D%0B%0Cb?application_name=a%09b");
+        QTest::addRow("quotes, backslashes, spaces") << QByteArray("host=h dbname='my \\ db' user='o\\'k'");
+        QTest::addRow("fuzz crash-05277a5a") << QByteArray("postgres://u:ent_tim[::1]75dbnam\r\r\re"
+                                                           "\v\v\v\v\v\v\v\v\v\v\v\v\v\v\v"
+                                                           "host=/vardb2 por/rxx");
+    }
+
+    void rewrittenStringsReadBack()
+    {
+        QFETCH(QByteArray, conninfo);
+        const ConnSpec spec = parseConnInfo(QString::fromUtf8(conninfo));
+        QVERIFY2(spec.isValid(), qPrintable(spec.parseError));
+        const QString rewritten = toConnInfoString(spec);
+        const ConnSpec again = parseConnInfo(rewritten);
+        QVERIFY2(again.isValid(), qPrintable(rewritten + QStringLiteral(": ") + again.parseError));
+        QVERIFY2(again.params == spec.params, qPrintable(rewritten));
+        // Saved without the password, then given it back for the session.
+        const SplitConnInfo split = splitPassword(QString::fromUtf8(conninfo));
+        QVERIFY2(split.error.isEmpty(), qPrintable(split.error));
+        const ConnSpec back = parseConnInfo(withPassword(split.conninfo, split.password));
+        QVERIFY(back.isValid());
+        QCOMPARE(back.value("password"), spec.value("password"));
+        QCOMPARE(back.value("dbname"), spec.value("dbname"));
+        QCOMPARE(back.value("host"), spec.value("host"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConnInfo)

@@ -5,6 +5,7 @@
 #include "db/targetcontroller.h"
 #include "support/enginetest.h"
 #include "support/sandboxtestcase.h"
+#include "support/serverrestart.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -131,7 +132,7 @@ private Q_SLOTS:
         c.start();
         QVERIFY(test::waitUntil([&] { return c.state() == TargetState::Live; }, 15000));
         QString error;
-        QVERIFY2(m_sandbox->restartPostgres(&error), qPrintable(error));
+        QVERIFY2(test::restartPostgres(*m_sandbox, &error), qPrintable(error));
         QVERIFY2(test::waitUntil([&] { return rec.states.contains(TargetState::Reconnecting); }, 10000),
                  qPrintable(stateNames(rec.states)));
         QVERIFY2(test::waitUntil([&] { return c.state() == TargetState::Live; }, 15000),
@@ -151,7 +152,7 @@ private Q_SLOTS:
         QVERIFY(test::waitUntil([&] { return c.state() == TargetState::Live; }, 15000));
         QCOMPARE(c.kind(), TargetKind::PgBouncer);
         QString error;
-        QVERIFY2(m_sandbox->restartPgBouncer(&error), qPrintable(error));
+        QVERIFY2(test::restartPgBouncer(*m_sandbox, &error), qPrintable(error));
         QVERIFY2(test::waitUntil([&] { return rec.states.contains(TargetState::Reconnecting); }, 10000),
                  qPrintable(stateNames(rec.states)));
         QVERIFY2(test::waitUntil([&] { return c.state() == TargetState::Live; }, 15000),

@@ -37,7 +37,7 @@ int groupSessions(const PostgresSample &pg, GroupDimension d, const QString &nam
 class TestPgData : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
     // A fresh sample, failing the test on error.
     static PostgresSample sampled(db::Sampler &sampler)

@@ -13,12 +13,12 @@ class TestPgpool : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
 private Q_SLOTS:
     void initTestCase()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.withPgBouncer = false;
         options.withPgpool = true;
         QString error;
@@ -122,11 +122,11 @@ private Q_SLOTS:
 
     void startFailureNamesPgpoolAndItsLog()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.withPgBouncer = false;
         options.withPgpool = true;
         options.pgpoolNumInitChildren = 0; // pgpool refuses to start with no children
-        db::Sandbox broken(options);
+        sandbox::Sandbox broken(options);
         QString error;
         QVERIFY(!broken.start(&error));
         QVERIFY2(error.contains(QLatin1String("Pgpool-II")), qPrintable(error));

@@ -107,12 +107,12 @@ class TestPoolerSampling : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
 private Q_SLOTS:
     void initTestCase()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.defaultPoolSize = 2;
         QString error;
         m_sandbox = test::startSandbox(&error, options);

@@ -1,6 +1,6 @@
 #include "core/logging.h"
 #include "db/pg.h"
-#include "db/sandbox.h"
+#include "sandbox/sandbox.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -20,6 +20,7 @@
 
 using namespace poolscope;
 using namespace poolscope::db;
+using namespace poolscope::sandbox;
 
 namespace {
 
@@ -398,7 +399,7 @@ void TestSandbox::cliStartStop()
     // Nothing left to stop.
     stopper.start(bin, {QStringLiteral("sandbox"), QStringLiteral("stop"), QStringLiteral("--dir"), dir});
     QVERIFY(stopper.waitForFinished(10000));
-    QCOMPARE(stopper.exitCode(), 1);
+    QCOMPARE(stopper.exitCode(), 2); // the shared table: a sandbox that could not be stopped (none is running)
     QVERIFY(stopper.readAllStandardError().contains("no sandbox"));
 }
 
@@ -421,12 +422,13 @@ void TestSandbox::cliUsage()
     QVERIFY(out.contains("Usage: poolscope sandbox start"));
     QCOMPARE(run({QStringLiteral("start"), QStringLiteral("--help")}, &out, &err), 0);
     QVERIFY(out.contains("--json"));
-    QCOMPARE(run({QStringLiteral("frobnicate")}, &out, &err), 2);
+    // A bad command line is 1, as in every command (README "Exit codes").
+    QCOMPARE(run({QStringLiteral("frobnicate")}, &out, &err), 1);
     QVERIFY(err.contains("unknown command"));
-    QCOMPARE(run({QStringLiteral("stop")}, &out, &err), 2);
+    QCOMPARE(run({QStringLiteral("stop")}, &out, &err), 1);
     QVERIFY(err.contains("--dir"));
-    QCOMPARE(run({QStringLiteral("start"), QStringLiteral("--dir")}, &out, &err), 2);
-    QCOMPARE(run({QStringLiteral("start"), QStringLiteral("--bogus")}, &out, &err), 2);
+    QCOMPARE(run({QStringLiteral("start"), QStringLiteral("--dir")}, &out, &err), 1);
+    QCOMPARE(run({QStringLiteral("start"), QStringLiteral("--bogus")}, &out, &err), 1);
 }
 
 QTEST_GUILESS_MAIN(TestSandbox)

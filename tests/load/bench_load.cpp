@@ -74,7 +74,7 @@ private Q_SLOTS:
         QString error;
         auto sandbox = test::startSandbox(&error);
         QVERIFY2(sandbox, qPrintable(error));
-        const QString pgbench = db::Sandbox::findPostgresBinary(QStringLiteral("pgbench"));
+        const QString pgbench = sandbox::Sandbox::findPostgresBinary(QStringLiteral("pgbench"));
         QVERIFY2(!pgbench.isEmpty(), "pgbench not found");
         QTemporaryDir dir;
         QFile script(dir.filePath("select1.sql"));
@@ -118,7 +118,7 @@ private Q_SLOTS:
     {
         const int clients = envInt("POOLSCOPE_BENCH_CLIENTS", 5000);
         const int seconds = envInt("POOLSCOPE_BENCH_SECONDS", 30);
-        db::SandboxOptions so;
+        sandbox::SandboxOptions so;
         so.maxClientConn = clients + 100;
         QString error;
         auto sandbox = test::startSandbox(&error, so);

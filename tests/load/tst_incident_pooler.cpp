@@ -9,12 +9,12 @@ using load::ErrorClass;
 class TestIncidentPooler : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
 private Q_SLOTS:
     void initTestCase()
     {
-        db::SandboxOptions o;
+        sandbox::SandboxOptions o;
         o.poolMode = QStringLiteral("session");
         o.defaultPoolSize = 10;
         o.extraBouncerSettings = {QStringLiteral("query_wait_timeout = 3")};

@@ -14,7 +14,7 @@ class SandboxTestCase : public QObject
 {
     Q_OBJECT
 protected:
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
 private Q_SLOTS:
     void initTestCase()

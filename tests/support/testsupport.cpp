@@ -16,9 +16,9 @@ void quietLogging(spdlog::level::level_enum level)
     logging::init(options);
 }
 
-std::unique_ptr<db::Sandbox> startSandbox(QString *error, const db::SandboxOptions &options)
+std::unique_ptr<sandbox::Sandbox> startSandbox(QString *error, const sandbox::SandboxOptions &options)
 {
-    auto sandbox = std::make_unique<db::Sandbox>(options);
+    auto sandbox = std::make_unique<sandbox::Sandbox>(options);
     if (!sandbox->start(error))
         return nullptr;
     return sandbox;

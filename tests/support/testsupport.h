@@ -1,7 +1,7 @@
 #pragma once
 
 #include "db/pg.h"
-#include "db/sandbox.h"
+#include "sandbox/sandbox.h"
 
 #include <QJsonObject>
 #include <QProcess>
@@ -18,7 +18,7 @@ namespace poolscope::test {
 void quietLogging(spdlog::level::level_enum level = spdlog::level::warn);
 
 /// Starts a sandbox for one test binary; QFAIL-friendly: returns nullptr and sets `error` on failure.
-std::unique_ptr<db::Sandbox> startSandbox(QString *error, const db::SandboxOptions &options = {});
+std::unique_ptr<sandbox::Sandbox> startSandbox(QString *error, const sandbox::SandboxOptions &options = {});
 
 /// Client sessions a test holds open, e.g. idle in transaction. Closed on destruction.
 class HeldSessions

@@ -13,7 +13,7 @@
 namespace poolscope::test {
 
 /// Null (and a warning) when the window did not come up with both targets within 15 s.
-inline std::unique_ptr<widgets::MainWindow> openWindowOnSandbox(const db::Sandbox &sandbox, int intervalMs)
+inline std::unique_ptr<widgets::MainWindow> openWindowOnSandbox(const sandbox::Sandbox &sandbox, int intervalMs)
 {
     auto window = std::make_unique<widgets::MainWindow>();
     window->resize(1280, 800);

@@ -4,7 +4,7 @@
 // does not come back. Prints one block per drill; the README's drills table quotes these runs.
 #include "actions/modalsupport.h"
 #include "core/logging.h"
-#include "db/demosession.h"
+#include "sandbox/demosession.h"
 #include "support/testsupport.h"
 #include "widgets/drillpanel.h"
 #include "widgets/drills.h"
@@ -34,7 +34,7 @@ private Q_SLOTS:
     void all()
     {
         QFETCH(QString, preset);
-        db::DemoSession demo;
+        sandbox::DemoSession demo;
         widgets::MainWindow window;
         window.resize(1280, 800);
         window.show();

@@ -115,7 +115,7 @@ TargetSnapshot synthetic(qint64 ms, qint64 size, qint64 reserve, qint64 appWaiti
 class TestBouncerPage : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     test::HeldSessions m_holders;
     test::HeldSessions m_waiters;
 
@@ -137,7 +137,7 @@ class TestBouncerPage : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.defaultPoolSize = 2;
         QString error;
         m_sandbox = test::startSandbox(&error, options);

@@ -4,9 +4,9 @@
 // the finding is named within 10 s, its action (confirmed) ends the leaked sessions and the finding turns
 // "recovered" while the application keeps failing (the leak is in its pool), and the fixed application runs
 // without the finding coming back.
-#include "db/demosession.h"
 #include "load/presets.h"
 #include "models/findingsmodel.h"
+#include "sandbox/demosession.h"
 #include "support/testsupport.h"
 #include "widgets/drillpanel.h"
 #include "widgets/drills.h"
@@ -63,7 +63,7 @@ private Q_SLOTS:
             QCOMPARE(fixed->name, d.fixedScenario);
             QVERIFY2(!listed.contains(d.fixedScenario), qPrintable(d.fixedScenario)); // not a preset
         }
-        db::SandboxUris uris;
+        sandbox::SandboxUris uris;
         uris.app = "app";
         uris.pgbouncerApp = "transaction";
         uris.pgbouncerSessionApp = "session";
@@ -77,7 +77,7 @@ private Q_SLOTS:
 
     void psycopg2LeakDrillEndToEnd()
     {
-        db::DemoSession demo; // declared first: the window (and its workers) goes before the servers
+        sandbox::DemoSession demo; // declared first: the window (and its workers) goes before the servers
         MainWindow window;
         window.resize(1280, 800);
         window.show();

@@ -9,6 +9,7 @@
 #include "core/readonly.h"
 #include "models/findingsmodel.h"
 #include "models/targetlistmodel.h"
+#include "support/serverrestart.h"
 #include "support/testsupport.h"
 #include "support/windowsupport.h"
 #include "widgets/findingscontroller.h"
@@ -52,7 +53,7 @@ QList<qint64> backendPids(const test::HeldSessions &held)
 class TestFindings : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     QTemporaryDir m_dir;
     std::unique_ptr<MainWindow> m_window;
     test::HeldSessions m_leak;
@@ -301,7 +302,7 @@ private Q_SLOTS:
         // PostgreSQL restarts behind PgBouncer: dead-connections, critical, offers RECONNECT on the console
         // the window samples as its admin.
         QString error;
-        QVERIFY2(m_sandbox->restartPostgres(&error), qPrintable(error));
+        QVERIFY2(test::restartPostgres(*m_sandbox, &error), qPrintable(error));
         const auto dead = [this]() -> std::optional<Finding> {
             for (const Finding &f : findings()->engine().openFindings()) {
                 if (f.rule == findings::rule::DeadConnections &&

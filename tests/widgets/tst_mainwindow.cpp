@@ -2,12 +2,12 @@
 // both, records series, draws them, and pause freezes the time axis.
 
 #include "core/recorder.h"
-#include "db/demoload.h"
-#include "db/demosession.h"
-#include "db/sandbox.h"
 #include "db/targetcontroller.h"
 #include "models/poolsmodel.h"
 #include "models/targetlistmodel.h"
+#include "sandbox/demoload.h"
+#include "sandbox/demosession.h"
+#include "sandbox/sandbox.h"
 #include "support/testsupport.h"
 #include "widgets/bouncerpage.h"
 #include "widgets/fleetview.h"
@@ -73,8 +73,8 @@ QString emptyGraphs(const QList<QCustomPlot *> &plots)
 class TestMainWindow : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
-    std::unique_ptr<db::DemoLoad> m_load;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::DemoLoad> m_load;
     std::unique_ptr<MainWindow> m_window;
 
 private Q_SLOTS:
@@ -93,15 +93,15 @@ void TestMainWindow::initTestCase()
     test::quietLogging();
 
     QString error;
-    m_sandbox = std::make_unique<db::Sandbox>();
+    m_sandbox = std::make_unique<sandbox::Sandbox>();
     QVERIFY2(m_sandbox->start(&error), qPrintable(error));
-    const db::SandboxUris &uris = m_sandbox->uris();
+    const sandbox::SandboxUris &uris = m_sandbox->uris();
 
-    db::DemoLoad::Options o;
+    sandbox::DemoLoad::Options o;
     o.conninfos = {uris.pgbouncerApp, uris.app};
     o.workers = 6;
     o.maxDurationS = 120;
-    m_load = std::make_unique<db::DemoLoad>(o);
+    m_load = std::make_unique<sandbox::DemoLoad>(o);
     m_load->start();
 
     m_window = std::make_unique<MainWindow>();
@@ -256,7 +256,7 @@ void TestMainWindow::failedTargetShowsItsError()
 void TestMainWindow::demoAddsBothTargets()
 {
     // What `poolscope --demo` does: the window is told about the session before it starts.
-    db::DemoSession demo; // declared first: the window (and its workers) goes before the servers
+    sandbox::DemoSession demo; // declared first: the window (and its workers) goes before the servers
     MainWindow window;
     window.show();
     window.attachDemo(&demo);
@@ -270,7 +270,7 @@ void TestMainWindow::fleetOverviewPutsTroubleFirst()
 {
     // Three targets: PostgreSQL under the demo load, its PgBouncer console, and a port that
     // refuses. The overview lists the refusing one first, every row with its figures, and opens a target.
-    const db::SandboxUris &uris = m_sandbox->uris();
+    const sandbox::SandboxUris &uris = m_sandbox->uris();
     MainWindow window;
     window.resize(1280, 600);
     window.show();

@@ -45,7 +45,7 @@ class TestPgpoolPage : public QObject
 {
     Q_OBJECT
     QTemporaryDir m_config;
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
 
 public:
     TestPgpoolPage() { qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8()); }
@@ -53,7 +53,7 @@ public:
 private Q_SLOTS:
     void initTestCase()
     {
-        db::SandboxOptions options;
+        sandbox::SandboxOptions options;
         options.withPgBouncer = false;
         options.withPgpool = true; // num_init_children 4, max_pool 2
         QString error;

@@ -76,7 +76,7 @@ const plan::AppSpec *appNamed(const plan::Plan &p, const QString &name)
 class TestPlannerWindow : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     std::unique_ptr<MainWindow> m_window;
 
     widgets::PlannerController *planner() const { return m_window->planner(); }

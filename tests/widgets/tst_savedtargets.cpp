@@ -20,7 +20,7 @@ using namespace poolscope;
 class TestSavedTargets : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     QTemporaryDir m_config;
 
     QByteArray appPassword() const

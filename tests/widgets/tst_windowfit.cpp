@@ -33,7 +33,7 @@ constexpr int kMinChartH = 110; // a title line, an axis and a plot a human can 
 class TestWindowFit : public QObject
 {
     Q_OBJECT
-    std::unique_ptr<db::Sandbox> m_sandbox;
+    std::unique_ptr<sandbox::Sandbox> m_sandbox;
     std::unique_ptr<MainWindow> m_window;
     QTemporaryDir m_config;
 

@@ -4,15 +4,20 @@
 #include <QStringList>
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <vector>
 
-namespace poolscope::db {
+namespace poolscope {
+class OwnedThread;
+}
+
+namespace poolscope::sandbox {
 
 /// A gentle, bounded background load for the demo so its charts move: a handful of connections (direct and
 /// through PgBouncer) running short transactions, now and then holding one open idle in transaction for a
 /// few seconds. Not the load generator (src/load): no pools, no metrics, loopback demo sandboxes only.
-/// stop() returns within about a second and closes every connection.
+///
+/// Threads: one OwnedThread per worker (README, "Threads"), each on a db::AsyncConnection that a shared
+/// db::Interrupt cuts short: stop() returns at once even when a server hangs, and closes every connection.
 class DemoLoad
 {
 public:
@@ -27,15 +32,13 @@ public:
     void start();
     void stop();
     bool isRunning() const { return !m_threads.empty(); }
-    quint64 transactions() const { return m_transactions.load(); }
+    quint64 transactions() const;
 
 private:
-    void run(int index);
-
+    struct Shared; // what the workers use: theirs as much as ours
     Options m_options;
-    std::atomic<bool> m_stop{false};
-    std::atomic<quint64> m_transactions{0};
-    std::vector<std::thread> m_threads;
+    std::shared_ptr<Shared> m_shared;
+    std::vector<std::unique_ptr<OwnedThread>> m_threads;
 };
 
-} // namespace poolscope::db
+} // namespace poolscope::sandbox

@@ -1,9 +1,9 @@
 #include "demosession.h"
 
 #include "core/logging.h"
-#include "db/demoload.h"
+#include "sandbox/demoload.h"
 
-namespace poolscope::db {
+namespace poolscope::sandbox {
 
 class DemoSession::Host : public QObject
 {
@@ -25,16 +25,17 @@ public:
     void stop() { sandbox.reset(); }
 
 Q_SIGNALS:
-    void started(const poolscope::db::SandboxUris &uris);
+    void started(const poolscope::sandbox::SandboxUris &uris);
     void failed(const QString &error);
 };
 
-DemoSession::DemoSession(QObject *parent) : QObject(parent)
+DemoSession::DemoSession(QObject *parent) : QObject(parent), m_thread(QStringLiteral("demo sandbox"))
 {
-    qRegisterMetaType<poolscope::db::SandboxUris>();
+    qRegisterMetaType<poolscope::sandbox::SandboxUris>();
     m_host = new Host;
-    m_host->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_host, &QObject::deleteLater);
+    m_host->moveToThread(m_thread.thread());
+    // Also the fallback that stops the sandbox on its own thread, should stop() not get to it.
+    connect(m_thread.thread(), &QThread::finished, m_host, &QObject::deleteLater);
     connect(
         m_host, &Host::failed, this,
         [this](const QString &error) {
@@ -56,7 +57,6 @@ DemoSession::DemoSession(QObject *parent) : QObject(parent)
             Q_EMIT ready(uris);
         },
         Qt::QueuedConnection);
-    m_thread.setObjectName(QStringLiteral("demo sandbox"));
 }
 
 DemoSession::~DemoSession()
@@ -66,8 +66,8 @@ DemoSession::~DemoSession()
 
 void DemoSession::start()
 {
-    if (m_thread.isRunning())
-        return;
+    if (!m_host || m_thread.isRunning())
+        return; // running, or stopped for good
     m_thread.start();
     Q_EMIT progress(tr("Starting the demo sandbox (PostgreSQL + PgBouncer on loopback)…"));
     QMetaObject::invokeMethod(m_host, &Host::start, Qt::QueuedConnection);
@@ -96,14 +96,17 @@ void DemoSession::stop()
         m_load.reset();
     }
     if (m_thread.isRunning()) {
-        // Blocking: the servers must be down before the process goes on to exit.
-        QMetaObject::invokeMethod(m_host, &Host::stop, Qt::BlockingQueuedConnection);
-        m_thread.quit();
-        m_thread.wait();
+        // The servers should be down before the process goes on to exit; bounded all the same.
+        QMetaObject::invokeMethod(m_host, &Host::stop, Qt::QueuedConnection);
+        m_thread.retire(kStopBoundMs);
+        m_host = nullptr; // deleted with its thread
+    } else if (m_host && !m_thread.thread()->isFinished()) {
+        delete m_host; // never started
+        m_host = nullptr;
     }
     m_ready = false;
 }
 
-} // namespace poolscope::db
+} // namespace poolscope::sandbox
 
 #include "demosession.moc"
