@@ -164,7 +164,9 @@ struct PostgresSample
     /// hold more than the reserved slots).
     std::optional<int> headroom() const;
     /// The session holding the xmin horizon back the furthest (largest Session::horizonAge()); nullptr when
-    /// none holds it. Points into `sessions`.
+    /// none holds it. Of sessions that tie (a fresh query's snapshot has the open transaction's xid as its
+    /// xmin), the one to look at first: whose own xid it is, then the oldest transaction, then idle in
+    /// transaction over active, then the lowest pid. Points into `sessions`.
     const Session *oldestXminSession() const;
     /// The session with this pid; nullptr when it is not in the sample. Points into `sessions`.
     const Session *session(qint64 pid) const;
