@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QLocale>
 #include <algorithm>
+#include <cmath>
 
 namespace poolscope::widgets {
 
@@ -223,8 +224,9 @@ void PostgresPage::updateGroupSeries(bool force)
     const SeriesSet *set = seriesSet();
     QStringList shown;
     if (set) {
-        // The GroupTopN recorded groups with the highest peak in the visible range (then the most sessions
-        // now), so the legend stays short however many groups ever made the top N.
+        // The top N now (at the right edge of the view): the GroupTopN recorded groups with the most sessions
+        // there, then, for the places left, the highest peak in the visible range, so the legend stays short
+        // however many groups ever made the top N and names what is largest now.
         const double upper = chart->isPaused() ? chart->xAxis->range().upper : set->lastTime();
         const double lower = chart->isPaused() ? chart->xAxis->range().lower : upper - chart->windowSeconds();
         struct Candidate
@@ -236,12 +238,16 @@ void PostgresPage::updateGroupSeries(bool force)
         QList<Candidate> candidates;
         for (const QString &name : recordedGroups(*set, d)) {
             const TimeSeries *ts = set->find(series::group(d, name));
-            const double peak = ts ? peakIn(*ts, lower, upper) : 0;
-            if (peak > 0)
-                candidates.append({name, peak, ts->lastValue().value_or(0)});
+            if (!ts)
+                continue;
+            const double peak = peakIn(*ts, lower, upper);
+            const double now = chart->isPaused() ? ts->valueNear(upper, upper - lower).value_or(0)
+                                                 : ts->lastValue().value_or(0);
+            if (peak > 0 || now > 0)
+                candidates.append({name, peak, std::isnan(now) ? 0 : now});
         }
         std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) {
-            return a.peak != b.peak ? a.peak > b.peak : a.now > b.now;
+            return a.now != b.now ? a.now > b.now : a.peak > b.peak;
         });
         QHash<QString, int> &colours = m_groupColours[size_t(d)];
         for (const Candidate &c : candidates.mid(0, series::GroupTopN)) {

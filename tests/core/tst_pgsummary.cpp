@@ -270,9 +270,46 @@ private Q_SLOTS:
             recordSnapshot(set, appSample(3000 + round * 1000, counts));
         }
         QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        // ...and this sample's top 5 all have theirs.
+        for (int k = 0; k < 5; ++k)
+            QCOMPARE(
+                last(set, series::group(GroupDimension::Application, QStringLiteral("app%1").arg(34 + k))),
+                double(10 + k));
         // Others are the sessions outside this sample's top 5, whatever has series.
         QCOMPARE(last(set, series::groupOthers(GroupDimension::Application)), 1.0);
         QCOMPARE(last(set, series::sessionsTotal()), 61.0);
+    }
+
+    // The startup storm: a dozen small applications first, then one holding most of the server. The top 5 is
+    // the top 5 now: the big one is recorded and charted, not left out because ten names came before it.
+    void recorderTopNAfterManyApplications()
+    {
+        SeriesSet set;
+        for (int i = 0; i < 12; ++i) {
+            QList<int> counts(13, 0);
+            counts[i] = 2;
+            counts[(i + 1) % 12] = 1;
+            recordSnapshot(set, appSample(1000 + i * 1000, counts));
+        }
+        QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        QList<int> storm(13, 0);
+        storm[12] = 83; // app12
+        storm[0] = 3;
+        storm[1] = 2;
+        storm[2] = 2;
+        storm[3] = 1;
+        storm[4] = 1;
+        storm[5] = 1;
+        recordSnapshot(set, appSample(20000, storm));
+        const QString big = series::group(GroupDimension::Application, "app12");
+        QVERIFY(recordedGroups(set, GroupDimension::Application).contains("app12"));
+        QCOMPARE(last(set, big), 83.0);
+        QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        // Others: the two sessions outside the top 5 (two of app3, app4, app5: one each); the top 5's series
+        // hold the rest.
+        QCOMPARE(last(set, series::groupOthers(GroupDimension::Application)), 2.0);
+        for (int k = 0; k < 4; ++k)
+            QVERIFY(set.find(series::group(GroupDimension::Application, QStringLiteral("app%1").arg(k))));
     }
 
     void recorderRates()

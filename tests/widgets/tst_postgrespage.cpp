@@ -79,6 +79,51 @@ private Q_SLOTS:
         groups->refreshNow();
         QCOMPARE(groups->visibleTop(), 4.0); // 10.0.0.8's four sessions
     }
+
+    // A dozen small applications, then one holding most of the server: the chart names it, as one of the top
+    // five now, however many names came before it.
+    void groupsChartShowsTheTopFiveNow()
+    {
+        SeriesSet set;
+        PostgresPage page(&set);
+        page.resize(1000, 700);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto sample = [](qint64 ms, const QList<QPair<QString, int>> &apps) {
+            PostgresSample pg;
+            qint64 pid = 1;
+            for (const auto &[app, n] : apps) {
+                for (int k = 0; k < n; ++k) {
+                    Session s;
+                    s.pid = pid++;
+                    s.applicationName = app;
+                    s.state = QStringLiteral("idle");
+                    pg.sessions.append(s);
+                }
+            }
+            analysis::summarizeSessions(pg);
+            TargetSnapshot t;
+            t.kind = TargetKind::Postgres;
+            t.ok = true;
+            t.sampledAtMs = ms;
+            t.postgres = pg;
+            return t;
+        };
+        for (int i = 0; i < 12; ++i) {
+            const TargetSnapshot t = sample(now - (20 - i) * 1000, {{QStringLiteral("small%1").arg(i), 6}});
+            recordSnapshot(set, t);
+            page.showSnapshot(t);
+        }
+        const TargetSnapshot storm = sample(now, {{"api", 83}, {"small11", 2}, {"small0", 1}});
+        recordSnapshot(set, storm);
+        page.showSnapshot(storm);
+        TimeChart *groups = page.groupsChart();
+        QStringList names;
+        for (int i = 0; i < groups->graphCount(); ++i)
+            names.append(groups->graph(i)->name());
+        QVERIFY2(names.contains("api"), qPrintable(names.join(", ")));
+        QVERIFY2(names.contains("small11") && names.contains("small0"), qPrintable(names.join(", ")));
+        QCOMPARE(groups->seriesCount(), 6); // five groups + others
+    }
 };
 
 QTEST_MAIN(TestPostgresPage)
