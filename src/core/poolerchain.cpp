@@ -1,5 +1,6 @@
 #include "poolerchain.h"
 
+#include <QSet>
 #include <cmath>
 
 namespace poolscope {
@@ -137,20 +138,57 @@ PoolerChain chainOf(const TargetSnapshot &pooler)
     return chain;
 }
 
+namespace {
+
+bool databasePointsAt(const BouncerDatabase &d, const QString &want, int port)
+{
+    if (d.port.value_or(5432) != port)
+        return false;
+    // 1.24+ accepts a comma-separated host list (load_balance_hosts): any of them counts.
+    const QStringList hosts = d.host.isEmpty() ? QStringList{QString()} : d.host.split(QLatin1Char(','));
+    for (const QString &h : hosts) {
+        if (normalizedHost(h) == want)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 bool poolerPointsAt(const BouncerSample &pooler, const QString &host, int port)
 {
     const QString want = normalizedHost(host);
     for (const BouncerDatabase &d : pooler.databases) {
-        if (d.port.value_or(5432) != port)
-            continue;
-        // 1.24+ accepts a comma-separated host list (load_balance_hosts): any of them counts.
-        const QStringList hosts = d.host.isEmpty() ? QStringList{QString()} : d.host.split(QLatin1Char(','));
-        for (const QString &h : hosts) {
-            if (normalizedHost(h) == want)
-                return true;
-        }
+        if (databasePointsAt(d, want, port))
+            return true;
     }
     return false;
+}
+
+std::optional<double> poolerTrafficTo(const BouncerSample &pooler, const QString &host, int port,
+                                      bool everyDatabase)
+{
+    const QString want = normalizedHost(host);
+    QSet<QString> forwarded;
+    for (const BouncerDatabase &d : pooler.databases) {
+        if (everyDatabase || databasePointsAt(d, want, port))
+            forwarded.insert(d.name);
+    }
+    bool perUser = false; // PgCat keeps its totals per database and user: every pool has its own
+    for (const BouncerStatsTotals &t : pooler.totals)
+        perUser = perUser || !t.user.isEmpty();
+    std::optional<double> sum;
+    QSet<QString> counted;
+    for (const PoolStats &p : pooler.pools) {
+        if (!p.tps || !forwarded.contains(p.database))
+            continue;
+        const QString key = perUser ? p.key() : p.database; // PgBouncer: the pools of a database share it
+        if (counted.contains(key))
+            continue;
+        counted.insert(key);
+        sum = sum.value_or(0) + *p.tps;
+    }
+    return sum;
 }
 
 } // namespace poolscope

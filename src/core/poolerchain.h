@@ -60,5 +60,11 @@ PoolerChain chainOf(const TargetSnapshot &pooler);
 /// `host`/`port` (loopback names 127.0.0.1, ::1, localhost are one host; an empty host or a path is the
 /// local Unix socket).
 bool poolerPointsAt(const BouncerSample &pooler, const QString &host, int port);
+/// Transactions per second the pooler passed to the PostgreSQL server at `host`/`port` (its databases that
+/// point there, as poolerPointsAt; all of them when `everyDatabase`, for a manual link) since its previous
+/// sample: PoolStats::tps, from SHOW STATS_TOTALS (exact counters), once per database (PgBouncer keeps its
+/// totals per database) or per pool (PgCat: per database and user). Unknown when no pool has a rate yet.
+std::optional<double> poolerTrafficTo(const BouncerSample &pooler, const QString &host, int port,
+                                      bool everyDatabase);
 
 } // namespace poolscope

@@ -22,6 +22,12 @@ inline QString tps()
 {
     return QStringLiteral("tps");
 }
+/// Transactions per second a linked pooler passed to this PostgreSQL target (poolerTrafficTo), recorded
+/// into the PostgreSQL target's series at the pooler's sample times.
+inline QString poolerTps()
+{
+    return QStringLiteral("tps/pooler");
+}
 inline QString rollbacksPerSecond()
 {
     return QStringLiteral("rollbacks_per_s");

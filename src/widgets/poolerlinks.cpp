@@ -165,6 +165,14 @@ bool PoolerLinks::isManual(int poolerId) const
     return m_manual.value(poolerId);
 }
 
+std::optional<double> PoolerLinks::trafficTo(int poolerId, int pgId, const BouncerSample &sample) const
+{
+    const Target *pg = find(pgId);
+    if (!pg || !m_links.value(poolerId).contains(pgId))
+        return std::nullopt;
+    return poolerTrafficTo(sample, pg->host, pg->port, isManual(poolerId));
+}
+
 std::optional<PoolerChain> PoolerLinks::chainFor(int id) const
 {
     const Target *self = find(id);

@@ -63,11 +63,7 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
     tps->setTitle(tr("Transactions per second"));
     tps->setValueLabel(tr("transactions/s"));
     tps->setSeriesSet(set);
-    // The label stays short: the chart shares its row with the groups chart. README explains the 10 s average
-    // (PostgreSQL 15+ publishes busy sessions' counts late).
-    tps->addSeries(series::tps(), tr("commits + rollbacks, 10 s average"), &palette::transactionsPerSecond,
-                   1.8);
-    tps->addSeries(series::rollbacksPerSecond(), tr("rollbacks"), &palette::rollbacksPerSecond, 1.6);
+    setupTpsSeries();
 
     TimeChart *groups = m_ui->groupsChart;
     groups->setValueLabel(tr("sessions"));
@@ -93,6 +89,45 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
 }
 
 PostgresPage::~PostgresPage() = default;
+
+QString PostgresPage::tpsLabel(const RateEstimate &rate)
+{
+    // Short: the chart shares its row with the groups chart. README explains the windows (PostgreSQL 15+
+    // publishes counts late, in lumps).
+    switch (rate.status) {
+    case RateStatus::Ok:
+        return tr("commits + rollbacks, %1 s average").arg(std::lround(rate.windowS));
+    case RateStatus::Unpublished:
+        return tr("commits + rollbacks: not yet published by the server");
+    case RateStatus::Filling:
+        break;
+    }
+    return rate.targetWindowS > 0
+               ? tr("commits + rollbacks: filling its %1 s window").arg(std::lround(rate.targetWindowS))
+               : tr("commits + rollbacks");
+}
+
+void PostgresPage::setupTpsSeries()
+{
+    TimeChart *tps = m_ui->tpsChart;
+    const QString label = tps->seriesLabel(series::tps());
+    tps->clearSeries();
+    tps->addSeries(series::tps(), label.isEmpty() ? tpsLabel(RateEstimate{}) : label,
+                   &palette::transactionsPerSecond, 1.8);
+    tps->addSeries(series::rollbacksPerSecond(), tr("rollbacks"), &palette::rollbacksPerSecond, 1.6);
+    if (!m_poolerTraffic.isEmpty())
+        tps->addSeries(
+            series::poolerTps(), tr("through %1 (SHOW STATS, exact)").arg(m_poolerTraffic),
+            [](const QPalette &p) { return palette::group(2, p); }, 1.4);
+}
+
+void PostgresPage::setPoolerTraffic(const QString &name)
+{
+    if (name == m_poolerTraffic)
+        return;
+    m_poolerTraffic = name;
+    setupTpsSeries();
+}
 
 void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
 {
@@ -124,6 +159,7 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     }
     m_ui->oldestLabel->setText(oldestText);
 
+    m_ui->tpsChart->setSeriesLabel(series::tps(), tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
     updateGroupSeries(false);
 }

@@ -197,6 +197,38 @@ private Q_SLOTS:
         QCOMPARE(link.clientText(), text);
     }
 
+    // The traffic a pooler passed to one PostgreSQL server: its databases that point there, once per
+    // database.
+    void trafficTo()
+    {
+        BouncerSample b;
+        BouncerDatabase app, other;
+        app.name = "app";
+        app.host = "127.0.0.1";
+        app.port = 5432;
+        other.name = "reports";
+        other.host = "10.0.0.7";
+        other.port = 5432;
+        b.databases = {app, other};
+        auto pool = [](const QString &db, const QString &user, std::optional<double> tps) {
+            PoolStats p;
+            p.database = db;
+            p.user = user;
+            p.tps = tps;
+            return p;
+        };
+        b.pools = {pool("app", "app", 40), pool("app", "admin", 40), pool("reports", "app", 7)};
+        b.totals = {BouncerStatsTotals{}};
+        QCOMPARE(poolerTrafficTo(b, "localhost", 5432, false), std::optional<double>(40)); // shared per db
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, true), std::optional<double>(47));  // manual: all
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 6000, false), std::nullopt);
+        // PgCat keeps its totals per database and user: every pool counts.
+        b.totals.first().user = "app";
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, false), std::optional<double>(80));
+        b.pools = {pool("app", "app", std::nullopt)};
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, false), std::nullopt); // no rate yet: unknown
+    }
+
     void pgpoolJoin_data()
     {
         QTest::addColumn<QString>("pools");

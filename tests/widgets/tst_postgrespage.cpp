@@ -80,6 +80,39 @@ private Q_SLOTS:
         QCOMPARE(groups->visibleTop(), 4.0); // 10.0.0.8's four sessions
     }
 
+    // The TPS chart's legend says over which window PostgreSQL's figure averages, or why there is none; a
+    // linked pooler's traffic joins it, labelled as exact.
+    void tpsChartSaysItsWindow()
+    {
+        SeriesSet set;
+        PostgresPage page(&set);
+        TimeChart *tps = page.tpsChart();
+        QCOMPARE(tps->seriesLabel(series::tps()), QString("commits + rollbacks"));
+        TargetSnapshot s = snapshotAt(QDateTime::currentMSecsSinceEpoch());
+        s.postgres->transactionRate.status = RateStatus::Filling;
+        s.postgres->transactionRate.targetWindowS = 10;
+        page.showSnapshot(s);
+        QCOMPARE(tps->seriesLabel(series::tps()), QString("commits + rollbacks: filling its 10 s window"));
+        s.postgres->transactionRate.status = RateStatus::Ok;
+        s.postgres->transactionRate.perSecond = 48;
+        s.postgres->transactionRate.windowS = 12.4;
+        page.showSnapshot(s);
+        QCOMPARE(tps->seriesLabel(series::tps()), QString("commits + rollbacks, 12 s average"));
+        s.postgres->transactionRate = RateEstimate{RateStatus::Unpublished};
+        page.showSnapshot(s);
+        QCOMPARE(tps->seriesLabel(series::tps()),
+                 QString("commits + rollbacks: not yet published by the server"));
+        QCOMPARE(tps->seriesCount(), 2);
+        page.setPoolerTraffic("pgbouncer");
+        QCOMPARE(tps->seriesCount(), 3);
+        QCOMPARE(tps->seriesLabel(series::poolerTps()), QString("through pgbouncer (SHOW STATS, exact)"));
+        // The window's label survives the chart being set up again.
+        QCOMPARE(tps->seriesLabel(series::tps()),
+                 QString("commits + rollbacks: not yet published by the server"));
+        page.setPoolerTraffic({});
+        QCOMPARE(tps->seriesCount(), 2);
+    }
+
     // A dozen small applications, then one holding most of the server: the chart names it, as one of the top
     // five now, however many names came before it.
     void groupsChartShowsTheTopFiveNow()
