@@ -139,12 +139,19 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     m_ui->serverLabel->setText(
         tr("<b>PostgreSQL %1</b>").arg(snapshot.serverVersion.section(QLatin1Char(' '), 0, 0)));
 
+    // The sessions charted, and PoolScope's own connections beside them: both take slots, so the two add
+    // up with the headroom to the usable connections.
     const int total = pg.counts.total();
     const std::optional<int> usable = pg.usableConnections();
     QString sessions = tr("Sessions: <b>%1</b>").arg(total);
+    if (pg.poolscopeSessions > 0)
+        sessions += tr(" + %1 PoolScope").arg(pg.poolscopeSessions);
     if (usable)
         sessions += tr(" of %1 usable").arg(*usable);
-    if (usable && *usable > 0 && total >= *usable * 0.8) {
+    m_ui->sessionsLabel->setToolTip(
+        tr("Client sessions (the chart) and PoolScope's own connections (left out of the chart): both use "
+           "connection slots; with the headroom they add up to the connections usable by non-superusers"));
+    if (usable && *usable > 0 && pg.clientBackends() >= *usable * 0.8) {
         const QColor warn = palette::sessionState(SessionState::IdleInTransactionAborted, palette());
         sessions = QStringLiteral("<span style=\"color:%1\">%2</span>").arg(warn.name(), sessions);
     }

@@ -60,6 +60,10 @@ private Q_SLOTS:
             page.showSnapshot(last);
         }
         QCOMPARE(plain(page.findChild<QLabel *>("headroomLabel")), QString("Headroom: 185"));
+        // The sessions, PoolScope's own connections and the headroom add up to the usable connections: 8 + 2
+        // + 185.
+        QCOMPARE(plain(page.findChild<QLabel *>("sessionsLabel")),
+                 QString("Sessions: 8 + 2 PoolScope of 195 usable"));
         QCOMPARE(plain(page.findChild<QLabel *>("locksLabel")),
                  QString("Lock waits: 2, root blocker 503 (blocks 2)"));
         QVERIFY2(plain(page.findChild<QLabel *>("xminLabel")).startsWith("Oldest xmin: 75 xids by pid 503"),
