@@ -28,8 +28,34 @@ QString normalizedHost(QString host)
 
 } // namespace
 
-QString ChainLink::clientText() const
+namespace {
+
+bool serverBusy(const QString &state)
 {
+    return state == QLatin1String("active") || state == QLatin1String("active_cancel") ||
+           state == QLatin1String("being_canceled");
+}
+
+bool backendBusy(std::optional<SessionState> backend)
+{
+    return backend && (*backend == SessionState::Active || *backend == SessionState::IdleInTransaction ||
+                       *backend == SessionState::IdleInTransactionAborted);
+}
+
+} // namespace
+
+bool ChainLink::idleInPool(std::optional<SessionState> backend) const
+{
+    return !hasClient && !serverBusy(serverState) && !backendBusy(backend);
+}
+
+QString ChainLink::clientText(std::optional<SessionState> backend) const
+{
+    if (!hasClient && serverBusy(serverState))
+        return QStringLiteral("client not listed (server %1)").arg(serverState);
+    if (!hasClient && backendBusy(backend))
+        return QStringLiteral("no client in the pooler's last list (backend %1)")
+            .arg(sessionStateName(*backend));
     if (!hasClient)
         return QStringLiteral("no client (idle in pool)");
     QStringList parts;

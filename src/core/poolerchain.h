@@ -29,7 +29,14 @@ struct ChainLink
     // The server connection's own start (PgBouncer connect_time), to tell a reused pid apart.
     std::optional<double> serverConnectTime;
 
-    QString clientText() const; // "10.0.0.5:51234 app=billing id=17", "no client (idle in pool)"
+    /// True when the server is parked in the pool: no client, and neither the pooler (a server state of
+    /// active, active_cancel or being_canceled) nor PostgreSQL (`backend` running a query, or in a
+    /// transaction) says it is at work. A busy server whose client is missing lost it between SHOW CLIENTS
+    /// and SHOW SERVERS, or the chain (every 5 s) is older than the backend's state: not idle in the pool.
+    bool idleInPool(std::optional<SessionState> backend = std::nullopt) const;
+    /// "10.0.0.5:51234 app=billing id=17", "no client (idle in pool)", "client not listed (server active)",
+    /// "no client in the pooler's last list (backend active)".
+    QString clientText(std::optional<SessionState> backend = std::nullopt) const;
 };
 
 /// backend pid -> link, for one pooler at one moment.

@@ -292,7 +292,9 @@ QString PoolerLinks::detailHtml(int id, const Session &s, qint64 nowMs) const
     html += row(tr("Pooler"), poolerNames);
     html += row(tr("Pool"), esc(models::SessionsModel::poolText(*link)));
     if (!link->hasClient && !link->pgpoolChildPid) {
-        html += row(tr("Client"), esc(tr("no client: idle in the pool")));
+        html += row(tr("Client"), esc(link->idleInPool(s.stateClass())
+                                          ? tr("no client: idle in the pool")
+                                          : models::SessionsModel::poolerClientText(*link, s.stateClass())));
     } else {
         QString addr;
         if (!link->clientAddr.isEmpty()) {
