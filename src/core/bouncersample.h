@@ -163,6 +163,9 @@ struct BouncerSample
     QList<PoolStats> pools;
     QList<BouncerDatabase> databases;
     QList<BouncerStatsTotals> totals;
+    // Seconds between the totals the pools' rates (PoolStats::tps, qps, idleInXactMs) compare; unknown on the
+    // first sample of a connection.
+    std::optional<double> ratesWindowS;
     PoolerFlavor flavor = PoolerFlavor::PgBouncer;
     QString versionText; // SHOW VERSION, e.g. "PgBouncer 1.18.0"
     int versionNum = 0;  // 1.18.0 -> 11800; 0 when unknown

@@ -1,5 +1,6 @@
 #include "poolerchain.h"
 
+#include <QSet>
 #include <cmath>
 
 namespace poolscope {
@@ -27,8 +28,34 @@ QString normalizedHost(QString host)
 
 } // namespace
 
-QString ChainLink::clientText() const
+namespace {
+
+bool serverBusy(const QString &state)
 {
+    return state == QLatin1String("active") || state == QLatin1String("active_cancel") ||
+           state == QLatin1String("being_canceled");
+}
+
+bool backendBusy(std::optional<SessionState> backend)
+{
+    return backend && (*backend == SessionState::Active || *backend == SessionState::IdleInTransaction ||
+                       *backend == SessionState::IdleInTransactionAborted);
+}
+
+} // namespace
+
+bool ChainLink::idleInPool(std::optional<SessionState> backend) const
+{
+    return !hasClient && !serverBusy(serverState) && !backendBusy(backend);
+}
+
+QString ChainLink::clientText(std::optional<SessionState> backend) const
+{
+    if (!hasClient && serverBusy(serverState))
+        return QStringLiteral("client not listed (server %1)").arg(serverState);
+    if (!hasClient && backendBusy(backend))
+        return QStringLiteral("no client in the pooler's last list (backend %1)")
+            .arg(sessionStateName(*backend));
     if (!hasClient)
         return QStringLiteral("no client (idle in pool)");
     QStringList parts;
@@ -137,20 +164,57 @@ PoolerChain chainOf(const TargetSnapshot &pooler)
     return chain;
 }
 
+namespace {
+
+bool databasePointsAt(const BouncerDatabase &d, const QString &want, int port)
+{
+    if (d.port.value_or(5432) != port)
+        return false;
+    // 1.24+ accepts a comma-separated host list (load_balance_hosts): any of them counts.
+    const QStringList hosts = d.host.isEmpty() ? QStringList{QString()} : d.host.split(QLatin1Char(','));
+    for (const QString &h : hosts) {
+        if (normalizedHost(h) == want)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 bool poolerPointsAt(const BouncerSample &pooler, const QString &host, int port)
 {
     const QString want = normalizedHost(host);
     for (const BouncerDatabase &d : pooler.databases) {
-        if (d.port.value_or(5432) != port)
-            continue;
-        // 1.24+ accepts a comma-separated host list (load_balance_hosts): any of them counts.
-        const QStringList hosts = d.host.isEmpty() ? QStringList{QString()} : d.host.split(QLatin1Char(','));
-        for (const QString &h : hosts) {
-            if (normalizedHost(h) == want)
-                return true;
-        }
+        if (databasePointsAt(d, want, port))
+            return true;
     }
     return false;
+}
+
+std::optional<double> poolerTrafficTo(const BouncerSample &pooler, const QString &host, int port,
+                                      bool everyDatabase)
+{
+    const QString want = normalizedHost(host);
+    QSet<QString> forwarded;
+    for (const BouncerDatabase &d : pooler.databases) {
+        if (everyDatabase || databasePointsAt(d, want, port))
+            forwarded.insert(d.name);
+    }
+    bool perUser = false; // PgCat keeps its totals per database and user: every pool has its own
+    for (const BouncerStatsTotals &t : pooler.totals)
+        perUser = perUser || !t.user.isEmpty();
+    std::optional<double> sum;
+    QSet<QString> counted;
+    for (const PoolStats &p : pooler.pools) {
+        if (!p.tps || !forwarded.contains(p.database))
+            continue;
+        const QString key = perUser ? p.key() : p.database; // PgBouncer: the pools of a database share it
+        if (counted.contains(key))
+            continue;
+        counted.insert(key);
+        sum = sum.value_or(0) + *p.tps;
+    }
+    return sum;
 }
 
 } // namespace poolscope

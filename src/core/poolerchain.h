@@ -29,7 +29,14 @@ struct ChainLink
     // The server connection's own start (PgBouncer connect_time), to tell a reused pid apart.
     std::optional<double> serverConnectTime;
 
-    QString clientText() const; // "10.0.0.5:51234 app=billing id=17", "no client (idle in pool)"
+    /// True when the server is parked in the pool: no client, and neither the pooler (a server state of
+    /// active, active_cancel or being_canceled) nor PostgreSQL (`backend` running a query, or in a
+    /// transaction) says it is at work. A busy server whose client is missing lost it between SHOW CLIENTS
+    /// and SHOW SERVERS, or the chain (every 5 s) is older than the backend's state: not idle in the pool.
+    bool idleInPool(std::optional<SessionState> backend = std::nullopt) const;
+    /// "10.0.0.5:51234 app=billing id=17", "no client (idle in pool)", "client not listed (server active)",
+    /// "no client in the pooler's last list (backend active)".
+    QString clientText(std::optional<SessionState> backend = std::nullopt) const;
 };
 
 /// backend pid -> link, for one pooler at one moment.
@@ -60,5 +67,11 @@ PoolerChain chainOf(const TargetSnapshot &pooler);
 /// `host`/`port` (loopback names 127.0.0.1, ::1, localhost are one host; an empty host or a path is the
 /// local Unix socket).
 bool poolerPointsAt(const BouncerSample &pooler, const QString &host, int port);
+/// Transactions per second the pooler passed to the PostgreSQL server at `host`/`port` (its databases that
+/// point there, as poolerPointsAt; all of them when `everyDatabase`, for a manual link) since its previous
+/// sample: PoolStats::tps, from SHOW STATS_TOTALS (exact counters), once per database (PgBouncer keeps its
+/// totals per database) or per pool (PgCat: per database and user). Unknown when no pool has a rate yet.
+std::optional<double> poolerTrafficTo(const BouncerSample &pooler, const QString &host, int port,
+                                      bool everyDatabase);
 
 } // namespace poolscope

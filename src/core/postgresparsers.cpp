@@ -83,6 +83,7 @@ void parsePgServer(const ResultTable &table, PostgresSample &sample)
     sample.xactCommit = r.counter(u"xact_commit");
     sample.xactRollback = r.counter(u"xact_rollback");
     sample.postmasterStart = r.real(u"postmaster_start");
+    sample.statsReset = r.real(u"stats_reset");
     sample.sessionsTotal = r.counter(u"sessions");
     sample.sessionsKilled = r.counter(u"sessions_killed");
     sample.sessionsFatal = r.counter(u"sessions_fatal");

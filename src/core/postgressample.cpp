@@ -82,12 +82,45 @@ std::optional<int> PostgresSample::headroom() const
     return *usable - clientBackends();
 }
 
+namespace {
+
+bool idleInTransaction(const Session &s)
+{
+    const SessionState st = s.stateClass();
+    return st == SessionState::IdleInTransaction || st == SessionState::IdleInTransactionAborted;
+}
+
+/// Among sessions holding the horizon equally far back (a snapshot taken while a transaction was open has
+/// that transaction's xid as its xmin: they tie), true when `a` is the one to look at before `b`: the one
+/// whose own transaction id is the horizon (the others only copied it into their snapshots), then the
+/// oldest transaction, then one idle in transaction (holding it for no work) over one running a query.
+bool holdsBefore(const Session &a, const Session &b)
+{
+    const qint64 age = *a.horizonAge();
+    const bool aOwns = a.backendXidAge && *a.backendXidAge == age;
+    const bool bOwns = b.backendXidAge && *b.backendXidAge == age;
+    if (aOwns != bOwns)
+        return aOwns;
+    if (a.xactStart.has_value() != b.xactStart.has_value())
+        return a.xactStart.has_value();
+    if (a.xactStart && *a.xactStart != *b.xactStart)
+        return *a.xactStart < *b.xactStart;
+    if (idleInTransaction(a) != idleInTransaction(b))
+        return idleInTransaction(a);
+    return a.pid < b.pid;
+}
+
+} // namespace
+
 const Session *PostgresSample::oldestXminSession() const
 {
     const Session *oldest = nullptr;
     for (const Session &s : sessions) {
         const std::optional<qint64> age = s.horizonAge();
-        if (age && (!oldest || *age > *oldest->horizonAge()))
+        if (!age)
+            continue;
+        if (!oldest || *age > *oldest->horizonAge() ||
+            (*age == *oldest->horizonAge() && holdsBefore(s, *oldest)))
             oldest = &s;
     }
     return oldest;

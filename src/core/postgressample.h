@@ -1,5 +1,7 @@
 #pragma once
 
+#include "rateestimator.h"
+
 #include <QHash>
 #include <QList>
 #include <QString>
@@ -118,6 +120,7 @@ struct PostgresSample
     std::optional<int> superuserReserved;
     std::optional<int> reservedConnections; // PG 16+
     std::optional<double> postmasterStart;  // pg_postmaster_start_time(), epoch seconds: changes on a restart
+    std::optional<double> statsReset;       // max(pg_stat_database.stats_reset): changes on pg_stat_reset()
     std::optional<quint64> xactCommit;
     std::optional<quint64> xactRollback;
     // pg_stat_database sums, PG 14+ (unknown before): sessions ended by pg_terminate_backend, by a FATAL
@@ -141,10 +144,12 @@ struct PostgresSample
     // Per GroupDimension, every group, most sessions first.
     std::array<QList<SessionGroup>, GroupDimensionCount> groups;
 
-    // Since the previous sample of the same connection (the Sampler's; unknown on the first sample): 10 s
-    // averages like TargetSnapshot::tps (commits without PoolScope's own polls), and per-sample deltas.
+    // Averages over transactionRate.windowS like TargetSnapshot::tps (commits without PoolScope's own polls;
+    // TransactionRates): unknown until the window filled and while the server holds counts back.
     std::optional<double> commitsPerSecond;
     std::optional<double> rollbacksPerSecond;
+    RateEstimate transactionRate; // how they were estimated: status, window
+    // Since the previous sample of the same connection (the Sampler's; unknown on the first sample).
     std::optional<qint64> sessionsKilledDelta;
     std::optional<qint64> sessionsFatalDelta;
     std::optional<qint64> sessionsAbandonedDelta;
@@ -159,7 +164,9 @@ struct PostgresSample
     /// hold more than the reserved slots).
     std::optional<int> headroom() const;
     /// The session holding the xmin horizon back the furthest (largest Session::horizonAge()); nullptr when
-    /// none holds it. Points into `sessions`.
+    /// none holds it. Of sessions that tie (a fresh query's snapshot has the open transaction's xid as its
+    /// xmin), the one to look at first: whose own xid it is, then the oldest transaction, then idle in
+    /// transaction over active, then the lowest pid. Points into `sessions`.
     const Session *oldestXminSession() const;
     /// The session with this pid; nullptr when it is not in the sample. Points into `sessions`.
     const Session *session(qint64 pid) const;

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QSet>
+#include <algorithm>
 
 namespace poolscope {
 
@@ -55,15 +56,58 @@ std::optional<double> d(const std::optional<qint64> &v)
     return v ? std::optional<double>(double(*v)) : std::nullopt;
 }
 
+/// The largest value of `ts` since `from` (raw samples; gaps ignored).
+double peakSince(const TimeSeries &ts, double from)
+{
+    double peak = 0;
+    for (int i = ts.lowerBound(from); i < ts.size(); ++i) {
+        if (ts.valueAt(i) > peak) // NaN (a gap) compares false
+            peak = ts.valueAt(i);
+    }
+    return peak;
+}
+
+/// Makes room for a group entering the top N when MaxRecordedGroups have series already: drops the series
+/// of the recorded group outside this sample's top N that mattered least lately (the lowest peak over the
+/// last EvictionLookbackS; of equals, the first by name).
+void evictGroup(SeriesSet &set, GroupDimension d, QStringList &recorded, const QList<SessionGroup> &top,
+                double t)
+{
+    int victim = -1;
+    double victimPeak = 0;
+    for (int i = 0; i < recorded.size(); ++i) {
+        const bool inTop =
+            std::any_of(top.begin(), top.end(), [&](const SessionGroup &g) { return g.name == recorded[i]; });
+        if (inTop)
+            continue;
+        const TimeSeries *ts = set.find(series::group(d, recorded[i]));
+        const double peak = ts ? peakSince(*ts, t - series::EvictionLookbackS) : 0;
+        if (victim < 0 || peak < victimPeak) {
+            victim = i;
+            victimPeak = peak;
+        }
+    }
+    if (victim < 0)
+        return;
+    set.remove(series::group(d, recorded[victim]));
+    recorded.removeAt(victim);
+}
+
 void recordGroups(SeriesSet &set, double t, const PostgresSample &pg)
 {
     for (GroupDimension d : AllGroupDimensions) {
         const QList<SessionGroup> &groups = pg.groupsBy(d);
         QStringList recorded = recordedGroups(set, d);
         SessionGroup others;
-        for (const SessionGroup &g : analysis::topGroups(groups, series::GroupTopN, &others)) {
-            if (g.sessions() > 0 && recorded.size() < series::MaxRecordedGroups && !recorded.contains(g.name))
-                recorded.append(g.name);
+        const QList<SessionGroup> top = analysis::topGroups(groups, series::GroupTopN, &others);
+        // Every group in this sample's top N has a series, however many came before it: a cap that keeps the
+        // first ones seen would hide the one that matters now.
+        for (const SessionGroup &g : top) {
+            if (g.sessions() <= 0 || recorded.contains(g.name))
+                continue;
+            if (recorded.size() >= series::MaxRecordedGroups)
+                evictGroup(set, d, recorded, top, t);
+            recorded.append(g.name);
         }
         QHash<QString, int> sessions;
         for (const SessionGroup &g : groups)

@@ -22,21 +22,29 @@ inline QString tps()
 {
     return QStringLiteral("tps");
 }
+/// Transactions per second a linked pooler passed to this PostgreSQL target (poolerTrafficTo), recorded
+/// into the PostgreSQL target's series at the pooler's sample times.
+inline QString poolerTps()
+{
+    return QStringLiteral("tps/pooler");
+}
 inline QString rollbacksPerSecond()
 {
     return QStringLiteral("rollbacks_per_s");
 }
 /// Sessions of one group: "group/<dimension>/<name>" (SessionGroup::name; "<insufficient privilege>" for
-/// client addresses hidden by privileges). Recorded for every group that was ever among the GroupTopN
-/// largest of its dimension, at most MaxRecordedGroups per dimension (the first ones win), and kept at 0
-/// while such a group has no sessions, so its line does not vanish. Each series costs up to ~144 kB of
-/// history (historystore.h): 4 dimensions x (10 + others) is ~6 MB per PostgreSQL target at worst; typically
-/// a third of that.
+/// client addresses hidden by privileges). Recorded for every group among the GroupTopN largest of its
+/// dimension at a sample, always, and kept at 0 while such a group has no sessions, so its line does not
+/// vanish. At most MaxRecordedGroups per dimension: a group entering the top N when that many have series
+/// takes the place of the recorded group outside the top N with the lowest peak over the last
+/// EvictionLookbackS (its history goes). Each series costs up to ~144 kB of history (historystore.h): 4
+/// dimensions x (10 + others) is ~6 MB per PostgreSQL target at worst; typically a third of that.
 QString group(GroupDimension dimension, const QString &name);
 /// Sessions outside the GroupTopN largest groups of a dimension at each sample: "group_others/<dimension>".
 QString groupOthers(GroupDimension dimension);
 inline constexpr int GroupTopN = 5;
 inline constexpr int MaxRecordedGroups = 10;
+inline constexpr double EvictionLookbackS = 300;             // the chart's default window (5 min)
 QString pool(const QString &poolKey, const QString &metric); // "pool/<db>/<user>/<metric>"
 /// Pool metrics recorded per pool, in chart order; "pool_size" and "maxwait_s" are recorded too.
 const QStringList &poolMetrics();

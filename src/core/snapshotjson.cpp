@@ -290,6 +290,13 @@ QJsonObject toJson(const TargetSnapshot &snapshot, const PoolerChain *chain)
         o.insert(QStringLiteral("groups_distinct"), distinct);
         o.insert(QStringLiteral("commits_per_s"), opt(pg.commitsPerSecond));
         o.insert(QStringLiteral("rollbacks_per_s"), opt(pg.rollbacksPerSecond));
+        // How the rates were estimated: over which window of pg_stat_database's counters, and why not when
+        // they are null (TransactionRates).
+        o.insert(QStringLiteral("transactions_per_s"), opt(snapshot.tps));
+        o.insert(QStringLiteral("rate_window_s"),
+                 pg.transactionRate.perSecond ? rounded(pg.transactionRate.windowS, 10.0) : QJsonValue());
+        o.insert(QStringLiteral("rate_status"), rateStatusName(pg.transactionRate.status));
+        o.insert(QStringLiteral("rate_source"), QStringLiteral("pg_stat_database"));
         o.insert(QStringLiteral("sessions_established"), opt(pg.sessionsTotal));
         o.insert(QStringLiteral("postmaster_start"), opt(pg.postmasterStart));
         o.insert(QStringLiteral("sessions_killed"), opt(pg.sessionsKilled));
@@ -302,6 +309,9 @@ QJsonObject toJson(const TargetSnapshot &snapshot, const PoolerChain *chain)
     if (snapshot.bouncer) {
         o.insert(QStringLiteral("pools"), poolsJson(*snapshot.bouncer));
         o.insert(QStringLiteral("pooler"), poolerJson(*snapshot.bouncer));
+        // The pools' tps, qps and idle_in_xact_ms compare SHOW STATS_TOTALS over this span (exact counters).
+        o.insert(QStringLiteral("rate_window_s"), rounded(snapshot.bouncer->ratesWindowS));
+        o.insert(QStringLiteral("rate_source"), QStringLiteral("SHOW STATS_TOTALS"));
     }
     if (snapshot.pgpool)
         o.insert(QStringLiteral("pgpool"), pgpoolJson(*snapshot.pgpool));

@@ -88,6 +88,8 @@ public:
     explicit SeriesSet(int capacity = history::RawCapacity) : m_capacity(capacity) {}
     TimeSeries &operator[](const QString &name);
     const TimeSeries *find(const QString &name) const;
+    /// Drops a series and its history (nothing when there is none).
+    void remove(const QString &name) { m_series.erase(name); }
     QStringList names() const;
     int size() const { return int(m_series.size()); }
     /// Bytes held by every series' rings now.

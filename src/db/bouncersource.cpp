@@ -147,8 +147,10 @@ bool BouncerSource::sample(SampleQueries &queries, const QString &target, const 
     b.connectionsAtMs = st.clients ? st.connectionsAtMs : 0;
 
     // Rates against the previous sample of this connection (PgBouncer's totals are exact counters).
-    if (st.previous)
-        parsers::deriveBouncerRates(b, *st.previous, double(totalsAt - st.previousAtMs) / 1000.0);
+    if (st.previous) {
+        b.ratesWindowS = double(totalsAt - st.previousAtMs) / 1000.0;
+        parsers::deriveBouncerRates(b, *st.previous, *b.ratesWindowS);
+    }
     BouncerSample previous;
     previous.totals = b.totals;
     st.previous = std::move(previous);

@@ -16,8 +16,6 @@ PostgresSource::PostgresSource()
 void PostgresSource::reset()
 {
     m_appliedStatementTimeoutMs = -1;
-    m_tps.reset();
-    m_ownTps.reset();
 }
 
 bool PostgresSource::applyStatementTimeout(SampleQueries &queries, int statementTimeoutMs, DbError *error)
@@ -48,8 +46,6 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     const int backendPid = c ? PQbackendPID(c) : 0;
     if (backendPid != m_statsBackendPid) {
         m_statsBackendPid = backendPid;
-        m_commitRate.reset();
-        m_rollbackRate.reset();
         m_lastSessionsKilled.reset();
         m_lastSessionsFatal.reset();
         m_lastSessionsAbandoned.reset();
@@ -59,6 +55,8 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     ++m_ownTransactions;
     if (!activity)
         return false;
+    // What the counters include of our own by the time the server query reads them: every poll before it.
+    const quint64 ownBefore = m_ownTransactions;
     PgResult server = queries.run(m_serverQuery, nullptr, error);
     ++m_ownTransactions;
     if (!server)
@@ -67,19 +65,7 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     parsers::parsePgServer(toTable(server.get()), pg);
     pg.sessions = parsers::parsePgActivity(toTable(activity.get()), &pg.poolscopeSessions);
     analysis::summarizeSessions(pg);
-    // Our own polls are commits: subtracted from TPS and commits (as a rate), never from rollbacks.
-    const auto own = m_ownTps.update(pg.serverNow, m_ownTransactions);
-    if (pg.xactCommit && pg.xactRollback) {
-        const auto all = m_tps.update(pg.serverNow, *pg.xactCommit + *pg.xactRollback);
-        if (all)
-            out.tps = std::max(0.0, *all - own.value_or(0.0));
-    }
-    if (pg.xactCommit) {
-        if (const auto commits = m_commitRate.update(pg.serverNow, *pg.xactCommit))
-            pg.commitsPerSecond = std::max(0.0, *commits - own.value_or(0.0));
-    }
-    if (pg.xactRollback)
-        pg.rollbacksPerSecond = m_rollbackRate.update(pg.serverNow, *pg.xactRollback);
+    out.tps = m_rates.update(pg, ownBefore);
     // Per-sample deltas; unknown on the first sample, before PG 14, and when a counter went backwards
     // (reset).
     auto delta = [](const std::optional<quint64> &now, std::optional<quint64> &last) {

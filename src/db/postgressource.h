@@ -2,7 +2,7 @@
 
 #include "core/dberror.h"
 #include "core/targetsnapshot.h"
-#include "core/timeseries.h"
+#include "core/transactionrates.h"
 
 #include <QByteArray>
 #include <optional>
@@ -23,20 +23,17 @@ public:
     bool applyStatementTimeout(SampleQueries &queries, int statementTimeoutMs, DbError *error);
     /// Fills out.postgres and out.tps. False with `error` when a query failed.
     bool sample(SampleQueries &queries, int queryTextLength, TargetSnapshot &out, DbError *error);
-    /// A new connection: statement_timeout is to be set again, TPS starts over.
+    /// A new connection: statement_timeout is to be set again (the rates go on: the counters are the
+    /// server's, and restart with it).
     void reset();
 
 private:
     QByteArray m_activitySql;
     QByteArray m_serverSql;
     int m_appliedStatementTimeoutMs = -1;
-    // PostgreSQL 15+ counters arrive in lumps: a backend flushes at most once a second, and one that keeps
-    // a persistent connection busy can hold its counts back for tens of seconds (measured: a 4-client
-    // pgbench with think time showed no commits for 12 s, then all at disconnect). So PostgreSQL TPS is a
-    // 10 s average. Our own polls are subtracted as a rate, never from the raw counter, which would then run
-    // backwards whenever the server has not flushed them yet.
-    RateCalculator m_tps{10.0};
-    RateCalculator m_ownTps{10.0};
+    // PostgreSQL TPS, commits and rollbacks over a window long enough for the server's late counters
+    // (TransactionRates), without our own polls: every query we run is one transaction.
+    TransactionRates m_rates;
     quint64 m_ownTransactions = 0;
     // The SQL for the connected server's version, and what it derives from successive samples of one
     // connection (reset when the backend pid changes, i.e. after a reconnect).
@@ -44,8 +41,6 @@ private:
     QByteArray m_activityQuery;
     QByteArray m_serverQuery;
     int m_statsBackendPid = 0;
-    RateCalculator m_commitRate{10.0};
-    RateCalculator m_rollbackRate{10.0};
     std::optional<quint64> m_lastSessionsKilled;
     std::optional<quint64> m_lastSessionsFatal;
     std::optional<quint64> m_lastSessionsAbandoned;

@@ -295,7 +295,7 @@ QVariant PoolsModel::headerData(int section, Qt::Orientation orientation, int ro
         case Qps:
             return tr("QPS");
         case IdleInXact:
-            return tr("Idle in xact (ms)");
+            return tr("Idle in finished xacts (ms)");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -327,8 +327,11 @@ QVariant PoolsModel::headerData(int section, Qt::Orientation orientation, int ro
         case Qps:
             return tr("Queries per second of the pool's database (SHOW STATS_TOTALS)");
         case IdleInXact:
-            return tr("Mean time per transaction spent idle inside it, in ms: Δ(xact_time − query_time) / "
-                      "Δxact_count. A rise means the application holds transactions open");
+            return tr(
+                "Mean time a transaction that finished since the previous sample spent idle between its "
+                "queries, in ms: Δ(xact_time − query_time) / Δxact_count. PgBouncer credits a "
+                "transaction when it ends: one still held open (a leak) is not in it until it ends. A "
+                "rise means the application holds transactions open");
         default:
             return {};
         }

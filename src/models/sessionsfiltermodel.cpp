@@ -118,8 +118,8 @@ bool SessionsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sou
             // Behind a pooler the backend's own application_name and client are the pooler's: the client
             // holding it through the pooler counts too ("billing" finds the backends billing holds).
             const ChainLink *link = m_sessions->linkFor(s);
-            if (!link ||
-                (!has(SessionsModel::poolerClientText(*link)) && !has(SessionsModel::poolText(*link))))
+            if (!link || (!has(SessionsModel::poolerClientText(*link, s.stateClass())) &&
+                          !has(SessionsModel::poolText(*link))))
                 return false;
         }
     }

@@ -169,7 +169,7 @@ QString SessionsModel::poolText(const ChainLink &link)
     return link.poolDatabase + QLatin1Char('/') + link.poolUser;
 }
 
-QString SessionsModel::poolerClientText(const ChainLink &link)
+QString SessionsModel::poolerClientText(const ChainLink &link, std::optional<SessionState> backend)
 {
     QStringList parts;
     if (!link.clientAddr.isEmpty()) {
@@ -186,6 +186,13 @@ QString SessionsModel::poolerClientText(const ChainLink &link)
         parts.append(tr("id %1").arg(*link.clientId));
     if (link.pgpoolChildPid)
         parts.append(tr("child %1").arg(*link.pgpoolChildPid));
+    // A busy server or backend without a client is not parked in the pool (ChainLink::idleInPool).
+    if (!link.hasClient && parts.isEmpty() && !link.idleInPool(backend)) {
+        const bool serverBusy = !link.idleInPool();
+        return serverBusy
+                   ? tr("client not listed (server %1)").arg(link.serverState)
+                   : tr("no client in the pooler's last list (backend %1)").arg(sessionStateName(*backend));
+    }
     if (!link.hasClient && parts.isEmpty())
         return tr("no client (idle in pool)");
     if (parts.isEmpty())
@@ -378,7 +385,7 @@ QVariant SessionsModel::display(const Session &s, double now, int column) const
     }
     case PoolerClient: {
         const ChainLink *link = linkFor(s);
-        return link ? poolerClientText(*link) : QString();
+        return link ? poolerClientText(*link, s.stateClass()) : QString();
     }
     case Query:
         return oneLine(s.query);
@@ -451,8 +458,9 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
             return tr("Waits for a lock held by %1").arg(pidList(s.blockedBy));
         if (column == Pool || column == PoolerClient) {
             if (const ChainLink *link = linkFor(s)) {
-                QString text = tr("Held through %1, pool %2, by %3")
-                                   .arg(m_chain->pooler, poolText(*link), poolerClientText(*link));
+                QString text =
+                    tr("Held through %1, pool %2, by %3")
+                        .arg(m_chain->pooler, poolText(*link), poolerClientText(*link, s.stateClass()));
                 if (!link->clientState.isEmpty())
                     text += tr("; client %1").arg(link->clientState);
                 if (!link->serverState.isEmpty())

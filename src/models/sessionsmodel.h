@@ -65,8 +65,11 @@ public:
     /// "app/app": the pool of a chain link.
     static QString poolText(const ChainLink &link);
     /// The client of a chain link: "10.0.0.5:51234 billing-worker id 17", "unix linked-1", "child 4242"
-    /// (Pgpool-II before 4.7), "no client (idle in pool)".
-    static QString poolerClientText(const ChainLink &link);
+    /// (Pgpool-II before 4.7), "no client (idle in pool)"; a link without a client whose server (or
+    /// `backend`, the PostgreSQL session) is busy is not idle in the pool: "client not listed (server
+    /// active)", "no client in the pooler's last list (backend active)".
+    static QString poolerClientText(const ChainLink &link,
+                                    std::optional<SessionState> backend = std::nullopt);
 
     explicit SessionsModel(QObject *parent = nullptr);
 

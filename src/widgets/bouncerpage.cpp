@@ -432,8 +432,10 @@ void BouncerPage::updateFigures()
     m_ui->openLabel->setText(figure(tr("Open"), p ? percent(p->openFraction()) : unknown));
     m_ui->tpsLabel->setText(figure(tr("TPS"), p ? rate(p->tps) : unknown));
     m_ui->qpsLabel->setText(figure(tr("QPS"), p ? rate(p->qps) : unknown));
+    // PgBouncer credits a transaction's times when it ends: this is about finished transactions only, and
+    // says nothing of those still held open (the PostgreSQL page shows those, idle in transaction).
     m_ui->idleXactLabel->setText(
-        figure(tr("Idle in transaction"), p ? rate(p->idleInXactMs, tr("ms/xact")) : unknown));
+        figure(tr("Idle in finished xacts"), p ? rate(p->idleInXactMs, tr("ms each")) : unknown));
     QString state = unknown;
     if (p && m_sample) {
         if (const BouncerDatabase *db = m_sample->database(p->database)) {

@@ -249,6 +249,20 @@ void LoadPanel::validateEditor()
     const load::Workload &first = s->workloads.first();
     const load::AppConfig *app = s->app(first.app);
     const int clients = first.workers * (app ? app->processes : 1);
+    // The spin box sets the first workload only (load::Overrides): say so, and how many the others add, so it
+    // agrees with the run's summary, which counts every workload's clients.
+    const int others = s->totalWorkers() - clients;
+    m_ui->clientsLabel->setText(
+        s->workloads.size() > 1
+            ? tr("&Clients of %1:").arg(QString(first.name).replace(QLatin1Char('&'), QStringLiteral("&&")))
+            : tr("&Clients:"));
+    m_ui->clientsSpin->setSuffix(others > 0 ? tr(" + %1 in other workloads").arg(others) : QString());
+    m_ui->clientsSpin->setToolTip(
+        others > 0 ? tr("Clients of the first workload (%1); the scenario's other workloads add %2, and the "
+                        "run's summary counts them all")
+                         .arg(first.name)
+                         .arg(others)
+                   : tr("Clients of the scenario's workload"));
     const bool fresh = !m_spinSource;
     const load::Workload *before = fresh ? nullptr : &m_spinSource->workloads.first();
     if (fresh || before->workers != first.workers)

@@ -21,6 +21,7 @@
 #include "widgets/plannercontroller.h"
 #include "widgets/plannerpage.h"
 #include "widgets/poolerlinks.h"
+#include "widgets/postgrespage.h"
 #include "widgets/scrolling.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
@@ -597,6 +598,7 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
     m_links->setName(id, name);
     if (m_links->onSnapshot(id, snapshot, c.kind()))
         applyPoolerLinks();
+    recordPoolerTraffic(id, snapshot);
     m_findings->addSample(id, name, snapshot);
     m_planner->addSample(id, name, c.kind(), snapshot);
     applyMarkers(*t); // unchanged markers cost a comparison
@@ -685,10 +687,33 @@ void MainWindow::startConfig(const TargetConfig &config, const QByteArray &passw
     applyPoolerLinks();
 }
 
+void MainWindow::recordPoolerTraffic(int poolerId, const TargetSnapshot &snapshot)
+{
+    if (!snapshot.ok || !snapshot.bouncer)
+        return;
+    const double t = double(snapshot.sampledAtMs) / 1000.0;
+    for (int pgId : m_links->postgresOf(poolerId)) {
+        Target *pg = targetById(pgId);
+        const std::optional<double> tps = m_links->trafficTo(poolerId, pgId, *snapshot.bouncer);
+        if (!pg || !tps || m_links->poolersOf(pgId).value(0) != poolerId)
+            continue; // the first linked pooler's traffic is charted
+        TimeSeries &ts = (*pg->series)[series::poolerTps()];
+        if (ts.isEmpty() || ts.timeAt(ts.size() - 1) <= t)
+            ts.append(t, *tps);
+    }
+}
+
 void MainWindow::applyPoolerLinks()
 {
     for (auto &target : m_targets) {
         Target &t = *target;
+        // PostgreSQL's TPS chart shows its first linked pooler's traffic beside its own figure.
+        if (auto *postgres = qobject_cast<PostgresPage *>(t.page->content())) {
+            const int pooler = m_links->poolersOf(t.id).value(0, -1);
+            const Target *p = pooler >= 0 ? targetById(pooler) : nullptr;
+            postgres->setPoolerTraffic(
+                p ? (p->config.name.isEmpty() ? p->controller->target() : p->config.name) : QString());
+        }
         t.page->setLinkText(m_links->linkText(t.id));
         m_findings->setLinks(t.id, m_links->postgresOf(t.id));
         SessionsPage *sessions = t.page->sessions();

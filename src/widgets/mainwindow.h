@@ -132,6 +132,8 @@ private:
     struct LogRelay;
 
     void onSnapshot(int id, const poolscope::TargetSnapshot &snapshot);
+    /// A pooler's sample: the traffic it passed to each linked PostgreSQL target, into that target's series.
+    void recordPoolerTraffic(int poolerId, const poolscope::TargetSnapshot &snapshot);
     void startConfig(const poolscope::TargetConfig &config, const QByteArray &password);
     void promptForPassword(int id);
     int indexOfId(int id) const;

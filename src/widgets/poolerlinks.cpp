@@ -165,6 +165,14 @@ bool PoolerLinks::isManual(int poolerId) const
     return m_manual.value(poolerId);
 }
 
+std::optional<double> PoolerLinks::trafficTo(int poolerId, int pgId, const BouncerSample &sample) const
+{
+    const Target *pg = find(pgId);
+    if (!pg || !m_links.value(poolerId).contains(pgId))
+        return std::nullopt;
+    return poolerTrafficTo(sample, pg->host, pg->port, isManual(poolerId));
+}
+
 std::optional<PoolerChain> PoolerLinks::chainFor(int id) const
 {
     const Target *self = find(id);
@@ -284,7 +292,9 @@ QString PoolerLinks::detailHtml(int id, const Session &s, qint64 nowMs) const
     html += row(tr("Pooler"), poolerNames);
     html += row(tr("Pool"), esc(models::SessionsModel::poolText(*link)));
     if (!link->hasClient && !link->pgpoolChildPid) {
-        html += row(tr("Client"), esc(tr("no client: idle in the pool")));
+        html += row(tr("Client"), esc(link->idleInPool(s.stateClass())
+                                          ? tr("no client: idle in the pool")
+                                          : models::SessionsModel::poolerClientText(*link, s.stateClass())));
     } else {
         QString addr;
         if (!link->clientAddr.isEmpty()) {

@@ -49,6 +49,11 @@ public:
     /// pooler is linked; an empty chain with takenAtMs 0 while no round arrived yet.
     std::optional<PoolerChain> chainFor(int id) const;
 
+    /// Transactions per second pooler `poolerId` (whose latest sample is `sample`) passed to PostgreSQL
+    /// target `pgId` (poolerTrafficTo: its databases pointing at that server, every one for a manual link);
+    /// unknown when they are not linked or no rate is known yet.
+    std::optional<double> trafficTo(int poolerId, int pgId, const BouncerSample &sample) const;
+
     /// The line shown on target `id`'s page about its links; empty when there is nothing to say.
     QString linkText(int id) const;
     /// The "Pooler chain" section of the sessions detail pane for session `s` of target `id` (HTML).

@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QLocale>
 #include <algorithm>
+#include <cmath>
 
 namespace poolscope::widgets {
 
@@ -62,11 +63,7 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
     tps->setTitle(tr("Transactions per second"));
     tps->setValueLabel(tr("transactions/s"));
     tps->setSeriesSet(set);
-    // The label stays short: the chart shares its row with the groups chart. README explains the 10 s average
-    // (PostgreSQL 15+ publishes busy sessions' counts late).
-    tps->addSeries(series::tps(), tr("commits + rollbacks, 10 s average"), &palette::transactionsPerSecond,
-                   1.8);
-    tps->addSeries(series::rollbacksPerSecond(), tr("rollbacks"), &palette::rollbacksPerSecond, 1.6);
+    setupTpsSeries();
 
     TimeChart *groups = m_ui->groupsChart;
     groups->setValueLabel(tr("sessions"));
@@ -93,6 +90,45 @@ PostgresPage::PostgresPage(const SeriesSet *set, QWidget *parent)
 
 PostgresPage::~PostgresPage() = default;
 
+QString PostgresPage::tpsLabel(const RateEstimate &rate)
+{
+    // Short: the chart shares its row with the groups chart. README explains the windows (PostgreSQL 15+
+    // publishes counts late, in lumps).
+    switch (rate.status) {
+    case RateStatus::Ok:
+        return tr("commits + rollbacks, %1 s average").arg(std::lround(rate.windowS));
+    case RateStatus::Unpublished:
+        return tr("commits + rollbacks: not yet published by the server");
+    case RateStatus::Filling:
+        break;
+    }
+    return rate.targetWindowS > 0
+               ? tr("commits + rollbacks: filling its %1 s window").arg(std::lround(rate.targetWindowS))
+               : tr("commits + rollbacks");
+}
+
+void PostgresPage::setupTpsSeries()
+{
+    TimeChart *tps = m_ui->tpsChart;
+    const QString label = tps->seriesLabel(series::tps());
+    tps->clearSeries();
+    tps->addSeries(series::tps(), label.isEmpty() ? tpsLabel(RateEstimate{}) : label,
+                   &palette::transactionsPerSecond, 1.8);
+    tps->addSeries(series::rollbacksPerSecond(), tr("rollbacks"), &palette::rollbacksPerSecond, 1.6);
+    if (!m_poolerTraffic.isEmpty())
+        tps->addSeries(
+            series::poolerTps(), tr("through %1 (SHOW STATS, exact)").arg(m_poolerTraffic),
+            [](const QPalette &p) { return palette::group(2, p); }, 1.4);
+}
+
+void PostgresPage::setPoolerTraffic(const QString &name)
+{
+    if (name == m_poolerTraffic)
+        return;
+    m_poolerTraffic = name;
+    setupTpsSeries();
+}
+
 void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
 {
     markChartsDirty();
@@ -103,12 +139,19 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     m_ui->serverLabel->setText(
         tr("<b>PostgreSQL %1</b>").arg(snapshot.serverVersion.section(QLatin1Char(' '), 0, 0)));
 
+    // The sessions charted, and PoolScope's own connections beside them: both take slots, so the two add
+    // up with the headroom to the usable connections.
     const int total = pg.counts.total();
     const std::optional<int> usable = pg.usableConnections();
     QString sessions = tr("Sessions: <b>%1</b>").arg(total);
+    if (pg.poolscopeSessions > 0)
+        sessions += tr(" + %1 PoolScope").arg(pg.poolscopeSessions);
     if (usable)
         sessions += tr(" of %1 usable").arg(*usable);
-    if (usable && *usable > 0 && total >= *usable * 0.8) {
+    m_ui->sessionsLabel->setToolTip(
+        tr("Client sessions (the chart) and PoolScope's own connections (left out of the chart): both use "
+           "connection slots; with the headroom they add up to the connections usable by non-superusers"));
+    if (usable && *usable > 0 && pg.clientBackends() >= *usable * 0.8) {
         const QColor warn = palette::sessionState(SessionState::IdleInTransactionAborted, palette());
         sessions = QStringLiteral("<span style=\"color:%1\">%2</span>").arg(warn.name(), sessions);
     }
@@ -123,6 +166,7 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     }
     m_ui->oldestLabel->setText(oldestText);
 
+    m_ui->tpsChart->setSeriesLabel(series::tps(), tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
     updateGroupSeries(false);
 }
@@ -223,8 +267,9 @@ void PostgresPage::updateGroupSeries(bool force)
     const SeriesSet *set = seriesSet();
     QStringList shown;
     if (set) {
-        // The GroupTopN recorded groups with the highest peak in the visible range (then the most sessions
-        // now), so the legend stays short however many groups ever made the top N.
+        // The top N now (at the right edge of the view): the GroupTopN recorded groups with the most sessions
+        // there, then, for the places left, the highest peak in the visible range, so the legend stays short
+        // however many groups ever made the top N and names what is largest now.
         const double upper = chart->isPaused() ? chart->xAxis->range().upper : set->lastTime();
         const double lower = chart->isPaused() ? chart->xAxis->range().lower : upper - chart->windowSeconds();
         struct Candidate
@@ -236,12 +281,16 @@ void PostgresPage::updateGroupSeries(bool force)
         QList<Candidate> candidates;
         for (const QString &name : recordedGroups(*set, d)) {
             const TimeSeries *ts = set->find(series::group(d, name));
-            const double peak = ts ? peakIn(*ts, lower, upper) : 0;
-            if (peak > 0)
-                candidates.append({name, peak, ts->lastValue().value_or(0)});
+            if (!ts)
+                continue;
+            const double peak = peakIn(*ts, lower, upper);
+            const double now = chart->isPaused() ? ts->valueNear(upper, upper - lower).value_or(0)
+                                                 : ts->lastValue().value_or(0);
+            if (peak > 0 || now > 0)
+                candidates.append({name, peak, std::isnan(now) ? 0 : now});
         }
         std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) {
-            return a.peak != b.peak ? a.peak > b.peak : a.now > b.now;
+            return a.now != b.now ? a.now > b.now : a.peak > b.peak;
         });
         QHash<QString, int> &colours = m_groupColours[size_t(d)];
         for (const Candidate &c : candidates.mid(0, series::GroupTopN)) {

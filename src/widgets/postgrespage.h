@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/rateestimator.h"
 #include "widgets/monitorpage.h"
 
 #include <QHash>
@@ -32,9 +33,15 @@ public:
     TimeChart *groupsChart() const;
     GroupDimension groupDimension() const;
     void setGroupDimension(GroupDimension dimension);
+    /// Charts the traffic the linked pooler `name` passed to this server (series::poolerTps()) beside
+    /// PostgreSQL's own figure; empty removes it.
+    void setPoolerTraffic(const QString &name);
+    /// The TPS chart's legend label of PostgreSQL's own figure: its window, or why there is none.
+    static QString tpsLabel(const RateEstimate &rate);
 
 private:
     void showHeaderDetails(const PostgresSample &pg);
+    void setupTpsSeries();
     /// Charts the recorded groups of the chosen dimension that have sessions in the visible range, plus
     /// "others"; reconfigures the chart only when that list changed (or `force`).
     void updateGroupSeries(bool force);
@@ -43,6 +50,7 @@ private:
     // Per dimension, each group's colour index, in first-seen order.
     std::array<QHash<QString, int>, GroupDimensionCount> m_groupColours;
     QStringList m_shownGroups;
+    QString m_poolerTraffic; // the linked pooler charted on the TPS chart; empty for none
 };
 
 } // namespace poolscope::widgets

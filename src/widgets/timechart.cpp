@@ -244,6 +244,27 @@ void TimeChart::addSeries(const QString &seriesName, const QString &label, Color
     markDirty();
 }
 
+void TimeChart::setSeriesLabel(const QString &seriesName, const QString &label)
+{
+    for (Series &s : m_series) {
+        if (s.name != seriesName || s.label == label)
+            continue;
+        s.label = label;
+        s.graph->setName(label);
+        updateLegendLayout();
+        markDirty();
+    }
+}
+
+QString TimeChart::seriesLabel(const QString &seriesName) const
+{
+    for (const Series &s : m_series) {
+        if (s.name == seriesName)
+            return s.label;
+    }
+    return {};
+}
+
 void TimeChart::setLimitSeries(const QString &seriesName, const QString &label, ColorFunction color)
 {
     for (Series &l : m_limits)

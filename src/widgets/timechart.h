@@ -89,6 +89,11 @@ public:
     void clearSeries();
     /// In Lines mode a series at least 2 px wide is emphasised: drawn above the others (the queue).
     void addSeries(const QString &seriesName, const QString &label, ColorFunction color, double width = 1.6);
+    /// A new legend label for a series added before (a window that changed, say); nothing when it is the
+    /// same.
+    void setSeriesLabel(const QString &seriesName, const QString &label);
+    /// The legend label of a series; empty when there is none of that name.
+    QString seriesLabel(const QString &seriesName) const;
     /// A dashed, stepped horizontal limit (usable connections, pool_size). Its current value is shown in the
     /// legend.
     void setLimitSeries(const QString &seriesName, const QString &label, ColorFunction color);

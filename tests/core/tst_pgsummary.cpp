@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QTest>
+#include <algorithm>
 
 using namespace poolscope;
 using poolscope::test::fixture;
@@ -151,6 +152,66 @@ private Q_SLOTS:
         QCOMPARE(o["root_blockers"].toArray(), QJsonArray{});
     }
 
+    // Sessions holding the horizon equally far back tie (a fresh query's snapshot has the open transaction's
+    // xid as its xmin): the one named is the one to look at first, never the first one found.
+    void jsonXminHolderOfTies_data()
+    {
+        QTest::addColumn<QList<Session>>("sessions");
+        QTest::addColumn<int>("holder");
+        const double now = 1700000000;
+        auto s = [now](qint64 pid, const char *state, std::optional<double> xactAgeS,
+                       std::optional<qint64> xmin, std::optional<qint64> xid) {
+            Session x = session(pid, QStringLiteral("app"), state ? state : "");
+            if (!state) { // hidden by privileges: no state, no times, but the xids
+                x.state.reset();
+                x.hidden = true;
+            }
+            if (xactAgeS)
+                x.xactStart = now - *xactAgeS;
+            x.backendXminAge = xmin;
+            x.backendXidAge = xid;
+            return x;
+        };
+        // The incident: a 0.1 s query found first, beside a session idle in transaction for 15 s whose xid
+        // it copied.
+        QTest::addRow("idle in transaction's own xid over a fresh query's snapshot")
+            << QList<Session>{s(10, "active", 0.1, 5, std::nullopt), s(5, "active", 2.0, 5, std::nullopt),
+                              s(20, "idle in transaction", 15.0, std::nullopt, 5), s(30, "idle", {}, {}, {})}
+            << 20;
+        QTest::addRow("two snapshots: the older transaction")
+            << QList<Session>{s(31, "active", 1.0, 7, std::nullopt),
+                              s(30, "idle in transaction", 40.0, 7, std::nullopt)}
+            << 30;
+        QTest::addRow("hidden row owning the xid over a visible fresh query")
+            << QList<Session>{s(40, "active", 0.2, 9, std::nullopt), s(41, nullptr, {}, std::nullopt, 9)}
+            << 41;
+        QTest::addRow("same start: idle in transaction over active")
+            << QList<Session>{s(50, "active", 3.0, 4, std::nullopt),
+                              s(51, "idle in transaction", 3.0, 4, std::nullopt)}
+            << 51;
+        QTest::addRow("no tie: the furthest back wins")
+            << QList<Session>{s(60, "idle in transaction", 100.0, 3, std::nullopt),
+                              s(61, "active", 0.1, 8, {})}
+            << 61;
+    }
+    void jsonXminHolderOfTies()
+    {
+        QFETCH(QList<Session>, sessions);
+        QFETCH(int, holder);
+        PostgresSample pg;
+        pg.serverNow = 1700000000;
+        pg.sessions = sessions;
+        analysis::summarizeSessions(pg);
+        TargetSnapshot snap;
+        snap.kind = TargetKind::Postgres;
+        snap.ok = true;
+        snap.postgres = pg;
+        QCOMPARE(toJson(snap)["oldest_xmin_pid"].toInt(), holder);
+        // Whatever the order the server lists them in.
+        std::reverse(pg.sessions.begin(), pg.sessions.end());
+        QCOMPARE(int(pg.oldestXminSession()->pid), holder);
+    }
+
     void jsonGroupsAreBounded()
     {
         QList<int> counts;
@@ -209,9 +270,46 @@ private Q_SLOTS:
             recordSnapshot(set, appSample(3000 + round * 1000, counts));
         }
         QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        // ...and this sample's top 5 all have theirs.
+        for (int k = 0; k < 5; ++k)
+            QCOMPARE(
+                last(set, series::group(GroupDimension::Application, QStringLiteral("app%1").arg(34 + k))),
+                double(10 + k));
         // Others are the sessions outside this sample's top 5, whatever has series.
         QCOMPARE(last(set, series::groupOthers(GroupDimension::Application)), 1.0);
         QCOMPARE(last(set, series::sessionsTotal()), 61.0);
+    }
+
+    // The startup storm: a dozen small applications first, then one holding most of the server. The top 5 is
+    // the top 5 now: the big one is recorded and charted, not left out because ten names came before it.
+    void recorderTopNAfterManyApplications()
+    {
+        SeriesSet set;
+        for (int i = 0; i < 12; ++i) {
+            QList<int> counts(13, 0);
+            counts[i] = 2;
+            counts[(i + 1) % 12] = 1;
+            recordSnapshot(set, appSample(1000 + i * 1000, counts));
+        }
+        QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        QList<int> storm(13, 0);
+        storm[12] = 83; // app12
+        storm[0] = 3;
+        storm[1] = 2;
+        storm[2] = 2;
+        storm[3] = 1;
+        storm[4] = 1;
+        storm[5] = 1;
+        recordSnapshot(set, appSample(20000, storm));
+        const QString big = series::group(GroupDimension::Application, "app12");
+        QVERIFY(recordedGroups(set, GroupDimension::Application).contains("app12"));
+        QCOMPARE(last(set, big), 83.0);
+        QCOMPARE(recordedGroups(set, GroupDimension::Application).size(), series::MaxRecordedGroups);
+        // Others: the two sessions outside the top 5 (two of app3, app4, app5: one each); the top 5's series
+        // hold the rest.
+        QCOMPARE(last(set, series::groupOthers(GroupDimension::Application)), 2.0);
+        for (int k = 0; k < 4; ++k)
+            QVERIFY(set.find(series::group(GroupDimension::Application, QStringLiteral("app%1").arg(k))));
     }
 
     void recorderRates()

@@ -156,6 +156,7 @@ private Q_SLOTS:
         const PoolerChain chain = joinBouncerChain(clients, servers);
         QCOMPARE(chain.byBackendPid.size(), 2); // the server without a remote_pid is skipped
         QVERIFY(!chain.find(101)->hasClient);
+        QCOMPARE(chain.find(101)->clientText(), QString("client not listed (server active)"));
         QVERIFY(chain.find(102)->hasClient);
         QCOMPARE(chain.find(102)->clientText(), QString("10.0.0.9:5000"));
     }
@@ -188,6 +189,16 @@ private Q_SLOTS:
         ChainLink bare;
         bare.hasClient = true;
         QTest::addRow("nothing known") << bare << "client (address unknown)";
+        // A server at work whose client is not in SHOW CLIENTS (it left between the two SHOWs): not idle.
+        ChainLink busy;
+        busy.serverState = "active";
+        QTest::addRow("active server, client missing") << busy << "client not listed (server active)";
+        ChainLink cancelling = busy;
+        cancelling.serverState = "being_canceled";
+        QTest::addRow("server being canceled") << cancelling << "client not listed (server being_canceled)";
+        ChainLink used;
+        used.serverState = "used";
+        QTest::addRow("used server: parked") << used << "no client (idle in pool)";
     }
 
     void clientText()
@@ -195,6 +206,59 @@ private Q_SLOTS:
         QFETCH(ChainLink, link);
         QFETCH(QString, text);
         QCOMPARE(link.clientText(), text);
+    }
+
+    // The chain is a round every 5 s; PostgreSQL's state is fresher. A backend running a query or in a
+    // transaction is not idle in the pool, whatever the last round said.
+    void clientTextWithTheBackendsState()
+    {
+        ChainLink idle;
+        idle.serverState = "idle";
+        QVERIFY(idle.idleInPool());
+        QVERIFY(idle.idleInPool(SessionState::Idle));
+        QCOMPARE(idle.clientText(SessionState::Idle), QString("no client (idle in pool)"));
+        QVERIFY(!idle.idleInPool(SessionState::Active));
+        QCOMPARE(idle.clientText(SessionState::Active),
+                 QString("no client in the pooler's last list (backend active)"));
+        QCOMPARE(idle.clientText(SessionState::IdleInTransaction),
+                 QString("no client in the pooler's last list (backend idle in transaction)"));
+        ChainLink linked = idle;
+        linked.hasClient = true;
+        linked.clientAddr = "10.0.0.5";
+        QVERIFY(!linked.idleInPool(SessionState::Idle));
+        QCOMPARE(linked.clientText(SessionState::Active), QString("10.0.0.5"));
+    }
+
+    // The traffic a pooler passed to one PostgreSQL server: its databases that point there, once per
+    // database.
+    void trafficTo()
+    {
+        BouncerSample b;
+        BouncerDatabase app, other;
+        app.name = "app";
+        app.host = "127.0.0.1";
+        app.port = 5432;
+        other.name = "reports";
+        other.host = "10.0.0.7";
+        other.port = 5432;
+        b.databases = {app, other};
+        auto pool = [](const QString &db, const QString &user, std::optional<double> tps) {
+            PoolStats p;
+            p.database = db;
+            p.user = user;
+            p.tps = tps;
+            return p;
+        };
+        b.pools = {pool("app", "app", 40), pool("app", "admin", 40), pool("reports", "app", 7)};
+        b.totals = {BouncerStatsTotals{}};
+        QCOMPARE(poolerTrafficTo(b, "localhost", 5432, false), std::optional<double>(40)); // shared per db
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, true), std::optional<double>(47));  // manual: all
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 6000, false), std::nullopt);
+        // PgCat keeps its totals per database and user: every pool counts.
+        b.totals.first().user = "app";
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, false), std::optional<double>(80));
+        b.pools = {pool("app", "app", std::nullopt)};
+        QCOMPARE(poolerTrafficTo(b, "127.0.0.1", 5432, false), std::nullopt); // no rate yet: unknown
     }
 
     void pgpoolJoin_data()

@@ -10,7 +10,9 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
@@ -134,6 +136,23 @@ private Q_SLOTS:
         QVERIFY(!panel.saveScenarioAs("no/slashes"));
         // Selectable afterwards like a preset.
         QVERIFY(panel.selectScenario("tenant-spike-4s"));
+    }
+
+    // The Clients box sets the first workload; with others beside it, it says so and how many they add, so it
+    // agrees with the summary (tenant-spike: 80 tenant requests + 10 background jobs = 90 clients).
+    void clientsAgreeWithTheSummary()
+    {
+        LoadPanel panel;
+        QVERIFY(panel.selectScenario("tenant-spike"));
+        auto *spin = panel.findChild<QSpinBox *>("clientsSpin");
+        auto *label = panel.findChild<QLabel *>("clientsLabel");
+        QVERIFY(spin && label);
+        QCOMPARE(spin->value(), 80);
+        QCOMPARE(spin->suffix(), QString(" + 10 in other workloads"));
+        QVERIFY2(label->text().contains("tenant requests"), qPrintable(label->text()));
+        QVERIFY(panel.selectScenario("steady-oltp"));
+        QCOMPARE(spin->suffix(), QString());
+        QCOMPARE(label->text(), QString("&Clients:"));
     }
 
     void runsAreMarkedOnTheTargetsCharts()

@@ -107,6 +107,24 @@ private Q_SLOTS:
         QCOMPARE(SessionsModel::poolText(l), QStringLiteral("app/app"));
     }
 
+    // A server without a client is idle in the pool only when it is parked: not one PgBouncer lists as active
+    // (its client left between SHOW CLIENTS and SHOW SERVERS), nor one whose backend PostgreSQL shows busy
+    // now (the chain is a round every 5 s).
+    void busyWithoutAClientIsNotIdleInPool()
+    {
+        ChainLink l;
+        l.poolDatabase = QStringLiteral("app");
+        l.poolUser = QStringLiteral("app");
+        l.serverState = QStringLiteral("idle");
+        QCOMPARE(SessionsModel::poolerClientText(l, SessionState::Idle), QString("no client (idle in pool)"));
+        QCOMPARE(SessionsModel::poolerClientText(l, SessionState::Active),
+                 QString("no client in the pooler's last list (backend active)"));
+        l.serverState = QStringLiteral("active");
+        QCOMPARE(SessionsModel::poolerClientText(l, SessionState::Active),
+                 QString("client not listed (server active)"));
+        QCOMPARE(SessionsModel::poolerClientText(l), QString("client not listed (server active)"));
+    }
+
     void columnsAndFilterFollowTheChain()
     {
         SessionsModel model;

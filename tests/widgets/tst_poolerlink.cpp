@@ -1,13 +1,16 @@
 // Linking a PgBouncer target to the PostgreSQL target behind it, on a real sandbox (PostgreSQL 15 +
 // PgBouncer 1.18): two clients held idle in transaction through PgBouncer as linked-1 and linked-2; the
 // PostgreSQL target's Sessions tab says, for each of their backends, which pool and which client hold it.
+#include "core/recorder.h"
 #include "core/targetconfig.h"
 #include "models/sessionsfiltermodel.h"
 #include "models/sessionsmodel.h"
 #include "support/sandboxtestcase.h"
 #include "widgets/mainwindow.h"
+#include "widgets/postgrespage.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
+#include "widgets/timechart.h"
 
 #include <QLineEdit>
 #include <QSettings>
@@ -141,6 +144,15 @@ private Q_SLOTS:
         QVERIFY2(window.pageFor(0)->linkText().contains(QStringLiteral("(automatic)")),
                  qPrintable(window.pageFor(0)->linkText()));
         QVERIFY(window.pageFor(1)->linkText().contains(QStringLiteral("In front of")));
+        // The PostgreSQL TPS chart adds what the pooler passed to this server (SHOW STATS, exact).
+        auto *postgres = qobject_cast<widgets::PostgresPage *>(window.pageFor(0)->content());
+        QVERIFY(postgres);
+        QVERIFY2(
+            postgres->tpsChart()->seriesLabel(series::poolerTps()).startsWith(QStringLiteral("through ")),
+            qPrintable(postgres->tpsChart()->seriesLabel(series::poolerTps())));
+        QTRY_VERIFY_WITH_TIMEOUT(window.seriesFor(0)->find(series::poolerTps()) &&
+                                     window.seriesFor(0)->find(series::poolerTps())->size() >= 2,
+                                 10000);
 
         // Within a few CLIENTS/SERVERS rounds (every 5 s): each held backend, its pool and its client.
         QTRY_VERIFY2_WITH_TIMEOUT(heldBy(sessions, QStringLiteral("linked-1")).size() == 1 &&
@@ -181,9 +193,10 @@ private Q_SLOTS:
         QVERIFY(filtered.first().poolerClient.contains(QStringLiteral("linked-1")));
         sessions->filterEdit()->clear();
 
-        // The pooler goes away: the link and the chain go with it.
+        // The pooler goes away: the link and the chain go with it, and its traffic leaves the TPS chart.
         window.removeTarget(1);
         QVERIFY(window.linkedPoolers(0).isEmpty());
+        QVERIFY(postgres->tpsChart()->seriesLabel(series::poolerTps()).isEmpty());
         QVERIFY(window.pageFor(0)->linkText().isEmpty());
         QVERIFY2(heldBy(sessions, QStringLiteral("linked-1")).isEmpty(), qPrintable(describeRows(sessions)));
     }
