@@ -6,6 +6,7 @@
 
 #include <QDeadlineTimer>
 #include <QRandomGenerator>
+#include <algorithm>
 #include <chrono>
 #include <poll.h>
 
@@ -65,8 +66,11 @@ void DemoLoad::stop()
 {
     if (m_shared)
         m_shared->interrupt.trigger();
+    // One bound for them all (they were all interrupted at once): pausing the demo's load for a drill runs on
+    // the GUI thread.
+    const QDeadlineTimer deadline(OwnedThread::kRetireMs);
     for (auto &t : m_threads)
-        t->retire();
+        t->retire(int(std::max<qint64>(0, deadline.remainingTime())));
     m_threads.clear();
 }
 

@@ -55,11 +55,11 @@ private Q_SLOTS:
         baseline.stop();
 
         test::Heartbeat heartbeat(kHeartbeatMs);
-        heartbeat.start();
         QElapsedTimer clock;
         clock.start();
         {
             test::ServerFreezer freezer(pid_t(sandbox->postgresPid()));
+            heartbeat.start(); // after the freezer's scan of /proc, which runs on this thread
             QVERIFY(freezer.size() >= 2);
             test::spin(10000);
         } // SIGCONT
