@@ -33,6 +33,9 @@ public:
     GroupDimension groupDimension() const;
     void setGroupDimension(GroupDimension dimension);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void showHeaderDetails(const PostgresSample &pg);
     /// Charts the recorded groups of the chosen dimension that have sessions in the visible range, plus
@@ -43,6 +46,7 @@ private:
     // Per dimension, each group's colour index, in first-seen order.
     std::array<QHash<QString, int>, GroupDimensionCount> m_groupColours;
     QStringList m_shownGroups;
+    double m_groupsCheckedAt = 0; // series time of the last live check of the groups shown
 };
 
 } // namespace poolscope::widgets
