@@ -12,7 +12,8 @@ ActivityColumns::ActivityColumns(const ResultTable &t)
       queryStart(t.column(u"query_start")), stateChange(t.column(u"state_change")), query(t.column(u"query")),
       leaderPid(t.column(u"leader_pid")), queryId(t.column(u"query_id")),
       backendXminAge(t.column(u"backend_xmin_age")), backendXidAge(t.column(u"backend_xid_age")),
-      blockedBy(t.column(u"blocked_by"))
+      blockedBy(t.column(u"blocked_by")), shortPids(t.column(u"short_pids")), agedPids(t.column(u"aged_pids")),
+      agedXminAges(t.column(u"aged_xmin_ages")), agedXidAges(t.column(u"aged_xid_ages"))
 {}
 
 ActivityRow parseActivityRow(const RowReader &r, const ActivityColumns &c, DistinctText &name, Session &s)

@@ -24,6 +24,9 @@ struct ActivityColumns
     int pid, whole, poolscope, datname, usename, applicationName, clientAddr, clientPort, backendType, state,
         waitEventType, waitEvent, backendStart, xactStart, queryStart, stateChange, query, leaderPid, queryId,
         backendXminAge, backendXidAge, blockedBy;
+    // The short sessions as arrays, on one row (see pg_activity.sql): every pid, and those with a horizon
+    // age with their ages.
+    int shortPids, agedPids, agedXminAges, agedXidAges;
 };
 /// What one whole row of pg_activity.sql is.
 enum class ActivityRow

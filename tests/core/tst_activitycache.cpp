@@ -152,6 +152,53 @@ private Q_SLOTS:
         QCOMPARE(cache.poolscopeSessions(), 0);
     }
 
+    void shortSessionsAsArrays()
+    {
+        // As pg_activity.sql sends them: whole rows, and the first short session's row carrying every short
+        // pid, and the horizon ages of those that have one, as arrays.
+        ActivityCache cache;
+        QVERIFY(cache.merge(table({{10}, {20}, {30}, {40}})));
+        const QList<Session> first = cache.sessions();
+        auto arrays = [](const QList<Row> &rows, const QString &shortPids, const QString &aged,
+                         const QString &xmin, const QString &xid) {
+            ResultTable t = table(rows);
+            ResultTable out;
+            out.columns =
+                t.columns + QStringList{QStringLiteral("short_pids"), QStringLiteral("aged_pids"),
+                                        QStringLiteral("aged_xmin_ages"), QStringLiteral("aged_xid_ages")};
+            for (int r = 0; r < t.rowCount(); ++r) {
+                QList<Cell> cells;
+                for (int c = 0; c < int(t.columns.size()); ++c) {
+                    const auto v = t.raw(r, c);
+                    cells.append(v ? Cell(QString::fromUtf8(v->data(), v->size())) : Cell());
+                }
+                const bool carrier = r == 0 && !rows[0].whole;
+                for (const QString &a : {shortPids, aged, xmin, xid})
+                    cells.append(carrier ? Cell(a) : Cell());
+                out.appendRow(cells);
+            }
+            return out;
+        };
+        // Nothing changed: the same list.
+        QVERIFY(cache.merge(arrays({{10, false}}, "{10,20,30,40}", "{}", "{}", "{}")));
+        QVERIFY(!cache.changed());
+        QCOMPARE(cache.wholeRows(), 0);
+        QCOMPARE(cache.sessions().constData(), first.constData());
+        // 20 took a snapshot, 30 went active (whole), 40 ended, 50 started.
+        QVERIFY(cache.merge(
+            arrays({{10, false}, {30, true, "active"}, {50}}, "{10,20}", "{20}", "{7}", "{NULL}")));
+        QVERIFY(cache.changed());
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30, 50}));
+        QCOMPARE(cache.sessions().at(1).backendXminAge, std::optional<qint64>(7));
+        QCOMPARE(cache.sessions().at(1).backendXidAge, std::nullopt);
+        QCOMPARE(*cache.sessions().at(2).state, QStringLiteral("active"));
+        QVERIFY(sameSession(cache.sessions().at(0), first.at(0)));
+        // A short pid the cache never saw whole, and a malformed array: ask for every row.
+        QVERIFY(!cache.merge(arrays({{10, false}}, "{10,15}", "{}", "{}", "{}")));
+        QVERIFY(!cache.merge(arrays({{10, false}}, "{10,x}", "{}", "{}", "{}")));
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30, 50}));
+    }
+
     void unknownShortRowAsksForEveryRow()
     {
         ActivityCache cache;
