@@ -24,7 +24,7 @@ WITH s AS MATERIALIZED ( -- read once; `whole` computed once per session, not on
     FROM pg_stat_activity AS a
     WHERE backend_type = 'client backend'
        OR (backend_type IS NULL AND datid IS NOT NULL AND usesysid IS NOT NULL)
-), short AS (
+), short AS MATERIALIZED ( -- once, not once per row of s
     SELECT min(pid) AS first_short,
            array_agg(pid ORDER BY pid) AS short_pids,
            array_agg(pid ORDER BY pid) FILTER (WHERE backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
