@@ -579,7 +579,11 @@ void SessionsPage::refreshGroupCombos()
     const QList<Session> &sessions = m_sample ? m_sample->sessions : none;
     for (GroupDimension d : AllGroupDimensions) {
         QComboBox *combo = m_groupCombos[size_t(d)];
-        QList<SessionGroup> groups = analysis::groupSessions(sessions, d);
+        // The sampler grouped the sessions already (shared with every view of the sample); a sample made
+        // without its summary is grouped here.
+        const bool summarised = m_sample && (!m_sample->groupsBy(d).isEmpty() || sessions.isEmpty());
+        QList<SessionGroup> groups =
+            summarised ? m_sample->groupsBy(d) : analysis::groupSessions(sessions, d);
         std::sort(groups.begin(), groups.end(),
                   [](const SessionGroup &a, const SessionGroup &b) { return a.name < b.name; });
         QStringList values;
@@ -702,10 +706,16 @@ void SessionsPage::showDetailFor(const QModelIndex &proxyIndex)
 
 void SessionsPage::updateDetail()
 {
+    const auto show = [this](const QString &html) {
+        if (html == m_detailHtml)
+            return false;
+        m_detailHtml = html;
+        m_detail->setHtml(html);
+        return true;
+    };
     if (!m_detailKey) {
-        m_detail->setHtml(
-            tr("<p>Select a session to see its full query, timings, wait event and the sessions "
-               "it blocks or waits for.</p>"));
+        show(tr("<p>Select a session to see its full query, timings, wait event and the sessions "
+                "it blocks or waits for.</p>"));
         return;
     }
     const int row = m_model->rowOfPid(m_detailKey->first);
@@ -721,8 +731,7 @@ void SessionsPage::updateDetail()
     }
     // Keep the reader's scroll position: the pane is rebuilt every sample.
     const int scroll = m_detail->verticalScrollBar() ? m_detail->verticalScrollBar()->value() : 0;
-    m_detail->setHtml(detailHtml(m_detailLast));
-    if (m_detail->verticalScrollBar())
+    if (show(detailHtml(m_detailLast)) && m_detail->verticalScrollBar())
         m_detail->verticalScrollBar()->setValue(scroll);
 }
 

@@ -170,6 +170,7 @@ private:
     // ended session (m_detailLast, marked as ended) instead of silently switching to another one.
     std::optional<std::pair<qint64, std::optional<double>>> m_detailKey;
     Session m_detailLast;
+    QString m_detailHtml; // what the detail pane shows: set again only when it changed (a relayout)
     bool m_detailEnded = false;
     bool m_merging = false;
     PoolerChainProvider m_poolerChain;
