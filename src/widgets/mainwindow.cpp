@@ -211,6 +211,14 @@ MainWindow::MainWindow(QWidget *parent)
     loadToggle->setToolTip(tr("Run simulated clients against a database you own and watch it run dry"));
     m_ui->menuView->addAction(loadToggle);
     m_ui->mainToolBar->addAction(loadToggle);
+    // A preset's check reads PgBouncer's pool_mode from a console the window samples (the demo's admin).
+    m_loadPanel->setPoolerConsoles([this] {
+        QStringList consoles;
+        for (const auto &t : m_targets)
+            if (t->controller->kind() == TargetKind::PgBouncer)
+                consoles.append(t->conninfo);
+        return consoles;
+    });
     connect(m_loadPanel, &LoadPanel::runStarted, this, [this](const QString &label, double startS) {
         m_loadMarkers.append({startS, std::numeric_limits<double>::quiet_NaN(), label});
         for (auto &t : m_targets)
