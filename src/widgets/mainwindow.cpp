@@ -11,6 +11,7 @@
 #include "models/targetlistmodel.h"
 #include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
+#include "widgets/actionmarks.h"
 #include "widgets/drillpanel.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/fleetview.h"
@@ -77,7 +78,7 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_ui(std::make_unique<Ui::MainWindow>()),
       m_targetsModel(new models::TargetListModel(this)), m_logRelay(std::make_shared<LogRelay>()),
       m_liveLabel(new QLabel(this)), m_targetsLabel(new QLabel(this)),
-      m_links(std::make_unique<PoolerLinks>())
+      m_links(std::make_unique<PoolerLinks>()), m_actionMarks(std::make_unique<ActionMarks>())
 {
     initPoolscopeWidgetResources();
     m_ui->setupUi(this);
@@ -211,6 +212,7 @@ MainWindow::MainWindow(QWidget *parent)
     loadToggle->setToolTip(tr("Run simulated clients against a database you own and watch it run dry"));
     m_ui->menuView->addAction(loadToggle);
     m_ui->mainToolBar->addAction(loadToggle);
+    setupAuditDock();
     // A preset's check reads PgBouncer's pool_mode from a console the window samples (the demo's admin).
     m_loadPanel->setPoolerConsoles([this] {
         QStringList consoles;
@@ -294,6 +296,7 @@ void MainWindow::applyMarkers(Target &t)
     for (const LoadMarker &m : std::as_const(m_loadMarkers))
         markers.append({m.start, m.end, m.label});
     markers += m_findings->markersFor(t.id);
+    markers += m_actionMarks->markers();
     for (TimeChart *chart : t.page->content()->charts())
         chart->setMarkers(markers);
 }
@@ -399,6 +402,20 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
         connect(page, &TargetPage::terminateRequested, actions,
                 [actions, sample](const QList<qint64> &pids) { actions->terminate(pids, sample()); });
         connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
+        // Each action done is marked on every target's charts, as load runs are.
+        connect(actions, &SessionActions::finished, this, [this](const terminate::Report &r) {
+            if (!r.connected && r.results.isEmpty())
+                return; // refused before anything was sent
+            m_actionMarks->add(r.action + QStringLiteral(": ") + r.summary(), r.target, r.summary());
+            for (auto &each : m_targets)
+                applyMarkers(*each);
+        });
+        connect(page, &TargetPage::poolerActionFinished, this,
+                [this, label](bool ok, const QString &message) {
+                    m_actionMarks->add(message, label, ok ? tr("done") : tr("failed"));
+                    for (auto &each : m_targets)
+                        applyMarkers(*each);
+                });
     }
     t->page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
     // PgBouncer page: pooler actions on a console connection of their own, their outcome in the status bar.

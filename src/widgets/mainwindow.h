@@ -35,6 +35,8 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class ActionMarks;
+class AuditView;
 class DrillPanel;
 class FindingsController;
 class FleetView;
@@ -95,6 +97,9 @@ public:
     /// charts.
     LoadPanel *loadPanel() const { return m_loadPanel; }
     void showLoadPanel();
+    /// The Audit trail (a dock tabbed with the log; View → Audit trail, Ctrl+Shift+A): the audit log's lines.
+    AuditView *auditView() const { return m_auditView; }
+    void showAuditView();
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
@@ -146,6 +151,7 @@ private:
     void updateTitle();
     /// Help: the keyboard shortcuts (F1), listed from the window's own actions, and About.
     void setupHelpMenu();
+    void setupAuditDock();
     void showShortcuts();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
@@ -172,6 +178,8 @@ private:
     bool m_readOnlyLocked = false;
     bool m_paused = false;
     QDockWidget *m_loadDock = nullptr;
+    QDockWidget *m_auditDock = nullptr;
+    AuditView *m_auditView = nullptr;
     LoadPanel *m_loadPanel = nullptr;
     struct LoadMarker
     {
@@ -180,6 +188,7 @@ private:
         QString label;
     };
     QList<LoadMarker> m_loadMarkers;
+    std::unique_ptr<ActionMarks> m_actionMarks; // terminate, cancel, pooler commands on every chart
     std::unique_ptr<PoolerLinks> m_links;
     FindingsController *m_findings = nullptr;
     PlannerController *m_planner = nullptr;

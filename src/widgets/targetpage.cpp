@@ -88,6 +88,7 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
             connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
                     &TargetPage::connectionsRefreshRequested);
             connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
+            connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
             m_content = bouncer;
             m_stack->addWidget(m_content);
             m_stack->setCurrentWidget(m_content);

@@ -75,6 +75,8 @@ Q_SIGNALS:
     /// Forwarded from the BouncerPage: "Refresh now" of SHOW CLIENTS / SERVERS, and a status-bar line.
     void connectionsRefreshRequested();
     void statusMessage(const QString &text);
+    /// A pooler action (RECONNECT, KILL, ...) ran from the PgBouncer page; `message` says what it did.
+    void poolerActionFinished(bool ok, const QString &message);
 
 private:
     void updatePlaceholder();
