@@ -129,6 +129,21 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->menuTargets->insertSeparator(firstTargetsAction);
     m_ui->mainToolBar->insertAction(m_ui->actionPause, fleetAction);
     m_ui->targetList->addAction(retryAction);
+    // Edit… beside Retry: the target's entry in File → Targets….
+    auto *editAction = new QAction(tr("&Edit…"), this);
+    editAction->setObjectName(QStringLiteral("actionEditTarget"));
+    connect(editAction, &QAction::triggered, this, [this] { editTarget(currentTarget()); });
+    m_ui->targetList->addAction(editAction);
+    connect(m_ui->targetList->selectionModel(), &QItemSelectionModel::currentChanged, editAction,
+            [this, editAction] {
+                const QString whyNot = whyNotEditable(currentTarget());
+                editAction->setEnabled(whyNot.isEmpty());
+                editAction->setToolTip(whyNot.isEmpty()
+                                           ? tr("Change this target's connection, name, group or interval")
+                                           : whyNot);
+            });
+    connect(m_fleet, &FleetView::editRequested, this, [this](int id) { editTarget(indexOfId(id)); });
+    m_fleet->setEditCheck([this](int id) { return whyNotEditable(indexOfId(id)); });
 
     // Read-only mode: every action (terminate, cancel, auto-remediation) disabled, visibly; remembered.
     m_readOnlyAction = new QAction(tr("&Read-only mode"), this);
@@ -435,11 +450,23 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     connect(t->controller.get(), &db::TargetController::snapshotReady, this,
             [this, id](const TargetSnapshot &snapshot) { onSnapshot(id, snapshot); });
     connect(t->controller.get(), &db::TargetController::stateChanged, this, [this, id](TargetState state) {
-        if (const Target *t = targetById(id))
+        if (const Target *t = targetById(id)) {
             m_targetsModel->setState(id, state, t->controller->lastError(), t->controller->attemptCount(),
                                      t->controller->nextRetryAtMs());
+            m_targetsModel->setHint(id, t->controller->lastHint());
+        }
         updateStatus();
     });
+    // Every failed attempt: the page and the fleet say when the next one is (not only on a state change).
+    connect(t->controller.get(), &db::TargetController::retryScheduled, this,
+            [this, id](int attempts, qint64 inMs) {
+                if (const Target *t = targetById(id)) {
+                    t->page->setRetry(attempts, inMs);
+                    m_targetsModel->setState(id, t->controller->state(), t->controller->lastError(), attempts,
+                                             t->controller->nextRetryAtMs());
+                    m_targetsModel->setHint(id, t->controller->lastHint());
+                }
+            });
 
     m_targetsModel->addTarget(id, label);
     m_links->addTarget(id, conninfo, label);
@@ -780,6 +807,26 @@ void MainWindow::loadSavedTargets()
             startConfig(config, password);
         });
     }
+}
+
+QString MainWindow::whyNotEditable(int index) const
+{
+    if (index < 0 || index >= targetCount())
+        return tr("No target selected");
+    if (m_targets[size_t(index)]->configId.isEmpty())
+        return m_demo ? tr("A demo target lives as long as the demo: add your own in File → Targets…")
+                      : tr("Given on the command line, not saved: add it in File → Targets… to edit it");
+    return {};
+}
+
+void MainWindow::editTarget(int index)
+{
+    if (!whyNotEditable(index).isEmpty())
+        return;
+    TargetsDialog dialog(m_configs, this);
+    dialog.selectTarget(m_targets[size_t(index)]->configId);
+    if (dialog.exec() == QDialog::Accepted)
+        applyTargetConfigs(dialog.targets(), dialog.passwords());
 }
 
 void MainWindow::openTargetsDialog()

@@ -114,6 +114,10 @@ public:
     /// "Retry now" (Ctrl+R): polls the target at once instead of waiting for its backoff. Acts on the
     /// current target, or on the current row of the fleet overview.
     void retryNow(int index);
+    /// "Edit…" (target list and fleet context menus): File → Targets… on target `index`, when it is a saved
+    /// target. whyNotEditable() says why not (started from the command line or the demo).
+    void editTarget(int index);
+    QString whyNotEditable(int index) const;
     /// The `--read-only` flag: read-only mode on, and the menu toggle disabled.
     void lockReadOnly();
     /// For tests: target `index`'s page; null when out of range.
