@@ -140,8 +140,8 @@ void AuditView::updateCount()
 {
     const int all = m_model->rowCount();
     const int shown = m_proxy->rowCount();
-    m_count->setText(shown == all ? tr("%n entries", nullptr, all)
-                                  : tr("%1 of %2 entries").arg(shown).arg(all));
+    const QString entries = all == 1 ? tr("1 entry") : tr("%1 entries").arg(all);
+    m_count->setText(shown == all ? entries : tr("%1 of %2").arg(shown).arg(entries));
     m_count->setToolTip(m_path.isEmpty() ? audit::filePath() : m_path);
 }
 

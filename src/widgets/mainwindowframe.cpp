@@ -173,6 +173,8 @@ void MainWindow::showAuditView()
 {
     m_auditDock->show();
     m_auditDock->raise();
+    // Beside the Findings dock it would get a sliver: its columns need half the width.
+    resizeDocks({m_auditDock}, {std::max(width() / 2, std::min(width(), 640))}, Qt::Horizontal);
     m_auditView->reload();
     m_auditView->setFocus();
 }

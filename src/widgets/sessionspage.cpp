@@ -336,6 +336,12 @@ void SessionsPage::createTable()
                         header->visualIndex(SessionsModel::Client) + 1);
     header->moveSection(header->visualIndex(SessionsModel::PoolerClient),
                         header->visualIndex(SessionsModel::Pool) + 1);
+    // The ages right after the state: the table is sorted by transaction age, which must stay in view on a
+    // 1280 px screen rather than past the text columns.
+    header->moveSection(header->visualIndex(SessionsModel::StateAge),
+                        header->visualIndex(SessionsModel::State) + 1);
+    header->moveSection(header->visualIndex(SessionsModel::XactAge),
+                        header->visualIndex(SessionsModel::StateAge) + 1);
 
     m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
     m_table->addAction(m_terminateAction);
