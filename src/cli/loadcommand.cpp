@@ -100,8 +100,14 @@ int loadCommand(const QStringList &args)
         "server_closed, auth, connect, query, other. Ctrl+C stops the run early and closes every "
         "connection.\n\n"
         "Start and end of each run are written to the audit log.\n\n"
+        "A scenario that needs something of its target (session-pooler-full: a PgBouncer pool in session\n"
+        "mode; max-connections-flood, startup-storm: PostgreSQL itself, with max_connections within reach)\n"
+        "checks it first and refuses to run where it cannot reproduce, saying what will not happen; --force\n"
+        "runs it anyway (the warning still printed). PgBouncer's pool_mode is read from --console URI (an\n"
+        "admin or stats console on the same host and port), else as TARGET's user on dbname=pgbouncer.\n\n"
         "Exit codes: 0 the run took place (errors in it are results), 1 bad command line or scenario, or a\n"
-        "remote target without --allow-remote, 2 the target could not be reached or the setup failed."));
+        "remote target without --allow-remote, 2 the target could not be reached or the setup failed,\n"
+        "3 refused: the target cannot reproduce the scenario (without --force)."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string."),
                                  QStringLiteral("TARGET"));
@@ -125,6 +131,11 @@ int loadCommand(const QStringList &args)
     const QCommandLineOption threads(QStringLiteral("threads"),
                                      QStringLiteral("Engine threads (default: cores, at most 4)."),
                                      QStringLiteral("n"));
+    const QCommandLineOption force(
+        QStringLiteral("force"), QStringLiteral("Run even where the scenario cannot reproduce (see above)."));
+    const QCommandLineOption console(QStringLiteral("console"),
+                                     QStringLiteral("PgBouncer console to read pool_mode from."),
+                                     QStringLiteral("uri"));
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("No progress lines on stderr."));
     const QCommandLineOption list(QStringLiteral("list"),
                                   QStringLiteral("List the presets and saved scenarios."));
@@ -132,7 +143,7 @@ int loadCommand(const QStringList &args)
                                   QStringLiteral("Print a scenario's JSON (to copy and edit)."),
                                   QStringLiteral("name"));
     for (const auto *o : {&scenario, &clients, &duration, &rate, &json, &allowRemote, &maxConnections,
-                          &threads, &quiet, &list, &show})
+                          &threads, &quiet, &list, &show, &force, &console})
         parser.addOption(*o);
 
     auto usage = [](const QString &message) {
@@ -217,6 +228,9 @@ int loadCommand(const QStringList &args)
                          .arg(options.limits.maxDurationS));
     options.conninfo = targets.first();
     options.allowRemote = parser.isSet(allowRemote);
+    options.force = parser.isSet(force);
+    if (parser.isSet(console))
+        options.poolerConsoles = parser.values(console);
 
     QEventLoop loop;
     LoadRun run(options);
@@ -225,15 +239,26 @@ int loadCommand(const QStringList &args)
     int rc = ExitOk;
     const bool progress = !parser.isSet(quiet);
     const bool asJson = parser.isSet(json);
-    QObject::connect(&run, &LoadRun::started, &loop, [progress](const QString &target, const QString &kind) {
-        if (progress)
-            std::fprintf(stderr, "load: running against %s (%s)\n", qPrintable(target), qPrintable(kind));
-    });
+    QObject::connect(
+        &run, &LoadRun::started, &loop, [progress, &run](const QString &target, const QString &kind) {
+            if (progress)
+                std::fprintf(stderr, "load: running against %s (%s)\n", qPrintable(target), qPrintable(kind));
+            for (const QString &warning : run.warnings()) // --force: said even with --quiet
+                std::fprintf(stderr, "poolscope load: warning: %s\n", qPrintable(warning));
+        });
     QObject::connect(&run, &LoadRun::sampleReady, &loop, [progress](const LoadSample &s) {
         if (progress)
             printProgress(s);
     });
     QObject::connect(&run, &LoadRun::failed, &loop, [&](LoadRun::Failure failure, const QString &message) {
+        if (failure == LoadRun::Failure::Requirements) {
+            for (const QString &line : message.split(QLatin1Char('\n')))
+                std::fprintf(stderr, "poolscope load: will not reproduce: %s\n", qPrintable(line));
+            std::fprintf(stderr, "poolscope load: nothing was run; --force runs it anyway\n");
+            rc = ExitNo;
+            loop.quit();
+            return;
+        }
         std::fprintf(stderr, "poolscope load: %s\n", qPrintable(message));
         rc = (failure == LoadRun::Failure::Connect || failure == LoadRun::Failure::Setup) ? ExitTargetFailed
                                                                                           : ExitUsage;

@@ -372,6 +372,7 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
 void TargetController::setError(const DbError &error)
 {
     m_lastError = error.message;
+    m_lastHint = error.hint;
     m_lastErrorKind = error.kind;
 }
 

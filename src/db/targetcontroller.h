@@ -102,6 +102,7 @@ public:
     TargetKind kind() const { return m_kind; }
     TargetState state() const { return m_state; }
     QString lastError() const { return m_lastError; }
+    QString lastHint() const { return m_lastHint; } // what to check about it (DbError::hint)
     ErrorKind lastErrorKind() const { return m_lastErrorKind; }
     /// Connection attempts that failed in a row since the target was last live (0 when live).
     int attemptCount() const { return m_failedAttempts; }
@@ -166,6 +167,7 @@ private:
     TargetKind m_kind = TargetKind::Unknown;
     TargetState m_state = TargetState::Connecting;
     QString m_lastError;
+    QString m_lastHint;
     ErrorKind m_lastErrorKind = ErrorKind::None;
 };
 

@@ -4,10 +4,12 @@
 #include "core/logging.h"
 #include "core/taskpool.h"
 #include "db/asyncconnection.h"
+#include "load/requirements.h"
 #include "load/target.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <algorithm>
 
@@ -146,6 +148,19 @@ LoadRun::Preflight LoadRun::preflight(const Options &options, SetupConnection &s
             QStringLiteral("that is PgBouncer's admin console: point the load at a database behind it");
         return out;
     }
+    if (!options.scenario.needs.isEmpty()) {
+        const TargetFacts facts =
+            readTargetFacts(options.scenario, conn, out.serverKind, spec, options.poolerConsoles,
+                            &setup.interrupt, SetupConnectTimeoutS * 1000);
+        const RequirementCheck check = checkRequirements(options.scenario, facts);
+        out.unmet = check.wontHappen + check.unchecked;
+        if (!check.wontHappen.isEmpty() && !options.force) {
+            out.failure = Failure::Requirements;
+            out.message = check.wontHappen.join(QLatin1Char('\n'));
+            out.interrupted = setup.interrupt.isTriggered();
+            return out;
+        }
+    }
     // statement_timeout only where the connection is ours alone: through a transaction pooler the setting
     // would stay on a server connection that the load's clients get next. Our own deadline holds anyway; on a
     // direct connection it comes after the server's, whose error message is the better one.
@@ -215,8 +230,12 @@ void LoadRun::onPreflight(const Preflight &result)
     }
     m_state = State::Running;
     m_lastElapsed = 0;
+    m_warnings = result.unmet;
+    for (const QString &w : std::as_const(m_warnings))
+        logging::get("load")->warn("{}", w.toStdString());
     audit::record(QStringLiteral("load_start"), m_target,
                   {{QStringLiteral("scenario"), m_options.scenario.name},
+                   {QStringLiteral("unmet_requirements"), QJsonArray::fromStringList(m_warnings)},
                    {QStringLiteral("clients"), m_summary.clients},
                    {QStringLiteral("duration_s"),
                     std::min(m_options.scenario.durationS, m_options.limits.maxDurationS)},

@@ -36,6 +36,12 @@ public:
         // own (then a cancel) whatever the server, so a setup that waits on a lock cannot hold the run
         // forever.
         int setupTimeoutMs = 60000;
+        // The scenario's requirements (Scenario::needs) are checked first: unmet, the run fails with
+        // Failure::Requirements unless `force`, when it runs anyway and warnings() says what will not happen
+        // (and what could not be checked, which never refuses).
+        bool force = false;
+        // PgBouncer consoles to read pool_mode from (the one on the target's host and port is used).
+        QStringList poolerConsoles;
     };
 
     enum class Failure
@@ -45,6 +51,7 @@ public:
         RemoteNotAllowed, // a target off this machine without allowRemote: ask, then start again
         Connect,          // the setup connection failed
         Setup,            // a setup statement failed
+        Requirements,     // the target cannot reproduce what the scenario models (the message says why)
     };
     Q_ENUM(Failure)
 
@@ -61,6 +68,8 @@ public:
     const Scenario &scenario() const { return m_options.scenario; }
     double elapsedS() const;
     const LoadSummary &summary() const { return m_summary; }
+    /// Once started: requirements not met (with Options::force) or not checked, one sentence each.
+    const QStringList &warnings() const { return m_warnings; }
 
 Q_SIGNALS:
     /// The engine runs; `serverKind` is "postgres" or "pgbouncer".
@@ -84,6 +93,7 @@ private:
         Failure failure = Failure::Connect;
         QString message;
         QString serverKind;
+        QStringList unmet; // requirements not met (run anyway: force)
     };
     /// The setup connection, shared by the run (which may cancel it) and the preflight task (which uses it).
     struct SetupConnection;
@@ -102,6 +112,7 @@ private:
     double m_lastElapsed = 0;
     bool m_stopRequested = false;
     LoadSummary m_summary;
+    QStringList m_warnings;
 };
 
 } // namespace poolscope::load

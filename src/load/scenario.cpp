@@ -479,6 +479,30 @@ int Scenario::totalWorkers() const
     return int(std::min<qint64>(total, INT_MAX));
 }
 
+int Scenario::maxConnections() const
+{
+    qint64 total = 0;
+    for (const AppConfig &a : apps) {
+        qint64 workers = 0;
+        bool leaks = false;
+        for (const Workload &w : workloads) {
+            if (w.app != a.name)
+                continue;
+            workers += w.workers;
+            for (const Step &step : w.steps)
+                leaks = leaks || step.kind == StepKind::Leak;
+        }
+        if (leaks && a.pool.kind == PoolKind::None)
+            return INT_MAX; // a leaked connection is replaced by a new one, without end
+        const qint64 capacity = a.pool.capacity();
+        const qint64 perProcess = a.pool.kind == PoolKind::None
+                                      ? workers
+                                      : std::min(capacity, std::max(workers, qint64(a.pool.openAtStart())));
+        total += perProcess * a.processes;
+    }
+    return int(std::min<qint64>(total, INT_MAX));
+}
+
 QString poolKindName(PoolKind kind)
 {
     for (const auto &k : kPoolKinds) {
@@ -629,6 +653,20 @@ std::optional<Scenario> scenarioFromJson(const QJsonObject &json, QString *error
         w.rejectUnknown();
         s.workloads.append(wl);
     }
+    if (r.has("requires") && error.isEmpty()) {
+        Reader q(r.object("requires"), QStringLiteral("requires"), &error);
+        s.needs.server = q.string("server");
+        s.needs.poolMode = q.string("pool_mode");
+        s.needs.reachMaxConnections = q.boolean("reach_max_connections", false);
+        q.rejectUnknown();
+        if (!s.needs.server.isEmpty() && s.needs.server != QLatin1String("pgbouncer") &&
+            s.needs.server != QLatin1String("postgres") && error.isEmpty())
+            error = QStringLiteral("requires.server: \"pgbouncer\" or \"postgres\"");
+        if (!s.needs.poolMode.isEmpty() && s.needs.poolMode != QLatin1String("session") &&
+            s.needs.poolMode != QLatin1String("transaction") &&
+            s.needs.poolMode != QLatin1String("statement") && error.isEmpty())
+            error = QStringLiteral("requires.pool_mode: \"session\", \"transaction\" or \"statement\"");
+    }
     r.rejectUnknown();
     if (error.isEmpty())
         validate(s, &error);
@@ -681,6 +719,16 @@ QJsonObject toJson(const Scenario &s)
     if (!s.expect.isEmpty())
         o.insert(QStringLiteral("expect"), s.expect);
     o.insert(QStringLiteral("duration_s"), s.durationS);
+    if (!s.needs.isEmpty()) {
+        QJsonObject needs;
+        if (!s.needs.server.isEmpty())
+            needs.insert(QStringLiteral("server"), s.needs.server);
+        if (!s.needs.poolMode.isEmpty())
+            needs.insert(QStringLiteral("pool_mode"), s.needs.poolMode);
+        if (s.needs.reachMaxConnections)
+            needs.insert(QStringLiteral("reach_max_connections"), true);
+        o.insert(QStringLiteral("requires"), needs);
+    }
     if (!s.setup.isEmpty()) {
         QJsonArray setup;
         for (const QByteArray &sql : s.setup)

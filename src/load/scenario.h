@@ -133,6 +133,17 @@ struct Workload
     int workersAt(double t) const;
 };
 
+/// Where a scenario can reproduce what it models ("requires" in JSON). A run checks its target against
+/// them first (load/requirements.h) and says what will not happen.
+struct Requirements
+{
+    QString server;                   // "pgbouncer": a PgBouncer in front; "postgres": PostgreSQL itself
+    QString poolMode;                 // PgBouncer's pool_mode for the target database: "session", ...
+    bool reachMaxConnections = false; // its connections must fill the server's max_connections
+
+    bool isEmpty() const { return server.isEmpty() && poolMode.isEmpty() && !reachMaxConnections; }
+};
+
 struct Scenario
 {
     QString name;        // preset or file name, e.g. "psycopg2-leak"
@@ -143,10 +154,14 @@ struct Scenario
     QList<QByteArray> setup; // statements run once, in order, before the run (CREATE TABLE IF NOT EXISTS...)
     QList<AppConfig> apps;
     QList<Workload> workloads;
+    Requirements needs;
 
     const AppConfig *app(const QString &name) const;
     /// Workers over all workloads and processes (at their largest phase).
     int totalWorkers() const;
+    /// Connections it may hold open at once over all apps (INT_MAX when a leak without a pool makes it
+    /// unbounded): each process's pool capacity, or its workers when fewer.
+    int maxConnections() const;
 };
 
 /// Parses and validates a scenario (the JSON format is described in README.md, "Simulated load"). Every

@@ -456,6 +456,10 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
                       "other roles' sessions. Grant pg_monitor (or pg_read_all_stats) to see the rest.");
         if (column == BlockedBy && !s.blockedBy.isEmpty())
             return tr("Waits for a lock held by %1").arg(pidList(s.blockedBy));
+        // Text columns elide in the middle: the whole value on hover.
+        if ((column == Application || column == User || column == Database || column == Client) &&
+            !display(s, m_serverNow, column).toString().isEmpty())
+            return display(s, m_serverNow, column);
         if (column == Pool || column == PoolerClient) {
             if (const ChainLink *link = linkFor(s)) {
                 QString text =

@@ -4,6 +4,7 @@
 
 #include <QColor>
 #include <QDateTime>
+#include <QRegularExpression>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -69,6 +70,15 @@ void TargetListModel::setState(int id, TargetState state, const QString &error, 
     r.error = keptError;
     r.attempts = keptAttempts;
     r.nextRetryAtMs = keptRetry;
+    rowChanged(row);
+}
+
+void TargetListModel::setHint(int id, const QString &hint)
+{
+    const int row = rowOf(id);
+    if (row < 0 || m_rows[row].hint == hint)
+        return;
+    m_rows[row].hint = hint;
     rowChanged(row);
 }
 
@@ -286,6 +296,19 @@ QVariant TargetListModel::headerData(int section, Qt::Orientation orientation, i
     return {};
 }
 
+QString TargetListModel::errorCause(const QString &error)
+{
+    // libpq says where before what: 'connection to server at "db1" (10.0.0.5), port 5432 failed: FATAL:
+    // password authentication failed for user "app"'. The cell keeps the what (the tooltip has it all).
+    static const QRegularExpression where(
+        QStringLiteral("^connection to server (?:at|on socket) .*? failed: (?:FATAL: +)?"));
+    QString cause = error.section(QLatin1Char('\n'), 0, 0);
+    cause.remove(where);
+    if (const int advice = cause.indexOf(QLatin1String(" Is the server running")); advice > 0)
+        cause.truncate(advice);
+    return cause.isEmpty() ? error : cause;
+}
+
 QVariant TargetListModel::cellText(const Row &r, int column) const
 {
     const auto number = [](const std::optional<qint64> &v) -> QVariant {
@@ -303,7 +326,7 @@ QVariant TargetListModel::cellText(const Row &r, int column) const
         return number(r.idleInTransaction);
     case AttentionColumn:
         if (isTrouble(r.state))
-            return r.error.isEmpty() ? stateText(r.state) : r.error.section(QLatin1Char('\n'), 0, 0);
+            return r.error.isEmpty() ? stateText(r.state) : errorCause(r.error);
         return r.findingAttention.isEmpty() ? r.attention : r.findingAttention;
     default:
         return {};
@@ -321,9 +344,19 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         case Qt::AccessibleTextRole:
             return cellText(r, index.column());
         case Qt::ToolTipRole:
-            if (index.column() == AttentionColumn)
-                return cellText(r, AttentionColumn);
-            return {};
+            if (index.column() != AttentionColumn)
+                return {};
+            if (isTrouble(r.state) && !r.error.isEmpty()) {
+                // The whole error (the cell elides it in the middle), what to check, and when it is tried
+                // again.
+                QString tip = r.error;
+                if (r.state != TargetState::Live && !r.hint.isEmpty())
+                    tip += QLatin1Char('\n') + tr("What to check: %1").arg(r.hint);
+                if (const QString retry = retryText(r); !retry.isEmpty())
+                    tip += QLatin1Char('\n') + retry;
+                return tip;
+            }
+            return cellText(r, AttentionColumn);
         case Qt::TextAlignmentRole:
             return index.column() == AttentionColumn ? QVariant()
                                                      : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
@@ -367,6 +400,8 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
             r.label + QLatin1Char('\n') + kindText(r.kind) + QStringLiteral(", ") + stateText(r.state);
         if (!r.error.isEmpty())
             tip += QLatin1Char('\n') + tr("Last error: %1").arg(r.error);
+        if (!r.error.isEmpty() && !r.hint.isEmpty())
+            tip += QLatin1Char('\n') + tr("What to check: %1").arg(r.hint);
         if (const QString retry = retryText(r); !retry.isEmpty())
             tip += QLatin1Char('\n') + retry;
         return tip;

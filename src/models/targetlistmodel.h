@@ -59,6 +59,8 @@ public:
     /// when no retry is scheduled), shown as "retry 3 in 8 s".
     void setState(int id, TargetState state, const QString &error = {}, int attempts = 0,
                   qint64 nextRetryAtMs = 0);
+    /// What to check about the last error (DbError::hint), shown in the tooltips with it; empty: none.
+    void setHint(int id, const QString &hint);
     /// The fleet columns from one sample; a failed sample leaves a gap in the history and clears the
     /// figures (they would be stale).
     void setSample(int id, const TargetSnapshot &snapshot);
@@ -95,6 +97,7 @@ private:
         TargetKind kind = TargetKind::Unknown;
         TargetState state = TargetState::Connecting;
         QString error;
+        QString hint;
         int attempts = 0;
         qint64 nextRetryAtMs = 0;
         // From the last sample (unknown until one succeeds, and after a failed one).
@@ -108,6 +111,8 @@ private:
         QList<double> history;                          // occupancy %, NaN for a failed sample
     };
     QString retryText(const Row &r) const;
+    /// The cause of a connection error without libpq's "connection to server at …, port … failed:".
+    static QString errorCause(const QString &error);
     static double trouble(const Row &r);
     QVariant cellText(const Row &r, int column) const;
     void rowChanged(int row);

@@ -8,6 +8,7 @@
 #include "models/bouncerconnectionsmodel.h"
 #include "models/poolsmodel.h"
 #include "ui_bouncerpage.h"
+#include "widgets/nowrap.h"
 #include "widgets/palette.h"
 #include "widgets/timechart.h"
 
@@ -622,7 +623,7 @@ void BouncerPage::requestAction(PoolerCommand command, const QString &argument)
 
     const QString preview = poolerActionPreview(*m_sample, command, argument);
     QMessageBox box(QMessageBox::Warning, tr("%1 %2 on %3?").arg(commandTitle(command), argument, m_target),
-                    preview, QMessageBox::Yes | QMessageBox::No, this);
+                    keepValuesTogether(preview), QMessageBox::Yes | QMessageBox::No, this);
     box.setInformativeText(command == PoolerCommand::Kill
                                ? tr("The clients lose their connections and open transactions roll back. "
                                     "RESUME follows at once, so new clients can connect again.")

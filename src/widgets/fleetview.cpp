@@ -202,6 +202,11 @@ void FleetView::showContextMenu(const QPoint &pos)
     QAction *retry = menu.addAction(tr("Retry now"), this, [this, id] { Q_EMIT retryRequested(id); });
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     retry->setEnabled(TargetListModel::isTrouble(state));
+    QAction *edit = menu.addAction(tr("Edit…"), this, [this, id] { Q_EMIT editRequested(id); });
+    const QString whyNot = m_whyNotEditable ? m_whyNotEditable(id) : QString();
+    edit->setEnabled(whyNot.isEmpty());
+    edit->setToolTip(whyNot);
+    menu.setToolTipsVisible(true);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

@@ -2,6 +2,7 @@
 
 #include <QStyledItemDelegate>
 #include <QWidget>
+#include <functional>
 
 class QLabel;
 class QSortFilterProxyModel;
@@ -41,10 +42,13 @@ public:
     int currentId() const;
     /// Keyboard focus to the table, on the worst target when no row is current.
     void focusTable();
+    /// Why target `id` cannot be edited (empty: it can), for the context menu's Edit….
+    void setEditCheck(std::function<QString(int id)> whyNot) { m_whyNotEditable = std::move(whyNot); }
 
 Q_SIGNALS:
     void targetActivated(int id);
     void retryRequested(int id);
+    void editRequested(int id);
 
 private:
     void updateSummary();
@@ -54,6 +58,7 @@ private:
     QSortFilterProxyModel *m_proxy;
     QTableView *m_table;
     QLabel *m_summary;
+    std::function<QString(int)> m_whyNotEditable;
 };
 
 } // namespace poolscope::widgets

@@ -7,11 +7,13 @@
 #include "widgets/palette.h"
 #include "widgets/timechart.h"
 
+#include <QComboBox>
 #include <QDateTime>
 #include <QFontDatabase>
 #include <QInputDialog>
 #include <QJsonDocument>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSignalBlocker>
 #include <cmath>
 
@@ -131,6 +133,18 @@ LoadPanel::LoadPanel(QWidget *parent)
                                     QMessageBox::Yes | QMessageBox::Cancel,
                                     QMessageBox::Cancel) == QMessageBox::Yes;
     };
+    m_confirmRequirements = [this](const QString &message) {
+        QMessageBox box(QMessageBox::Warning, tr("Run where it cannot reproduce?"),
+                        tr("This scenario will not show what it models on this target:"),
+                        QMessageBox::Yes | QMessageBox::No, this);
+        box.setInformativeText(message);
+        box.button(QMessageBox::Yes)->setText(tr("Run anyway"));
+        box.setDefaultButton(QMessageBox::No);
+        return box.exec() == QMessageBox::Yes;
+    };
+    // Long titles do not widen the window: the box elides, the list shows them whole.
+    m_ui->scenarioCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_ui->scenarioCombo->setMinimumContentsLength(28);
 
     fillScenarioCombo(QStringLiteral("steady-oltp"));
     updateButtons();
@@ -184,9 +198,12 @@ void LoadPanel::fillScenarioCombo(const QString &select)
     for (const QString &name : load::presetNames()) {
         QString error;
         const auto s = load::loadScenario(name, &error);
-        m_ui->scenarioCombo->addItem(name, name);
+        // The title says what it is; the name (for `poolscope load --scenario`) and the description on hover.
+        m_ui->scenarioCombo->addItem(s && !s->title.isEmpty() ? s->title : name, name);
         if (s)
-            m_ui->scenarioCombo->setItemData(m_ui->scenarioCombo->count() - 1, s->title, Qt::ToolTipRole);
+            m_ui->scenarioCombo->setItemData(m_ui->scenarioCombo->count() - 1,
+                                             QStringLiteral("%1: %2").arg(name, s->description),
+                                             Qt::ToolTipRole);
     }
     const QStringList saved = load::userScenarioNames();
     if (!saved.isEmpty())
@@ -224,6 +241,19 @@ void LoadPanel::onScenarioChosen(int index)
     m_spinSource.reset(); // the spin boxes take the new scenario's values
     m_ui->scenarioEdit->setPlainText(m_loadedText);
     validateEditor();
+    if (m_parsed && !m_parsed->needs.isEmpty() && !isRunning()) {
+        QStringList needs;
+        if (m_parsed->needs.server == QLatin1String("pgbouncer"))
+            needs.append(m_parsed->needs.poolMode.isEmpty()
+                             ? tr("PgBouncer in front")
+                             : tr("a PgBouncer pool in %1 mode").arg(m_parsed->needs.poolMode));
+        else if (m_parsed->needs.server == QLatin1String("postgres"))
+            needs.append(tr("PostgreSQL itself (no pooler)"));
+        if (m_parsed->needs.reachMaxConnections)
+            needs.append(tr("max_connections within its reach"));
+        setStatus(
+            tr("%1 needs %2: Start checks the target first.").arg(m_parsed->name, needs.join(tr(" and "))));
+    }
 }
 
 void LoadPanel::validateEditor()
@@ -346,6 +376,16 @@ void LoadPanel::start()
     startWith(false);
 }
 
+void LoadPanel::setRequirementsConfirmation(std::function<bool(const QString &message)> ask)
+{
+    m_confirmRequirements = std::move(ask);
+}
+
+void LoadPanel::setPoolerConsoles(std::function<QStringList()> consoles)
+{
+    m_poolerConsoles = std::move(consoles);
+}
+
 void LoadPanel::startScenario(const QString &json, const QString &target, int durationS)
 {
     if (isRunning())
@@ -359,8 +399,9 @@ void LoadPanel::startScenario(const QString &json, const QString &target, int du
     start();
 }
 
-void LoadPanel::startWith(bool allowRemote)
+void LoadPanel::startWith(bool allowRemote, bool force)
 {
+    m_allowRemote = allowRemote;
     load::Overrides o;
     o.clients = m_ui->clientsSpin->value();
     o.durationS = m_ui->durationSpin->value();
@@ -369,6 +410,9 @@ void LoadPanel::startWith(bool allowRemote)
     options.conninfo = target();
     options.scenario = load::applyOverrides(*m_parsed, o);
     options.allowRemote = allowRemote;
+    options.force = force;
+    if (m_poolerConsoles)
+        options.poolerConsoles = m_poolerConsoles();
     QString error;
     if (!load::validate(options.scenario, &error)) {
         setStatus(error, true);
@@ -414,7 +458,12 @@ void LoadPanel::onStarted(const QString &target, const QString &serverKind)
     m_ui->progressBar->setRange(0, int(std::ceil(s.durationS)));
     m_ui->progressBar->setValue(0);
     m_ui->summaryView->clear();
-    setStatus(tr("Running %1 against %2 (%3)").arg(s.name, target, serverKind));
+    if (m_run->warnings().isEmpty())
+        setStatus(tr("Running %1 against %2 (%3)").arg(s.name, target, serverKind));
+    else
+        setStatus(tr("Running %1 against %2 (%3). Warning: %4")
+                      .arg(s.name, target, serverKind, m_run->warnings().join(QLatin1Char(' '))),
+                  true);
     updateButtons();
     Q_EMIT runStarted(tr("load: %1").arg(s.name), double(QDateTime::currentMSecsSinceEpoch()) / 1000.0);
 }
@@ -504,6 +553,18 @@ void LoadPanel::onFailed(load::LoadRun::Failure failure, const QString &message)
         }
         setStatus(tr("Not started: the target is not on this machine."), true);
         updateButtons();
+        return;
+    }
+    if (failure == load::LoadRun::Failure::Requirements) {
+        // Said in the panel whatever the answer; run only on an explicit yes.
+        setStatus(tr("Not started, it would not reproduce here: %1").arg(message), true);
+        updateButtons();
+        if (m_confirmRequirements && m_confirmRequirements(message)) {
+            QTimer::singleShot(0, this, [this, allowRemote = m_allowRemote] {
+                m_run.reset();
+                startWith(allowRemote, true);
+            });
+        }
         return;
     }
     setStatus(tr("Not started: %1").arg(message), true);

@@ -63,6 +63,11 @@ public:
     bool isRunning() const;
     /// How a remote target is confirmed: a message box by default; tests answer themselves.
     void setRemoteConfirmation(std::function<bool(const QString &message)> ask);
+    /// How running where the scenario cannot reproduce (its requirements not met: what will not happen in
+    /// `message`) is confirmed: a message box, No by default; tests answer themselves.
+    void setRequirementsConfirmation(std::function<bool(const QString &message)> ask);
+    /// PgBouncer consoles the requirement check may read pool_mode from (the window's pooler targets).
+    void setPoolerConsoles(std::function<QStringList()> consoles);
 
     QList<TimeChart *> charts() const;
     const SeriesSet *series() const { return m_series.get(); }
@@ -81,7 +86,7 @@ private:
     void fillScenarioCombo(const QString &select = {});
     void onScenarioChosen(int index);
     void validateEditor();
-    void startWith(bool allowRemote);
+    void startWith(bool allowRemote, bool force = false);
     void onStarted(const QString &target, const QString &serverKind);
     void onSample(const load::LoadSample &sample);
     void onFinished(const load::LoadSummary &summary);
@@ -94,6 +99,9 @@ private:
     std::unique_ptr<SeriesSet> m_series;
     std::unique_ptr<load::LoadRun> m_run;
     std::function<bool(const QString &)> m_confirmRemote;
+    std::function<bool(const QString &)> m_confirmRequirements;
+    std::function<QStringList()> m_poolerConsoles;
+    bool m_allowRemote = false; // the run being started was confirmed remote
     std::optional<load::LoadSummary> m_lastSummary;
     std::optional<load::Scenario> m_parsed;     // the editor's scenario when it is valid
     std::optional<load::Scenario> m_spinSource; // the last valid one: spin boxes follow what changed in it

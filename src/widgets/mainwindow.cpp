@@ -12,6 +12,7 @@
 #include "models/targetlistmodel.h"
 #include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
+#include "widgets/actionmarks.h"
 #include "widgets/drillpanel.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/fleetview.h"
@@ -78,7 +79,7 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_ui(std::make_unique<Ui::MainWindow>()),
       m_targetsModel(new models::TargetListModel(this)), m_logRelay(std::make_shared<LogRelay>()),
       m_liveLabel(new QLabel(this)), m_targetsLabel(new QLabel(this)),
-      m_links(std::make_unique<PoolerLinks>())
+      m_links(std::make_unique<PoolerLinks>()), m_actionMarks(std::make_unique<ActionMarks>())
 {
     initPoolscopeWidgetResources();
     m_ui->setupUi(this);
@@ -132,6 +133,21 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->menuTargets->insertSeparator(firstTargetsAction);
     m_ui->mainToolBar->insertAction(m_ui->actionPause, fleetAction);
     m_ui->targetList->addAction(retryAction);
+    // Edit… beside Retry: the target's entry in File → Targets….
+    auto *editAction = new QAction(tr("&Edit…"), this);
+    editAction->setObjectName(QStringLiteral("actionEditTarget"));
+    connect(editAction, &QAction::triggered, this, [this] { editTarget(currentTarget()); });
+    m_ui->targetList->addAction(editAction);
+    connect(m_ui->targetList->selectionModel(), &QItemSelectionModel::currentChanged, editAction,
+            [this, editAction] {
+                const QString whyNot = whyNotEditable(currentTarget());
+                editAction->setEnabled(whyNot.isEmpty());
+                editAction->setToolTip(whyNot.isEmpty()
+                                           ? tr("Change this target's connection, name, group or interval")
+                                           : whyNot);
+            });
+    connect(m_fleet, &FleetView::editRequested, this, [this](int id) { editTarget(indexOfId(id)); });
+    m_fleet->setEditCheck([this](int id) { return whyNotEditable(indexOfId(id)); });
 
     // Read-only mode: every action (terminate, cancel, auto-remediation) disabled, visibly; remembered.
     m_readOnlyAction = new QAction(tr("&Read-only mode"), this);
@@ -215,6 +231,15 @@ MainWindow::MainWindow(QWidget *parent)
     loadToggle->setToolTip(tr("Run simulated clients against a database you own and watch it run dry"));
     m_ui->menuView->addAction(loadToggle);
     m_ui->mainToolBar->addAction(loadToggle);
+    setupAuditDock();
+    // A preset's check reads PgBouncer's pool_mode from a console the window samples (the demo's admin).
+    m_loadPanel->setPoolerConsoles([this] {
+        QStringList consoles;
+        for (const auto &t : m_targets)
+            if (t->controller->kind() == TargetKind::PgBouncer)
+                consoles.append(t->conninfo);
+        return consoles;
+    });
     connect(m_loadPanel, &LoadPanel::runStarted, this, [this](const QString &label, double startS) {
         m_loadMarkers.append({startS, std::numeric_limits<double>::quiet_NaN(), label});
         for (auto &t : m_targets)
@@ -290,6 +315,7 @@ void MainWindow::applyMarkers(Target &t)
     for (const LoadMarker &m : std::as_const(m_loadMarkers))
         markers.append({m.start, m.end, m.label});
     markers += m_findings->markersFor(t.id);
+    markers += m_actionMarks->markers();
     for (TimeChart *chart : t.page->content()->charts())
         chart->setMarkers(markers);
 }
@@ -395,6 +421,20 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
         connect(page, &TargetPage::terminateRequested, actions,
                 [actions, sample](const QList<qint64> &pids) { actions->terminate(pids, sample()); });
         connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
+        // Each action done is marked on every target's charts, as load runs are.
+        connect(actions, &SessionActions::finished, this, [this](const terminate::Report &r) {
+            if (!r.connected && r.results.isEmpty())
+                return; // refused before anything was sent
+            m_actionMarks->add(r.action + QStringLiteral(": ") + r.summary(), r.target, r.summary());
+            for (auto &each : m_targets)
+                applyMarkers(*each);
+        });
+        connect(page, &TargetPage::poolerActionFinished, this,
+                [this, label](bool ok, const QString &message) {
+                    m_actionMarks->add(message, label, ok ? tr("done") : tr("failed"));
+                    for (auto &each : m_targets)
+                        applyMarkers(*each);
+                });
     }
     t->page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
     // PgBouncer page: pooler actions on a console connection of their own, their outcome in the status bar.
@@ -414,11 +454,23 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
     connect(t->controller.get(), &db::TargetController::snapshotReady, this,
             [this, id](const TargetSnapshot &snapshot) { onSnapshot(id, snapshot); });
     connect(t->controller.get(), &db::TargetController::stateChanged, this, [this, id](TargetState state) {
-        if (const Target *t = targetById(id))
+        if (const Target *t = targetById(id)) {
             m_targetsModel->setState(id, state, t->controller->lastError(), t->controller->attemptCount(),
                                      t->controller->nextRetryAtMs());
+            m_targetsModel->setHint(id, t->controller->lastHint());
+        }
         updateStatus();
     });
+    // Every failed attempt: the page and the fleet say when the next one is (not only on a state change).
+    connect(t->controller.get(), &db::TargetController::retryScheduled, this,
+            [this, id](int attempts, qint64 inMs) {
+                if (const Target *t = targetById(id)) {
+                    t->page->setRetry(attempts, inMs);
+                    m_targetsModel->setState(id, t->controller->state(), t->controller->lastError(), attempts,
+                                             t->controller->nextRetryAtMs());
+                    m_targetsModel->setHint(id, t->controller->lastHint());
+                }
+            });
 
     m_targetsModel->addTarget(id, label);
     m_links->addTarget(id, conninfo, label);
@@ -759,6 +811,26 @@ void MainWindow::loadSavedTargets()
             startConfig(config, password);
         });
     }
+}
+
+QString MainWindow::whyNotEditable(int index) const
+{
+    if (index < 0 || index >= targetCount())
+        return tr("No target selected");
+    if (m_targets[size_t(index)]->configId.isEmpty())
+        return m_demo ? tr("A demo target lives as long as the demo: add your own in File → Targets…")
+                      : tr("Given on the command line, not saved: add it in File → Targets… to edit it");
+    return {};
+}
+
+void MainWindow::editTarget(int index)
+{
+    if (!whyNotEditable(index).isEmpty())
+        return;
+    TargetsDialog dialog(m_configs, this);
+    dialog.selectTarget(m_targets[size_t(index)]->configId);
+    if (dialog.exec() == QDialog::Accepted)
+        applyTargetConfigs(dialog.targets(), dialog.passwords());
 }
 
 void MainWindow::openTargetsDialog()

@@ -35,6 +35,8 @@ class TargetListModel;
 
 namespace poolscope::widgets {
 
+class ActionMarks;
+class AuditView;
 class DrillPanel;
 class FindingsController;
 class FleetView;
@@ -95,6 +97,9 @@ public:
     /// charts.
     LoadPanel *loadPanel() const { return m_loadPanel; }
     void showLoadPanel();
+    /// The Audit trail (a dock tabbed with the log; View → Audit trail, Ctrl+Shift+A): the audit log's lines.
+    AuditView *auditView() const { return m_auditView; }
+    void showAuditView();
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
@@ -109,6 +114,10 @@ public:
     /// "Retry now" (Ctrl+R): polls the target at once instead of waiting for its backoff. Acts on the
     /// current target, or on the current row of the fleet overview.
     void retryNow(int index);
+    /// "Edit…" (target list and fleet context menus): File → Targets… on target `index`, when it is a saved
+    /// target. whyNotEditable() says why not (started from the command line or the demo).
+    void editTarget(int index);
+    QString whyNotEditable(int index) const;
     /// The `--read-only` flag: read-only mode on, and the menu toggle disabled.
     void lockReadOnly();
     /// For tests: target `index`'s page; null when out of range.
@@ -146,6 +155,7 @@ private:
     void updateTitle();
     /// Help: the keyboard shortcuts (F1), listed from the window's own actions, and About.
     void setupHelpMenu();
+    void setupAuditDock();
     void showShortcuts();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;
@@ -172,6 +182,8 @@ private:
     bool m_readOnlyLocked = false;
     bool m_paused = false;
     QDockWidget *m_loadDock = nullptr;
+    QDockWidget *m_auditDock = nullptr;
+    AuditView *m_auditView = nullptr;
     LoadPanel *m_loadPanel = nullptr;
     struct LoadMarker
     {
@@ -180,6 +192,7 @@ private:
         QString label;
     };
     QList<LoadMarker> m_loadMarkers;
+    std::unique_ptr<ActionMarks> m_actionMarks; // terminate, cancel, pooler commands on every chart
     std::unique_ptr<PoolerLinks> m_links;
     FindingsController *m_findings = nullptr;
     PlannerController *m_planner = nullptr;

@@ -4,6 +4,7 @@
 #include "core/readonly.h"
 #include "sandbox/demosession.h"
 #include "ui_mainwindow.h"
+#include "widgets/auditview.h"
 #include "widgets/palette.h"
 #include "widgets/plannercontroller.h"
 #include "widgets/plannerpage.h"
@@ -11,6 +12,7 @@
 #include <QCoreApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
@@ -134,6 +136,47 @@ void MainWindow::saveWindowLayout() const
     const auto settings = openSettings();
     settings->setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings->setValue(QStringLiteral("window/state"), saveState());
+}
+
+void MainWindow::setupAuditDock()
+{
+    // The audit trail beside the log and the load: what was done to which sessions, read from the file.
+    m_auditDock = new QDockWidget(tr("Audit"), this);
+    m_auditDock->setObjectName(QStringLiteral("auditDock"));
+    m_auditView = new AuditView(m_auditDock);
+    m_auditDock->setWidget(m_auditView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_auditDock);
+    tabifyDockWidget(m_ui->logDock, m_auditDock);
+    m_auditDock->hide();
+    QAction *toggle = m_auditDock->toggleViewAction();
+    toggle->setText(tr("&Audit trail"));
+    toggle->setObjectName(QStringLiteral("actionAudit"));
+    toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    toggle->setToolTip(
+        tr("Every action taken (terminate, cancel, pooler commands, load runs), from the audit "
+           "log (Ctrl+Shift+A)"));
+    m_ui->menuView->addAction(toggle);
+    connect(toggle, &QAction::triggered, this, [this](bool on) {
+        if (on)
+            showAuditView();
+    });
+    // The log and the load are tabs of the same area: shown from the View menu (or its key), each comes to
+    // the front instead of opening behind another tab.
+    for (QDockWidget *dock : {m_ui->logDock, m_loadDock})
+        connect(dock->toggleViewAction(), &QAction::triggered, dock, [dock](bool on) {
+            if (on)
+                dock->raise();
+        });
+}
+
+void MainWindow::showAuditView()
+{
+    m_auditDock->show();
+    m_auditDock->raise();
+    // Beside the Findings dock it would get a sliver: its columns need half the width.
+    resizeDocks({m_auditDock}, {std::max(width() / 2, std::min(width(), 640))}, Qt::Horizontal);
+    m_auditView->reload();
+    m_auditView->setFocus();
 }
 
 void MainWindow::setupHelpMenu()

@@ -5,6 +5,7 @@
 #include "core/readonly.h"
 #include "core/taskpool.h"
 #include "db/terminator.h"
+#include "widgets/nowrap.h"
 #include "widgets/terminatedialog.h"
 
 #include <QJsonArray>
@@ -16,8 +17,8 @@ SessionActions::SessionActions(QWidget *window, QString conninfo, QString target
     : QObject(parent), m_window(window), m_conninfo(std::move(conninfo)), m_target(std::move(target))
 {
     m_confirm = [this](const QString &text) {
-        QMessageBox box(QMessageBox::Warning, tr("Confirm"), text, QMessageBox::Yes | QMessageBox::No,
-                        m_window);
+        QMessageBox box(QMessageBox::Warning, tr("Confirm"), keepValuesTogether(text),
+                        QMessageBox::Yes | QMessageBox::No, m_window);
         box.setDefaultButton(QMessageBox::No);
         return box.exec() == QMessageBox::Yes;
     };

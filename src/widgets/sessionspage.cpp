@@ -144,8 +144,7 @@ QWidget *SessionsPage::createActionBar()
     m_cancelAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     m_cancelAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_cancelAction, &QAction::triggered, this, [this] {
-        const QList<qint64> pids = selectedPids();
-        if (!pids.isEmpty())
+        if (const QList<qint64> pids = pidsToActOn(); !pids.isEmpty())
             Q_EMIT cancelRequested(pids);
     });
     addAction(m_cancelAction);
@@ -154,8 +153,7 @@ QWidget *SessionsPage::createActionBar()
     m_terminateAction->setObjectName(QStringLiteral("terminateAction"));
     m_terminateAction->setShortcut(QKeySequence(Qt::Key_Delete));
     connect(m_terminateAction, &QAction::triggered, this, [this] {
-        const QList<qint64> pids = selectedPids();
-        if (!pids.isEmpty())
+        if (const QList<qint64> pids = pidsToActOn(); !pids.isEmpty())
             Q_EMIT terminateRequested(pids);
     });
 
@@ -181,6 +179,10 @@ QWidget *SessionsPage::createActionBar()
     m_readOnlyLabel->setVisible(false);
     row->addSpacing(8);
     row->addWidget(m_readOnlyLabel);
+    m_staleLabel = new QLabel(bar);
+    m_staleLabel->setObjectName(QStringLiteral("staleSelectionLabel"));
+    m_staleLabel->setVisible(false);
+    row->addWidget(m_staleLabel, 1);
     row->addStretch(1);
 
     m_countLabel = new QLabel(bar);
@@ -300,7 +302,7 @@ void SessionsPage::createTable()
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->setTextElideMode(Qt::ElideMiddle); // "poolscope-load-web" keeps its start and its end
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -334,6 +336,12 @@ void SessionsPage::createTable()
                         header->visualIndex(SessionsModel::Client) + 1);
     header->moveSection(header->visualIndex(SessionsModel::PoolerClient),
                         header->visualIndex(SessionsModel::Pool) + 1);
+    // The ages right after the state: the table is sorted by transaction age, which must stay in view on a
+    // 1280 px screen rather than past the text columns.
+    header->moveSection(header->visualIndex(SessionsModel::StateAge),
+                        header->visualIndex(SessionsModel::State) + 1);
+    header->moveSection(header->visualIndex(SessionsModel::XactAge),
+                        header->visualIndex(SessionsModel::StateAge) + 1);
 
     m_terminateAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the filter box edits text
     m_table->addAction(m_terminateAction);
@@ -341,7 +349,25 @@ void SessionsPage::createTable()
     connect(header, &QHeaderView::customContextMenuRequested, this, &SessionsPage::showHeaderMenu);
     connect(m_table, &QTableView::customContextMenuRequested, this, &SessionsPage::showTableMenu);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &SessionsPage::updateActions);
+            [this](const QItemSelection &selected, const QItemSelection &deselected) {
+                const auto pidsOf = [](const QItemSelection &s) {
+                    QList<qint64> pids;
+                    for (const QModelIndex &i : s.indexes())
+                        if (i.column() == 0)
+                            pids.append(i.data(SessionsModel::PidRole).toLongLong());
+                    return pids;
+                };
+                m_guard.deselected(pidsOf(deselected));
+                if (!m_merging && !selected.isEmpty()) {
+                    m_guard.selected(pidsOf(selected), m_sample, QDateTime::currentMSecsSinceEpoch());
+                    m_staleLabel->hide();
+                }
+                updateActions();
+            });
+    connect(header, &QHeaderView::sectionResized, this, [this](int column) {
+        if (!m_fitting && !m_userSizedColumns.contains(column))
+            m_userSizedColumns.append(column);
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {
                 if (!m_merging)
@@ -434,6 +460,37 @@ void SessionsPage::showTableMenu(const QPoint &pos)
         menu.addAction(tr("Copy query"), this, [query] { QApplication::clipboard()->setText(query); });
     }
     menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+QList<qint64> SessionsPage::pidsToActOn()
+{
+    const QList<qint64> pids = selectedPids();
+    const auto why = m_guard.staleReason(pids, m_sample, QDateTime::currentMSecsSinceEpoch());
+    if (pids.isEmpty() || !why)
+        return pids;
+    m_table->clearSelection();
+    m_staleLabel->setText(tr("<b>Nothing done</b>: %1. Select the sessions again.").arg(esc(*why)));
+    m_staleLabel->setToolTip(m_staleLabel->text());
+    m_staleLabel->show();
+    return {};
+}
+
+void SessionsPage::fitTextColumns()
+{
+    constexpr int kMaxWidth = 280;
+    QHeaderView *header = m_table->horizontalHeader();
+    for (int c : {SessionsModel::Application, SessionsModel::PoolerClient}) {
+        if (m_userSizedColumns.contains(c) || header->isSectionHidden(c))
+            continue;
+        const QAbstractItemView *view = m_table; // sizeHintForColumn is public there: the rows in view
+        const int want =
+            std::min(kMaxWidth, std::max(view->sizeHintForColumn(c), header->sectionSizeHint(c)));
+        if (want <= header->sectionSize(c))
+            continue; // grows only: a column does not jump back and forth with the rows in view
+        m_fitting = true;
+        header->resizeSection(c, want);
+        m_fitting = false;
+    }
 }
 
 QList<qint64> SessionsPage::selectedPids() const
@@ -674,6 +731,7 @@ void SessionsPage::applySample()
     updateCountLabel();
     updateActions();
     updateDetail();
+    fitTextColumns();
 }
 
 void SessionsPage::clear()

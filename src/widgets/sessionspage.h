@@ -2,6 +2,7 @@
 
 #include "core/poolerchain.h"
 #include "core/targetsnapshot.h"
+#include "widgets/selectionguard.h"
 
 #include <QList>
 #include <QStringList>
@@ -96,6 +97,10 @@ public:
     QAction *cancelAction() const { return m_cancelAction; }
     QAction *terminateAction() const { return m_terminateAction; }
     QAction *bulkTerminateAction() const { return m_bulkAction; }
+    /// Says why Delete (or Ctrl+.) did nothing on a stale selection; hidden otherwise.
+    QLabel *staleSelectionLabel() const { return m_staleLabel; }
+    /// What each selected session was when selected: Delete and Ctrl+. refuse a stale selection.
+    SelectionGuard &selectionGuard() { return m_guard; }
 
     /// Shows or hides a table column (SessionsModel::Column) and remembers the choice in the settings file,
     /// as the header's context menu does. The last visible column cannot be hidden.
@@ -137,6 +142,10 @@ private:
     void loadColumns();
     void saveColumns() const;
     QString describePid(qint64 pid) const;
+    /// The selected pids to act on; empty (the selection cleared, the reason shown) when it is stale.
+    QList<qint64> pidsToActOn();
+    /// Application and Pooler client as wide as their text, within a bound (elided in the middle past it).
+    void fitTextColumns();
 
     models::SessionsModel *m_model = nullptr;
     models::SessionsFilterModel *m_filter = nullptr;
@@ -154,6 +163,10 @@ private:
     QSpinBox *m_minAge = nullptr;
     QLabel *m_countLabel = nullptr;
     QLabel *m_readOnlyLabel = nullptr;
+    QLabel *m_staleLabel = nullptr;
+    SelectionGuard m_guard;
+    QList<int> m_userSizedColumns; // resized by hand: left as set
+    bool m_fitting = false;
 
     QAction *m_cancelAction = nullptr;
     QAction *m_terminateAction = nullptr;

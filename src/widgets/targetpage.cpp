@@ -88,6 +88,7 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
             connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
                     &TargetPage::connectionsRefreshRequested);
             connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
+            connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
             m_content = bouncer;
             m_stack->addWidget(m_content);
             m_stack->setCurrentWidget(m_content);
@@ -123,16 +124,16 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
 
     if (snapshot.ok) {
         m_error.clear();
+        m_hint.clear();
         m_failingSinceMs = 0;
+        m_retryAtMs = m_retryEveryMs = 0;
+        m_attempts = 0;
         m_banner->hide();
     } else {
         m_error = snapshot.error.message.isEmpty() ? tr("Sampling failed") : snapshot.error.message;
+        m_hint = snapshot.error.hint;
         if (m_failingSinceMs == 0)
             m_failingSinceMs = snapshot.sampledAtMs;
-        const QString since =
-            QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(QStringLiteral("HH:mm:ss"));
-        m_banner->setText(tr("<b>%1 is not answering</b> since %2, retrying: %3")
-                              .arg(m_label.toHtmlEscaped(), since, m_error.toHtmlEscaped()));
         // Before the first successful sample the placeholder carries the error instead.
         m_banner->setVisible(m_content != nullptr);
     }
@@ -218,8 +219,38 @@ QString TargetPage::errorText() const
     return m_error;
 }
 
+void TargetPage::setRetry(int attempts, qint64 inMs)
+{
+    m_attempts = attempts;
+    m_retryEveryMs = inMs;
+    m_retryAtMs = QDateTime::currentMSecsSinceEpoch() + inMs;
+    updatePlaceholder();
+}
+
+QString TargetPage::retryText() const
+{
+    if (m_retryAtMs <= 0)
+        return tr("Retrying");
+    const QString at = QDateTime::fromMSecsSinceEpoch(m_retryAtMs).toString(QStringLiteral("HH:mm:ss"));
+    const qint64 s = (m_retryEveryMs + 500) / 1000;
+    const QString every = s < 120 ? tr("%1\u00a0s").arg(s) : tr("%1\u00a0min").arg((s + 30) / 60);
+    return m_attempts == 1 ? tr("Next attempt at %1 (%2 after the last); 1 failed so far").arg(at, every)
+                           : tr("Next attempt at %1 (%2 after the last); %3 failed so far")
+                                 .arg(at, every)
+                                 .arg(m_attempts);
+}
+
 void TargetPage::updatePlaceholder()
 {
+    if (!m_error.isEmpty()) {
+        const QString since =
+            QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(QStringLiteral("HH:mm:ss"));
+        QString banner = tr("<b>%1 is not answering</b> since %2: %3")
+                             .arg(m_label.toHtmlEscaped(), since, m_error.toHtmlEscaped());
+        if (!m_hint.isEmpty())
+            banner += QStringLiteral(" — ") + m_hint.toHtmlEscaped();
+        m_banner->setText(banner + QStringLiteral(". ") + retryText().toHtmlEscaped() + QLatin1Char('.'));
+    }
     if (m_content)
         return;
     if (m_error.isEmpty()) {
@@ -228,10 +259,12 @@ void TargetPage::updatePlaceholder()
     } else {
         const QColor failed = palette::targetFailed(palette());
         m_placeholder->setStyleSheet(QStringLiteral("color: %1;").arg(failed.name()));
+        const QString hint =
+            m_hint.isEmpty() ? QString() : tr("<br><br><b>What to check:</b> %1").arg(m_hint.toHtmlEscaped());
         m_placeholder->setText(
-            tr("<b>Cannot sample %1</b><br><br>%2<br><br><small>Retrying every interval; the "
-               "charts start with the first successful sample.</small>")
-                .arg(m_label.toHtmlEscaped(), m_error.toHtmlEscaped()));
+            tr("<b>Cannot sample %1</b><br><br>%2%3<br><br><small>%4; the charts start with "
+               "the first successful sample.</small>")
+                .arg(m_label.toHtmlEscaped(), m_error.toHtmlEscaped(), hint, retryText().toHtmlEscaped()));
     }
 }
 

@@ -62,6 +62,9 @@ public:
     QList<QCustomPlot *> charts() const;
     /// The error shown on the page, empty when the last sample succeeded.
     QString errorText() const;
+    /// After a failed attempt: the next is due in `inMs` (`attempts` failed so far). The page says when,
+    /// with the error and its hint, instead of a vague "retrying".
+    void setRetry(int attempts, qint64 inMs);
 
 Q_SIGNALS:
     /// Forwarded from the content page: the user started browsing history (dragged or zoomed a chart), or
@@ -75,13 +78,20 @@ Q_SIGNALS:
     /// Forwarded from the BouncerPage: "Refresh now" of SHOW CLIENTS / SERVERS, and a status-bar line.
     void connectionsRefreshRequested();
     void statusMessage(const QString &text);
+    /// A pooler action (RECONNECT, KILL, ...) ran from the PgBouncer page; `message` says what it did.
+    void poolerActionFinished(bool ok, const QString &message);
 
 private:
     void updatePlaceholder();
+    QString retryText() const;
 
     const SeriesSet *m_set;
     QString m_label;
     QString m_error;
+    QString m_hint;            // what to check, from the error (may be empty)
+    qint64 m_retryAtMs = 0;    // when the next attempt is due; 0 unknown
+    qint64 m_retryEveryMs = 0; // the last wait between attempts
+    int m_attempts = 0;
     qint64 m_failingSinceMs = 0; // first failure of the current run of failures
     QLabel *m_banner;
     QLabel *m_notice;

@@ -5,6 +5,7 @@
 #include "core/readonly.h"
 #include "core/taskpool.h"
 #include "db/terminator.h"
+#include "widgets/nowrap.h"
 
 #include <QHeaderView>
 #include <QMessageBox>
@@ -330,8 +331,8 @@ void TerminateDialog::terminateNow()
                              .arg(e.row.pid)
                              .arg(e.row.usename, e.row.applicationName, e.row.state.value_or(QString()),
                                   ageText(e.stateAgeS)));
-        QMessageBox box(QMessageBox::Warning, tr("Terminate sessions"), confirmationText(),
-                        QMessageBox::Yes | QMessageBox::Cancel, this);
+        QMessageBox box(QMessageBox::Warning, tr("Terminate sessions"),
+                        keepValuesTogether(confirmationText()), QMessageBox::Yes | QMessageBox::Cancel, this);
         box.setObjectName(QStringLiteral("terminateConfirmation"));
         QString info = tr("Their open transactions are rolled back and the clients see "
                           "\"terminating connection due to administrator command\".");

@@ -7,13 +7,17 @@
 #include "modalsupport.h"
 #include "support/testsupport.h"
 #include "widgets/mainwindow.h"
+#include "widgets/nowrap.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QSignalSpy>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <algorithm>
@@ -93,6 +97,11 @@ private Q_SLOTS:
                      question.contains(QString::number(pids[0])) &&
                      question.contains(QStringLiteral("monitor@127.0.0.1")),
                  qPrintable(question));
+        // The box keeps each age whole ("for 1.2 s" never breaks before its unit).
+        QVERIFY2(widgets::keepValuesTogether(question).contains(QStringLiteral("\u00a0s")),
+                 qPrintable(question));
+        QCOMPARE(widgets::keepValuesTogether(QStringLiteral("held 1 min 9 s at 80 %, 3.5 /s, 2 sessions")),
+                 QStringLiteral("held 1\u00a0min\u00a09\u00a0s at 80\u00a0%, 3.5\u00a0/s, 2 sessions"));
         QTest::qWait(500);
         for (qint64 pid : pids)
             QVERIFY(test::stateOf(m_sandbox->uris().postgres, pid).has_value());
@@ -124,6 +133,63 @@ private Q_SLOTS:
         QVERIFY(logView);
         QTRY_VERIFY_WITH_TIMEOUT(logView->toPlainText().contains(QStringLiteral("\"action\":\"terminate\"")),
                                  5000);
+    }
+
+    // Delete on a selection that no longer shows what is there does nothing and says why: a session that
+    // committed since it was selected, a selection older than the limit. A fresh one is acted on.
+    void staleSelectionIsNotActedOn()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().app, 2, "tst-stale", {"BEGIN", "SELECT 1"}, &error),
+                 qPrintable(error));
+        QVERIFY(m_window->pageFor(0)->showSessionsTab(true));
+        QTRY_COMPARE_WITH_TIMEOUT(pidsOf(sessions(), QStringLiteral("tst-stale")).size(), 2, 10000);
+        const QList<qint64> pids = pidsOf(sessions(), QStringLiteral("tst-stale"));
+        PGconn *first = PQbackendPID(held.at(0)) == pids[0] ? held.at(0) : held.at(1);
+        QCOMPARE(PQbackendPID(first), int(pids[0]));
+        QApplication::setActiveWindow(m_window.get());
+        QTableView *table = sessions()->tableView();
+        QSignalSpy requests(sessions(), &widgets::SessionsPage::terminateRequested);
+
+        // Selected while idle in transaction, then it commits: the transaction seen is gone.
+        QVERIFY(sessions()->selectPid(pids[0]));
+        QVERIFY(test::queryError(first, "COMMIT").isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(sessions()->lastSample()->session(pids[0]) &&
+                                     sessions()->lastSample()->session(pids[0])->state ==
+                                         QStringLiteral("idle"),
+                                 5000);
+        table->setFocus();
+        QTest::keyClick(table, Qt::Key_Delete);
+        QCOMPARE(requests.size(), 0);
+        QLabel *why = sessions()->staleSelectionLabel();
+        QVERIFY(why->isVisibleTo(sessions()));
+        QVERIFY2(why->text().contains(QString::number(pids[0])) &&
+                     why->text().contains(QStringLiteral("changed")),
+                 qPrintable(why->text()));
+        QVERIFY(sessions()->selectedPids().isEmpty());
+        QVERIFY(test::stateOf(m_sandbox->uris().postgres, pids[0]).has_value());
+
+        // A selection older than the limit (lowered here from a minute).
+        sessions()->selectionGuard().setMaxAgeMs(300);
+        QVERIFY(sessions()->selectPid(pids[1]));
+        QVERIFY(!why->isVisibleTo(sessions()));
+        QTest::qWait(600);
+        QTest::keyClick(table, Qt::Key_Delete);
+        QCOMPARE(requests.size(), 0);
+        QVERIFY2(why->isVisibleTo(sessions()) && why->text().contains(QStringLiteral("ago")),
+                 qPrintable(why->text()));
+
+        // Selected again now: Delete asks (No here), naming it.
+        sessions()->selectionGuard().setMaxAgeMs(widgets::SelectionGuard::kMaxAgeMs);
+        QVERIFY(sessions()->selectPid(pids[1]));
+        QString question;
+        test::answerMessageBox(&question, Qt::Key_Escape);
+        QTest::keyClick(table, Qt::Key_Delete);
+        QCOMPARE(requests.size(), 1);
+        QCOMPARE(requests.at(0).at(0).value<QList<qint64>>(), QList<qint64>{pids[1]});
+        QVERIFY2(question.contains(QString::number(pids[1])), qPrintable(question));
+        QVERIFY(test::stateOf(m_sandbox->uris().postgres, pids[1]).has_value());
     }
 
     void readOnlyDisablesActionsVisibly()

@@ -1,3 +1,4 @@
+#include "core/auditentry.h"
 #include "core/auditlog.h"
 
 #include <QFile>
@@ -77,6 +78,35 @@ private Q_SLOTS:
         QVERIFY(!audit::record(QStringLiteral("terminate"), QStringLiteral("x")));
         audit::setFilePath({});
         QVERIFY(audit::filePath().endsWith(QStringLiteral("/poolscope/audit.jsonl")));
+    }
+
+    // What the Audit view shows of each kind of line: sessions as pids, a pool, a load run; the result with
+    // the outcome and error; torn or foreign lines skipped.
+    void linesReadBackForTheAuditView()
+    {
+        const auto terminate = audit::parseLine(
+            R"({"time":"2026-11-23T06:20:00.123Z","target":"monitor@127.0.0.1:5432/app","action":"terminate",)"
+            R"("source":"gui","pids":[{"pid":4242,"result":"terminated"},{"pid":4243,"result":"already gone"}],)"
+            R"("result":"1 terminated, 1 already gone"})");
+        QVERIFY(terminate);
+        QCOMPARE(terminate->sessions, QStringLiteral("4242, 4243"));
+        QCOMPARE(terminate->result, QStringLiteral("1 terminated, 1 already gone"));
+        QCOMPARE(terminate->source, QStringLiteral("gui"));
+        QCOMPARE(terminate->time, QDateTime(QDate(2026, 11, 23), QTime(6, 20, 0, 123), Qt::UTC));
+        const auto pooler = audit::parseLine(
+            R"({"action":"pooler.kill","target":"pgbadmin@127.0.0.1:6432/pgbouncer","argument":"app",)"
+            R"("outcome":"failed","result":"KILL app failed","error":"timeout"})");
+        QVERIFY(pooler);
+        QCOMPARE(pooler->sessions, QStringLiteral("database app"));
+        QCOMPARE(pooler->result, QStringLiteral("failed: KILL app failed — timeout"));
+        const auto load = audit::parseLine(
+            R"({"action":"load_stop","scenario":"spike","transactions":120,"errors":{"pool_timeout":3},)"
+            R"("connections_max":15,"stopped_early":true})");
+        QVERIFY(load);
+        QCOMPARE(load->sessions, QStringLiteral("spike: up to 15 connections"));
+        QCOMPARE(load->result, QStringLiteral("120 transactions, 3 errors, stopped early"));
+        QVERIFY(!audit::parseLine(R"({"action":"terminate","pids":[1)"));
+        QVERIFY(!audit::parseLine(R"({"time":"2026-11-23T06:20:00Z"})"));
     }
 };
 

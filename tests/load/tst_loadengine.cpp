@@ -253,6 +253,15 @@ private Q_SLOTS:
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.contains("refused"), refused.err.constData());
         QVERIFY(refused.out.isEmpty());
+        // A preset where it cannot reproduce: refused (exit 3), saying what will not happen; nothing ran.
+        const auto wrongPool =
+            test::runPoolscope({"load", m_sandbox->uris().pgbouncerApp, "--scenario", "session-pooler-full",
+                                "--console", m_sandbox->uris().pgbouncerMonitor, "--duration", "2s"});
+        QCOMPARE(wrongPool.exitCode, 3);
+        QVERIFY2(wrongPool.err.contains("will not reproduce") && wrongPool.err.contains("transaction mode") &&
+                     wrongPool.err.contains("--force"),
+                 wrongPool.err.constData());
+        QVERIFY(wrongPool.out.isEmpty());
     }
 
     void remoteTargetsNeedAllowRemote()

@@ -9,6 +9,7 @@
 #include "widgets/timechart.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QSignalSpy>
@@ -69,6 +70,52 @@ private Q_SLOTS:
         for (TimeChart *c : panel.charts())
             c->refreshNow();
         QVERIFY(panel.charts().first()->visibleTop() > 0);
+    }
+
+    // A preset checks its target before it starts: session-pooler-full is refused through the
+    // transaction-mode pool and straight at PostgreSQL, saying what will not happen, and runs through the
+    // session-mode pool app_session. The box shows the preset's title.
+    void presetChecksItsTarget()
+    {
+        LoadPanel panel;
+        panel.setPoolerConsoles([this] { return QStringList{m_sandbox->uris().pgbouncerMonitor}; });
+        QStringList asked;
+        panel.setRequirementsConfirmation([&asked](const QString &message) {
+            asked.append(message);
+            return false;
+        });
+        QSignalSpy started(&panel, &LoadPanel::runStarted);
+        QVERIFY(panel.selectScenario("session-pooler-full"));
+        QString error;
+        const auto preset = load::loadScenario("session-pooler-full", &error);
+        QVERIFY2(preset, qPrintable(error));
+        auto *combo = panel.findChild<QComboBox *>("scenarioCombo");
+        QCOMPARE(combo->currentText(), preset->title);
+        QVERIFY2(panel.statusText().contains("session mode"), qPrintable(panel.statusText()));
+        panel.setDurationS(2);
+
+        panel.setTarget(m_sandbox->uris().pgbouncerApp);
+        panel.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.isRunning(), 15000);
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked.last().contains("pool_mode = session") && asked.last().contains("transaction mode"),
+                 qPrintable(asked.last()));
+        QVERIFY2(panel.statusText().contains("would not reproduce"), qPrintable(panel.statusText()));
+
+        panel.setTarget(m_sandbox->uris().app);
+        panel.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.isRunning(), 15000);
+        QCOMPARE(asked.size(), 2);
+        QVERIFY2(asked.last().contains("PostgreSQL itself"), qPrintable(asked.last()));
+        QCOMPARE(started.size(), 0);
+
+        panel.setTarget(m_sandbox->uris().pgbouncerSessionApp);
+        panel.start();
+        QTRY_COMPARE_WITH_TIMEOUT(started.size(), 1, 15000);
+        QCOMPARE(asked.size(), 2);
+        QVERIFY2(!panel.statusText().contains("Warning"), qPrintable(panel.statusText()));
+        panel.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.isRunning(), 5000);
     }
 
     void stopEndsTheRun()

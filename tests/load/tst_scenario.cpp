@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
+#include <climits>
 #include <cmath>
 #include <random>
 
@@ -152,6 +153,37 @@ private Q_SLOTS:
             << QByteArray(
                    R"({"workloads":[{"steps":[{"step":"hold","ms":5,"jitter_ms":2,"distribution":"exponential"}]}]})")
             << "jitter_ms: an exponential hold";
+        QTest::addRow("unknown requirement")
+            << QByteArray(
+                   R"({"requires":{"pool_mod":"session"},"workloads":[{"steps":[{"step":"checkout"}]}]})")
+            << "requires.pool_mod: unknown key";
+        QTest::addRow("unknown pool mode")
+            << QByteArray(
+                   R"({"requires":{"pool_mode":"sesion"},"workloads":[{"steps":[{"step":"checkout"}]}]})")
+            << "requires.pool_mode";
+    }
+
+    // What the presets need of their target, and what a scenario can open (the max_connections check).
+    void requirementsAndReach()
+    {
+        QString error;
+        const auto session = loadScenario(QStringLiteral("session-pooler-full"), &error);
+        QVERIFY2(session, qPrintable(error));
+        QCOMPARE(session->needs.server, QStringLiteral("pgbouncer"));
+        QCOMPARE(session->needs.poolMode, QStringLiteral("session"));
+        QVERIFY(!session->needs.reachMaxConnections);
+        QCOMPARE(session->maxConnections(), 3 * 8); // 3 processes, 8 workers each under a QueuePool of 15
+        for (const char *name : {"startup-storm", "max-connections-flood"}) {
+            const auto s = loadScenario(QLatin1String(name), &error);
+            QVERIFY2(s, qPrintable(error));
+            QCOMPARE(s->needs.server, QStringLiteral("postgres"));
+            QVERIFY(s->needs.reachMaxConnections);
+        }
+        QCOMPARE(loadScenario(QStringLiteral("startup-storm"), &error)->maxConnections(), 40 * 4);
+        QCOMPARE(loadScenario(QStringLiteral("max-connections-flood"), &error)->maxConnections(), 200);
+        QVERIFY(loadScenario(QStringLiteral("select1"), &error)->needs.isEmpty());
+        // A leak without a pool opens connections without end.
+        QCOMPARE(loadScenario(QStringLiteral("leaker"), &error)->maxConnections(), INT_MAX);
     }
 
     void mistakesAreReportedWithTheirPlace()

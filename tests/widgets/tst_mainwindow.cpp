@@ -1,7 +1,10 @@
 // GUI smoke test against a real PostgreSQL + PgBouncer sandbox with the demo load running: the window samples
 // both, records series, draws them, and pause freezes the time axis.
 
+#include "actions/modalsupport.h"
+#include "core/auditlog.h"
 #include "core/recorder.h"
+#include "db/pg.h"
 #include "db/targetcontroller.h"
 #include "models/poolsmodel.h"
 #include "models/targetlistmodel.h"
@@ -9,19 +12,25 @@
 #include "sandbox/demosession.h"
 #include "sandbox/sandbox.h"
 #include "support/testsupport.h"
+#include "widgets/auditview.h"
 #include "widgets/bouncerpage.h"
 #include "widgets/fleetview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/qcp.h"
+#include "widgets/targetpage.h"
 #include "widgets/timechart.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSet>
+#include <QSignalSpy>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace poolscope;
@@ -269,6 +278,61 @@ void TestMainWindow::demoAddsBothTargets()
     QTRY_COMPARE_WITH_TIMEOUT(window.targetCount(), 2, 30000);
     QVERIFY(!window.statusBar()->currentMessage().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!window.chartsFor(0).isEmpty() && !window.chartsFor(1).isEmpty(), 15000);
+
+    // The demo's PgBouncer target is its admin console: RECONNECT is enabled, asks first, and every server
+    // connection of "app" that was open is closed once released (SHOW SERVERS on the console, read here
+    // on a connection of the test's own), as the demo load keeps releasing them. It is audited.
+    QTemporaryDir auditDir;
+    audit::setFilePath(auditDir.filePath(QStringLiteral("audit.jsonl")));
+    auto *reconnect = window.pageFor(1)->findChild<QPushButton *>(QStringLiteral("reconnectButton"));
+    QVERIFY(reconnect);
+    QTRY_VERIFY2_WITH_TIMEOUT(reconnect->isEnabled(), qPrintable(reconnect->toolTip()), 10000);
+    DbError error;
+    db::PgConn console = db::connect(db::parseConnInfo(demo.uris().pgbouncerConsole),
+                                     db::ConnectOptions{"tst-observer"}, &error);
+    QVERIFY2(console, qPrintable(error.message));
+    // The remote_pid of every server connection of "app"; nullopt when SHOW SERVERS failed.
+    const auto appServers = [&console]() -> std::optional<QSet<QString>> {
+        DbError e;
+        const db::PgResult r = db::exec(console.get(), "SHOW SERVERS", &e);
+        const int dbColumn = r ? PQfnumber(r.get(), "database") : -1;
+        const int pidColumn = r ? PQfnumber(r.get(), "remote_pid") : -1;
+        if (dbColumn < 0 || pidColumn < 0)
+            return std::nullopt;
+        QSet<QString> pids;
+        for (int row = 0; row < PQntuples(r.get()); ++row)
+            if (QByteArray(PQgetvalue(r.get(), row, dbColumn)) == "app")
+                pids.insert(QString::fromUtf8(PQgetvalue(r.get(), row, pidColumn)));
+        return pids;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(appServers() && !appServers()->isEmpty(), 10000);
+    const QSet<QString> before = *appServers();
+    QTRY_COMPARE_WITH_TIMEOUT(window.pageFor(1)->findChild<widgets::BouncerPage *>()->actionDatabase(),
+                              QStringLiteral("app"), 5000);
+    QSignalSpy finished(window.pageFor(1)->findChild<widgets::BouncerPage *>(),
+                        &widgets::BouncerPage::actionFinished);
+    QString question;
+    test::answerMessageBox(&question, 0);
+    reconnect->click();
+    QVERIFY2(question.contains(QStringLiteral("RECONNECT app")), qPrintable(question));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    const auto replaced = [&] {
+        const auto now = appServers();
+        return now && !now->intersects(before);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(replaced(), 15000);
+    // ... and the Audit view has it: the pool, the console, done.
+    window.showAuditView();
+    widgets::AuditView *trail = window.auditView();
+    QTRY_VERIFY_WITH_TIMEOUT(trail->rowCount() >= 1, 3000);
+    QCOMPARE(trail->text(0, widgets::AuditView::Action), QStringLiteral("pooler.reconnect"));
+    QCOMPARE(trail->text(0, widgets::AuditView::Sessions), QStringLiteral("database app"));
+    QVERIFY2(trail->text(0, widgets::AuditView::Target).startsWith(QStringLiteral("pgbadmin@127.0.0.1:")),
+             qPrintable(trail->text(0, widgets::AuditView::Target)));
+    QVERIFY2(trail->text(0, widgets::AuditView::Result).startsWith(QStringLiteral("done")),
+             qPrintable(trail->text(0, widgets::AuditView::Result)));
+    audit::setFilePath({});
 }
 
 void TestMainWindow::fleetOverviewPutsTroubleFirst()

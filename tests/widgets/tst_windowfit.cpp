@@ -112,7 +112,7 @@ private Q_SLOTS:
             byKey.insert(keys, does);
         }
         for (const char *keys : {"Ctrl+F", "F1", "Ctrl+Shift+P", "Ctrl+Shift+F", "Ctrl+Shift+L",
-                                 "Ctrl+Shift+R", "Ctrl+0", "Ctrl+R", "Del", "Ctrl+Shift+Del"})
+                                 "Ctrl+Shift+R", "Ctrl+Shift+A", "Ctrl+0", "Ctrl+R", "Del", "Ctrl+Shift+Del"})
             QVERIFY2(byKey.contains(keys), keys);
         // Ctrl+F from the target list (the page has no focus): the sessions, the keyboard in their filter.
         m_window->selectTarget(0);
@@ -148,7 +148,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("dock");
         for (const char *page : {"postgres", "pgbouncer", "fleet", "planner"}) {
             QTest::addRow("%s, no dock", page) << QString(page) << QString();
-            for (const char *dock : {"logDock", "loadDock", "findingsDock", "drillDock", "all"})
+            for (const char *dock : {"logDock", "loadDock", "auditDock", "findingsDock", "drillDock", "all"})
                 QTest::addRow("%s, %s", page, dock) << QString(page) << QString(dock);
         }
     }
