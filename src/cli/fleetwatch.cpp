@@ -8,7 +8,9 @@ namespace poolscope::cli {
 
 FleetWatch::FleetWatch(const QStringList &targets, int intervalMs, std::optional<qint64> deadlineMs,
                        const findings::Thresholds &thresholds)
-    : m_targets(targets), m_last(size_t(targets.size())), m_engine(thresholds)
+    : m_targets(targets), m_last(size_t(targets.size())), m_latest(size_t(targets.size())),
+      m_samplesOk(size_t(targets.size())), m_samplesFailed(size_t(targets.size())),
+      m_links(size_t(targets.size())), m_engine(thresholds)
 {
     for (int i = 0; i < targets.size(); ++i) {
         auto c = std::make_unique<db::TargetController>(targets.at(i));
@@ -43,11 +45,14 @@ void FleetWatch::relink(int poolerIndex, const BouncerSample &pooler)
         if (poolerPointsAt(pooler, hp.host, hp.port))
             postgres.append(i);
     }
+    m_links[size_t(poolerIndex)] = postgres;
     m_engine.setLinks(poolerIndex, postgres);
 }
 
 void FleetWatch::onSnapshot(int index, const TargetSnapshot &snapshot)
 {
+    m_latest[size_t(index)] = snapshot;
+    ++(snapshot.ok ? m_samplesOk : m_samplesFailed)[size_t(index)];
     if (snapshot.ok)
         m_last[size_t(index)] = snapshot;
     else if (!m_last[size_t(index)])

@@ -32,6 +32,12 @@ public:
     const findings::FindingsEngine &engine() const { return m_engine; }
     /// The newest sample of target `index` (nullopt before the first).
     const std::optional<TargetSnapshot> &last(int index) const { return m_last[size_t(index)]; }
+    /// The newest sample of target `index`, ok or not (nullopt before the first).
+    const std::optional<TargetSnapshot> &latest(int index) const { return m_latest[size_t(index)]; }
+    quint64 samplesOk(int index) const { return m_samplesOk[size_t(index)]; }
+    quint64 samplesFailed(int index) const { return m_samplesFailed[size_t(index)]; }
+    /// For a pooler: the targets its SHOW DATABASES points at (the findings engine's links).
+    const QList<int> &linkedPostgres(int index) const { return m_links[size_t(index)]; }
 
 Q_SIGNALS:
     /// Target `index` was sampled and the findings were updated with it.
@@ -44,6 +50,10 @@ private:
     QStringList m_targets;
     std::vector<std::unique_ptr<db::TargetController>> m_controllers;
     std::vector<std::optional<TargetSnapshot>> m_last;
+    std::vector<std::optional<TargetSnapshot>> m_latest;
+    std::vector<quint64> m_samplesOk;
+    std::vector<quint64> m_samplesFailed;
+    std::vector<QList<int>> m_links;
     findings::FindingsEngine m_engine;
 };
 

@@ -6,7 +6,9 @@
 #include "core/signalcatcher.h"
 #include "core/snapshotjson.h"
 #include "db/targetcontroller.h"
+#include "fleetmetrics.h"
 #include "fleetwatch.h"
+#include "metrics/metricsserver.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -157,7 +159,12 @@ int watchCommand(const QStringList &args)
         "--json-lines prints one JSON object per line: the per-target object of `snapshot --json` plus\n"
         "\"time\" (ISO 8601, UTC), \"state\" and \"findings\" (the target's open findings, as `poolscope\n"
         "diagnose --json` prints them); while not live also \"attempts\" and \"next_retry_ms\".\n\n"
-        "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line."));
+        "--metrics-listen HOST:PORT serves GET /metrics for Prometheus while watching (text format 0.0.4,\n"
+        "OpenMetrics 1.0 when the scraper asks for it): PgBouncer under pgbouncer_exporter's names,\n"
+        "PostgreSQL under postgres_exporter's, PoolScope's own under poolscope_, a target label on each.\n"
+        "HOST defaults to 127.0.0.1; see the README before listening on anything but loopback.\n\n"
+        "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line, 2 the metrics\n"
+        "address cannot be bound."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
                                  QStringLiteral("TARGET..."));
@@ -177,7 +184,12 @@ int watchCommand(const QStringList &args)
         QStringLiteral("set"),
         QStringLiteral("Override a findings threshold (see `poolscope diagnose --help`)."),
         QStringLiteral("key=value"));
+    const QCommandLineOption metricsListen(
+        QStringLiteral("metrics-listen"),
+        QStringLiteral("Serve /metrics for Prometheus on HOST:PORT (HOST: an IP address, default loopback)."),
+        QStringLiteral("host:port"));
     parser.addOption(set);
+    parser.addOption(metricsListen);
     parser.addOption(interval);
     parser.addOption(duration);
     parser.addOption(deadline);
@@ -213,6 +225,14 @@ int watchCommand(const QStringList &args)
             return usage(error);
     }
 
+    std::optional<metrics::ListenAddress> listenAt;
+    if (parser.isSet(metricsListen)) {
+        QString error;
+        listenAt = metrics::parseListenAddress(parser.value(metricsListen), &error);
+        if (!listenAt)
+            return usage(error);
+    }
+
     QEventLoop loop;
     SignalCatcher catcher;
     QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
@@ -223,11 +243,28 @@ int watchCommand(const QStringList &args)
         writeLine(json ? jsonLine(s, raw->controller(i), open)
                        : humanLine(s, raw->controller(i), open).toUtf8());
     });
+    std::unique_ptr<metrics::MetricsServer> server;
+    if (listenAt) {
+        server = std::make_unique<metrics::MetricsServer>([raw] { return fleetExposition(*raw); });
+        QString error;
+        if (!server->listen(*listenAt, &error)) {
+            std::fprintf(stderr, "poolscope watch: %s\n", qPrintable(error));
+            return ExitTargetFailed;
+        }
+        // On stderr, so --json-lines stays one JSON object per line; with port 0 this names the chosen one.
+        const QString host = listenAt->host.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QLatin1Char('[') + listenAt->host.toString() + QLatin1Char(']')
+                                 : listenAt->host.toString();
+        std::fprintf(stderr, "poolscope watch: serving metrics on http://%s:%u/metrics\n", qPrintable(host),
+                     unsigned(server->port()));
+        std::fflush(stderr);
+    }
     if (durationMs)
         QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
     fleet->start();
     loop.exec();
-    fleet.reset(); // interrupts the workers: prompt even when a server hangs
+    server.reset(); // before the fleet its provider reads
+    fleet.reset();  // interrupts the workers: prompt even when a server hangs
     return ExitOk;
 }
 
