@@ -4,6 +4,7 @@
 #include "cli/fleetmetrics.h"
 #include "cli/fleetwatch.h"
 #include "metrics/metricsserver.h"
+#include "metrics/prometheusclient.h"
 #include "sandbox/serverprocess.h"
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
@@ -171,6 +172,37 @@ private Q_SLOTS:
                  &error),
              idle && idle->size() == 1 && int(idle->first().value) == truth),
             15000);
+
+        // Read back: a Prometheus target shows the waiting client (from PoolScope's export) and
+        // postgres_exporter's idle-in-transaction sessions.
+        const auto endpoint =
+            metrics::parsePrometheusTarget(QStringLiteral("prometheus+") + prometheus, &error);
+        QVERIFY2(endpoint, qPrintable(error));
+        const metrics::FleetRead read = metrics::readFleet(*endpoint);
+        QVERIFY2(read.ok, qPrintable(read.error));
+        const metrics::DiscoveredTarget *bouncer = nullptr, *exporter = nullptr;
+        for (const metrics::DiscoveredTarget &t : read.targets) {
+            if (t.snapshot.target ==
+                QStringLiteral("monitor@127.0.0.1:%1/pgbouncer").arg(m_sandbox->bouncerPort()))
+                bouncer = &t;
+            if (t.origin == QLatin1String("postgres_exporter"))
+                exporter = &t;
+        }
+        QVERIFY(bouncer && exporter);
+        QVERIFY2(bouncer->snapshot.ok && bouncer->snapshot.bouncer,
+                 qPrintable(bouncer->snapshot.error.message));
+        QCOMPARE(bouncer->origin, QStringLiteral("poolscope"));
+        const PoolStats *app = nullptr;
+        for (const PoolStats &p : bouncer->snapshot.bouncer->pools)
+            if (p.key() == QLatin1String("app/app"))
+                app = &p;
+        QVERIFY(app);
+        QCOMPARE(double(app->clWaiting.value_or(-1)), showPools(uris.pgbouncerConsole, "cl_waiting"));
+        QCOMPARE(app->poolSize, std::optional<qint64>(2));
+        QVERIFY2(exporter->snapshot.ok && exporter->snapshot.postgres,
+                 qPrintable(exporter->snapshot.error.message));
+        QCOMPARE(exporter->snapshot.postgres->counts[SessionState::IdleInTransaction],
+                 idleInTransaction(uris.monitor));
 
         busy.closeAll();
         waiter.reset();
