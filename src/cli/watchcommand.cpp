@@ -42,14 +42,17 @@ QString seconds(double s)
     return QString::number(s, 'f', s < 10 ? 1 : 0) + QLatin1Char('s');
 }
 
-QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
+QString humanLine(const TargetSnapshot &s, const FleetWatch &fleet, int index,
                   const QList<findings::Finding> &open)
 {
     QString line = isoTime(s.sampledAtMs) + QLatin1String("  ") + s.target + QLatin1String("  ") +
-                   targetStateName(c.state());
+                   targetStateName(fleet.state(index));
+    if (!fleet.source(index).isEmpty())
+        line += QLatin1String("  (") + fleet.source(index) + QLatin1Char(')');
     if (!s.ok) {
         line += QLatin1String("  error: ") + s.error.message;
-        if (const qint64 next = c.nextRetryMs(); next >= 0 && c.state() != TargetState::Live)
+        if (const qint64 next = fleet.nextRetryMs(index);
+            next >= 0 && fleet.state(index) != TargetState::Live)
             line += QStringLiteral("  (next attempt in %1)").arg(seconds(double(next) / 1000.0));
         return line;
     }
@@ -95,19 +98,21 @@ QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
     return line;
 }
 
-QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c,
+QByteArray jsonLine(const TargetSnapshot &s, const FleetWatch &fleet, int index,
                     const QList<findings::Finding> &open)
 {
     QJsonObject o = toJson(s);
+    if (!fleet.source(index).isEmpty())
+        o.insert(QStringLiteral("source"), fleet.source(index));
     QJsonArray list;
     for (const findings::Finding &f : open)
         list.append(findings::toJson(f));
     o.insert(QStringLiteral("findings"), list);
     o.insert(QStringLiteral("time"), isoTime(s.sampledAtMs));
-    o.insert(QStringLiteral("state"), targetStateName(c.state()));
-    if (c.state() != TargetState::Live) {
-        o.insert(QStringLiteral("attempts"), c.attemptCount());
-        const qint64 next = c.nextRetryMs();
+    o.insert(QStringLiteral("state"), targetStateName(fleet.state(index)));
+    if (fleet.state(index) != TargetState::Live) {
+        o.insert(QStringLiteral("attempts"), fleet.attemptCount(index));
+        const qint64 next = fleet.nextRetryMs(index);
         o.insert(QStringLiteral("next_retry_ms"), next >= 0 ? QJsonValue(double(next)) : QJsonValue());
     }
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -153,7 +158,9 @@ int watchCommand(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Sample each target repeatedly, each on its own thread, and print one line per target per sample.\n\n"
-        "TARGET is a libpq connection string (see `poolscope snapshot --help`). A target that fails or\n"
+        "TARGET is a libpq connection string (see `poolscope snapshot --help`), or a Prometheus\n"
+        "(prometheus+http://HOST:PORT): every instance discovered in it is a target, read from it every\n"
+        "interval (at least 1s), marked \"source\":\"prometheus\". A target that fails or\n"
         "stops answering is reported (state stalled, reconnecting or failed) and retried with backoff while\n"
         "the others go on. DURATION is 500ms, 1s, 2m, 1h or a number of seconds.\n\n"
         "--json-lines prints one JSON object per line: the per-target object of `snapshot --json` plus\n"
@@ -240,8 +247,7 @@ int watchCommand(const QStringList &args)
     const FleetWatch *raw = fleet.get();
     QObject::connect(fleet.get(), &FleetWatch::sampled, &loop, [raw, json](int i, const TargetSnapshot &s) {
         const QList<findings::Finding> open = raw->engine().openFindingsOf(i);
-        writeLine(json ? jsonLine(s, raw->controller(i), open)
-                       : humanLine(s, raw->controller(i), open).toUtf8());
+        writeLine(json ? jsonLine(s, *raw, i, open) : humanLine(s, *raw, i, open).toUtf8());
     });
     std::unique_ptr<metrics::MetricsServer> server;
     if (listenAt) {

@@ -13,44 +13,6 @@ namespace {
 
 const QString kPrefix = QStringLiteral("prometheus+");
 
-struct Answer
-{
-    int status = 0;
-    QByteArray body;
-    QString error;
-};
-
-Answer get(QNetworkAccessManager &nam, const PrometheusEndpoint &e, const QString &query, int timeoutMs)
-{
-    QUrl url = e.base;
-    url.setPath(url.path().endsWith(QLatin1Char('/')) ? url.path() + QStringLiteral("api/v1/query")
-                                                      : url.path() + QStringLiteral("/api/v1/query"));
-    // Percent-encoded by hand: a '+' of the PromQL left as is would read as a space.
-    url.setQuery(QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
-                 QUrl::StrictMode);
-    QNetworkRequest request(url);
-    if (!e.authorization.isEmpty())
-        request.setRawHeader("Authorization", e.authorization);
-    request.setTransferTimeout(timeoutMs);
-    QNetworkReply *reply = nam.get(request);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(timeoutMs + 1000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Answer a;
-    if (!reply->isFinished()) {
-        reply->abort();
-        a.error = QStringLiteral("no answer within %1 ms").arg(timeoutMs);
-    } else {
-        a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        a.body = reply->readAll();
-        if (reply->error() != QNetworkReply::NoError)
-            a.error = reply->errorString();
-    }
-    reply->deleteLater();
-    return a;
-}
-
 } // namespace
 
 bool isPrometheusTarget(const QString &target)
@@ -86,42 +48,101 @@ std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, Q
     return e;
 }
 
-FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs)
+PrometheusReader::PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent)
+    : QObject(parent), m_endpoint(std::move(endpoint)), m_timeoutMs(timeoutMs),
+      m_nam(std::make_unique<QNetworkAccessManager>())
+{}
+
+PrometheusReader::~PrometheusReader()
 {
+    if (m_reply)
+        m_reply->abort();
+}
+
+void PrometheusReader::read()
+{
+    if (busy())
+        return;
+    m_clock.start();
+    m_nowMs = QDateTime::currentMSecsSinceEpoch();
+    m_current.reset();
+    ask(currentSeriesQuery());
+}
+
+void PrometheusReader::ask(const QString &query)
+{
+    QUrl url = m_endpoint.base;
+    url.setPath(url.path().endsWith(QLatin1Char('/')) ? url.path() + QStringLiteral("api/v1/query")
+                                                      : url.path() + QStringLiteral("/api/v1/query"));
+    // Percent-encoded by hand: a '+' of the PromQL left as is would read as a space.
+    url.setQuery(QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
+                 QUrl::StrictMode);
+    QNetworkRequest request(url);
+    if (!m_endpoint.authorization.isEmpty())
+        request.setRawHeader("Authorization", m_endpoint.authorization);
+    request.setTransferTimeout(m_timeoutMs);
+    m_reply = m_nam->get(request);
+    connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusReader::onReply);
+}
+
+void PrometheusReader::onReply()
+{
+    QNetworkReply *reply = m_reply.data();
+    m_reply.clear();
+    if (!reply)
+        return;
+    reply->deleteLater();
     FleetRead r;
-    QElapsedTimer clock;
-    clock.start();
-    QNetworkAccessManager nam;
-    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    auto ask = [&](const QString &query) -> std::optional<QList<PromSeries>> {
-        const Answer a = get(nam, endpoint, query, timeoutMs);
-        QString parseError;
-        if (a.status == 0) {
-            r.error = QStringLiteral("cannot reach Prometheus at %1: %2").arg(endpoint.display, a.error);
-            return std::nullopt;
-        }
-        auto series = parseInstantVector(a.body, &parseError);
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    QString parseError;
+    std::optional<QList<PromSeries>> series;
+    if (status == 0) {
+        r.error =
+            QStringLiteral("cannot reach Prometheus at %1: %2").arg(m_endpoint.display, reply->errorString());
+    } else {
+        series = parseInstantVector(body, &parseError);
         if (!series)
             r.error =
                 QStringLiteral("Prometheus at %1 (HTTP %2): %3")
-                    .arg(endpoint.display)
-                    .arg(a.status)
-                    .arg(a.status == 401 || a.status == 403
+                    .arg(m_endpoint.display)
+                    .arg(status)
+                    .arg(status == 401 || status == 403
                              ? QStringLiteral("not authorised (basic auth in the URL, or a bearer token "
                                               "in POOLSCOPE_PROMETHEUS_TOKEN)")
                              : parseError);
-        return series;
-    };
-    const auto current = ask(currentSeriesQuery());
-    if (!current)
-        return r;
-    const auto known = ask(knownTargetsQuery());
-    if (!known)
-        return r;
-    r.targets = discoverTargets(*current, *known, nowMs);
+    }
+    if (!series) {
+        m_current.reset();
+        r.elapsedMs = m_clock.elapsed();
+        Q_EMIT finished(r);
+        return;
+    }
+    if (!m_current) {
+        m_current = std::move(series);
+        ask(knownTargetsQuery());
+        return;
+    }
+    r.targets = discoverTargets(*m_current, *series, m_nowMs);
     r.ok = true;
-    r.elapsedMs = clock.elapsed();
-    return r;
+    m_current.reset();
+    r.elapsedMs = m_clock.elapsed();
+    Q_EMIT finished(r);
+}
+
+FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs)
+{
+    PrometheusReader reader(endpoint, timeoutMs);
+    FleetRead result;
+    QEventLoop loop;
+    QObject::connect(&reader, &PrometheusReader::finished, &loop, [&](const FleetRead &r) {
+        result = r;
+        loop.quit();
+    });
+    reader.read();
+    if (reader.busy())
+        loop.exec();
+    return result;
 }
 
 } // namespace poolscope::metrics

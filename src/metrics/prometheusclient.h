@@ -3,9 +3,16 @@
 #include "metrics/promdiscovery.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QUrl>
+#include <memory>
 #include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
 
 namespace poolscope::metrics {
 
@@ -32,8 +39,37 @@ struct FleetRead
     qint64 elapsedMs = 0;
 };
 
-/// Asks Prometheus for the current series and the targets of the last hour (two instant queries) and
-/// discovers the targets in them. Blocking (spins a local event loop); at most `timeoutMs` per query.
+/// Reads a fleet from one Prometheus without blocking: read() asks for the current series and the targets of
+/// the last hour (two instant queries, at most `timeoutMs` each) and emits finished() with what it
+/// discovered. A read() while one is in flight is ignored. Lives on the thread that created it.
+class PrometheusReader : public QObject
+{
+    Q_OBJECT
+public:
+    PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent = nullptr);
+    ~PrometheusReader() override;
+
+    void read();
+    bool busy() const { return !m_reply.isNull(); }
+    const PrometheusEndpoint &endpoint() const { return m_endpoint; }
+
+Q_SIGNALS:
+    void finished(const poolscope::metrics::FleetRead &read);
+
+private:
+    void ask(const QString &query);
+    void onReply();
+
+    PrometheusEndpoint m_endpoint;
+    int m_timeoutMs;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    QPointer<QNetworkReply> m_reply;
+    std::optional<QList<PromSeries>> m_current; // the first answer, while the second is asked
+    QElapsedTimer m_clock;
+    qint64 m_nowMs = 0;
+};
+
+/// PrometheusReader::read() waited for (spins a local event loop).
 FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs = 10000);
 
 } // namespace poolscope::metrics

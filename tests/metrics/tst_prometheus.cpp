@@ -204,6 +204,26 @@ private Q_SLOTS:
         QCOMPARE(exporter->snapshot.postgres->counts[SessionState::IdleInTransaction],
                  idleInTransaction(uris.monitor));
 
+        // watch and diagnose on the Prometheus target: the pooler read back is a target of its own, and the
+        // findings engine names the saturated pool from Prometheus's figures alone.
+        cli::FleetWatch remote({QStringLiteral("prometheus+") + prometheus}, 1000, std::nullopt, {});
+        remote.start();
+        auto saturated = [&] {
+            for (const findings::Finding &f : remote.engine().findings())
+                if (f.rule == findings::rule::PoolerSaturation && f.target == bouncer->snapshot.target)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(saturated(), 15000);
+        int remoteBouncer = -1;
+        for (int i = 0; i < remote.count(); ++i)
+            if (remote.name(i) == bouncer->snapshot.target)
+                remoteBouncer = i;
+        QVERIFY(remoteBouncer >= 0);
+        QCOMPARE(remote.source(remoteBouncer), QStringLiteral("prometheus"));
+        QCOMPARE(remote.state(remoteBouncer), TargetState::Live);
+        QCOMPARE(remote.kind(remoteBouncer), TargetKind::PgBouncer);
+
         busy.closeAll();
         waiter.reset();
     }
