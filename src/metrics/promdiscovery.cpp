@@ -283,10 +283,15 @@ std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QStr
 
 QString currentSeriesQuery()
 {
+    // Only what discoverTargets() reads: with 500 targets the answer is megabytes, and every series costs
+    // parsing. The sampler's states come as the one that holds.
     return QStringLiteral(
-        "{__name__=~\"up|pg_up|pg_settings_max_connections|"
-        "pg_settings_superuser_reserved_connections|pg_settings_reserved_connections|"
-        "pg_stat_activity_count|pg_stat_activity_max_tx_duration|pgbouncer_.+|poolscope_.+\"}");
+        "{__name__=~\"up|pg_up|pg_settings_max_connections|pg_settings_superuser_reserved_connections|"
+        "pg_settings_reserved_connections|pg_stat_activity_count|pg_stat_activity_max_tx_duration|"
+        "pgbouncer_up|pgbouncer_version_info|pgbouncer_pools_.+|pgbouncer_databases_.+|pgbouncer_stats_.+|"
+        "pgbouncer_config_max_.+|poolscope_target_up|poolscope_sessions|poolscope_sessions_hidden|"
+        "poolscope_client_backends|poolscope_lock_waiting_sessions|poolscope_oldest_transaction_seconds|"
+        "poolscope_idle_in_transaction_oldest_seconds\"} or poolscope_target_state == 1");
 }
 
 QString knownTargetsQuery(const QString &window)

@@ -1,5 +1,7 @@
 #include "prometheusclient.h"
 
+#include "core/taskpool.h"
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -85,6 +87,15 @@ void PrometheusReader::ask(const QString &query)
     connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusReader::onReply);
 }
 
+void PrometheusReader::fail(const QString &error)
+{
+    m_current.reset();
+    FleetRead r;
+    r.error = error;
+    r.elapsedMs = m_clock.elapsed();
+    Q_EMIT finished(r);
+}
+
 void PrometheusReader::onReply()
 {
     QNetworkReply *reply = m_reply.data();
@@ -92,42 +103,52 @@ void PrometheusReader::onReply()
     if (!reply)
         return;
     reply->deleteLater();
-    FleetRead r;
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
-    QString parseError;
-    std::optional<QList<PromSeries>> series;
+    QByteArray body = reply->readAll();
     if (status == 0) {
-        r.error =
-            QStringLiteral("cannot reach Prometheus at %1: %2").arg(m_endpoint.display, reply->errorString());
-    } else {
-        series = parseInstantVector(body, &parseError);
-        if (!series)
-            r.error =
-                QStringLiteral("Prometheus at %1 (HTTP %2): %3")
-                    .arg(m_endpoint.display)
-                    .arg(status)
-                    .arg(status == 401 || status == 403
-                             ? QStringLiteral("not authorised (basic auth in the URL, or a bearer token "
-                                              "in POOLSCOPE_PROMETHEUS_TOKEN)")
-                             : parseError);
+        fail(QStringLiteral("cannot reach Prometheus at %1: %2")
+                 .arg(m_endpoint.display, reply->errorString()));
+        return;
     }
-    if (!series) {
-        m_current.reset();
-        r.elapsedMs = m_clock.elapsed();
-        Q_EMIT finished(r);
+    if (status != 200) {
+        QString error;
+        if (status == 401 || status == 403)
+            error = QStringLiteral("not authorised (basic auth in the URL, or a bearer token in "
+                                   "POOLSCOPE_PROMETHEUS_TOKEN)");
+        else if (parseInstantVector(body, &error))
+            error = QStringLiteral("unexpected answer");
+        fail(QStringLiteral("Prometheus at %1 (HTTP %2): %3").arg(m_endpoint.display).arg(status).arg(error));
         return;
     }
     if (!m_current) {
-        m_current = std::move(series);
+        m_current = std::move(body);
         ask(knownTargetsQuery());
         return;
     }
-    r.targets = discoverTargets(*m_current, *series, m_nowMs);
-    r.ok = true;
+    // Both answers are in: parse and discover off this thread.
+    m_parsing = true;
+    TaskPool::run(
+        this,
+        [current = std::move(*m_current), known = std::move(body), display = m_endpoint.display,
+         nowMs = m_nowMs]() {
+            FleetRead r;
+            QString error;
+            const auto currentSeries = parseInstantVector(current, &error);
+            const auto knownSeries = currentSeries ? parseInstantVector(known, &error) : std::nullopt;
+            if (!currentSeries || !knownSeries) {
+                r.error = QStringLiteral("Prometheus at %1: %2").arg(display, error);
+                return r;
+            }
+            r.targets = discoverTargets(*currentSeries, *knownSeries, nowMs);
+            r.ok = true;
+            return r;
+        },
+        [this](FleetRead r) {
+            m_parsing = false;
+            r.elapsedMs = m_clock.elapsed();
+            Q_EMIT finished(r);
+        });
     m_current.reset();
-    r.elapsedMs = m_clock.elapsed();
-    Q_EMIT finished(r);
 }
 
 FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs)

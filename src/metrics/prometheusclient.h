@@ -40,8 +40,9 @@ struct FleetRead
 };
 
 /// Reads a fleet from one Prometheus without blocking: read() asks for the current series and the targets of
-/// the last hour (two instant queries, at most `timeoutMs` each) and emits finished() with what it
-/// discovered. A read() while one is in flight is ignored. Lives on the thread that created it.
+/// the last hour (two instant queries, at most `timeoutMs` each), parses the answers and discovers the
+/// targets on a TaskPool thread (megabytes of JSON with hundreds of targets), and emits finished() with what
+/// it found. A read() while one is in flight is ignored. Lives on the thread that created it.
 class PrometheusReader : public QObject
 {
     Q_OBJECT
@@ -50,7 +51,7 @@ public:
     ~PrometheusReader() override;
 
     void read();
-    bool busy() const { return !m_reply.isNull(); }
+    bool busy() const { return !m_reply.isNull() || m_parsing; }
     const PrometheusEndpoint &endpoint() const { return m_endpoint; }
 
 Q_SIGNALS:
@@ -59,12 +60,14 @@ Q_SIGNALS:
 private:
     void ask(const QString &query);
     void onReply();
+    void fail(const QString &error);
 
     PrometheusEndpoint m_endpoint;
     int m_timeoutMs;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QPointer<QNetworkReply> m_reply;
-    std::optional<QList<PromSeries>> m_current; // the first answer, while the second is asked
+    std::optional<QByteArray> m_current; // the first answer, while the second is asked
+    bool m_parsing = false;
     QElapsedTimer m_clock;
     qint64 m_nowMs = 0;
 };
