@@ -9,6 +9,8 @@
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTest>
 #include <cmath>
 #include <libpq-fe.h>
@@ -77,6 +79,36 @@ private Q_SLOTS:
         QVERIFY2(m_sandbox, qPrintable(error));
     }
     void cleanupTestCase() { m_sandbox.reset(); }
+
+    void commandLine()
+    {
+        // Nobody listens on port 1: a failed entry named after the Prometheus, exit 2, never an empty
+        // success.
+        const test::CliResult down =
+            test::runPoolscope({QStringLiteral("snapshot"), QStringLiteral("prometheus+http://127.0.0.1:1"),
+                                QStringLiteral("--json")});
+        QCOMPARE(down.exitCode, 2);
+        const QJsonArray entries = test::jsonOf(down).value(QStringLiteral("targets")).toArray();
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.at(0).toObject().value(QStringLiteral("ok")).toBool(), false);
+        QVERIFY(entries.at(0)
+                    .toObject()
+                    .value(QStringLiteral("error"))
+                    .toString()
+                    .contains(QLatin1String("cannot reach")));
+        // A bad --metrics-listen is a usage error, before anything is sampled.
+        const test::CliResult bad =
+            test::runPoolscope({QStringLiteral("watch"), m_sandbox->uris().monitor,
+                                QStringLiteral("--metrics-listen"), QStringLiteral("db1.example:9187")});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY(bad.err.contains("not an IP address"));
+        // terminate refuses a Prometheus target: it is read-only.
+        const test::CliResult terminate = test::runPoolscope(
+            {QStringLiteral("terminate"), QStringLiteral("prometheus+http://127.0.0.1:1"),
+             QStringLiteral("--older-than"), QStringLiteral("30s"), QStringLiteral("--dry-run")});
+        QCOMPARE(terminate.exitCode, 1);
+        QVERIFY(terminate.err.contains("read-only"));
+    }
 
     void exportsAWaitingClientThatPrometheusScrapes()
     {
@@ -223,6 +255,25 @@ private Q_SLOTS:
         QCOMPARE(remote.source(remoteBouncer), QStringLiteral("prometheus"));
         QCOMPARE(remote.state(remoteBouncer), TargetState::Live);
         QCOMPARE(remote.kind(remoteBouncer), TargetKind::PgBouncer);
+
+        // The same through the command line: `poolscope snapshot prometheus+http://... --json`.
+        const test::CliResult cli =
+            test::runPoolscope({QStringLiteral("snapshot"), QStringLiteral("prometheus+") + prometheus,
+                                QStringLiteral("--json")});
+        QVERIFY2(cli.exitCode == 0, cli.err.constData());
+        bool cliSawWaiting = false;
+        for (const QJsonValue &v : test::jsonOf(cli).value(QStringLiteral("targets")).toArray()) {
+            const QJsonObject o = v.toObject();
+            QCOMPARE(o.value(QStringLiteral("source")).toString(), QStringLiteral("prometheus"));
+            if (o.value(QStringLiteral("target")).toString() != bouncer->snapshot.target)
+                continue;
+            for (const QJsonValue &p : o.value(QStringLiteral("pools")).toArray())
+                cliSawWaiting =
+                    cliSawWaiting ||
+                    (p.toObject().value(QStringLiteral("database")).toString() == QLatin1String("app") &&
+                     p.toObject().value(QStringLiteral("cl_waiting")).toInt() == 1);
+        }
+        QVERIFY2(cliSawWaiting, cli.out.constData());
 
         busy.closeAll();
         waiter.reset();
