@@ -50,7 +50,8 @@ std::optional<Key> keyOf(const PromSeries &s, const QString &name)
 struct Group
 {
     QList<PromSeries> series;
-    bool known = false; // seen in the recent window
+    bool known = false;                         // seen in the recent window
+    TargetKind knownKind = TargetKind::Unknown; // what it was then (its exporter may be down now)
 };
 
 std::optional<double> single(const Group &g, const QString &name)
@@ -319,8 +320,19 @@ QList<DiscoveredTarget> discoverTargets(const QList<PromSeries> &current, const 
             groups[*key].series.append(s);
     }
     for (const PromSeries &s : known) {
-        if (const auto key = keyOf(s, label(s, "series")))
-            groups[*key].known = true;
+        const QString series = label(s, "series");
+        const auto key = keyOf(s, series);
+        if (!key)
+            continue;
+        Group &g = groups[*key];
+        g.known = true;
+        const QString kind = label(s, "kind");
+        if (series == QLatin1String("pgbouncer_up") || kind == QLatin1String("pgbouncer"))
+            g.knownKind = TargetKind::PgBouncer;
+        else if (kind == QLatin1String("pgpool"))
+            g.knownKind = TargetKind::Pgpool;
+        else if (series == QLatin1String("pg_up") || kind == QLatin1String("postgres"))
+            g.knownKind = TargetKind::Postgres;
     }
 
     QList<DiscoveredTarget> out;
@@ -351,6 +363,8 @@ QList<DiscoveredTarget> discoverTargets(const QList<PromSeries> &current, const 
             s.kind = TargetKind::PgBouncer;
         if (ownKind == QLatin1String("pgpool"))
             s.kind = TargetKind::Pgpool;
+        if (s.kind == TargetKind::Unknown)
+            s.kind = g.knownKind;
 
         auto fail = [&](const QString &message) {
             s.ok = false;

@@ -189,7 +189,8 @@ private Q_SLOTS:
             discoverTargets({series("up", 0, labels)}, {PromSeries{knownLabels, 1}}, 0);
         QCOMPARE(found.size(), 1);
         QVERIFY(!found.first().snapshot.ok);
-        QVERIFY(!found.first().snapshot.postgres); // no zeros
+        QVERIFY(!found.first().snapshot.postgres);                   // no zeros
+        QCOMPARE(found.first().snapshot.kind, TargetKind::Postgres); // what it was while it answered
         QVERIFY2(found.first().snapshot.error.message.contains(QLatin1String("up 0")),
                  qPrintable(found.first().snapshot.error.message));
         const QJsonObject json = toJson(found.first());
