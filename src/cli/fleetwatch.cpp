@@ -82,8 +82,17 @@ void FleetWatch::start()
             s.controller->start();
     }
     for (auto &source : m_sources) {
-        if (!source->reader)
+        if (!source->reader) {
+            // A malformed Prometheus target: one failed sample saying why, so `watch` prints it.
+            const Slot &s = m_slots[size_t(source->selfIndex)];
+            TargetSnapshot failed;
+            failed.target = s.name;
+            failed.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
+            failed.error.kind = ErrorKind::BadConnInfo;
+            failed.error.message = s.error;
+            onSnapshot(source->selfIndex, failed);
             continue;
+        }
         source->timer->start();
         source->reader->read();
     }

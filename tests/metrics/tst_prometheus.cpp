@@ -10,6 +10,7 @@
 #include "support/testsupport.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 #include <cmath>
@@ -102,6 +103,16 @@ private Q_SLOTS:
                                 QStringLiteral("--metrics-listen"), QStringLiteral("db1.example:9187")});
         QCOMPARE(bad.exitCode, 1);
         QVERIFY(bad.err.contains("not an IP address"));
+        // watch prints a malformed Prometheus target as a failed one, with the reason.
+        const test::CliResult malformed = test::runPoolscope(
+            {QStringLiteral("watch"), QStringLiteral("prometheus+http://"), QStringLiteral("--duration"),
+             QStringLiteral("1s"), QStringLiteral("--json-lines")});
+        QCOMPARE(malformed.exitCode, 0);
+        const QJsonObject line = QJsonDocument::fromJson(malformed.out.split('\n').first()).object();
+        QCOMPARE(line.value(QStringLiteral("ok")).toBool(true), false);
+        QCOMPARE(line.value(QStringLiteral("source")).toString(), QStringLiteral("prometheus"));
+        QVERIFY2(line.value(QStringLiteral("error")).toString().contains(QLatin1String("bad Prometheus URL")),
+                 malformed.out.constData());
         // terminate refuses a Prometheus target: it is read-only.
         const test::CliResult terminate = test::runPoolscope(
             {QStringLiteral("terminate"), QStringLiteral("prometheus+http://127.0.0.1:1"),
