@@ -26,7 +26,10 @@ QString ageText(const std::optional<double> &age)
     return QString::number(*age, 'f', 1) + QLatin1Char('s');
 }
 
-void printHuman(QTextStream &out, const TargetSnapshot &s)
+/// `oldestXactAge`: the figure to print instead of the session list's (a target read from Prometheus has no
+/// session list, only its exporter's figure).
+void printHuman(QTextStream &out, const TargetSnapshot &s,
+                std::optional<std::optional<double>> oldestXactAge = {})
 {
     out << s.target << "  [" << targetKindName(s.kind) << "]";
     if (!s.serverVersion.isEmpty())
@@ -48,7 +51,8 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
         if (pg.counts.hidden > 0)
             out << "  " << pg.counts.hidden
                 << " sessions hidden by privileges (grant pg_monitor to this role to see them)\n";
-        out << "  oldest transaction " << ageText(pg.oldestXactAge()) << "\n";
+        out << "  oldest transaction " << ageText(oldestXactAge ? *oldestXactAge : pg.oldestXactAge())
+            << "\n";
     }
     if (s.bouncer) {
         out << "  " << qSetFieldWidth(20) << Qt::left << "pool" << qSetFieldWidth(0)
@@ -206,7 +210,7 @@ int snapshotCommand(const QStringList &args)
                 continue;
             }
             for (const metrics::DiscoveredTarget &d : fromPrometheus.at(-1 - slot)) {
-                printHuman(out, d.snapshot);
+                printHuman(out, d.snapshot, d.oldestXactAgeS);
                 if (d.origin != QLatin1String("prometheus"))
                     out << "  (from Prometheus: " << d.origin << ", job " << d.job << ", instance "
                         << d.instance << ")\n";
