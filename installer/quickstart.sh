@@ -20,12 +20,16 @@ esac
 packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins libqt6svg6 libgl-dev
+    qt6-httpserver-dev qt6-websockets-dev
     libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev qtkeychain-qt6-dev
     postgresql-15 pgbouncer pgpool2
     dpkg-dev file
 )
 # The fuzz build: clang with libFuzzer and the sanitizers' runtimes (libclang-rt-14-dev).
 [[ "$mode" == test ]] && packages+=(xvfb xauth clang-14 libclang-rt-14-dev)
+# The Prometheus end-to-end tests: the sandbox starts its own Prometheus and postgres_exporter on free
+# loopback ports.
+[[ "$mode" == test ]] && packages+=(prometheus prometheus-postgres-exporter)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -41,6 +45,15 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Debian starts what it installs as system services (Prometheus on :9090 scraping itself,
+    # postgres_exporter on :9187 against the local server). The tests run their own instances on free
+    # loopback ports; the system-wide ones installed just now are stopped and disabled.
+    for svc in prometheus prometheus-postgres-exporter; do
+        if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+            [[ -d /run/systemd/system ]]; then
+            "${sudo[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+        fi
+    done
 fi
 
 echo "==> configuring and building (build/dev)"

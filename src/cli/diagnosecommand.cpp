@@ -172,19 +172,21 @@ int diagnoseCommand(const QStringList &args)
     bool failed = false;
     QJsonArray states;
     for (int i = 0; i < fleet.count(); ++i) {
-        const db::TargetController &c = fleet.controller(i);
-        const bool ok = c.state() == TargetState::Live;
+        const TargetState state = fleet.state(i);
+        const QString error = fleet.lastError(i);
+        const bool ok = state == TargetState::Live;
         failed = failed || !ok;
         QJsonObject t;
-        t.insert(QStringLiteral("target"), c.target());
-        t.insert(QStringLiteral("state"), targetStateName(c.state()));
+        t.insert(QStringLiteral("target"), fleet.name(i));
+        t.insert(QStringLiteral("state"), targetStateName(state));
         t.insert(QStringLiteral("ok"), ok);
-        t.insert(QStringLiteral("error"),
-                 ok || c.lastError().isEmpty() ? QJsonValue() : QJsonValue(c.lastError()));
+        t.insert(QStringLiteral("error"), ok || error.isEmpty() ? QJsonValue() : QJsonValue(error));
+        if (!fleet.source(i).isEmpty())
+            t.insert(QStringLiteral("source"), fleet.source(i));
         states.append(t);
         if (!ok)
-            std::fprintf(stderr, "poolscope diagnose: %s: %s\n", qPrintable(c.target()),
-                         qPrintable(c.lastError().isEmpty() ? targetStateName(c.state()) : c.lastError()));
+            std::fprintf(stderr, "poolscope diagnose: %s: %s\n", qPrintable(fleet.name(i)),
+                         qPrintable(error.isEmpty() ? targetStateName(state) : error));
     }
     QTextStream out(stdout);
     if (parser.isSet(json)) {

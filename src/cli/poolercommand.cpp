@@ -7,6 +7,7 @@
 #include "core/readonly.h"
 #include "db/conninfo.h"
 #include "db/pooleraction.h"
+#include "metrics/prometheusclient.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -115,6 +116,10 @@ int poolerCommand(const QStringList &args)
     if (words.size() != 3)
         return usage(QStringLiteral("expected TARGET COMMAND ARG"));
     const QString conninfo = words.at(0);
+    if (metrics::isPrometheusTarget(conninfo))
+        return usage(
+            QStringLiteral("a Prometheus target is read-only: pooler actions need the PgBouncer admin "
+                           "console itself (a libpq connection string)"));
     const auto command = poolerCommandFromName(words.at(1));
     if (!command)
         return usage(QStringLiteral("unknown command \"%1\"").arg(words.at(1)));

@@ -45,7 +45,8 @@ void printErr(const QString &text)
 QString usage()
 {
     return QStringLiteral(
-        "Usage: poolscope sandbox start [--dir DIR] [--pgpool] [--json]\n"
+        "Usage: poolscope sandbox start [--dir DIR] [--pgpool] [--prometheus [--scrape HOST:PORT]...] "
+        "[--json]\n"
         "       poolscope sandbox stop --dir DIR\n"
         "\n"
         "Runs a throwaway PostgreSQL with PgBouncer in front of it on free loopback ports.\n"
@@ -58,6 +59,10 @@ QString usage()
         "  --dir DIR    Directory for the sandbox (default: a new temporary directory).\n"
         "  --json       start: print the connection details as one JSON object.\n"
         "  --pgpool     start: also run Pgpool-II (pgpool2 package) in front of PostgreSQL.\n"
+        "  --prometheus start: also run postgres_exporter and Prometheus (Debian packages\n"
+        "               prometheus-postgres-exporter, prometheus), scraping every second.\n"
+        "  --scrape HOST:PORT  with --prometheus: Prometheus also scrapes this /metrics (job\n"
+        "               poolscope), e.g. a `poolscope watch --metrics-listen HOST:PORT`.\n"
         "  -h, --help   Show this help.\n"
         "\n"
         "Exit codes: 0 stopped cleanly, 1 bad command line, 2 the servers could not be started or "
@@ -70,6 +75,8 @@ struct Args
     QString dir;
     bool json = false;
     bool pgpool = false;
+    bool prometheus = false;
+    QStringList scrape;
     bool help = false;
     QString error;
 };
@@ -85,6 +92,13 @@ Args parseArgs(const QStringList &args)
             a.json = true;
         } else if (arg == QLatin1String("--pgpool")) {
             a.pgpool = true;
+        } else if (arg == QLatin1String("--prometheus")) {
+            a.prometheus = true;
+        } else if (arg == QLatin1String("--scrape")) {
+            if (i + 1 >= args.size() || !args.at(i + 1).contains(QLatin1Char(':')))
+                a.error = QStringLiteral("--scrape needs HOST:PORT");
+            else
+                a.scrape.append(args.at(++i));
         } else if (arg == QLatin1String("--dir")) {
             if (i + 1 >= args.size() || args.at(i + 1).isEmpty())
                 a.error = QStringLiteral("--dir needs a directory");
@@ -164,6 +178,11 @@ QString humanReadable(const sandbox::Sandbox &sandbox)
         text += QStringLiteral("  PgBouncer   127.0.0.1:%1\n").arg(sandbox.bouncerPort());
     if (sandbox.pgpoolPort() > 0)
         text += QStringLiteral("  Pgpool-II   127.0.0.1:%1\n").arg(sandbox.pgpoolPort());
+    if (sandbox.postgresExporterPort() > 0)
+        text += QStringLiteral("  postgres_exporter %1/metrics\n").arg(sandbox.uris().postgresExporter);
+    if (sandbox.prometheusPort() > 0)
+        text += QStringLiteral("  Prometheus  %1 (read back: poolscope snapshot prometheus+%1)\n")
+                    .arg(sandbox.uris().prometheus);
     text += QStringLiteral("Connection URIs (passwords are in %1/pgpass):\n").arg(sandbox.dir());
     auto line = [&](const char *name, const QString &uri) {
         if (!uri.isEmpty())
@@ -214,6 +233,9 @@ int startCommand(const Args &args)
     sandbox::SandboxOptions options;
     options.dir = args.dir;
     options.withPgpool = args.pgpool;
+    options.withPostgresExporter = args.prometheus;
+    options.withPrometheus = args.prometheus;
+    options.prometheusScrapeTargets = args.scrape;
     sandbox::Sandbox sandbox(options);
     QString error;
     if (!sandbox.start(&error)) {
@@ -313,8 +335,8 @@ int sandboxCommand(const QStringList &argv)
             printErr(QStringLiteral("--json only applies to start"));
             return ExitUsage;
         }
-        if (args.pgpool) {
-            printErr(QStringLiteral("--pgpool only applies to start"));
+        if (args.pgpool || args.prometheus || !args.scrape.isEmpty()) {
+            printErr(QStringLiteral("--pgpool, --prometheus and --scrape only apply to start"));
             return ExitUsage;
         }
         return stopCommand(args);

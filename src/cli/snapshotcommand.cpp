@@ -6,9 +6,11 @@
 #include "core/snapshotjson.h"
 #include "db/conninfo.h"
 #include "db/sampler.h"
+#include "metrics/prometheusclient.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTextStream>
 #include <cstdio>
@@ -24,7 +26,10 @@ QString ageText(const std::optional<double> &age)
     return QString::number(*age, 'f', 1) + QLatin1Char('s');
 }
 
-void printHuman(QTextStream &out, const TargetSnapshot &s)
+/// `oldestXactAge`: the figure to print instead of the session list's (a target read from Prometheus has no
+/// session list, only its exporter's figure).
+void printHuman(QTextStream &out, const TargetSnapshot &s,
+                std::optional<std::optional<double>> oldestXactAge = {})
 {
     out << s.target << "  [" << targetKindName(s.kind) << "]";
     if (!s.serverVersion.isEmpty())
@@ -46,7 +51,8 @@ void printHuman(QTextStream &out, const TargetSnapshot &s)
         if (pg.counts.hidden > 0)
             out << "  " << pg.counts.hidden
                 << " sessions hidden by privileges (grant pg_monitor to this role to see them)\n";
-        out << "  oldest transaction " << ageText(pg.oldestXactAge()) << "\n";
+        out << "  oldest transaction " << ageText(oldestXactAge ? *oldestXactAge : pg.oldestXactAge())
+            << "\n";
     }
     if (s.bouncer) {
         out << "  " << qSetFieldWidth(20) << Qt::left << "pool" << qSetFieldWidth(0)
@@ -104,6 +110,11 @@ int snapshotCommand(const QStringList &args)
         "(\"host=... dbname=...\") or service=NAME. ~/.pgpass, service files and PG* variables apply.\n"
         "The kind is detected: a PgBouncer console (dbname=pgbouncer) reports a version ending in "
         "/bouncer.\n\n"
+        "TARGET may also be a Prometheus, prometheus+http://HOST:PORT (or prometheus+https://, with\n"
+        "user:password@ for basic auth or a bearer token in $POOLSCOPE_PROMETHEUS_TOKEN): every PostgreSQL\n"
+        "and PgBouncer instance its series describe (PoolScope's own export, postgres_exporter,\n"
+        "pgbouncer_exporter) is one entry, with \"source\":\"prometheus\". An instance whose exporter is\n"
+        "down is a failed entry.\n\n"
         "Exit codes: 0 all targets sampled, 1 bad command line, 2 at least one target failed."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
@@ -132,29 +143,87 @@ int snapshotCommand(const QStringList &args)
     // server behind it is sampled close in time, so its SHOW CLIENTS/SERVERS round (taken on the first
     // sample) matches the backends just listed.
     QList<TargetSnapshot> snapshots;
+    QStringList sampledTargets;
+    // Per command-line target, in order: the index of its snapshot, or (-1) the entries Prometheus gave.
+    QList<int> order;
+    QList<QList<metrics::DiscoveredTarget>> fromPrometheus;
     auto log = logging::get("cli");
     for (const QString &t : targets) {
+        if (metrics::isPrometheusTarget(t)) {
+            QString error;
+            QList<metrics::DiscoveredTarget> found;
+            const auto endpoint = metrics::parsePrometheusTarget(t, &error);
+            metrics::FleetRead read;
+            if (endpoint)
+                read = metrics::readFleet(*endpoint, connectTimeout * 1000);
+            if (endpoint && read.ok) {
+                found = read.targets;
+            } else {
+                // Prometheus itself could not be read: one failed entry, named after it.
+                metrics::DiscoveredTarget failed;
+                failed.snapshot.target = endpoint ? endpoint->display : QStringLiteral("prometheus");
+                failed.snapshot.error.kind = ErrorKind::Connect;
+                failed.snapshot.error.message = endpoint ? read.error : error;
+                failed.origin = QStringLiteral("prometheus");
+                found.append(failed);
+            }
+            for (const metrics::DiscoveredTarget &d : found) {
+                if (!d.snapshot.ok)
+                    log->warn("{}: {}", d.snapshot.target.toStdString(),
+                              d.snapshot.error.message.toStdString());
+            }
+            order.append(-1 - int(fromPrometheus.size()));
+            fromPrometheus.append(found);
+            continue;
+        }
         db::Sampler::Options o;
         o.connectTimeoutS = connectTimeout;
         db::Sampler sampler(t, o);
         TargetSnapshot s = sampler.sample();
         if (!s.ok)
             log->warn("{}: {}", s.target.toStdString(), s.error.message.toStdString());
+        order.append(int(snapshots.size()));
         snapshots.append(std::move(s));
+        sampledTargets.append(t);
     }
 
     QTextStream out(stdout);
     if (parser.isSet(json)) {
         // Sessions of a PostgreSQL target held by a PgBouncer of this run gain "pool" and "client".
-        out << QJsonDocument(toJson(snapshots, linkChains(snapshots, targets)))
-                   .toJson(QJsonDocument::Indented);
+        const QJsonArray sampled = toJson(snapshots, linkChains(snapshots, sampledTargets))
+                                       .value(QStringLiteral("targets"))
+                                       .toArray();
+        QJsonArray all;
+        for (int slot : order) {
+            if (slot >= 0) {
+                all.append(sampled.at(slot));
+                continue;
+            }
+            for (const metrics::DiscoveredTarget &d : fromPrometheus.at(-1 - slot))
+                all.append(metrics::toJson(d));
+        }
+        out << QJsonDocument(QJsonObject{{QStringLiteral("targets"), all}}).toJson(QJsonDocument::Indented);
     } else {
-        for (const TargetSnapshot &s : snapshots)
-            printHuman(out, s);
+        for (int slot : order) {
+            if (slot >= 0) {
+                printHuman(out, snapshots.at(slot));
+                continue;
+            }
+            for (const metrics::DiscoveredTarget &d : fromPrometheus.at(-1 - slot)) {
+                printHuman(out, d.snapshot, d.oldestXactAgeS);
+                if (d.origin != QLatin1String("prometheus"))
+                    out << "  (from Prometheus: " << d.origin << ", job " << d.job << ", instance "
+                        << d.instance << ")\n";
+            }
+        }
     }
     out.flush();
-    const bool allOk =
+    bool allOk =
         std::all_of(snapshots.cbegin(), snapshots.cend(), [](const TargetSnapshot &s) { return s.ok; });
+    for (const auto &found : fromPrometheus) {
+        for (const metrics::DiscoveredTarget &d : found)
+            allOk = allOk && d.snapshot.ok;
+    }
     return allOk ? ExitOk : ExitTargetFailed;
 }
 

@@ -6,6 +6,7 @@
 #include "core/readonly.h"
 #include "core/terminateplan.h"
 #include "db/terminator.h"
+#include "metrics/prometheusclient.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
@@ -168,6 +169,9 @@ int terminateCommand(const QStringList &args)
     const QStringList targets = parser.positionalArguments();
     if (targets.size() != 1)
         return usage(QStringLiteral("exactly one TARGET is required"));
+    if (metrics::isPrometheusTarget(targets.first()))
+        return usage(QStringLiteral("a Prometheus target is read-only: terminate needs the PostgreSQL server "
+                                    "itself (a libpq connection string)"));
     if (parser.isSet(dryRun) && parser.isSet(yes))
         return usage(QStringLiteral("--dry-run and --yes exclude each other"));
 

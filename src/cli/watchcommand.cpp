@@ -6,7 +6,9 @@
 #include "core/signalcatcher.h"
 #include "core/snapshotjson.h"
 #include "db/targetcontroller.h"
+#include "fleetmetrics.h"
 #include "fleetwatch.h"
+#include "metrics/metricsserver.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -40,14 +42,17 @@ QString seconds(double s)
     return QString::number(s, 'f', s < 10 ? 1 : 0) + QLatin1Char('s');
 }
 
-QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
+QString humanLine(const TargetSnapshot &s, const FleetWatch &fleet, int index,
                   const QList<findings::Finding> &open)
 {
     QString line = isoTime(s.sampledAtMs) + QLatin1String("  ") + s.target + QLatin1String("  ") +
-                   targetStateName(c.state());
+                   targetStateName(fleet.state(index));
+    if (!fleet.source(index).isEmpty())
+        line += QLatin1String("  (") + fleet.source(index) + QLatin1Char(')');
     if (!s.ok) {
         line += QLatin1String("  error: ") + s.error.message;
-        if (const qint64 next = c.nextRetryMs(); next >= 0 && c.state() != TargetState::Live)
+        if (const qint64 next = fleet.nextRetryMs(index);
+            next >= 0 && fleet.state(index) != TargetState::Live)
             line += QStringLiteral("  (next attempt in %1)").arg(seconds(double(next) / 1000.0));
         return line;
     }
@@ -93,19 +98,21 @@ QString humanLine(const TargetSnapshot &s, const db::TargetController &c,
     return line;
 }
 
-QByteArray jsonLine(const TargetSnapshot &s, const db::TargetController &c,
+QByteArray jsonLine(const TargetSnapshot &s, const FleetWatch &fleet, int index,
                     const QList<findings::Finding> &open)
 {
     QJsonObject o = toJson(s);
+    if (!fleet.source(index).isEmpty())
+        o.insert(QStringLiteral("source"), fleet.source(index));
     QJsonArray list;
     for (const findings::Finding &f : open)
         list.append(findings::toJson(f));
     o.insert(QStringLiteral("findings"), list);
     o.insert(QStringLiteral("time"), isoTime(s.sampledAtMs));
-    o.insert(QStringLiteral("state"), targetStateName(c.state()));
-    if (c.state() != TargetState::Live) {
-        o.insert(QStringLiteral("attempts"), c.attemptCount());
-        const qint64 next = c.nextRetryMs();
+    o.insert(QStringLiteral("state"), targetStateName(fleet.state(index)));
+    if (fleet.state(index) != TargetState::Live) {
+        o.insert(QStringLiteral("attempts"), fleet.attemptCount(index));
+        const qint64 next = fleet.nextRetryMs(index);
         o.insert(QStringLiteral("next_retry_ms"), next >= 0 ? QJsonValue(double(next)) : QJsonValue());
     }
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -151,13 +158,20 @@ int watchCommand(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Sample each target repeatedly, each on its own thread, and print one line per target per sample.\n\n"
-        "TARGET is a libpq connection string (see `poolscope snapshot --help`). A target that fails or\n"
+        "TARGET is a libpq connection string (see `poolscope snapshot --help`), or a Prometheus\n"
+        "(prometheus+http://HOST:PORT): every instance discovered in it is a target, read from it every\n"
+        "interval (at least 1s), marked \"source\":\"prometheus\". A target that fails or\n"
         "stops answering is reported (state stalled, reconnecting or failed) and retried with backoff while\n"
         "the others go on. DURATION is 500ms, 1s, 2m, 1h or a number of seconds.\n\n"
         "--json-lines prints one JSON object per line: the per-target object of `snapshot --json` plus\n"
         "\"time\" (ISO 8601, UTC), \"state\" and \"findings\" (the target's open findings, as `poolscope\n"
         "diagnose --json` prints them); while not live also \"attempts\" and \"next_retry_ms\".\n\n"
-        "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line."));
+        "--metrics-listen HOST:PORT serves GET /metrics for Prometheus while watching (text format 0.0.4,\n"
+        "OpenMetrics 1.0 when the scraper asks for it): PgBouncer under pgbouncer_exporter's names,\n"
+        "PostgreSQL under postgres_exporter's, PoolScope's own under poolscope_, a target label on each.\n"
+        "HOST defaults to 127.0.0.1; see the README before listening on anything but loopback.\n\n"
+        "Exit codes: 0 at the end of the duration (or on Ctrl+C), 1 bad command line, 2 the metrics\n"
+        "address cannot be bound."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection string(s)."),
                                  QStringLiteral("TARGET..."));
@@ -177,7 +191,12 @@ int watchCommand(const QStringList &args)
         QStringLiteral("set"),
         QStringLiteral("Override a findings threshold (see `poolscope diagnose --help`)."),
         QStringLiteral("key=value"));
+    const QCommandLineOption metricsListen(
+        QStringLiteral("metrics-listen"),
+        QStringLiteral("Serve /metrics for Prometheus on HOST:PORT (HOST: an IP address, default loopback)."),
+        QStringLiteral("host:port"));
     parser.addOption(set);
+    parser.addOption(metricsListen);
     parser.addOption(interval);
     parser.addOption(duration);
     parser.addOption(deadline);
@@ -213,6 +232,14 @@ int watchCommand(const QStringList &args)
             return usage(error);
     }
 
+    std::optional<metrics::ListenAddress> listenAt;
+    if (parser.isSet(metricsListen)) {
+        QString error;
+        listenAt = metrics::parseListenAddress(parser.value(metricsListen), &error);
+        if (!listenAt)
+            return usage(error);
+    }
+
     QEventLoop loop;
     SignalCatcher catcher;
     QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
@@ -220,14 +247,30 @@ int watchCommand(const QStringList &args)
     const FleetWatch *raw = fleet.get();
     QObject::connect(fleet.get(), &FleetWatch::sampled, &loop, [raw, json](int i, const TargetSnapshot &s) {
         const QList<findings::Finding> open = raw->engine().openFindingsOf(i);
-        writeLine(json ? jsonLine(s, raw->controller(i), open)
-                       : humanLine(s, raw->controller(i), open).toUtf8());
+        writeLine(json ? jsonLine(s, *raw, i, open) : humanLine(s, *raw, i, open).toUtf8());
     });
+    std::unique_ptr<metrics::MetricsServer> server;
+    if (listenAt) {
+        server = std::make_unique<metrics::MetricsServer>([raw] { return fleetExposition(*raw); });
+        QString error;
+        if (!server->listen(*listenAt, &error)) {
+            std::fprintf(stderr, "poolscope watch: %s\n", qPrintable(error));
+            return ExitTargetFailed;
+        }
+        // On stderr, so --json-lines stays one JSON object per line; with port 0 this names the chosen one.
+        const QString host = listenAt->host.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QLatin1Char('[') + listenAt->host.toString() + QLatin1Char(']')
+                                 : listenAt->host.toString();
+        std::fprintf(stderr, "poolscope watch: serving metrics on http://%s:%u/metrics\n", qPrintable(host),
+                     unsigned(server->port()));
+        std::fflush(stderr);
+    }
     if (durationMs)
         QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
     fleet->start();
     loop.exec();
-    fleet.reset(); // interrupts the workers: prompt even when a server hangs
+    server.reset(); // before the fleet its provider reads
+    fleet.reset();  // interrupts the workers: prompt even when a server hangs
     return ExitOk;
 }
 

@@ -3,6 +3,8 @@
 #include "sandbox/pgbouncerdaemon.h"
 #include "sandbox/pgpooldaemon.h"
 #include "sandbox/postgresdaemon.h"
+#include "sandbox/postgresexporterdaemon.h"
+#include "sandbox/prometheusdaemon.h"
 #include "sandbox/sandboxcontext.h"
 
 #include <QCoreApplication>
@@ -102,6 +104,20 @@ bool Sandbox::start(QString *error)
             return fail(QStringLiteral("pgpool not found in PATH or /usr/sbin; install the pgpool2 package"));
         d->daemons.push_back(std::make_unique<PgpoolDaemon>(ctx, pgpool));
     }
+    if (ctx.options.withPostgresExporter) {
+        const QString exporter = PostgresExporterDaemon::findBinary();
+        if (exporter.isEmpty())
+            return fail(
+                QStringLiteral("postgres_exporter not found; install the prometheus-postgres-exporter "
+                               "package"));
+        d->daemons.push_back(std::make_unique<PostgresExporterDaemon>(ctx, exporter));
+    }
+    if (ctx.options.withPrometheus) {
+        const QString prometheus = PrometheusDaemon::findBinary();
+        if (prometheus.isEmpty())
+            return fail(QStringLiteral("prometheus not found; install the prometheus package"));
+        d->daemons.push_back(std::make_unique<PrometheusDaemon>(ctx, prometheus));
+    }
 
     d->thread = QThread::currentThread();
     ctx.user = ServerUser::resolve();
@@ -159,6 +175,16 @@ int Sandbox::pgpoolPort() const
     return d->ctx.pgpoolPort;
 }
 
+int Sandbox::postgresExporterPort() const
+{
+    return d->ctx.postgresExporterPort;
+}
+
+int Sandbox::prometheusPort() const
+{
+    return d->ctx.prometheusPort;
+}
+
 const SandboxUris &Sandbox::uris() const
 {
     return d->ctx.uris;
@@ -192,6 +218,15 @@ QJsonObject Sandbox::toJson() const
     };
     if (ctx.pgpoolPort > 0)
         json.insert(QStringLiteral("pgpool_port"), ctx.pgpoolPort);
+    if (ctx.postgresExporterPort > 0) {
+        json.insert(QStringLiteral("postgres_exporter_port"), ctx.postgresExporterPort);
+        uris.insert(QStringLiteral("postgres_exporter"), ctx.uris.postgresExporter);
+    }
+    if (ctx.prometheusPort > 0) {
+        json.insert(QStringLiteral("prometheus_port"), ctx.prometheusPort);
+        uris.insert(QStringLiteral("prometheus"), ctx.uris.prometheus);
+    }
+    json.insert(QStringLiteral("uris"), uris);
     return json;
 }
 

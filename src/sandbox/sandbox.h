@@ -38,7 +38,9 @@ public:
     QString dir() const;
     int postgresPort() const;
     int bouncerPort() const;
-    int pgpoolPort() const; // 0 without Pgpool-II
+    int pgpoolPort() const;           // 0 without Pgpool-II
+    int postgresExporterPort() const; // 0 without postgres_exporter
+    int prometheusPort() const;       // 0 without Prometheus
     const SandboxUris &uris() const;
     /// {"dir":..,"postgres_port":N,"pgbouncer_port":N,"pid":N,"uris":{"postgres":..,"app":..,...}}; with
     /// Pgpool-II also "pgpool_port" and the uris "pgpool_app", "pgpool_monitor".

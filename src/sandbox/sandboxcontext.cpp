@@ -77,11 +77,15 @@ void SandboxContext::buildUris()
         uris.pgpoolApp = uri(app, pgpoolPort, app);
         uris.pgpoolMonitor = uri(monitor, pgpoolPort, app);
     }
+    if (postgresExporterPort > 0)
+        uris.postgresExporter = QStringLiteral("http://127.0.0.1:%1").arg(postgresExporterPort);
+    if (prometheusPort > 0)
+        uris.prometheus = QStringLiteral("http://127.0.0.1:%1").arg(prometheusPort);
 }
 
 void SandboxContext::clear()
 {
-    pgPort = bouncerPort = pgpoolPort = 0;
+    pgPort = bouncerPort = pgpoolPort = postgresExporterPort = prometheusPort = 0;
     pwPostgres.clear();
     pwApp.clear();
     pwMonitor.clear();

@@ -28,6 +28,8 @@ struct SandboxContext
     int pgPort = 0;
     int bouncerPort = 0;
     int pgpoolPort = 0;
+    int postgresExporterPort = 0;
+    int prometheusPort = 0;
     SandboxUris uris;
 
     QString path(const char *name) const { return files.path(name); }

@@ -24,6 +24,13 @@ struct SandboxOptions
     bool withPgpool = false;
     int pgpoolNumInitChildren = 4;
     int pgpoolMaxPool = 2;
+    // Debian's prometheus-postgres-exporter (0.11) against PostgreSQL as the monitor role, and Debian's
+    // prometheus (2.42) scraping it and `prometheusScrapeTargets` ("127.0.0.1:PORT", job "poolscope": a
+    // `watch --metrics-listen` the caller starts) every `prometheusScrapeIntervalMs`; both on loopback.
+    bool withPostgresExporter = false;
+    bool withPrometheus = false;
+    QStringList prometheusScrapeTargets;
+    int prometheusScrapeIntervalMs = 1000;
 };
 
 /// libpq URIs of the sandbox. Passwords are never in them: each URI names the sandbox's pgpass file
@@ -39,6 +46,8 @@ struct SandboxUris
     QString pgbouncerMonitor;    // monitor (stats_users) on the PgBouncer console
     QString pgpoolApp;           // role app through Pgpool-II, database app
     QString pgpoolMonitor;       // role monitor through Pgpool-II, database app
+    QString postgresExporter;    // http://127.0.0.1:PORT (its /metrics)
+    QString prometheus;          // http://127.0.0.1:PORT (its HTTP API)
 };
 
 /// The servers a sandbox may run, in start order (stopped in reverse). Prometheus and the exporters join
@@ -48,6 +57,8 @@ enum class SandboxServer
     Postgres,
     PgBouncer,
     Pgpool,
+    PostgresExporter,
+    Prometheus,
 };
 
 } // namespace poolscope::sandbox

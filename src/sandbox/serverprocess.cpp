@@ -137,6 +137,14 @@ bool ServerProcess::start(QString *error, bool *portTaken)
     m_process->setStandardInputFile(QProcess::nullDevice());
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->setStandardOutputFile(m_launch.logPath, QIODevice::Append);
+    if (!m_launch.environment.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &entry : m_launch.environment) {
+            const qsizetype eq = entry.indexOf(QLatin1Char('='));
+            env.insert(entry.left(eq), entry.mid(eq + 1));
+        }
+        m_process->setProcessEnvironment(env);
+    }
     m_process->setChildProcessModifier(childSetup(m_user, m_launch.stopSignal, m_launch.wantedFiles));
     const qint64 logOffset = QFileInfo(m_launch.logPath).size();
     m_process->start();
@@ -163,7 +171,7 @@ bool ServerProcess::waitReady(qint64 logOffset, bool *portTaken, QString *error)
             QFile f(m_launch.logPath);
             if (f.open(QIODevice::ReadOnly) && f.seek(logOffset))
                 log = QString::fromUtf8(f.readAll());
-            *portTaken = log.contains(QLatin1String("Address already in use")) ||
+            *portTaken = log.contains(QLatin1String("address already in use"), Qt::CaseInsensitive) ||
                          log.contains(QLatin1String("could not bind"));
             *error = files::withLog(
                 QStringLiteral("%1 exited during startup (%2)")
@@ -174,7 +182,8 @@ bool ServerProcess::waitReady(qint64 logOffset, bool *portTaken, QString *error)
             return false;
         }
         DbError dbError;
-        if (runStatements(m_launch.readyUri, probe, &dbError, nullptr, 2))
+        if (m_launch.readyCheck ? m_launch.readyCheck(&dbError.message)
+                                : runStatements(m_launch.readyUri, probe, &dbError, nullptr, 2))
             return true;
         if (deadline.hasExpired()) {
             *error = files::withLog(

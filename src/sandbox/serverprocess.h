@@ -28,6 +28,10 @@ struct ServerLaunch
     rlim_t wantedFiles = 0; // raise the soft RLIMIT_NOFILE to this where the hard limit allows (0: leave it)
     QString readyUri;       // ready once a connection here works...
     QByteArray readyProbe;  // ...and this statement runs on it (empty: connecting is enough)
+    // A server that does not speak the PostgreSQL protocol (Prometheus, an exporter): ready once this
+    // returns true (with readyUri unused); false with the reason.
+    std::function<bool(QString *error)> readyCheck;
+    QStringList environment; // "NAME=value" added to the inherited environment
 };
 
 /// One server process of the sandbox: started from its ServerLaunch (again and again: a restart is stop()

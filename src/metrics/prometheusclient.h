@@ -1,0 +1,78 @@
+#pragma once
+
+#include "metrics/promdiscovery.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QUrl>
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace poolscope::metrics {
+
+/// A Prometheus target: prometheus+http://HOST:PORT[/PATH] or prometheus+https://...; basic auth from the
+/// URL's user:password, or a bearer token from $POOLSCOPE_PROMETHEUS_TOKEN.
+struct PrometheusEndpoint
+{
+    QUrl base;                // http(s)://HOST:PORT[/PATH], without credentials
+    QString display;          // prometheus+http://HOST:PORT[/PATH]: never a password
+    QByteArray authorization; // the Authorization header, empty for none
+};
+
+/// Whether `target` names a Prometheus (prometheus+http:// or prometheus+https://).
+bool isPrometheusTarget(const QString &target);
+/// nullopt with `error` for a malformed one.
+std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error);
+
+/// What one read of a Prometheus found: the discovered targets, or why Prometheus itself could not be read.
+struct FleetRead
+{
+    bool ok = false;
+    QString error;
+    QList<DiscoveredTarget> targets;
+    qint64 elapsedMs = 0;
+};
+
+/// Reads a fleet from one Prometheus without blocking: read() asks for the current series and the targets of
+/// the last hour (two instant queries, at most `timeoutMs` each), parses the answers and discovers the
+/// targets on a TaskPool thread (megabytes of JSON with hundreds of targets), and emits finished() with what
+/// it found. A read() while one is in flight is ignored. Lives on the thread that created it.
+class PrometheusReader : public QObject
+{
+    Q_OBJECT
+public:
+    PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent = nullptr);
+    ~PrometheusReader() override;
+
+    void read();
+    bool busy() const { return !m_reply.isNull() || m_parsing; }
+    const PrometheusEndpoint &endpoint() const { return m_endpoint; }
+
+Q_SIGNALS:
+    void finished(const poolscope::metrics::FleetRead &read);
+
+private:
+    void ask(const QString &query);
+    void onReply();
+    void fail(const QString &error);
+
+    PrometheusEndpoint m_endpoint;
+    int m_timeoutMs;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    QPointer<QNetworkReply> m_reply;
+    std::optional<QByteArray> m_current; // the first answer, while the second is asked
+    bool m_parsing = false;
+    QElapsedTimer m_clock;
+    qint64 m_nowMs = 0;
+};
+
+/// PrometheusReader::read() waited for (spins a local event loop).
+FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs = 10000);
+
+} // namespace poolscope::metrics
