@@ -1,0 +1,310 @@
+#include "sessioncodec.h"
+
+#include <QString>
+
+namespace poolscope::record {
+
+namespace {
+
+constexpr char kNull[] = "\\N";
+
+void appendEscaped(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    for (const char c : utf8) {
+        switch (c) {
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        default:
+            out += c;
+        }
+    }
+}
+
+std::optional<QString> unescape(const QByteArray &field)
+{
+    if (field == kNull)
+        return std::nullopt;
+    QByteArray out;
+    out.reserve(field.size());
+    for (qsizetype i = 0; i < field.size(); ++i) {
+        const char c = field.at(i);
+        if (c != '\\' || i + 1 == field.size()) {
+            out += c;
+            continue;
+        }
+        const char n = field.at(++i);
+        out += n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+    }
+    return QString::fromUtf8(out);
+}
+
+struct Writer
+{
+    QByteArray out;
+    bool first = true;
+    void sep()
+    {
+        if (!first)
+            out += '\t';
+        first = false;
+    }
+    void text(const QString &v)
+    {
+        sep();
+        appendEscaped(out, v);
+    }
+    void optText(const std::optional<QString> &v)
+    {
+        sep();
+        if (v)
+            appendEscaped(out, *v);
+        else
+            out += kNull;
+    }
+    void integer(qint64 v)
+    {
+        sep();
+        out += QByteArray::number(v);
+    }
+    void optInt(const std::optional<qint64> &v)
+    {
+        sep();
+        out += v ? QByteArray::number(*v) : QByteArray(kNull);
+    }
+    void optReal(const std::optional<double> &v)
+    {
+        sep();
+        out += v ? QByteArray::number(*v, 'f', 6) : QByteArray(kNull);
+    }
+};
+
+std::optional<qint64> toInt(const std::optional<QString> &v, bool *ok)
+{
+    if (!v)
+        return std::nullopt;
+    bool good = false;
+    const qint64 n = v->toLongLong(&good);
+    if (!good)
+        *ok = false;
+    return n;
+}
+
+std::optional<double> toReal(const std::optional<QString> &v, bool *ok)
+{
+    if (!v)
+        return std::nullopt;
+    bool good = false;
+    const double n = v->toDouble(&good);
+    if (!good)
+        *ok = false;
+    return n;
+}
+
+} // namespace
+
+const QStringList &sessionColumns()
+{
+    static const QStringList columns{QStringLiteral("pid"),
+                                     QStringLiteral("backend_start"),
+                                     QStringLiteral("datname"),
+                                     QStringLiteral("usename"),
+                                     QStringLiteral("application_name"),
+                                     QStringLiteral("client_addr"),
+                                     QStringLiteral("client_port"),
+                                     QStringLiteral("backend_type"),
+                                     QStringLiteral("state"),
+                                     QStringLiteral("wait_event_type"),
+                                     QStringLiteral("wait_event"),
+                                     QStringLiteral("xact_start"),
+                                     QStringLiteral("query_start"),
+                                     QStringLiteral("state_change"),
+                                     QStringLiteral("query"),
+                                     QStringLiteral("hidden"),
+                                     QStringLiteral("leader_pid"),
+                                     QStringLiteral("query_id"),
+                                     QStringLiteral("backend_xmin_age"),
+                                     QStringLiteral("backend_xid_age"),
+                                     QStringLiteral("blocked_by")};
+    return columns;
+}
+
+QByteArray encodeSession(const Session &s)
+{
+    Writer w;
+    w.out.reserve(128 + s.query.size());
+    w.integer(s.pid);
+    w.optReal(s.backendStart);
+    w.text(s.datname);
+    w.text(s.usename);
+    w.text(s.applicationName);
+    w.text(s.clientAddr);
+    w.optInt(s.clientPort);
+    w.text(s.backendType);
+    w.optText(s.state);
+    w.text(s.waitEventType);
+    w.text(s.waitEvent);
+    w.optReal(s.xactStart);
+    w.optReal(s.queryStart);
+    w.optReal(s.stateChange);
+    w.text(s.query);
+    w.integer(s.hidden ? 1 : 0);
+    w.optInt(s.leaderPid);
+    w.optInt(s.queryId);
+    w.optInt(s.backendXminAge);
+    w.optInt(s.backendXidAge);
+    QStringList blockers;
+    for (const qint64 pid : s.blockedBy)
+        blockers.append(QString::number(pid));
+    w.text(blockers.join(QLatin1Char(' ')));
+    return w.out;
+}
+
+QList<std::optional<QString>> sessionFields(const QByteArray &line)
+{
+    const QList<QByteArray> parts = line.split('\t');
+    if (parts.size() != sessionColumns().size())
+        return {};
+    QList<std::optional<QString>> fields;
+    fields.reserve(parts.size());
+    for (const QByteArray &p : parts)
+        fields.append(unescape(p));
+    return fields;
+}
+
+bool decodeSession(const QByteArray &line, Session *s)
+{
+    const QList<std::optional<QString>> f = sessionFields(line);
+    if (f.isEmpty() || !f[0])
+        return false;
+    bool ok = true;
+    auto str = [&](int i) {
+        return f[i].value_or(QString());
+    };
+    s->pid = toInt(f[0], &ok).value_or(0);
+    s->backendStart = toReal(f[1], &ok);
+    s->datname = str(2);
+    s->usename = str(3);
+    s->applicationName = str(4);
+    s->clientAddr = str(5);
+    s->clientPort = toInt(f[6], &ok);
+    s->backendType = str(7);
+    s->state = f[8];
+    s->waitEventType = str(9);
+    s->waitEvent = str(10);
+    s->xactStart = toReal(f[11], &ok);
+    s->queryStart = toReal(f[12], &ok);
+    s->stateChange = toReal(f[13], &ok);
+    s->query = str(14);
+    s->hidden = str(15) == QLatin1String("1");
+    s->leaderPid = toInt(f[16], &ok);
+    s->queryId = toInt(f[17], &ok);
+    s->backendXminAge = toInt(f[18], &ok);
+    s->backendXidAge = toInt(f[19], &ok);
+    s->blockedBy.clear();
+    for (const QString &p : str(20).split(QLatin1Char(' '), Qt::SkipEmptyParts))
+        s->blockedBy.append(p.toLongLong());
+    return ok;
+}
+
+std::optional<SessionFrame> SessionFrameEncoder::encode(const QList<Session> &sessions, int keyframeEvery)
+{
+    QMap<qint64, QByteArray> rows;
+    for (const Session &s : sessions)
+        rows.insert(s.pid, encodeSession(s));
+    const bool keyframe = m_needKeyframe || m_sinceKeyframe + 1 >= keyframeEvery;
+    QByteArray text;
+    int changes = 0;
+    if (keyframe) {
+        for (auto it = rows.cbegin(); it != rows.cend(); ++it) {
+            text += '+' + it.value() + '\n';
+            ++changes;
+        }
+    } else {
+        for (auto it = rows.cbegin(); it != rows.cend(); ++it) {
+            const auto old = m_rows.constFind(it.key());
+            if (old == m_rows.cend() || old.value() != it.value()) {
+                text += '+' + it.value() + '\n';
+                ++changes;
+            }
+        }
+        for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+            if (!rows.contains(it.key())) {
+                text += '-' + QByteArray::number(it.key()) + '\n';
+                ++changes;
+            }
+        }
+    }
+    m_rows = std::move(rows);
+    if (!keyframe && changes == 0) {
+        ++m_sinceKeyframe; // an unchanged sample costs nothing, but counts towards the next keyframe
+        return std::nullopt;
+    }
+    m_needKeyframe = false;
+    m_sinceKeyframe = keyframe ? 0 : m_sinceKeyframe + 1;
+    return SessionFrame{keyframe, changes, qCompress(text, 6)};
+}
+
+void SessionFrameEncoder::reset()
+{
+    m_needKeyframe = true;
+}
+
+bool SessionFrameDecoder::apply(const QByteArray &data, bool keyframe, QString *error)
+{
+    const QByteArray text = qUncompress(data);
+    if (text.isEmpty() && data != QByteArray(4, '\0')) { // qCompress of nothing is four zero bytes
+        if (error)
+            *error = QStringLiteral("a session frame cannot be uncompressed");
+        return false;
+    }
+    if (keyframe)
+        m_rows.clear();
+    for (const QByteArray &line : text.split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const QByteArray body = line.mid(1);
+        if (line.at(0) == '+') {
+            const qsizetype tab = body.indexOf('\t');
+            bool ok = false;
+            const qint64 pid = body.left(tab).toLongLong(&ok);
+            if (!ok || tab < 0) {
+                if (error)
+                    *error = QStringLiteral("a session line is malformed");
+                return false;
+            }
+            m_rows.insert(pid, body);
+        } else if (line.at(0) == '-') {
+            m_rows.remove(body.toLongLong());
+        } else {
+            if (error)
+                *error = QStringLiteral("a session frame holds an unknown line");
+            return false;
+        }
+    }
+    return true;
+}
+
+QList<Session> SessionFrameDecoder::sessions() const
+{
+    QList<Session> out;
+    out.reserve(m_rows.size());
+    for (const QByteArray &line : m_rows) {
+        Session s;
+        if (decodeSession(line, &s))
+            out.append(std::move(s));
+    }
+    return out;
+}
+
+} // namespace poolscope::record
