@@ -22,6 +22,7 @@
 #include "widgets/plannerpage.h"
 #include "widgets/poolerlinks.h"
 #include "widgets/postgrespage.h"
+#include "widgets/replaywindow.h"
 #include "widgets/scrolling.h"
 #include "widgets/sessionactions.h"
 #include "widgets/sessionspage.h"
@@ -33,6 +34,7 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QFontDatabase>
 #include <QInputDialog>
 #include <QLabel>
@@ -99,6 +101,18 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_ui->actionPause, &QAction::toggled, this, &MainWindow::setPaused);
     connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
     connect(m_ui->actionTargets, &QAction::triggered, this, &MainWindow::openTargetsDialog);
+    // File → Open recording…: a recording (`poolscope record`) in a replay window of its own.
+    auto *openRecording = new QAction(tr("&Open recording…"), this);
+    openRecording->setObjectName(QStringLiteral("actionOpenRecording"));
+    openRecording->setShortcut(QKeySequence::Open);
+    m_ui->menuFile->insertAction(m_ui->actionQuit, openRecording);
+    connect(openRecording, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open recording"), QString(),
+                                                          tr("PoolScope recordings (*.psrec *.sqlite *.db);;"
+                                                             "All files (*)"));
+        if (!path.isEmpty())
+            openReplay(path);
+    });
     m_passwordStore = new PasswordStore(this);
 
     // The fleet overview: a page of its own, before the targets' pages.
@@ -427,6 +441,28 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
         selectTarget(0);
     updateStatus();
     return index;
+}
+
+ReplayWindow *MainWindow::openReplay(const QString &path)
+{
+    auto *replay = new ReplayWindow(this);
+    replay->setWindowFlag(Qt::Window);
+    replay->setAttribute(Qt::WA_DeleteOnClose);
+    QString error;
+    if (!replay->openRecording(path, &error)) {
+        delete replay;
+        // A file that cannot be read says why; the window and its live targets go on.
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Open recording"),
+                                    tr("This recording cannot be shown."), QMessageBox::Ok, this);
+        box->setInformativeText(error);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open(); // not exec(): the window keeps sampling its live targets
+        statusBar()->showMessage(error, 15000);
+        logging::get("ui")->warn("cannot replay {}", error.toStdString());
+        return nullptr;
+    }
+    replay->show();
+    return replay;
 }
 
 void MainWindow::attachDemo(sandbox::DemoSession *demo)

@@ -40,6 +40,7 @@ class FindingsController;
 class FleetView;
 class PlannerController;
 class PoolerLinks;
+class ReplayWindow;
 class SessionActions;
 class TargetPage;
 class LoadPanel;
@@ -77,6 +78,9 @@ public:
     /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
     /// be destroyed first (its signals are disconnected then).
     void attachDemo(poolscope::sandbox::DemoSession *demo);
+    /// File → Open recording…: shows `path` in a replay window of its own (nullptr, and a warning that does
+    /// not block, when it cannot be read; the live targets are not affected).
+    ReplayWindow *openReplay(const QString &path);
 
     int targetCount() const;
     /// (keys, what they do) for every action of the window that has a shortcut, by name (Help → Keyboard
