@@ -35,7 +35,7 @@ CREATE TABLE session_frames(
     keyframe INTEGER NOT NULL,
     changes INTEGER NOT NULL,
     data BLOB NOT NULL);
-CREATE INDEX session_keyframes ON session_frames(target_id, keyframe, sample_id);
+CREATE INDEX session_keyframes ON session_frames(target_id, sample_id) WHERE keyframe = 1;
 CREATE TABLE pools(
     sample_id INTEGER NOT NULL REFERENCES samples(id),
     database TEXT NOT NULL, user TEXT NOT NULL, pool_mode TEXT,

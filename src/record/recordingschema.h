@@ -13,7 +13,7 @@ inline constexpr int ApplicationId = 0x50534352; // "PSCR"
 inline constexpr int SchemaVersion = 1;
 /// A full session list is stored at least every KeyframeEvery session frames of a target (and after every
 /// gap): replaying any moment decodes at most that many frames.
-inline constexpr int KeyframeEvery = 60;
+inline constexpr int KeyframeEvery = 300;
 
 /// Creates the tables of SchemaVersion in an empty database; returns the SQLite result code.
 int createSchema(SqliteDb &db);

@@ -370,7 +370,8 @@ void RecordingWriter::pause(int rc, const QString &why, qint64 nowMs)
     // SQLITE_FULL is both max_page_count reached and ENOSPC: with room left on the disk, it was the limit.
     const qint64 diskFree = QStorageInfo(QFileInfo(m_path).absolutePath()).bytesAvailable();
     if (rc == SQLITE_FULL && m_options.maxBytes > 0 && diskFree > 4 * 1024 * 1024)
-        m_pauseReason = QStringLiteral("the file reached its size limit of %1").arg(sizeText(m_options.maxBytes));
+        m_pauseReason =
+            QStringLiteral("the file reached its size limit of %1").arg(sizeText(m_options.maxBytes));
     else if (rc == SQLITE_FULL)
         m_pauseReason = QStringLiteral("the disk is full (%1)").arg(why);
     else

@@ -1,12 +1,76 @@
 #include "sessioncodec.h"
 
 #include <QString>
+#include <zlib.h>
 
 namespace poolscope::record {
 
 namespace {
 
 constexpr char kNull[] = "\\N";
+// zlib uses at most the last 32 KiB of a preset dictionary.
+constexpr qsizetype kDictionaryBytes = 32 * 1024;
+// A frame never inflates beyond this: a damaged (or hostile) file cannot exhaust memory.
+constexpr qsizetype kMaxFrameText = 256 * 1024 * 1024;
+
+/// zlib stream of `text`, with `dictionary` preset when not empty.
+QByteArray deflateWith(const QByteArray &text, const QByteArray &dictionary)
+{
+    z_stream zs{};
+    if (deflateInit(&zs, 6) != Z_OK)
+        return {};
+    if (!dictionary.isEmpty())
+        deflateSetDictionary(&zs, reinterpret_cast<const Bytef *>(dictionary.constData()),
+                             uInt(dictionary.size()));
+    QByteArray out(qsizetype(deflateBound(&zs, uLong(text.size()))), Qt::Uninitialized);
+    zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(text.constData()));
+    zs.avail_in = uInt(text.size());
+    zs.next_out = reinterpret_cast<Bytef *>(out.data());
+    zs.avail_out = uInt(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    out.resize(rc == Z_STREAM_END ? qsizetype(zs.total_out) : 0);
+    deflateEnd(&zs);
+    return out;
+}
+
+/// The text of a zlib stream; false when it is damaged, needs a dictionary it was not given (a delta
+/// without its keyframe), or is too large.
+bool inflateWith(const QByteArray &data, const QByteArray &dictionary, QByteArray *text)
+{
+    z_stream zs{};
+    if (inflateInit(&zs) != Z_OK)
+        return false;
+    zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    zs.avail_in = uInt(data.size());
+    char chunk[16384];
+    bool ok = false;
+    text->clear();
+    for (;;) {
+        zs.next_out = reinterpret_cast<Bytef *>(chunk);
+        zs.avail_out = sizeof(chunk);
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc == Z_NEED_DICT) {
+            if (dictionary.isEmpty() ||
+                inflateSetDictionary(&zs, reinterpret_cast<const Bytef *>(dictionary.constData()),
+                                     uInt(dictionary.size())) != Z_OK)
+                break;
+            rc = inflate(&zs, Z_NO_FLUSH);
+        }
+        if (rc != Z_OK && rc != Z_STREAM_END)
+            break;
+        text->append(chunk, qsizetype(sizeof(chunk) - zs.avail_out));
+        if (text->size() > kMaxFrameText)
+            break;
+        if (rc == Z_STREAM_END) {
+            ok = true;
+            break;
+        }
+        if (zs.avail_in == 0 && zs.avail_out != 0)
+            break; // the stream ends early: truncated
+    }
+    inflateEnd(&zs);
+    return ok;
+}
 
 void appendEscaped(QByteArray &out, const QString &text)
 {
@@ -252,7 +316,12 @@ std::optional<SessionFrame> SessionFrameEncoder::encode(const QList<Session> &se
     }
     m_needKeyframe = false;
     m_sinceKeyframe = keyframe ? 0 : m_sinceKeyframe + 1;
-    return SessionFrame{keyframe, changes, qCompress(text, 6)};
+    if (keyframe) {
+        const QByteArray data = deflateWith(text, {});
+        m_dictionary = text.right(kDictionaryBytes); // deltas repeat its names, queries and addresses
+        return SessionFrame{true, changes, data};
+    }
+    return SessionFrame{false, changes, deflateWith(text, m_dictionary)};
 }
 
 void SessionFrameEncoder::reset()
@@ -262,14 +331,22 @@ void SessionFrameEncoder::reset()
 
 bool SessionFrameDecoder::apply(const QByteArray &data, bool keyframe, QString *error)
 {
-    const QByteArray text = qUncompress(data);
-    if (text.isEmpty() && data != QByteArray(4, '\0')) { // qCompress of nothing is four zero bytes
+    if (!keyframe && !m_haveKeyframe) {
+        if (error)
+            *error = QStringLiteral("a session delta without its keyframe");
+        return false;
+    }
+    QByteArray text;
+    if (!inflateWith(data, keyframe ? QByteArray() : m_dictionary, &text)) {
         if (error)
             *error = QStringLiteral("a session frame cannot be uncompressed");
         return false;
     }
-    if (keyframe)
+    if (keyframe) {
         m_rows.clear();
+        m_dictionary = text.right(kDictionaryBytes);
+        m_haveKeyframe = true;
+    }
     for (const QByteArray &line : text.split('\n')) {
         if (line.isEmpty())
             continue;

@@ -10,7 +10,9 @@
 
 // How a PostgreSQL target's session list is stored: one compressed frame per sample in which anything
 // changed. A keyframe holds every session; a delta holds the sessions that are new or changed ("+" lines)
-// and the pids that went away ("-" lines). README "Recording file format".
+// and the pids that went away ("-" lines). Frames are zlib streams; a delta is compressed with its
+// keyframe's text (the last 32 KiB) as the preset dictionary, so a changed session costs little more than
+// what changed. README "Recording file format".
 namespace poolscope::record {
 
 /// The session fields in stored (and exported) order.
@@ -28,7 +30,7 @@ struct SessionFrame
 {
     bool keyframe = false;
     int changes = 0; // lines in the frame
-    QByteArray data; // compressed
+    QByteArray data; // zlib stream (deltas: with the keyframe's dictionary)
 };
 
 /// Turns consecutive session lists of one target into frames.
@@ -43,6 +45,7 @@ public:
 
 private:
     QMap<qint64, QByteArray> m_rows; // pid -> encoded line
+    QByteArray m_dictionary; // the last keyframe's text (its last 32 KiB): deltas are compressed with it
     int m_sinceKeyframe = 0;
     bool m_needKeyframe = true;
 };
@@ -53,7 +56,11 @@ class SessionFrameDecoder
 public:
     /// False (and `error`) when the frame cannot be decoded: the recording is damaged.
     bool apply(const QByteArray &data, bool keyframe, QString *error);
-    void clear() { m_rows.clear(); }
+    void clear()
+    {
+        m_rows.clear();
+        m_haveKeyframe = false;
+    }
     int size() const { return int(m_rows.size()); }
     /// The encoded lines, by pid.
     const QMap<qint64, QByteArray> &lines() const { return m_rows; }
@@ -61,6 +68,8 @@ public:
 
 private:
     QMap<qint64, QByteArray> m_rows;
+    QByteArray m_dictionary;
+    bool m_haveKeyframe = false;
 };
 
 } // namespace poolscope::record

@@ -345,31 +345,38 @@ private Q_SLOTS:
     {
         // A file limited to 64 KiB: the schema (48 KiB) and the first samples fit; when thirty sessions with
         // long random queries appear (about 21 KiB compressed), their frame does not. The recording pauses
-        // with a warning, sampling goes on.
+        // with a warning, sampling goes on; Ctrl+C (SIGINT) then stops it cleanly.
         const QString path = m_dir.filePath("limited.psrec");
         test::HeldSessions small, big;
         QString error;
         QVERIFY2(small.open(m_sandbox->uris().app, 2, kApp, {"BEGIN", "SELECT 1"}, &error),
                  qPrintable(error));
-        test::PoolscopeProcess rec;
-        QVERIFY2(rec.start({"record", m_sandbox->uris().monitor, "--out", path, "--interval", "100ms",
-                            "--duration", "3s", "--max-size", "64KiB"},
-                           &error),
-                 qPrintable(error));
-        QTest::qWait(1200);
-        QList<QByteArray> statements{"BEGIN"};
+        QProcess p;
+        p.start(bin(), {"record", m_sandbox->uris().monitor, "--out", path, "--interval", "100ms",
+                        "--max-size", "64KiB"});
+        QVERIFY(p.waitForStarted(5000));
+        QTest::qWait(1000);
         for (int i = 0; i < 30; ++i) {
             QByteArray random(700, '\0');
             for (char &c : random)
                 c = char(QRandomGenerator::global()->bounded(256));
-            statements.append("SELECT '" + random.toBase64() + "' AS x" + QByteArray::number(i));
+            const QByteArray sql = "SELECT '" + random.toBase64() + "' AS x" + QByteArray::number(i);
+            QVERIFY2(big.open(m_sandbox->uris().app, 1, "tst-record-big", {"BEGIN", sql}, &error),
+                     qPrintable(error));
         }
-        for (int i = 0; i < 20; ++i)
-            QVERIFY2(
-                big.open(m_sandbox->uris().app, 1, "tst-record-big", {"BEGIN", statements.at(i + 1)}, &error),
-                qPrintable(error));
-        const test::CliResult r = rec.finish(15000);
-        QVERIFY2(!r.crashed, r.err.constData());
+        QByteArray err;
+        QElapsedTimer waited;
+        waited.start();
+        while (!err.contains("WARNING recording paused") && waited.elapsed() < 15000) {
+            p.waitForReadyRead(200);
+            err += p.readAllStandardError();
+        }
+        QTest::qWait(1500); // sampling goes on while paused
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        err += p.readAllStandardError();
+        const test::CliResult r{p.exitCode(), false, p.readAllStandardOutput(), err};
         QCOMPARE(r.exitCode, 4);
         QVERIFY2(r.err.contains("WARNING recording paused") && r.err.contains("size limit of 64 KiB") &&
                      r.err.contains("sampling goes on"),
@@ -381,9 +388,9 @@ private Q_SLOTS:
         const int written = m.captured(1).toInt(), lost = m.captured(2).toInt(),
                   taken = m.captured(3).toInt();
         qInfo("taken %d, recorded %d, not recorded %d", taken, written, lost);
-        QVERIFY2(written >= 5 && lost >= 5, r.out.constData());
+        QVERIFY2(written >= 5, r.out.constData());
         QCOMPARE(written + lost, taken);
-        QVERIFY2(taken >= 20, "sampling went on at 10 per second while paused");
+        QVERIFY2(lost >= 10, "sampling went on at 10 per second while paused");
         QVERIFY(QFileInfo(path).size() <= 64 * 1024);
 
         record::RecordingReader reader;

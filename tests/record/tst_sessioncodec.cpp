@@ -120,9 +120,38 @@ private Q_SLOTS:
         QString error;
         QVERIFY(!decoder.apply(QByteArray("\x00\x00\x00\x10garbage", 11), true, &error));
         QVERIFY(!error.isEmpty());
-        QVERIFY(!decoder.apply(qCompress(QByteArray("*what\n")), true, &error));
-        QVERIFY(decoder.apply(qCompress(QByteArray()), true, &error)); // an empty server: no sessions
+        // qCompress is a 4-byte length, then a zlib stream: the stream alone is what a frame holds.
+        QVERIFY(!decoder.apply(qCompress(QByteArray("*what\n")).mid(4), true, &error));
+        SessionFrameEncoder empty; // a server with no sessions: an empty keyframe
+        QVERIFY(decoder.apply(empty.encode({}, 60)->data, true, &error));
         QCOMPARE(decoder.size(), 0);
+    }
+
+    void aDeltaNeedsItsOwnKeyframe()
+    {
+        SessionFrameEncoder encoder;
+        QList<Session> list{session(1, "idle"), session(2, "idle")};
+        const auto key = encoder.encode(list, 60);
+        list[0].state = QStringLiteral("active");
+        const auto delta = encoder.encode(list, 60);
+        QVERIFY(key && key->keyframe && delta && !delta->keyframe);
+        QCOMPARE(delta->changes, 1);
+        QString error;
+        SessionFrameDecoder lone;
+        QVERIFY(!lone.apply(delta->data, false, &error));
+        // After another target's keyframe (another dictionary) the delta is refused, never misread.
+        SessionFrameEncoder other;
+        const auto otherKey = other.encode({session(7, "idle")}, 60);
+        SessionFrameDecoder wrong;
+        QVERIFY(wrong.apply(otherKey->data, true, &error));
+        QVERIFY(!wrong.apply(delta->data, false, &error));
+        SessionFrameDecoder truncated;
+        QVERIFY(truncated.apply(key->data, true, &error));
+        QVERIFY(!truncated.apply(delta->data.left(delta->data.size() / 2), false, &error));
+        SessionFrameDecoder right;
+        QVERIFY(right.apply(key->data, true, &error));
+        QVERIFY2(right.apply(delta->data, false, &error), qPrintable(error));
+        QCOMPARE(text(right.sessions()), text(list));
     }
 };
 
