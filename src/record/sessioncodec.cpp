@@ -1,5 +1,6 @@
 #include "sessioncodec.h"
 
+#include <QSet>
 #include <QString>
 #include <zlib.h>
 
@@ -12,6 +13,29 @@ constexpr char kNull[] = "\\N";
 constexpr qsizetype kDictionaryBytes = 32 * 1024;
 // A frame never inflates beyond this: a damaged (or hostile) file cannot exhaust memory.
 constexpr qsizetype kMaxFrameText = 256 * 1024 * 1024;
+
+/// The preset dictionary for the deltas after keyframe `text`: every distinct field of it (names, addresses,
+/// queries: what changed sessions repeat, whichever session changes) and then as much of its end as fits
+/// in zlib's 32 KiB window. Encoder and decoder build it the same way from the same text.
+QByteArray dictionaryOf(const QByteArray &text)
+{
+    QByteArray fields;
+    QSet<QByteArray> seen;
+    qsizetype begin = 0;
+    for (qsizetype i = 0; i <= text.size(); ++i) {
+        if (i < text.size() && text.at(i) != '\t' && text.at(i) != '\n')
+            continue;
+        const QByteArray field = text.mid(begin, i - begin);
+        begin = i + 1;
+        if (field.size() < 4 || seen.contains(field))
+            continue;
+        if (fields.size() + field.size() + 1 > kDictionaryBytes / 2)
+            break;
+        seen.insert(field);
+        fields += field + '\t';
+    }
+    return fields + text.right(kDictionaryBytes - fields.size());
+}
 
 /// zlib stream of `text`, with `dictionary` preset when not empty.
 QByteArray deflateWith(const QByteArray &text, const QByteArray &dictionary)
@@ -318,7 +342,7 @@ std::optional<SessionFrame> SessionFrameEncoder::encode(const QList<Session> &se
     m_sinceKeyframe = keyframe ? 0 : m_sinceKeyframe + 1;
     if (keyframe) {
         const QByteArray data = deflateWith(text, {});
-        m_dictionary = text.right(kDictionaryBytes); // deltas repeat its names, queries and addresses
+        m_dictionary = dictionaryOf(text); // deltas repeat its names, queries and addresses
         return SessionFrame{true, changes, data};
     }
     return SessionFrame{false, changes, deflateWith(text, m_dictionary)};
@@ -344,7 +368,7 @@ bool SessionFrameDecoder::apply(const QByteArray &data, bool keyframe, QString *
     }
     if (keyframe) {
         m_rows.clear();
-        m_dictionary = text.right(kDictionaryBytes);
+        m_dictionary = dictionaryOf(text);
         m_haveKeyframe = true;
     }
     for (const QByteArray &line : text.split('\n')) {
