@@ -250,6 +250,15 @@ std::optional<TargetSnapshot> RecordingReader::snapshotAt(qint64 sampleId, QStri
         return std::nullopt;
     }
     TargetSnapshot t = snapshotOfRow(s);
+    if (t.ok && t.serverVersion.isEmpty()) {
+        // Written when it changed: the newest at or before this sample.
+        Statement v(*m_db, "SELECT server_version FROM samples WHERE target_id = ? AND id <= ? AND "
+                           "server_version IS NOT NULL ORDER BY id DESC LIMIT 1");
+        v.bind(0, s.int64(1));
+        v.bind(1, sampleId);
+        if (v.step() == SQLITE_ROW)
+            t.serverVersion = v.text(0);
+    }
     if (t.postgres) {
         const auto sessions = sessionsAt(sampleId, error);
         if (!sessions)
@@ -274,9 +283,14 @@ bool RecordingReader::forEachSnapshot(int targetId, const std::function<void(con
     Statement s(*m_db, sql.constData());
     s.bind(0, targetId);
     SessionFrameDecoder decoder;
+    QString version;
     int rc = SQLITE_ROW;
     while ((rc = s.step()) == SQLITE_ROW) {
         TargetSnapshot t = snapshotOfRow(s);
+        if (!t.serverVersion.isEmpty())
+            version = t.serverVersion;
+        else if (t.ok)
+            t.serverVersion = version;
         if (t.postgres) {
             if (!s.isNull(21) && !decoder.apply(s.blob(21), s.int64(20) != 0, error))
                 return false;

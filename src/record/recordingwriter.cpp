@@ -48,6 +48,7 @@ QString sizeText(qint64 bytes)
 struct RecordingWriter::Pending
 {
     qint64 auditOffset = 0;
+    std::optional<QString> version; // written with this sample
 };
 
 RecordingWriter::RecordingWriter() = default;
@@ -125,6 +126,7 @@ bool RecordingWriter::create(const QString &path, const QStringList &targets, co
     for (int i = 0; i < targets.size(); ++i)
         m_encoders.push_back(std::make_unique<SessionFrameEncoder>());
     m_kinds.assign(size_t(targets.size()), QStringLiteral("unknown"));
+    m_versions.assign(size_t(targets.size()), QString());
     if (!options.auditPath.isEmpty())
         m_auditOffset = QFileInfo(options.auditPath).size(); // actions from now on
     writeMarker(now, QStringLiteral("recording_start"), {}, {});
@@ -210,7 +212,14 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
         ins.bindNull(c++);
     else
         ins.bind(c++, s.error.message);
-    ins.bind(c++, s.serverVersion);
+    // The version once per change, not on every sample (it is ~30 bytes: 3 MiB a day at 1 Hz).
+    QString &lastVersion = m_versions[size_t(targetId - 1)];
+    if (s.ok && s.serverVersion != lastVersion) {
+        ins.bind(c++, s.serverVersion);
+        pending.version = s.serverVersion;
+    } else {
+        ins.bindNull(c++);
+    }
     const PostgresSample *pg = s.ok && s.postgres ? &*s.postgres : nullptr;
     if (pg) {
         ins.bind(c++, pg->serverNow);
@@ -348,6 +357,8 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
         return false;
     }
     m_auditOffset = pending.auditOffset;
+    if (pending.version)
+        m_versions[size_t(targetId - 1)] = *pending.version;
     m_paused = false;
     m_pauseReason.clear();
     m_lostInPause = 0;
@@ -363,6 +374,8 @@ void RecordingWriter::pause(int rc, const QString &why, qint64 nowMs)
     for (auto &e : m_encoders)
         e->reset();
     m_findingSignatures.clear();
+    for (QString &v : m_versions)
+        v.clear();
     if (m_paused)
         return;
     m_paused = true;

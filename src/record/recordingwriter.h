@@ -72,6 +72,7 @@ private:
     QStringList m_targets;
     std::vector<std::unique_ptr<SessionFrameEncoder>> m_encoders;
     std::vector<QString> m_kinds;
+    std::vector<QString> m_versions; // the server version last written, per target
     QHash<quint64, QByteArray> m_findingSignatures;
     qint64 m_auditOffset = 0;
     bool m_paused = false;

@@ -187,6 +187,10 @@ private Q_SLOTS:
         qInfo("%d of %lld samples compared with pg_stat_activity", compared, qint64(samples.size()));
         QVERIFY2(compared >= 8, qPrintable(QString::number(compared)));
         QCOMPARE(phases, (QSet<int>{3, 5, 2}));
+        // The server version is written once (it did not change) and every rebuilt sample carries it.
+        QCOMPARE(sqliteScalar(path, "SELECT count(server_version) FROM samples"), qint64(1));
+        const auto last = reader.snapshotAt(samples.last().id, &error);
+        QVERIFY2(last && last->serverVersion.startsWith("15"), qPrintable(error));
 
         // Export: one CSV per table, with as many records as the file holds (counted with SQLite itself;
         // sessions: one row per session per sample, from the per-sample session counts).
