@@ -391,6 +391,102 @@ void RecordingWriter::pause(int rc, const QString &why, qint64 nowMs)
         m_pauseReason = QStringLiteral("cannot write: %1").arg(why);
 }
 
+namespace {
+
+int prune(SqliteDb &db, qint64 beforeMs)
+{
+    // Per target, the newest keyframe at or before the cutoff: samples from it on stay.
+    const char *const steps[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS prune_keep(target_id INTEGER PRIMARY KEY, from_id INTEGER)",
+        "DELETE FROM temp.prune_keep",
+        "INSERT INTO temp.prune_keep SELECT t.id, coalesce((SELECT max(f.sample_id) FROM session_frames f "
+        "JOIN samples s ON s.id = f.sample_id WHERE f.target_id = t.id AND f.keyframe = 1 AND s.t_ms <= ?1), "
+        "(SELECT min(s.id) FROM samples s WHERE s.target_id = t.id AND s.t_ms > ?1), 1 << 62) FROM targets t",
+        "DELETE FROM session_frames WHERE sample_id < (SELECT from_id FROM temp.prune_keep k WHERE "
+        "k.target_id = session_frames.target_id)",
+        "DELETE FROM pools WHERE sample_id IN (SELECT s.id FROM samples s JOIN temp.prune_keep k ON "
+        "k.target_id = s.target_id WHERE s.id < k.from_id)",
+        "DELETE FROM samples WHERE id < (SELECT from_id FROM temp.prune_keep k WHERE k.target_id = "
+        "samples.target_id)",
+        "DELETE FROM findings WHERE ended_at_ms IS NOT NULL AND ended_at_ms < ?1",
+        "DELETE FROM audit WHERE t_ms < ?1",
+        "DELETE FROM markers WHERE t_ms < ?1",
+    };
+    int rc = db.exec("BEGIN IMMEDIATE");
+    for (const char *sql : steps) {
+        if (!succeeded(rc))
+            break;
+        Statement st(db, sql);
+        if (!st.isValid()) {
+            rc = st.prepareCode();
+            break;
+        }
+        st.bind(0, beforeMs);
+        rc = st.run();
+    }
+    if (succeeded(rc))
+        return db.exec("COMMIT");
+    db.exec("ROLLBACK");
+    return rc;
+}
+
+} // namespace
+
+int RecordingWriter::addTarget(const QString &name)
+{
+    if (!isOpen())
+        return 0;
+    Statement s(*m_db, "INSERT INTO targets(name, kind) VALUES(?, 'unknown')");
+    s.bind(0, name);
+    if (!succeeded(s.run()))
+        return 0;
+    const int id = int(sqlite3_last_insert_rowid(m_db->handle()));
+    while (int(m_encoders.size()) < id) {
+        m_encoders.push_back(std::make_unique<SessionFrameEncoder>());
+        m_kinds.push_back(QStringLiteral("unknown"));
+        m_versions.push_back(QString());
+    }
+    m_targets.append(name);
+    return id;
+}
+
+int RecordingWriter::pruneBefore(qint64 beforeMs)
+{
+    return isOpen() ? prune(*m_db, beforeMs) : SQLITE_MISUSE;
+}
+
+bool RecordingWriter::saveCopy(const QString &path, qint64 sinceMs, QString *error)
+{
+    if (!isOpen()) {
+        *error = QStringLiteral("no recording");
+        return false;
+    }
+    if (QFileInfo::exists(path)) {
+        *error = QStringLiteral("%1 already exists").arg(path);
+        return false;
+    }
+    Statement copy(*m_db, "VACUUM INTO ?");
+    copy.bind(0, path);
+    if (!succeeded(copy.run())) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, m_db->errorMessage());
+        QFile::remove(path);
+        return false;
+    }
+    SqliteDb saved;
+    QString why;
+    if (!saved.open(path, false, &why) || !succeeded(prune(saved, sinceMs)) ||
+        !succeeded(saved.exec("VACUUM"))) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, why.isEmpty() ? saved.errorMessage() : why);
+        saved.close();
+        QFile::remove(path);
+        return false;
+    }
+    Statement meta(saved, "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_ms', ?)");
+    meta.bind(0, QString::number(QDateTime::currentMSecsSinceEpoch()));
+    meta.run();
+    return true;
+}
+
 qint64 RecordingWriter::fileBytes() const
 {
     return QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();

@@ -45,6 +45,16 @@ public:
     /// ended), as the engine has them after this sample. Returns false while the recording is paused.
     bool addSample(int targetId, const TargetSnapshot &snapshot, const QList<findings::Finding> &findings,
                    qint64 nowMs);
+    /// Adds a target after create() (a rolling recording follows the window's targets); returns its id, 0
+    /// when it cannot be written.
+    int addTarget(const QString &name);
+    /// Deletes what is older than `beforeMs`: samples (each target keeps its newest keyframe at or before it,
+    /// so every remaining sample can be rebuilt), their frames and pools, findings that ended, audit lines
+    /// and markers. Freed pages are reused: the file stops growing. Returns the SQLite result code.
+    int pruneBefore(qint64 beforeMs);
+    /// Writes a recording of everything from `sinceMs` on (from the keyframe before it) to `path`, which must
+    /// not exist: a consistent copy (VACUUM INTO) pruned to the window. False with `error` on failure.
+    bool saveCopy(const QString &path, qint64 sinceMs, QString *error);
     /// Marks the end, checkpoints the WAL into the file and closes it.
     void close(qint64 nowMs);
 
