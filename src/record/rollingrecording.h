@@ -1,17 +1,18 @@
 #pragma once
 
 #include "core/finding.h"
+#include "core/ownedthread.h"
 #include "core/targetsnapshot.h"
 
-#include <QHash>
+#include <QObject>
 #include <QString>
+#include <atomic>
+#include <functional>
 #include <memory>
 
 class QLockFile;
 
 namespace poolscope::record {
-
-class RecordingWriter;
 
 struct RollingOptions
 {
@@ -27,28 +28,47 @@ struct RollingOptions
 /// keepMs (older samples are pruned every pruneEveryMs, and the file is bounded by maxBytes: when full it
 /// pauses until pruning makes room). The previous run's file is kept beside it as "<name>-previous". Only
 /// one PoolScope records at a time (QLockFile): another one's start() says so and does nothing.
-class RollingRecording
+///
+/// Writing happens on a thread of its own (OwnedThread): addSample() only queues (a copy of the sample, its
+/// lists implicitly shared) and never waits; when more than MaxQueued samples wait, new ones are dropped and
+/// counted. The object lives on the thread that created it (the GUI thread).
+class RollingRecording : public QObject
 {
+    Q_OBJECT
 public:
-    RollingRecording();
-    ~RollingRecording();
+    static constexpr int MaxQueued = 1000;
+
+    explicit RollingRecording(QObject *parent = nullptr);
+    /// Writes what is queued and closes the file, waiting at most OwnedThread::kRetireMs plus the retire
+    /// bound.
+    ~RollingRecording() override;
 
     /// False with `why` when it does not record (another PoolScope does; the file cannot be created).
     bool start(const RollingOptions &options, QString *why);
-    bool isRecording() const;
-    /// Target `key` (the window's id for it) was sampled; its name is used the first time.
+    bool isRecording() const { return m_started; }
+    /// Target `key` (the window's id for it) was sampled; `name` names it in the recording the first time.
     void addSample(int key, const QString &name, const TargetSnapshot &snapshot,
                    const QList<findings::Finding> &findings, qint64 nowMs);
-    /// Writes the last `windowMs` (from the keyframe before it) into a new recording at `path`.
-    bool saveLast(const QString &path, qint64 windowMs, qint64 nowMs, QString *error);
-    const RecordingWriter *writer() const { return m_writer.get(); }
+    /// Writes the last `windowMs` before `nowMs` (from the keyframe before it) into a new recording at
+    /// `path`, after what is queued, on the recording's thread; then `done(ok, error)` on this object's
+    /// thread.
+    void saveLast(const QString &path, qint64 windowMs, qint64 nowMs,
+                  std::function<void(bool ok, const QString &error)> done);
+    /// Samples dropped because the thread fell behind.
+    qint64 dropped() const { return m_dropped.load(); }
 
 private:
+    struct Worker;
+    void post(std::function<void(Worker &)> job);
+
     RollingOptions m_options;
     std::unique_ptr<QLockFile> m_lock;
-    std::unique_ptr<RecordingWriter> m_writer;
-    QHash<int, int> m_ids; // the window's target id -> the recording's
-    qint64 m_lastPruneMs = 0;
+    std::shared_ptr<Worker> m_worker;
+    std::unique_ptr<OwnedThread> m_thread;
+    QObject *m_context = nullptr; // lives on the thread: queued jobs run there
+    bool m_started = false;
+    std::shared_ptr<std::atomic<int>> m_queued = std::make_shared<std::atomic<int>>(0);
+    std::atomic<qint64> m_dropped{0};
 };
 
 } // namespace poolscope::record

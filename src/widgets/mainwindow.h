@@ -6,6 +6,7 @@
 #include <QList>
 #include <QMainWindow>
 #include <QPointer>
+#include <functional>
 #include <memory>
 #include <spdlog/common.h>
 #include <vector>
@@ -28,6 +29,10 @@ namespace poolscope::sandbox {
 class DemoSession;
 struct SandboxUris;
 } // namespace poolscope::sandbox
+
+namespace poolscope::record {
+class RollingRecording;
+}
 
 namespace poolscope::models {
 class TargetListModel;
@@ -81,6 +86,12 @@ public:
     /// File → Open recording…: shows `path` in a replay window of its own (nullptr, and a warning that does
     /// not block, when it cannot be read; the live targets are not affected).
     ReplayWindow *openReplay(const QString &path);
+    /// The always-on recording (README "Recording"): on unless the rollingHours setting is 0 or another
+    /// PoolScope keeps it.
+    bool isRollingRecording() const;
+    /// File → Save the last 30 minutes…: the last `minutes` of the rolling recording into a new file, on the
+    /// recording's thread; `done(ok, error)` on the GUI thread (also when the recording is off).
+    void saveLastMinutes(const QString &path, int minutes, std::function<void(bool, const QString &)> done);
 
     int targetCount() const;
     /// (keys, what they do) for every action of the window that has a shortcut, by name (Help → Keyboard
@@ -185,6 +196,7 @@ private:
     };
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<PoolerLinks> m_links;
+    std::unique_ptr<record::RollingRecording> m_rolling;
     FindingsController *m_findings = nullptr;
     PlannerController *m_planner = nullptr;
     QDockWidget *m_drillDock = nullptr;

@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <optional>
 
 using namespace poolscope;
 
@@ -82,9 +83,19 @@ private Q_SLOTS:
                 rolling.addSample(9, "bouncer", bouncerAt(k), {}, now);
             }
             QVERIFY(rolling.isRecording());
+            // Saved on the recording's thread after what is queued; the answer comes back here.
             const QString saved = dir.filePath("last30.psrec");
-            QVERIFY2(rolling.saveLast(saved, 30000, kStart + 299 * 1000 + 20, &why), qPrintable(why));
-            QVERIFY(!rolling.saveLast(saved, 30000, kStart + 299 * 1000 + 20, &why)); // never overwritten
+            std::optional<bool> first, again;
+            rolling.saveLast(saved, 30000, kStart + 299 * 1000 + 20, [&](bool ok, const QString &e) {
+                first = ok;
+                why = e;
+            });
+            rolling.saveLast(saved, 30000, kStart + 299 * 1000 + 20,
+                             [&](bool ok, const QString &) { again = ok; });
+            QTRY_VERIFY(first.has_value() && again.has_value());
+            QVERIFY2(*first, qPrintable(why));
+            QVERIFY(!*again); // never overwritten
+            QCOMPARE(rolling.dropped(), qint64(0));
 
             record::RecordingReader last;
             QVERIFY2(last.open(saved, &why), qPrintable(why));
