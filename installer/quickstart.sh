@@ -57,11 +57,21 @@ if [[ "$mode" == demo ]]; then
     exec build/dev/app/poolscope --demo
 fi
 
-echo "==> running the test suite"
+echo "==> running the test suite (the fuzz build runs beside it at the lowest priority, on the CPU the"
+echo "    integration tests leave idle while they wait on their servers)"
+cmake --preset fuzz >/dev/null
+mkdir -p build
+nice -n 19 cmake --build --preset fuzz --parallel "$(nproc)" >build/fuzz-build.log 2>&1 &
+fuzz_build=$!
+suite=0
 # Integration tests start their own PostgreSQL + PgBouncer on free loopback ports, so they run in parallel.
-ctest --preset dev --parallel 2
+ctest --preset dev --parallel 2 || suite=$?
+if ! wait "$fuzz_build"; then
+    cat build/fuzz-build.log >&2
+    echo "the fuzz build failed (build/fuzz-build.log)" >&2
+    exit 1
+fi
+((suite == 0)) || exit "$suite"
 
 echo "==> fuzzing each parser for 30 s on its checked-in corpus (build/fuzz)"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --parallel "$(nproc)"
 ctest --preset fuzz --parallel 2

@@ -16,8 +16,10 @@
 #include <QJsonDocument>
 #include <QTextStream>
 #include <QTimer>
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
+#include <utility>
 
 namespace poolscope::cli {
 
@@ -47,6 +49,8 @@ QString helpText()
                "\"status\",\"since\",\"ended_at\",\"summary\",\"advice\",\"evidence\",\"pids\","
                "\"pools\",\"action\"}],\"targets\":[{\"target\",\"state\",\"ok\",\"error\"}]}: every "
                "finding seen during the watch, open ones first.\n\n"
+               "--until RULE[,RULE] stops the watch as soon as one of those rules is named (a drill or a "
+               "runbook waiting for the incident to show); --duration still bounds it.\n\n"
                "Thresholds (--set KEY=VALUE, repeatable; the GUI reads the same keys under "
                "[findings] in poolscope.conf):\n") +
            keys +
@@ -101,10 +105,16 @@ int diagnoseCommand(const QStringList &args)
         QStringLiteral("set"), QStringLiteral("Override a threshold, e.g. idle_in_transaction.min_age_s=3."),
         QStringLiteral("key=value"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON on stdout."));
+    const QCommandLineOption until(
+        QStringLiteral("until"),
+        QStringLiteral("Stop as soon as one of these rules is named at warning or above (comma-separated; "
+                       "'any' for any rule), instead of at the end of --duration."),
+        QStringLiteral("rules"));
     parser.addOption(duration);
     parser.addOption(interval);
     parser.addOption(set);
     parser.addOption(json);
+    parser.addOption(until);
     auto usage = [](const QString &message) {
         return usageError(QStringLiteral("diagnose"), message, ExitUsage);
     };
@@ -125,6 +135,13 @@ int diagnoseCommand(const QStringList &args)
         if (!findings::setThreshold(thresholds, assignment, &error))
             return usage(error);
     }
+    QStringList untilRules;
+    for (const QString &value : parser.values(until))
+        untilRules += value.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &r : std::as_const(untilRules)) {
+        if (r != QLatin1String("any") && !findings::rule::all().contains(r))
+            return usage(QStringLiteral("--until: unknown rule '%1' (see --help for the rules)").arg(r));
+    }
 
     if (isatty(STDERR_FILENO))
         std::fprintf(stderr, "Watching %lld target(s) for %s (Ctrl+C stops early)...\n",
@@ -135,6 +152,17 @@ int diagnoseCommand(const QStringList &args)
     QObject::connect(&catcher, &SignalCatcher::caught, &loop, &QEventLoop::quit);
     FleetWatch fleet(targets, int(*intervalMs), std::nullopt, thresholds);
     QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
+    if (!untilRules.isEmpty()) {
+        const bool anyRule = untilRules.contains(QLatin1String("any"));
+        QObject::connect(&fleet, &FleetWatch::sampled, &loop, [&] {
+            const QList<findings::Finding> open = fleet.engine().findings();
+            if (std::any_of(open.cbegin(), open.cend(), [&](const findings::Finding &f) {
+                    return f.severity >= findings::Severity::Warning &&
+                           (anyRule || untilRules.contains(f.rule));
+                }))
+                loop.quit();
+        });
+    }
     const qint64 startedMs = QDateTime::currentMSecsSinceEpoch();
     fleet.start();
     loop.exec();

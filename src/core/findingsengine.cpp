@@ -163,6 +163,9 @@ void FindingsEngine::evaluatePooler(int id, TargetState &s, const TargetSnapshot
 
 void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observations)
 {
+    // The revision moves only when a finding of this target was raised, updated, ended or forgotten: a
+    // quiet target's samples leave it alone, so the window redraws nothing for them.
+    bool touched = false;
     QSet<QString> seen;
     for (const Observation &o : observations) {
         const QString key = o.rule + QLatin1Char('|') + QString::number(id) + QLatin1Char('|') + o.subject;
@@ -185,6 +188,7 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
             slot = m_open.end() - 1;
         }
         Finding &f = slot->finding;
+        touched = true;
         slot->misses = 0;
         // Escalate at once; step down only after clearSamples samples below.
         if (o.severity > f.severity) {
@@ -225,6 +229,7 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
             ++it;
             continue;
         }
+        touched = true;
         if (!seen.contains(it->key)) {
             if (it->misses++ == 0)
                 it->firstMissMs = atMs;
@@ -243,9 +248,13 @@ void FindingsEngine::apply(int id, qint64 atMs, const QList<Observation> &observ
         ++it;
     }
     const qint64 keepMs = qint64(m_t.historyS * 1000);
-    while (!m_ended.empty() && (int(m_ended.size()) > kMaxEnded || atMs - *m_ended.back().endedAtMs > keepMs))
+    while (!m_ended.empty() &&
+           (int(m_ended.size()) > kMaxEnded || atMs - *m_ended.back().endedAtMs > keepMs)) {
         m_ended.pop_back();
-    ++m_revision;
+        touched = true;
+    }
+    if (touched)
+        ++m_revision;
 }
 
 void FindingsEngine::describe(Slot &slot)

@@ -2,67 +2,74 @@
 
 namespace poolscope::parsers {
 
+ActivityColumns::ActivityColumns(const ResultTable &t)
+    : pid(t.column(u"pid")), whole(t.column(u"whole")), poolscope(t.column(u"poolscope")),
+      datname(t.column(u"datname")), usename(t.column(u"usename")),
+      applicationName(t.column(u"application_name")), clientAddr(t.column(u"client_addr")),
+      clientPort(t.column(u"client_port")), backendType(t.column(u"backend_type")), state(t.column(u"state")),
+      waitEventType(t.column(u"wait_event_type")), waitEvent(t.column(u"wait_event")),
+      backendStart(t.column(u"backend_start")), xactStart(t.column(u"xact_start")),
+      queryStart(t.column(u"query_start")), stateChange(t.column(u"state_change")), query(t.column(u"query")),
+      leaderPid(t.column(u"leader_pid")), queryId(t.column(u"query_id")),
+      backendXminAge(t.column(u"backend_xmin_age")), backendXidAge(t.column(u"backend_xid_age")),
+      blockedBy(t.column(u"blocked_by")), shortPids(t.column(u"short_pids")), agedPids(t.column(u"aged_pids")),
+      agedXminAges(t.column(u"aged_xmin_ages")), agedXidAges(t.column(u"aged_xid_ages"))
+{}
+
+ActivityRow parseActivityRow(const RowReader &r, const ActivityColumns &c, DistinctText &name, Session &s)
+{
+    const auto pid = r.integer(c.pid);
+    if (!pid)
+        return ActivityRow::Skip;
+    if (r.boolean(c.poolscope).value_or(false))
+        return ActivityRow::Own;
+    s.pid = *pid;
+    s.datname = name(r, c.datname);
+    s.usename = name(r, c.usename);
+    s.applicationName = name(r, c.applicationName);
+    s.clientAddr = name(r, c.clientAddr);
+    s.clientPort = r.integer(c.clientPort);
+    s.backendType = name(r, c.backendType);
+    if (r.raw(c.state))
+        s.state = name(r, c.state);
+    s.waitEventType = name(r, c.waitEventType);
+    s.waitEvent = name(r, c.waitEvent);
+    s.backendStart = r.real(c.backendStart);
+    s.xactStart = r.real(c.xactStart);
+    s.queryStart = r.real(c.queryStart);
+    s.stateChange = r.real(c.stateChange);
+    s.query = name(r, c.query); // many sessions run the same statement text
+    s.hidden = s.query == QLatin1String("<insufficient privilege>");
+    s.leaderPid = r.integer(c.leaderPid);
+    s.queryId = r.integer(c.queryId);
+    s.backendXminAge = r.integer(c.backendXminAge);
+    s.backendXidAge = r.integer(c.backendXidAge);
+    if (r.raw(c.blockedBy)) // only lock waiters have one
+        s.blockedBy = parseIntArray(r.text(c.blockedBy)).value_or(QList<qint64>{});
+    return ActivityRow::Session;
+}
+
 QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions)
 {
-    // Columns are looked up once per table, not once per cell: at 1,000+ rows the lookup dominated.
-    struct Columns
-    {
-        explicit Columns(const ResultTable &t)
-            : pid(t.column(u"pid")), poolscope(t.column(u"poolscope")), datname(t.column(u"datname")),
-              usename(t.column(u"usename")), applicationName(t.column(u"application_name")),
-              clientAddr(t.column(u"client_addr")), clientPort(t.column(u"client_port")),
-              backendType(t.column(u"backend_type")), state(t.column(u"state")),
-              waitEventType(t.column(u"wait_event_type")), waitEvent(t.column(u"wait_event")),
-              backendStart(t.column(u"backend_start")), xactStart(t.column(u"xact_start")),
-              queryStart(t.column(u"query_start")), stateChange(t.column(u"state_change")),
-              query(t.column(u"query")), leaderPid(t.column(u"leader_pid")), queryId(t.column(u"query_id")),
-              backendXminAge(t.column(u"backend_xmin_age")), backendXidAge(t.column(u"backend_xid_age")),
-              blockedBy(t.column(u"blocked_by"))
-        {}
-        int pid, poolscope, datname, usename, applicationName, clientAddr, clientPort, backendType, state,
-            waitEventType, waitEvent, backendStart, xactStart, queryStart, stateChange, query, leaderPid,
-            queryId, backendXminAge, backendXidAge, blockedBy;
-    };
-    const Columns c(table);
+    const ActivityColumns c(table);
     DistinctText name; // databases, users, applications, hosts, states, wait events and statements repeat
     QList<Session> sessions;
     sessions.reserve(table.rowCount());
     if (poolscopeSessions)
         *poolscopeSessions = 0;
     for (int i = 0; i < table.rowCount(); ++i) {
-        const RowReader r(table, i);
-        const auto pid = r.integer(c.pid);
-        if (!pid)
-            continue;
-        if (r.boolean(c.poolscope).value_or(false)) {
+        Session s;
+        switch (parseActivityRow(RowReader(table, i), c, name, s)) {
+        case ActivityRow::Session:
+            sessions.append(std::move(s));
+            break;
+        case ActivityRow::Own:
             if (poolscopeSessions)
                 ++*poolscopeSessions;
-            continue;
+            break;
+        case ActivityRow::Skip:
+            break;
         }
-        Session &s = sessions.emplace_back();
-        s.pid = *pid;
-        s.datname = name(r, c.datname);
-        s.usename = name(r, c.usename);
-        s.applicationName = name(r, c.applicationName);
-        s.clientAddr = name(r, c.clientAddr);
-        s.clientPort = r.integer(c.clientPort);
-        s.backendType = name(r, c.backendType);
-        if (r.raw(c.state))
-            s.state = name(r, c.state);
-        s.waitEventType = name(r, c.waitEventType);
-        s.waitEvent = name(r, c.waitEvent);
-        s.backendStart = r.real(c.backendStart);
-        s.xactStart = r.real(c.xactStart);
-        s.queryStart = r.real(c.queryStart);
-        s.stateChange = r.real(c.stateChange);
-        s.query = name(r, c.query); // many sessions run the same statement text
-        s.hidden = s.query == QLatin1String("<insufficient privilege>");
-        s.leaderPid = r.integer(c.leaderPid);
-        s.queryId = r.integer(c.queryId);
-        s.backendXminAge = r.integer(c.backendXminAge);
-        s.backendXidAge = r.integer(c.backendXidAge);
-        if (r.raw(c.blockedBy)) // only lock waiters have one
-            s.blockedBy = parseIntArray(r.text(c.blockedBy)).value_or(QList<qint64>{});
     }
     return sessions;
 }

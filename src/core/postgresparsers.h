@@ -16,6 +16,28 @@ namespace poolscope::parsers {
 /// unknown.
 QList<Session> parsePgActivity(const ResultTable &table, int *poolscopeSessions = nullptr);
 
+/// Column indexes of a pg_activity.sql result, looked up once per table (at 1,000+ rows a lookup per cell
+/// cost more than the parsing). -1 for a column the result lacks.
+struct ActivityColumns
+{
+    explicit ActivityColumns(const ResultTable &t);
+    int pid, whole, poolscope, datname, usename, applicationName, clientAddr, clientPort, backendType, state,
+        waitEventType, waitEvent, backendStart, xactStart, queryStart, stateChange, query, leaderPid, queryId,
+        backendXminAge, backendXidAge, blockedBy;
+    // The short sessions as arrays, on one row (see pg_activity.sql): every pid, and those with a horizon
+    // age with their ages.
+    int shortPids, agedPids, agedXminAges, agedXidAges;
+};
+/// What one whole row of pg_activity.sql is.
+enum class ActivityRow
+{
+    Session, // `out` holds it
+    Own,     // one of PoolScope's own connections: counted, never listed
+    Skip,    // no pid
+};
+/// One whole row into `out`; `text` decodes the repeated names once per table.
+ActivityRow parseActivityRow(const RowReader &r, const ActivityColumns &c, DistinctText &text, Session &out);
+
 /// The single row of resources/sql/pg_server.sql into `sample` (limits, counters, server time).
 void parsePgServer(const ResultTable &table, PostgresSample &sample);
 

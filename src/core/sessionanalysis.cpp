@@ -115,4 +115,12 @@ void summarizeSessions(PostgresSample &sample)
         sample.groups[size_t(d)] = groupSessions(sample.sessions, d);
 }
 
+void copySummary(const PostgresSample &from, PostgresSample &to)
+{
+    to.counts = from.counts;
+    to.lockWaiting = from.lockWaiting;
+    to.rootBlockers = from.rootBlockers;
+    to.groups = from.groups;
+}
+
 } // namespace poolscope::analysis

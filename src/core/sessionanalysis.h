@@ -23,5 +23,8 @@ QList<SessionGroup> topGroups(const QList<SessionGroup> &ranked, int n, SessionG
 QList<qint64> rootBlockers(const PostgresSample &sample);
 /// Fills the fields of `sample` derived from its sessions: counts, lockWaiting, rootBlockers, groups.
 void summarizeSessions(PostgresSample &sample);
+/// The fields summarizeSessions() fills, taken from a sample of the very same sessions (the sampler keeps
+/// the summary while pg_stat_activity shows no change). Keep in step with summarizeSessions().
+void copySummary(const PostgresSample &from, PostgresSample &to);
 
 } // namespace poolscope::analysis

@@ -5,6 +5,7 @@
 #include "db/samplequeries.h"
 #include "db/sqlresource.h"
 
+#include <QElapsedTimer>
 #include <algorithm>
 
 namespace poolscope::db {
@@ -16,6 +17,9 @@ PostgresSource::PostgresSource()
 void PostgresSource::reset()
 {
     m_appliedStatementTimeoutMs = -1;
+    m_activity.reset();
+    m_haveSummary = false;
+    m_cutoff = 0;
 }
 
 bool PostgresSource::applyStatementTimeout(SampleQueries &queries, int statementTimeoutMs, DbError *error)
@@ -42,6 +46,8 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
         m_activityQuery = parsers::sqlForVersion(m_activitySql, version);
         m_serverQuery = parsers::sqlForVersion(m_serverSql, version);
         m_sqlVersion = version;
+        m_activity.reset();
+        m_cutoff = 0;
     }
     const int backendPid = c ? PQbackendPID(c) : 0;
     if (backendPid != m_statsBackendPid) {
@@ -50,8 +56,14 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
         m_lastSessionsFatal.reset();
         m_lastSessionsAbandoned.reset();
     }
-    const QByteArray len = QByteArray::number(queryTextLength);
-    PgResult activity = queries.run(m_activityQuery, len.constData(), error);
+    QElapsedTimer spent;
+    spent.start();
+    // $1 = {max query text length, cutoff}: see resources/sql/pg_activity.sql.
+    auto activityParam = [queryTextLength](double cutoff) -> QByteArray {
+        return '{' + QByteArray::number(queryTextLength) + ',' + QByteArray::number(cutoff, 'f', 6) + '}';
+    };
+    const double cutoff = m_activity.isEmpty() ? 0 : m_cutoff;
+    PgResult activity = queries.run(m_activityQuery, activityParam(cutoff).constData(), error);
     ++m_ownTransactions;
     if (!activity)
         return false;
@@ -63,8 +75,30 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
         return false;
     PostgresSample pg;
     parsers::parsePgServer(toTable(server.get()), pg);
-    pg.sessions = parsers::parsePgActivity(toTable(activity.get()), &pg.poolscopeSessions);
-    analysis::summarizeSessions(pg);
+    if (!m_activity.merge(toTable(activity.get()))) {
+        // A short row the cache cannot place (it should not happen): read every row whole.
+        m_activity.reset();
+        activity = queries.run(m_activityQuery, activityParam(0).constData(), error);
+        ++m_ownTransactions;
+        if (!activity)
+            return false;
+        m_activity.merge(toTable(activity.get()));
+        m_haveSummary = false;
+    }
+    pg.sessions = m_activity.sessions();
+    pg.poolscopeSessions = m_activity.poolscopeSessions();
+    if (m_activity.changed() || !m_haveSummary) {
+        analysis::summarizeSessions(pg);
+        analysis::copySummary(pg, m_summary);
+        m_haveSummary = true;
+    } else {
+        analysis::copySummary(m_summary, pg); // the same sessions: the same counts, groups and blockers
+    }
+    if (cutoff <= 0)
+        m_lastWholeAt = pg.serverNow;
+    m_cutoff = pg.serverNow - m_lastWholeAt >= WholeEverySeconds
+                   ? 0
+                   : pg.serverNow - CutoffMarginSeconds - double(spent.elapsed()) / 1000.0;
     out.tps = m_rates.update(pg, ownBefore);
     // Per-sample deltas; unknown on the first sample, before PG 14, and when a counter went backwards
     // (reset).

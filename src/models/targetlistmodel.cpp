@@ -78,6 +78,7 @@ void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
     if (row < 0)
         return;
     Row &r = m_rows[row];
+    const double troubleBefore = trouble(r);
     const FleetFigures f = fleetFigures(snapshot); // all unknown for a failed sample
     r.occupancy = f.occupancy;
     r.headroom = f.headroom;
@@ -87,7 +88,11 @@ void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
     r.history.append(f.occupancy.value_or(std::numeric_limits<double>::quiet_NaN()));
     if (r.history.size() > HistoryLength)
         r.history.remove(0, r.history.size() - HistoryLength);
-    rowChanged(row);
+    // The figures' columns; the target's own column (the dock's list, the fleet's worst-first order) only
+    // when its rank moved: the list is not laid out again at every sample.
+    Q_EMIT dataChanged(index(row, OccupancyColumn), index(row, ColumnCount - 1));
+    if (trouble(r) != troubleBefore)
+        Q_EMIT dataChanged(index(row, TargetColumn), index(row, TargetColumn));
 }
 
 QString TargetListModel::findingText(const QList<findings::Finding> &open)

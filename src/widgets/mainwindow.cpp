@@ -9,6 +9,7 @@
 #include "db/autoremediator.h"
 #include "db/conninfo.h"
 #include "db/targetcontroller.h"
+#include "models/firstcolumnmodel.h"
 #include "models/targetlistmodel.h"
 #include "record/recordingwriter.h"
 #include "record/rollingrecording.h"
@@ -90,7 +91,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_ui->setupUi(this);
     setWindowIcon(QIcon(QStringLiteral(":/icons/poolscope.svg")));
 
-    m_ui->targetList->setModel(m_targetsModel);
+    // Only the target's own column: the list is not laid out again when the fleet's figures change.
+    auto *listModel = new models::FirstColumnModel(this);
+    listModel->setSourceModel(m_targetsModel);
+    m_ui->targetList->setModel(listModel);
     m_ui->targetList->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_ui->targetList->setIconSize(QSize(12, 12)); // the state colour
     connect(m_ui->targetList->selectionModel(), &QItemSelectionModel::currentChanged, this,
@@ -615,7 +619,7 @@ void MainWindow::selectTarget(int index)
     if (index < 0 || index >= targetCount())
         return;
     const int row = m_targetsModel->rowOf(m_targets[size_t(index)]->id);
-    m_ui->targetList->setCurrentIndex(m_targetsModel->index(row, 0));
+    m_ui->targetList->setCurrentIndex(m_ui->targetList->model()->index(row, 0));
     m_ui->pages->setCurrentWidget(m_targets[size_t(index)]->page);
 }
 

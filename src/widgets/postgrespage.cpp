@@ -168,6 +168,19 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
 
     m_ui->tpsChart->setSeriesLabel(series::tps(), tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
+    // Which groups are charted is a question of peaks over the whole range: asked once a second (and when the
+    // range or dimension changes), not at every sample, and not while the charts are not seen.
+    const double t = double(snapshot.sampledAtMs) / 1000.0;
+    const bool hidden = !m_ui->groupsChart->isVisible() && window()->isVisible();
+    if (!hidden && std::abs(t - m_groupsCheckedAt) >= 1.0) {
+        m_groupsCheckedAt = t;
+        updateGroupSeries(false);
+    }
+}
+
+void PostgresPage::showEvent(QShowEvent *event)
+{
+    MonitorPage::showEvent(event);
     updateGroupSeries(false);
 }
 

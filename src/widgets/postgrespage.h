@@ -39,6 +39,9 @@ public:
     /// The TPS chart's legend label of PostgreSQL's own figure: its window, or why there is none.
     static QString tpsLabel(const RateEstimate &rate);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void showHeaderDetails(const PostgresSample &pg);
     void setupTpsSeries();
@@ -50,7 +53,8 @@ private:
     // Per dimension, each group's colour index, in first-seen order.
     std::array<QHash<QString, int>, GroupDimensionCount> m_groupColours;
     QStringList m_shownGroups;
-    QString m_poolerTraffic; // the linked pooler charted on the TPS chart; empty for none
+    QString m_poolerTraffic;      // the linked pooler charted on the TPS chart; empty for none
+    double m_groupsCheckedAt = 0; // series time of the last live check of the groups shown
 };
 
 } // namespace poolscope::widgets

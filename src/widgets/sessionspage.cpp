@@ -454,6 +454,8 @@ bool SessionsPage::selectPid(qint64 pid)
 
 int SessionsPage::selectPids(const QList<qint64> &pids)
 {
+    if (m_pending)
+        applySample();
     const auto rowsOf = [this, &pids] {
         QList<int> rows;
         for (int row = 0; row < m_filter->rowCount(); ++row) {
@@ -642,6 +644,25 @@ void SessionsPage::updateSample(const TargetSnapshot &snapshot)
     }
     m_stale = false;
     m_sample = *snapshot.postgres;
+    if (!isVisible() && window()->isVisible()) {
+        m_pending = true; // behind the Charts tab: merged when shown
+        return;
+    }
+    applySample();
+}
+
+void SessionsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_pending)
+        applySample();
+}
+
+void SessionsPage::applySample()
+{
+    m_pending = false;
+    if (!m_sample)
+        return;
     m_merging = true;
     m_model->merge(m_sample->sessions, m_sample->serverNow);
     m_merging = false;
@@ -653,6 +674,7 @@ void SessionsPage::updateSample(const TargetSnapshot &snapshot)
 
 void SessionsPage::clear()
 {
+    m_pending = false;
     m_merging = true;
     m_model->clear();
     m_merging = false;

@@ -36,6 +36,10 @@ class TransactionCharts;
 /// current session (full query, timings, wait event, the blocking tree and the pooler chain) and, below, the
 /// transaction-state charts (TransactionCharts).
 ///
+/// Behind another tab of a shown window, a sample is only kept (lastSample()); the table, the filters'
+/// lists and the detail pane take it when the page is shown (or a selection is asked for), not at every
+/// sample.
+///
 /// Actions are requests only: the page emits cancelRequested(), terminateRequested() and
 /// bulkTerminateRequested(); whoever owns the target's connection carries them out (and audits them). Cancel
 /// is offered only when every selected session is active (cancelling an idle session does nothing).
@@ -113,8 +117,11 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
+    /// The kept sample into the table, the filters' lists, the count, the actions and the detail pane.
+    void applySample();
     QWidget *createFilterBar();
     QWidget *createActionBar();
     void createTable();
@@ -156,6 +163,7 @@ private:
 
     std::optional<PostgresSample> m_sample;
     bool m_stale = false;
+    bool m_pending = false; // m_sample is newer than the table (kept while hidden)
     QString m_staleReason;
     // The session the detail pane shows: pid and backend_start, so a reused pid is not mistaken for it.
     // The model's own row removals move the current index to a neighbour; the detail pane keeps showing the

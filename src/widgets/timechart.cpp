@@ -16,7 +16,9 @@ namespace poolscope::widgets {
 
 namespace {
 
-constexpr int ReplotDelayMs = 40; // at most 25 replots per second
+constexpr int ReplotDelayMs = 40;    // at most 25 replots per second
+constexpr int MinLiveDelayMs = 500;  // live, at most two replots a second: each shows every sample
+constexpr int MaxLiveDelayMs = 1000; // a live chart shows a new sample within a second, whatever its range
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double NearLimitFraction = 0.4;
 constexpr double EmphasisWidth = 2.0;
@@ -113,6 +115,14 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make
     plotLayout()->setRowStretchFactor(1, 0.001);
     plotLayout()->setRowSpacing(0);
 
+    // One paint buffer for every layer: the overlay layer (buffered by default, for selection rectangles,
+    // which these charts do not use) would add a full-size buffer to clear and blend at every replot.
+    if (QCPLayer *overlay = layer(QStringLiteral("overlay")))
+        overlay->setMode(QCPLayer::lmLogical);
+    // A replot repaints at the next paint of the window (one pass for every chart that changed) rather than
+    // at once, chart by chart; the chart paints every pixel of its rectangle, so nothing under it is painted.
+    setPlottingHint(QCP::phImmediateRefresh, false);
+    setAttribute(Qt::WA_OpaquePaintEvent);
     // Emphasised lines (the queue) are drawn above the others, whatever their order in the legend.
     addLayer(QStringLiteral("emphasis"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
     // Min–max bands of the rollups go under every line.
@@ -137,6 +147,7 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(ReplotDelayMs);
     connect(&m_replotTimer, &QTimer::timeout, this, [this] {
+        m_sinceRebuild.start();
         rebuild();
         replot(QCustomPlot::rpQueuedReplot);
     });
@@ -311,13 +322,43 @@ void TimeChart::setVisibleRange(double lower, double upper)
 
 void TimeChart::markDirty()
 {
+    // Behind another tab or page of a shown window there is nothing to draw: catch up when shown.
+    if (!isVisible() && window()->isVisible()) {
+        m_hiddenDirty = true;
+        return;
+    }
     if (!m_replotTimer.isActive())
-        m_replotTimer.start();
+        m_replotTimer.start(replotDelayMs());
+}
+
+int TimeChart::replotDelayMs() const
+{
+    if (m_paused || !m_sinceRebuild.isValid())
+        return ReplotDelayMs;
+    // Live, the axis scrolls by its range per plot width: wait for a whole pixel, and half a second at least
+    // (a replot of a 1,000 px chart costs about a millisecond: ten a second would be most of the window's
+    // CPU at 10 Hz sampling).
+    const double pixelMs = liveRange().size() * 1000.0 / std::max(1, axisRect()->width());
+    const double waitMs = std::clamp(pixelMs, double(MinLiveDelayMs), double(MaxLiveDelayMs));
+    return int(std::clamp<qint64>(qint64(waitMs) - m_sinceRebuild.elapsed(), ReplotDelayMs, MaxLiveDelayMs));
+}
+
+void TimeChart::showEvent(QShowEvent *event)
+{
+    QCustomPlot::showEvent(event);
+    if (std::exchange(m_hiddenDirty, false)) {
+        m_replotTimer.stop();
+        m_sinceRebuild.start();
+        rebuild();
+        replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void TimeChart::refreshNow()
 {
     m_replotTimer.stop();
+    m_hiddenDirty = false;
+    m_sinceRebuild.start();
     rebuild();
     replot(QCustomPlot::rpImmediateRefresh);
 }

@@ -4,6 +4,7 @@
 #include "widgets/qcp.h"
 
 #include <QColor>
+#include <QElapsedTimer>
 #include <QList>
 #include <QPalette>
 #include <QString>
@@ -40,10 +41,12 @@ namespace poolscope::widgets {
 /// - The limit line draws its per-bucket maximum.
 /// The title names the bucket width whenever the chart is not showing raw samples.
 ///
-/// Updates are coalesced: markDirty() only arms a 40 ms single-shot timer, which copies the visible window
-/// out of the history and queues one replot, so a chart never replots more than 25 times a second however
-/// many samples arrive. NaN points in the series are gaps: lines and areas break there (a bucket that only
-/// saw gaps is a gap).
+/// Updates are coalesced: markDirty() only arms a single-shot timer, which copies the visible window out of
+/// the history and queues one replot. While live the timer waits until the time axis has moved a pixel
+/// since the last rebuild, and at least 0.5 s (at most 1 s): sampling at 10 Hz does not redraw the charts
+/// ten times a second (every replot still shows every sample); browsing, it waits 40 ms. A chart hidden
+/// behind another tab or page of a shown window rebuilds nothing until it is shown. NaN points in the series
+/// are gaps: lines and areas break there (a bucket that only saw gaps is a gap).
 ///
 /// Dragging or wheel-zooming the time axis switches the chart to browsing (paused) and emits
 /// browsingStarted(); setPaused(false) returns to the live window.
@@ -157,6 +160,7 @@ protected:
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void leaveEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Series
@@ -171,6 +175,8 @@ private:
     };
 
     void rebuild();
+    /// How long markDirty() waits: see the class comment.
+    int replotDelayMs() const;
     void setLevel(int level, double resolution);
     void removeEnvelopeGraphs();
     void updateTimeFormat(double visibleSeconds);
@@ -199,6 +205,8 @@ private:
     QString m_timeFormat;
     QCPTextElement *m_titleElement = nullptr;
     QTimer m_replotTimer;
+    QElapsedTimer m_sinceRebuild;
+    bool m_hiddenDirty = false; // marked dirty while hidden: rebuilt when shown
     std::unique_ptr<ChartMarkers> m_markers;
 };
 

@@ -38,6 +38,11 @@ double niceTop(double v, double minimum)
 QCPTextElement *setupPlot(QCustomPlot *plot, const QString &title, bool legend)
 {
     plot->setMinimumHeight(190);
+    // As TimeChart: one paint buffer, repainted with the window, opaque.
+    if (QCPLayer *overlay = plot->layer(QStringLiteral("overlay")))
+        overlay->setMode(QCPLayer::lmLogical);
+    plot->setPlottingHint(QCP::phImmediateRefresh, false);
+    plot->setAttribute(Qt::WA_OpaquePaintEvent);
     plot->plotLayout()->insertRow(0);
     auto *titleElement = new QCPTextElement(plot, title);
     QFont titleFont = plot->font();
@@ -302,8 +307,13 @@ void TransactionCharts::updateSample(const TargetSnapshot &snapshot)
             m_history.append({t, Nan, Nan}); // a gap: the lines break instead of bridging the outage
     } else {
         const PostgresSample &pg = *snapshot.postgres;
-        m_histogram = histogram(pg);
-        m_applications = topApplications(pg);
+        if (!isVisible() && window()->isVisible()) {
+            m_pendingSample = pg; // shared, not copied: counted when shown
+        } else {
+            m_pendingSample.reset();
+            m_histogram = histogram(pg);
+            m_applications = topApplications(pg);
+        }
         const Session *xmin = pg.oldestXminSession();
         m_history.append({t, pg.oldestXactAge().value_or(0.0), xmin ? double(*xmin->horizonAge()) : 0.0});
     }
@@ -316,19 +326,37 @@ void TransactionCharts::clear()
 {
     m_histogram = {};
     m_applications.clear();
+    m_pendingSample.reset();
     m_history.clear();
     markDirty();
 }
 
 void TransactionCharts::markDirty()
 {
+    if (!isVisible() && window()->isVisible()) {
+        m_hiddenDirty = true; // behind the Charts tab: rebuilt when shown
+        return;
+    }
     if (!m_replotTimer.isActive())
         m_replotTimer.start();
+}
+
+void TransactionCharts::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_pendingSample) {
+        m_histogram = histogram(*m_pendingSample);
+        m_applications = topApplications(*m_pendingSample);
+        m_pendingSample.reset();
+    }
+    if (std::exchange(m_hiddenDirty, false))
+        markDirty();
 }
 
 void TransactionCharts::refreshNow()
 {
     m_replotTimer.stop();
+    m_hiddenDirty = false;
     rebuild();
     for (QCustomPlot *plot : {m_histogramPlot, m_appsPlot, m_agesPlot})
         plot->replot(QCustomPlot::rpImmediateRefresh);

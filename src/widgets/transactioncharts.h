@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <QWidget>
 #include <array>
+#include <optional>
 
 namespace poolscope::widgets {
 
@@ -21,7 +22,8 @@ namespace poolscope::widgets {
 /// - per application (the TopApplications with the most sessions) a horizontal bar of its sessions stacked by
 ///   state: a leaking application shows as one growing idle-in-transaction bar.
 /// updateSample() only stores the values and arms a 40 ms single-shot timer; the rebuild and one queued
-/// replot per chart happen then, so bursts of samples never replot more than 25 times a second. GUI thread
+/// replot per chart happen then, so bursts of samples never replot more than 25 times a second. Hidden
+/// behind the Charts tab of a shown window, it keeps the history and rebuilds when shown. GUI thread
 /// only.
 class TransactionCharts : public QWidget
 {
@@ -84,6 +86,7 @@ public:
 protected:
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void markDirty();
@@ -112,6 +115,9 @@ private:
     QList<AgePoint> m_history;
     QTimer m_replotTimer;
     int m_rebuilds = 0;
+    bool m_hiddenDirty = false;
+    // The last sample while hidden: histogram and applications are computed from it when shown.
+    std::optional<PostgresSample> m_pendingSample;
 };
 
 } // namespace poolscope::widgets

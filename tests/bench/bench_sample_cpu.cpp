@@ -2,8 +2,11 @@
 // pg_stat_activity rows (parsers::parsePgActivity),
 // summarise them (countStates and the groups, analysis::summarizeSessions), and append to the target's
 // history (recordSnapshot). Rows are shaped like tests/data/postgres/pg_activity_15.txt. Goal: <= 1 ms at
-// 1,000.
+// 1,000. That is every row whole, as the sampler reads them on a connection's first poll and every 30 s;
+// perSampleShortRows measures the polls in between on an idle server (short rows merged by ActivityCache,
+// the summary kept). bench_process_cpu measures the whole process.
 #include "benchsupport.h"
+#include "core/activitycache.h"
 #include "core/postgresparsers.h"
 #include "core/recorder.h"
 #include "core/resulttable.h"
@@ -158,6 +161,60 @@ private Q_SLOTS:
               sessions, totalUs, parseUs, summarizeUs, recordUs, set.size(), samples);
         if (goalUs > 0 && totalUs > goalUs)
             qWarning("above the %.0f µs goal", goalUs);
+    }
+
+    // Between whole reads: every session idle since before the cutoff comes as a short row (pid, whole =
+    // false, the horizon ages); the cache keeps the sessions, the sampler the summary.
+    void perSampleShortRows_data()
+    {
+        QTest::addColumn<int>("sessions");
+        QTest::addColumn<int>("samples");
+        QTest::addRow("1,000 sessions") << 1000 << 1000;
+        QTest::addRow("10,000 sessions") << 10000 << 200;
+    }
+    void perSampleShortRows()
+    {
+        QFETCH(int, sessions);
+        QFETCH(int, samples);
+        qInfo("%s", bench::buildType());
+        const ResultTable whole = activityRows(sessions);
+        ResultTable wholeRows;
+        wholeRows.columns = whole.columns + QStringList{QStringLiteral("whole")};
+        ResultTable shortRows;
+        shortRows.columns = wholeRows.columns;
+        const Cell null;
+        for (int r = 0; r < whole.rowCount(); ++r) {
+            QList<Cell> cells;
+            QList<Cell> brief;
+            for (int c = 0; c < int(whole.columns.size()); ++c) {
+                const auto v = whole.raw(r, c);
+                cells.append(v ? Cell(QString::fromUtf8(v->data(), v->size())) : null);
+                const bool kept = whole.columns[c] == QLatin1String("pid") ||
+                                  whole.columns[c].startsWith(QLatin1String("backend_x"));
+                brief.append(kept ? cells.last() : null);
+            }
+            cells.append(QStringLiteral("t"));
+            brief.append(QStringLiteral("f"));
+            wholeRows.appendRow(cells);
+            shortRows.appendRow(brief);
+        }
+        const auto wholeResult = asPgResult(wholeRows);
+        const auto shortResult = asPgResult(shortRows);
+        ActivityCache cache;
+        QVERIFY(cache.merge(db::toTable(wholeResult.get())));
+        qint64 mergeNs = 0;
+        for (int i = 0; i < samples; ++i) {
+            const qint64 t = bench::threadCpuNs();
+            QVERIFY(cache.merge(db::toTable(shortResult.get())));
+            PostgresSample pg;
+            pg.sessions = cache.sessions();
+            mergeNs += bench::threadCpuNs() - t;
+        }
+        QVERIFY(!cache.changed());
+        QCOMPARE(int(cache.sessions().size()), sessions);
+        qInfo("%6d sessions, short rows: %8.1f µs CPU per sample (toTable + merge, nothing changed; %d "
+              "samples)",
+              sessions, double(mergeNs) / samples / 1000, samples);
     }
 };
 

@@ -45,6 +45,9 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("lock.min_waiting needs a number >= 0"), r.err.constData());
         r = test::runPoolscope({"diagnose", m_sandbox->uris().monitor, "--set", "nonsense=1"});
         QCOMPARE(r.exitCode, 1);
+        r = test::runPoolscope({"diagnose", m_sandbox->uris().monitor, "--until", "idle-in-transaction-lek"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("unknown rule 'idle-in-transaction-lek'"), r.err.constData());
         r = test::runPoolscope({"diagnose", "--help"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.contains("idle-in-transaction-leak"));
@@ -112,18 +115,19 @@ private Q_SLOTS:
         QFETCH(QString, preset);
         QFETCH(QString, through);
         QFETCH(QString, rule);
-        // diagnose connects first (a flood would leave it no slot), then the load starts.
+        // diagnose connects first (a flood would leave it no slot), then the load starts; diagnose stops once
+        // the rule is named (--until), at the latest 12 s into the load.
         test::PoolscopeProcess diagnose;
         QString error;
         QVERIFY2(diagnose.start({"diagnose", m_sandbox->uris().monitor, m_sandbox->uris().pgbouncerMonitor,
-                                 "--duration", "13s", "--json"},
+                                 "--duration", "13s", "--until", rule, "--json"},
                                 &error),
                  qPrintable(error));
         QTest::qWait(1000);
         test::RunDriver driver(uri(through), test::preset(preset, 20));
         QVERIFY2(driver.start(), qPrintable(driver.failure));
         const qint64 loadStartedMs = QDateTime::currentMSecsSinceEpoch();
-        driver.watch(12500, 100, {});
+        driver.watch(12500, 100, [&] { return diagnose.running(); });
         const test::CliResult r = diagnose.finish(15000);
         driver.run->stop();
         QVERIFY(driver.waitFinished());

@@ -4,6 +4,7 @@
 #include "support/sandboxtestcase.h"
 
 #include <QElapsedTimer>
+#include <QMap>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -71,6 +72,61 @@ private Q_SLOTS:
         controller.start();
         QVERIFY(spy.wait(10000));
         QCOMPARE(spy.first().first().value<TargetSnapshot>().kind, TargetKind::PgBouncer);
+    }
+
+    // Between whole reads the sampler asks only for what changed (short rows for sessions idle since before
+    // its previous poll, ActivityCache): what it shows must be what a fresh sampler reads whole, after
+    // sessions went idle in transaction, ended and started.
+    void shortRowsAgreeWithAWholeRead()
+    {
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(m_sandbox->uris().app, 4, "tst-delta", {"SELECT 1"}, &error), qPrintable(error));
+        test::HeldSessions ending;
+        QVERIFY2(ending.open(m_sandbox->uris().app, 1, "tst-delta", {}, &error), qPrintable(error));
+        db::Sampler sampler(m_sandbox->uris().monitor);
+        QVERIFY(sampler.sample().ok);
+        QTest::qWait(1500); // past the cutoff's margin: these sessions come as short rows now
+        QVERIFY(sampler.sample().ok);
+        QTest::qWait(1500);
+        DbError e;
+        QVERIFY(db::exec(held.at(0), "BEGIN", &e));
+        QVERIFY(db::exec(held.at(0), "SELECT txid_current()", &e)); // idle in transaction, with an xid
+        QVERIFY(db::exec(held.at(1), "SET application_name = 'tst-delta-renamed'", &e));
+        ending.closeAll();
+        test::HeldSessions started;
+        QVERIFY2(started.open(m_sandbox->uris().app, 1, "tst-delta", {}, &error), qPrintable(error));
+        auto mine = [](const TargetSnapshot &s) {
+            QMap<qint64, Session> out;
+            for (const Session &x : s.postgres->sessions) {
+                if (x.applicationName.startsWith(QLatin1String("tst-delta")))
+                    out.insert(x.pid, x);
+            }
+            return out;
+        };
+        // The ended session may take a moment to leave pg_stat_activity.
+        QMap<qint64, Session> seen;
+        QTRY_COMPARE_WITH_TIMEOUT((seen = mine(sampler.sample())).size(), 5, 5000);
+        QTest::qWait(1500);
+        const TargetSnapshot delta = sampler.sample(); // short rows again for most
+        const TargetSnapshot whole = db::Sampler(m_sandbox->uris().monitor).sample();
+        QVERIFY(delta.ok && whole.ok);
+        const QMap<qint64, Session> a = mine(delta);
+        const QMap<qint64, Session> b = mine(whole);
+        QCOMPARE(a.keys(), b.keys());
+        for (qint64 pid : a.keys()) {
+            QCOMPARE(a[pid].state, b[pid].state);
+            QCOMPARE(a[pid].applicationName, b[pid].applicationName);
+            QCOMPARE(a[pid].stateChange, b[pid].stateChange);
+            QCOMPARE(a[pid].xactStart, b[pid].xactStart);
+            QCOMPARE(a[pid].backendXidAge.has_value(), b[pid].backendXidAge.has_value());
+            QCOMPARE(a[pid].query, b[pid].query);
+        }
+        QCOMPARE(a[PQbackendPID(held.at(0))].stateClass(), SessionState::IdleInTransaction);
+        QCOMPARE(a[PQbackendPID(held.at(1))].applicationName, QStringLiteral("tst-delta-renamed"));
+        QVERIFY(a.contains(PQbackendPID(started.at(0))));
+        QCOMPARE(delta.postgres->counts[SessionState::IdleInTransaction],
+                 whole.postgres->counts[SessionState::IdleInTransaction]);
     }
 
     // PostgreSQL's TPS averages over a window long enough for its late counters (10 s on 15+): no rate until

@@ -91,6 +91,7 @@ private Q_SLOTS:
     void rowsAreKeyedById();
     void stalledAndReconnecting();
     void fleetColumnsFromSamples();
+    void sameRankLeavesTheTargetColumn();
     void fleetSortsWorstFirst();
 };
 
@@ -315,11 +316,20 @@ void TestTargetListModel::fleetColumnsFromSamples()
 
     QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
     model.setState(1, State::Live);
+    changes.clear();
     model.setSample(1, pgSample(40, 3));
     QCOMPARE(fleetRow(model, 0), (QStringList{"40%", "60", "0", "3", ""}));
-    // A whole row changes at once: one signal spanning every column.
-    QCOMPARE(changes.last().at(0).toModelIndex().column(), 0);
-    QCOMPARE(changes.last().at(1).toModelIndex().column(), TargetListModel::ColumnCount - 1);
+    // The figures' columns change at once, in one signal; the target's own column (the dock's list, the
+    // worst-first order) only when its rank moved, so the list is not laid out again at every sample.
+    using Span = std::pair<int, int>;
+    const auto spans = [&changes] {
+        QList<Span> out;
+        for (const QList<QVariant> &c : std::as_const(changes))
+            out.append({c.at(0).toModelIndex().column(), c.at(1).toModelIndex().column()});
+        return out;
+    };
+    const Span figures{TargetListModel::OccupancyColumn, TargetListModel::ColumnCount - 1};
+    QCOMPARE(spans(), (QList<Span>{figures, {0, 0}})); // 40 % occupied: its rank moved
 
     // A failed sample: figures unknown (they would be stale), a gap in the history, the error as attention.
     poolscope::TargetSnapshot failed;
@@ -343,6 +353,19 @@ void TestTargetListModel::fleetColumnsFromSamples()
     history = model.index(0, 1).data(TargetListModel::HistoryRole).value<QList<double>>();
     QCOMPARE(history.size(), TargetListModel::HistoryLength);
     QCOMPARE(history.last(), double((TargetListModel::HistoryLength + 9) % 100));
+}
+
+void TestTargetListModel::sameRankLeavesTheTargetColumn()
+{
+    TargetListModel model;
+    model.addTarget(1, QStringLiteral("monitor@127.0.0.1:5432/app"));
+    model.setState(1, State::Live);
+    model.setSample(1, pgSample(40, 3));
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    model.setSample(1, pgSample(40, 3)); // the same figures: the same rank
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changes.first().at(0).toModelIndex().column(), int(TargetListModel::OccupancyColumn));
+    QCOMPARE(changes.first().at(1).toModelIndex().column(), TargetListModel::ColumnCount - 1);
 }
 
 void TestTargetListModel::fleetSortsWorstFirst()

@@ -68,6 +68,11 @@ bool PoolscopeProcess::start(const QStringList &args, QString *error)
     return false;
 }
 
+bool PoolscopeProcess::running() const
+{
+    return m_process->state() != QProcess::NotRunning;
+}
+
 CliResult PoolscopeProcess::finish(int timeoutMs)
 {
     CliResult r;

@@ -53,6 +53,7 @@ public:
     PoolscopeProcess();
     ~PoolscopeProcess(); // kills a process still running
     bool start(const QStringList &args, QString *error);
+    bool running() const;
     /// Waits for the end (killing it after timeoutMs) and collects its output.
     CliResult finish(int timeoutMs);
 

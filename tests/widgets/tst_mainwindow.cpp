@@ -141,9 +141,14 @@ void TestMainWindow::samplesAndDrawsBothTargets()
     QTRY_VERIFY_WITH_TIMEOUT(seriesSize(bouncer, series::pool(pool, QStringLiteral("cl_active"))) >= 3,
                              15000);
 
-    // Every graph on both pages has data (the 40 ms coalescing timer has to fire first).
+    // Every graph on both pages has data once its page is shown (the coalescing timer has to fire first; a
+    // page behind another draws nothing).
+    const int shown = m_window->currentTarget();
+    m_window->selectTarget(0);
     QTRY_COMPARE_WITH_TIMEOUT(emptyGraphs(m_window->chartsFor(0)), QString(), 10000);
+    m_window->selectTarget(1);
     QTRY_COMPARE_WITH_TIMEOUT(emptyGraphs(m_window->chartsFor(1)), QString(), 10000);
+    m_window->selectTarget(shown < 0 ? 0 : shown);
 
     const QList<QCustomPlot *> pgCharts = m_window->chartsFor(0);
     QCOMPARE(pgCharts.size(), 3); // sessions by state, transactions per second, sessions by group

@@ -118,6 +118,7 @@ private Q_SLOTS:
 
         // The Sessions tab is chained through Pgpool-II itself: each held backend shows its pool and child.
         widgets::SessionsPage *sessions = window.pageFor(0)->sessions();
+        QVERIFY(window.pageFor(0)->showSessionsTab(true)); // a hidden tab takes samples only when shown
         const auto poolOf = [sessions](qint64 pid) -> QString {
             const QAbstractItemModel *m = sessions->tableView()->model();
             for (int r = 0; r < m->rowCount(); ++r) {

@@ -116,6 +116,7 @@ private Q_SLOTS:
         QCOMPARE(window.addTarget(m_sandbox->uris().monitor, IntervalMs), 0);
         QTRY_VERIFY_WITH_TIMEOUT(window.pageFor(0)->sessions() != nullptr, 15000);
         SessionsPage *sessions = window.pageFor(0)->sessions();
+        QVERIFY(window.pageFor(0)->showSessionsTab(true)); // a hidden tab takes samples only when shown
 
         // Two idle-in-transaction backends of role app; no pooler yet: nothing in Pool / Pooler client.
         const auto heldBackends = [sessions] {
