@@ -307,6 +307,13 @@ bool decodeSession(const QByteArray &line, Session *s)
 
 std::optional<SessionFrame> SessionFrameEncoder::encode(const QList<Session> &sessions, int keyframeEvery)
 {
+    // The sampler hands the previous sample's list on when nothing changed (ActivityCache): no need to look.
+    if (!m_needKeyframe && m_sinceKeyframe + 1 < keyframeEvery && !m_last.isEmpty() &&
+        m_last.isSharedWith(sessions)) {
+        ++m_sinceKeyframe;
+        return std::nullopt;
+    }
+    m_last = sessions;
     QMap<qint64, QByteArray> rows;
     for (const Session &s : sessions)
         rows.insert(s.pid, encodeSession(s));

@@ -45,6 +45,7 @@ public:
 
 private:
     QMap<qint64, QByteArray> m_rows; // pid -> encoded line
+    QList<Session> m_last;           // the list last encoded (shared, not copied)
     QByteArray m_dictionary; // the last keyframe's text (its last 32 KiB): deltas are compressed with it
     int m_sinceKeyframe = 0;
     bool m_needKeyframe = true;

@@ -109,6 +109,7 @@ private Q_SLOTS:
         QCOMPARE(window.pageCount(), 1);
         widgets::TargetPage *page = window.page(0);
         QVERIFY(page->sessions());
+        QVERIFY(page->showSessionsTab(true)); // a hidden Sessions tab merges its sample when shown
         for (const int k : {5, 15, 25, 0, 19, 20}) {
             window.scrubber()->setValue(k); // as a drag does
             QCOMPARE(window.positionTimeMs(), kStart + k * 1000);
