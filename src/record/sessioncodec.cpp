@@ -2,6 +2,7 @@
 
 #include <QSet>
 #include <QString>
+#include <algorithm>
 #include <zlib.h>
 
 namespace poolscope::record {
@@ -27,8 +28,10 @@ QByteArray dictionaryOf(const QByteArray &text)
             continue;
         const QByteArray field = text.mid(begin, i - begin);
         begin = i + 1;
-        if (field.size() < 4 || seen.contains(field))
-            continue;
+        if (field.size() < 4 || seen.contains(field) || std::all_of(field.cbegin(), field.cend(), [](char c) {
+                return (c >= '0' && c <= '9') || c == '.';
+            }))
+            continue; // numbers (pids, times) are the session's own: they would only take the room
         if (fields.size() + field.size() + 1 > kDictionaryBytes / 2)
             break;
         seen.insert(field);
