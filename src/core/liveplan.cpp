@@ -1,6 +1,8 @@
 #include "liveplan.h"
 
 #include <algorithm>
+#include <cmath>
+#include <tuple>
 
 namespace poolscope::plan {
 
@@ -102,88 +104,103 @@ Plan planFromLive(const LiveInputs &in)
 
 namespace poolscope::plan {
 
-void AppPeaks::record(int target, double atS, const QHash<QString, QPair<Key, int>> &counts)
+void AppPeaks::record(int target, double atS, const QHash<Key, int> &counts)
 {
-    // Every application this target had, counted this sample (0 when it is gone), then trimmed to the window.
-    for (Peak &p : m_peaks) {
-        if (p.key.target != target)
+    // Every application this target had, counted this sample (0 when it is gone), at most one point a
+    // second (a 10 Hz sampler would otherwise keep 6,000 points per application), trimmed to the window.
+    const double second = std::floor(atS);
+    for (auto it = m_peaks.begin(); it != m_peaks.end();) {
+        if (it.key().target != target) {
+            ++it;
             continue;
-        const QString id =
-            p.key.name + QChar(0) + p.key.via + QChar(0) + p.key.database + QChar(0) + p.key.user;
-        p.samples.append({atS, counts.contains(id) ? counts.value(id).second : 0});
+        }
+        Samples &samples = it.value();
+        const int n = counts.value(it.key(), 0);
+        if (!samples.isEmpty() && std::floor(samples.constLast().first) == second)
+            samples.last().second = std::max(samples.constLast().second, n);
+        else
+            samples.append({atS, n});
+        while (!samples.isEmpty() && samples.constFirst().first < atS - m_windowS)
+            samples.removeFirst();
+        const bool gone =
+            std::all_of(samples.cbegin(), samples.cend(), [](const auto &x) { return x.second == 0; });
+        it = gone ? m_peaks.erase(it) : std::next(it);
     }
     for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
-        const bool known = std::any_of(m_peaks.cbegin(), m_peaks.cend(),
-                                       [&](const Peak &p) { return p.key == it.value().first; });
-        if (!known)
-            m_peaks.append(Peak{it.value().first, {{atS, it.value().second}}});
+        if (!m_peaks.contains(it.key()))
+            m_peaks.insert(it.key(), Samples{{atS, it.value()}});
     }
-    for (Peak &p : m_peaks) {
-        while (!p.samples.isEmpty() && p.samples.constFirst().first < atS - m_windowS)
-            p.samples.removeFirst();
-    }
-    m_peaks.removeIf([](const Peak &p) {
-        return std::all_of(p.samples.cbegin(), p.samples.cend(), [](const auto &s) { return s.second == 0; });
-    });
 }
 
 void AppPeaks::addPostgres(int pgId, double atS, const QList<Session> &sessions,
                            const QList<const PoolerChain *> &chains)
 {
-    QHash<QString, QPair<Key, int>> counts;
-    for (const Session &s : sessions) {
-        if (s.backendType != QLatin1String("client backend"))
-            continue;
-        const bool pooled = std::any_of(chains.cbegin(), chains.cend(), [&](const PoolerChain *c) {
-            return c && c->byBackendPid.contains(s.pid);
-        });
-        if (pooled)
-            continue;
-        const QString id = s.applicationName + QChar(0) + QStringLiteral("postgres") + QChar(0) + QChar(0);
-        auto &entry = counts[id];
-        entry.first = Key{pgId, s.applicationName, QStringLiteral("postgres"), {}, {}};
-        ++entry.second;
+    Direct &last = m_direct[pgId];
+    bool same = last.sessions.isSharedWith(sessions) && last.chains.size() == chains.size();
+    for (qsizetype i = 0; same && i < chains.size(); ++i)
+        same = chains.at(i) ? last.chains.at(i).isSharedWith(chains.at(i)->byBackendPid)
+                            : last.chains.at(i).isEmpty();
+    if (!same) {
+        // Counted by name first: one hash of the name per session, no key built per session.
+        QHash<QString, int> byName;
+        for (const Session &s : sessions) {
+            if (s.backendType != QLatin1String("client backend"))
+                continue;
+            const bool pooled = std::any_of(chains.cbegin(), chains.cend(), [&](const PoolerChain *c) {
+                return c && c->byBackendPid.contains(s.pid);
+            });
+            if (!pooled)
+                ++byName[s.applicationName];
+        }
+        last.counts.clear();
+        for (auto it = byName.cbegin(); it != byName.cend(); ++it)
+            last.counts.insert(Key{pgId, it.key(), QStringLiteral("postgres"), {}, {}}, it.value());
+        last.sessions = sessions;
+        last.chains.clear();
+        for (const PoolerChain *c : chains)
+            last.chains.append(c ? c->byBackendPid : QHash<qint64, ChainLink>());
     }
-    record(pgId, atS, counts);
+    record(pgId, atS, last.counts);
 }
 
 void AppPeaks::addPooler(int poolerId, const QString &poolerName, double atS,
                          const QList<BouncerConnection> &clients)
 {
-    QHash<QString, QPair<Key, int>> counts;
+    QHash<Key, int> counts;
     for (const BouncerConnection &c : clients) {
         if (c.database == QLatin1String("pgbouncer"))
             continue; // the console: PoolScope itself, admins
-        const QString id =
-            c.applicationName + QChar(0) + poolerName + QChar(0) + c.database + QChar(0) + c.user;
-        auto &entry = counts[id];
-        entry.first = Key{poolerId, c.applicationName, poolerName, c.database, c.user};
-        ++entry.second;
+        ++counts[Key{poolerId, c.applicationName, poolerName, c.database, c.user}];
     }
     record(poolerId, atS, counts);
 }
 
 void AppPeaks::removeTarget(int id)
 {
-    m_peaks.removeIf([id](const Peak &p) { return p.key.target == id; });
+    m_peaks.removeIf([id](const auto &entry) { return entry.key().target == id; });
+    m_direct.remove(id);
 }
 
 QList<SeenApp> AppPeaks::appsFor(int pgId, const QList<int> &poolerIds, double nowS) const
 {
     QList<SeenApp> apps;
-    for (const Peak &p : m_peaks) {
-        if (p.key.target != pgId && !poolerIds.contains(p.key.target))
+    for (auto it = m_peaks.cbegin(); it != m_peaks.cend(); ++it) {
+        const Key &k = it.key();
+        if (k.target != pgId && !poolerIds.contains(k.target))
             continue;
         int peak = 0;
-        for (const auto &[t, n] : p.samples) {
+        for (const auto &[t, n] : it.value()) {
             if (t >= nowS - m_windowS)
                 peak = std::max(peak, n);
         }
         if (peak > 0)
-            apps.append(SeenApp{p.key.name, peak, p.key.via, p.key.database, p.key.user});
+            apps.append(SeenApp{k.name, peak, k.via, k.database, k.user});
     }
-    std::stable_sort(apps.begin(), apps.end(),
-                     [](const SeenApp &a, const SeenApp &b) { return a.peakSessions > b.peakSessions; });
+    // Highest peak first; ties in a fixed order (the hash's is not).
+    std::sort(apps.begin(), apps.end(), [](const SeenApp &a, const SeenApp &b) {
+        return std::tie(b.peakSessions, a.via, a.name, a.database, a.user) <
+               std::tie(a.peakSessions, b.via, b.name, b.database, b.user);
+    });
     return apps;
 }
 

@@ -4,6 +4,7 @@
 #include "poolerchain.h"
 #include "targetsnapshot.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -71,16 +72,28 @@ private:
         int target = 0;
         QString name, via, database, user;
         bool operator==(const Key &) const = default;
+        friend size_t qHash(const Key &k, size_t seed = 0)
+        {
+            return qHashMulti(seed, k.target, k.name, k.via, k.database, k.user);
+        }
     };
-    struct Peak
+    /// (time, count) per second at most (the highest count of that second), oldest first, within the window.
+    using Samples = QList<QPair<double, int>>;
+    void record(int target, double atS, const QHash<Key, int> &counts);
+
+    // What a PostgreSQL target's sessions counted last time: a sampler that saw nothing change hands over the
+    // same shared list (and a chain round the same links), so the count is not redone at every sample. Held
+    // here, the lists cannot be freed and their address reused by another.
+    struct Direct
     {
-        Key key;
-        QList<QPair<double, int>> samples; // (time, count), oldest first, within the window
+        QList<Session> sessions;
+        QList<QHash<qint64, ChainLink>> chains;
+        QHash<Key, int> counts;
     };
-    void record(int target, double atS, const QHash<QString, QPair<Key, int>> &counts);
 
     double m_windowS;
-    QList<Peak> m_peaks;
+    QHash<Key, Samples> m_peaks;
+    QHash<int, Direct> m_direct;
 };
 
 } // namespace poolscope::plan

@@ -366,6 +366,51 @@ private Q_SLOTS:
         QCOMPARE(r.usableBackends, 120 - 5 - 2);
     }
 
+    // At 10 Hz an application's count is kept once a second, at that second's highest: a peak of a tenth of a
+    // second still counts, and ten samples a second do not pile up.
+    void appPeaksKeepTheHighestOfEachSecond()
+    {
+        auto sessions = [](int n) {
+            QList<Session> list;
+            for (int i = 0; i < n; ++i) {
+                Session s;
+                s.pid = 100 + i;
+                s.applicationName = "web";
+                s.backendType = "client backend";
+                list.append(s);
+            }
+            return list;
+        };
+        plan::AppPeaks peaks(60);
+        for (int tenth = 0; tenth < 30; ++tenth) // 3 s at 10 Hz: 2 sessions, 7 for one tenth at 1001.4
+            peaks.addPostgres(1, 1000 + tenth / 10.0, sessions(tenth == 14 ? 7 : 2), {});
+        QList<plan::SeenApp> apps = peaks.appsFor(1, {}, 1003);
+        QCOMPARE(apps.size(), 1);
+        QCOMPARE(apps.at(0).peakSessions, 7);
+        // 61 s later the second of 1001 is out of the window: the peak is the latest count.
+        peaks.addPostgres(1, 1062.5, sessions(3), {});
+        apps = peaks.appsFor(1, {}, 1062.5);
+        QCOMPARE(apps.at(0).peakSessions, 3);
+        // Gone for a whole window: forgotten.
+        peaks.addPostgres(1, 1130, {}, {});
+        QVERIFY(peaks.appsFor(1, {}, 1130).isEmpty());
+        // The same shared list again (a sampler that saw nothing change) is not counted again, but a new chain
+        // round that claims two of its sessions for the pooler is.
+        const QList<Session> same = sessions(4);
+        PoolerChain chain;
+        chain.byBackendPid.insert(100, ChainLink{100, "app", "app"});
+        chain.byBackendPid.insert(101, ChainLink{101, "app", "app"});
+        plan::AppPeaks recent(1);
+        recent.addPostgres(1, 2000, same, {});
+        QCOMPARE(recent.appsFor(1, {}, 2000).at(0).peakSessions, 4);
+        recent.addPostgres(1, 2002, same, {&chain});
+        QCOMPARE(recent.appsFor(1, {}, 2002).at(0).peakSessions, 2);
+        recent.addPostgres(1, 2004, same, {&chain});
+        QCOMPARE(recent.appsFor(1, {}, 2004).at(0).peakSessions, 2);
+        recent.addPostgres(1, 2006, same, {});
+        QCOMPARE(recent.appsFor(1, {}, 2006).at(0).peakSessions, 4);
+    }
+
     void appPeaksSplitDirectFromPooled()
     {
         auto session = [](qint64 pid, const char *app) {
