@@ -2,9 +2,11 @@
 // the GUI. All behaviour lives in the libraries under src/.
 #include "cli/diagnosecommand.h"
 #include "cli/exitcodes.h"
+#include "cli/exportcommand.h"
 #include "cli/loadcommand.h"
 #include "cli/plancommand.h"
 #include "cli/poolercommand.h"
+#include "cli/recordcommand.h"
 #include "cli/sandboxcommand.h"
 #include "cli/snapshotcommand.h"
 #include "cli/terminatecommand.h"
@@ -13,8 +15,10 @@
 #include "core/readonly.h"
 #include "core/signalcatcher.h"
 #include "core/taskpool.h"
+#include "record/recordingreader.h"
 #include "sandbox/demosession.h"
 #include "widgets/mainwindow.h"
+#include "widgets/replaywindow.h"
 
 #include "widgets/qcp.h"
 #include <QApplication>
@@ -60,6 +64,10 @@ const char *const kUsage =
     "                                     a PgBouncer console action (KILL is followed by RESUME; audited)\n"
     "  poolscope load TARGET --scenario NAME|FILE [--clients N] [--duration 10s] [--rate R] [--json]\n"
     "                                     simulated clients reproducing pool exhaustion (--list: presets)\n"
+    "  poolscope record TARGET... --out FILE [--interval 1s] [--duration 1h] [--max-size SIZE]\n"
+    "                                     record every sample into a file (SQLite) for replay and export\n"
+    "  poolscope export FILE --format csv|json --out DIR   one file per table of a recording\n"
+    "  poolscope replay FILE              a recording in the window, with a timeline scrubber\n"
     "  poolscope --version | --help\n"
     "\n"
     "TARGET is a libpq connection string: postgresql://user@host:port/db, \"host=... dbname=...\" or\n"
@@ -71,7 +79,8 @@ const QStringList &commands()
     static const QStringList names{QStringLiteral("snapshot"),  QStringLiteral("watch"),
                                    QStringLiteral("diagnose"),  QStringLiteral("plan"),
                                    QStringLiteral("terminate"), QStringLiteral("pooler"),
-                                   QStringLiteral("load"),      QStringLiteral("sandbox")};
+                                   QStringLiteral("load"),      QStringLiteral("sandbox"),
+                                   QStringLiteral("record"),    QStringLiteral("export")};
     return names;
 }
 
@@ -161,10 +170,68 @@ int headless(int argc, char **argv, const QString &command)
             return poolscope::cli::loadCommand(rest);
         if (command == QLatin1String("pooler"))
             return poolscope::cli::poolerCommand(rest);
+        if (command == QLatin1String("record"))
+            return poolscope::cli::recordCommand(rest);
+        if (command == QLatin1String("export"))
+            return poolscope::cli::exportCommand(rest);
         return poolscope::cli::sandboxCommand(rest);
     }();
     poolscope::TaskPool::drain(kDrainMs);
     return rc;
+}
+
+/// `poolscope replay FILE`: the recording in a ReplayWindow. Exit 1 for a bad command line or a file that is
+/// not a readable recording (said on stderr, no window), 0 when the window is closed.
+int replay(int argc, char **argv)
+{
+    QByteArray usage;
+    for (int i = 2; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--help" || arg == "-h") {
+            std::printf(
+                "Usage: poolscope replay FILE\nShows a recording (`poolscope record`) in the window, with a "
+                "timeline scrubber; actions are disabled.\nExit codes: 0 closed, 1 bad command line or "
+                "FILE is not a readable recording.\n");
+            return 0;
+        }
+        if (arg.startsWith('-') && usage.isEmpty())
+            usage = "unknown option \"" + arg + "\"";
+    }
+    if (usage.isEmpty() && argc != 3)
+        usage = "one recording FILE is required";
+    if (!usage.isEmpty()) {
+        std::fprintf(stderr, "poolscope replay: %s (see --help)\n", usage.constData());
+        return poolscope::cli::ExitUsage;
+    }
+    {
+        // The file first: a damaged recording is named on any machine, before the display is needed.
+        poolscope::record::RecordingReader check;
+        QString error;
+        if (!check.open(QString::fromLocal8Bit(argv[2]), &error)) {
+            std::fprintf(stderr, "poolscope replay: %s\n", qPrintable(error));
+            return poolscope::cli::ExitUsage;
+        }
+    }
+    if (!hasDisplay()) {
+        std::fprintf(stderr, "poolscope replay: no display to open the window on; use `poolscope export FILE "
+                             "--format csv --out DIR` on a headless machine\n");
+        return poolscope::cli::ExitUsage;
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("poolscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("PoolScope"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/poolscope.svg")));
+    poolscope::logging::init();
+    poolscope::SignalCatcher signalCatcher;
+    QObject::connect(&signalCatcher, &poolscope::SignalCatcher::caught, &app, &QCoreApplication::quit);
+    poolscope::widgets::ReplayWindow window;
+    QString error;
+    if (!window.openRecording(QString::fromLocal8Bit(argv[2]), &error)) {
+        std::fprintf(stderr, "poolscope replay: %s\n", qPrintable(error));
+        return poolscope::cli::ExitUsage;
+    }
+    window.show();
+    return app.exec();
 }
 
 } // namespace
@@ -182,6 +249,8 @@ int main(int argc, char **argv)
     }
     if (commands().contains(first))
         return headless(argc, argv, first);
+    if (first == QLatin1String("replay"))
+        return replay(argc, argv);
     if (isBareWord(first))
         return unknownCommand(first);
     if (!hasDisplay()) {

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QMainWindow>
 #include <QPointer>
+#include <functional>
 #include <memory>
 #include <spdlog/common.h>
 #include <vector>
@@ -29,6 +30,10 @@ class DemoSession;
 struct SandboxUris;
 } // namespace poolscope::sandbox
 
+namespace poolscope::record {
+class RollingRecording;
+}
+
 namespace poolscope::models {
 class TargetListModel;
 }
@@ -42,6 +47,7 @@ class FindingsController;
 class FleetView;
 class PlannerController;
 class PoolerLinks;
+class ReplayWindow;
 class SessionActions;
 class TargetPage;
 class LoadPanel;
@@ -79,6 +85,15 @@ public:
     /// targets; on failure shows the error (message box and status bar). `demo` must outlive this window or
     /// be destroyed first (its signals are disconnected then).
     void attachDemo(poolscope::sandbox::DemoSession *demo);
+    /// File → Open recording…: shows `path` in a replay window of its own (nullptr, and a warning that does
+    /// not block, when it cannot be read; the live targets are not affected).
+    ReplayWindow *openReplay(const QString &path);
+    /// The always-on recording (README "Recording"): on unless the rollingHours setting is 0 or another
+    /// PoolScope keeps it.
+    bool isRollingRecording() const;
+    /// File → Save the last 30 minutes…: the last `minutes` of the rolling recording into a new file, on the
+    /// recording's thread; `done(ok, error)` on the GUI thread (also when the recording is off).
+    void saveLastMinutes(const QString &path, int minutes, std::function<void(bool, const QString &)> done);
 
     int targetCount() const;
     /// (keys, what they do) for every action of the window that has a shortcut, by name (Help → Keyboard
@@ -194,6 +209,7 @@ private:
     QList<LoadMarker> m_loadMarkers;
     std::unique_ptr<ActionMarks> m_actionMarks; // terminate, cancel, pooler commands on every chart
     std::unique_ptr<PoolerLinks> m_links;
+    std::unique_ptr<record::RollingRecording> m_rolling;
     FindingsController *m_findings = nullptr;
     PlannerController *m_planner = nullptr;
     QDockWidget *m_drillDock = nullptr;

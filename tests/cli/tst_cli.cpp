@@ -169,8 +169,8 @@ private Q_SLOTS:
     void everyCommandAnswersABadCommandLineWithExit1_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char *c :
-             {"snapshot", "watch", "diagnose", "plan", "terminate", "pooler", "load", "sandbox"})
+        for (const char *c : {"snapshot", "watch", "diagnose", "plan", "terminate", "pooler", "load",
+                              "sandbox", "record", "export", "replay"})
             QTest::addRow("%s", c) << QString(c);
     }
     void everyCommandAnswersABadCommandLineWithExit1()

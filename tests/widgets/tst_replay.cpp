@@ -1,0 +1,155 @@
+// Unit (offscreen): a recording written through the RecordingWriter is shown by the ReplayWindow as it was at
+// each moment of the scrubber: the Sessions tab's rows, the findings open then; actions disabled; REPLAY
+// said.
+#include "core/finding.h"
+#include "models/sessionsmodel.h"
+#include "record/recordingwriter.h"
+#include "widgets/replaywindow.h"
+#include "widgets/sessionspage.h"
+#include "widgets/targetpage.h"
+
+#include <QAction>
+#include <QFile>
+#include <QSlider>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace poolscope;
+
+namespace {
+
+constexpr qint64 kStart = 1765000000000; // ms
+
+/// Idle-in-transaction sessions of "billing" held at second k: 3 until 10 s, 5 until 20 s, then 2.
+int heldAt(int k)
+{
+    return k < 10 ? 3 : k < 20 ? 5 : 2;
+}
+
+TargetSnapshot sampleAt(int k)
+{
+    TargetSnapshot t;
+    t.target = QStringLiteral("monitor@db1:5432/app");
+    t.kind = TargetKind::Postgres;
+    t.ok = true;
+    t.sampledAtMs = kStart + k * 1000;
+    PostgresSample pg;
+    pg.serverNow = double(t.sampledAtMs) / 1000.0;
+    pg.maxConnections = 100;
+    pg.superuserReserved = 3;
+    for (int i = 0; i < heldAt(k); ++i) {
+        Session s;
+        s.pid = 1000 + i;
+        s.applicationName = QStringLiteral("billing");
+        s.datname = s.usename = QStringLiteral("app");
+        s.backendType = QStringLiteral("client backend");
+        s.state = QStringLiteral("idle in transaction");
+        s.xactStart = s.stateChange = double(kStart) / 1000.0 + i;
+        s.query = QStringLiteral("SELECT 1");
+        pg.sessions.append(s);
+        ++pg.counts[SessionState::IdleInTransaction];
+    }
+    t.postgres = pg;
+    return t;
+}
+
+} // namespace
+
+class TestReplay : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString writeRecording()
+    {
+        const QString path = m_dir.filePath("replay.psrec");
+        record::RecordingWriter writer;
+        QString error;
+        if (!writer.create(path, {QStringLiteral("monitor@db1:5432/app")}, {}, &error))
+            qFatal("%s", qPrintable(error));
+        for (int k = 0; k < 30; ++k) {
+            QList<findings::Finding> found;
+            if (k >= 10) {
+                findings::Finding f;
+                f.id = 1;
+                f.rule = findings::rule::IdleInTransactionLeak;
+                f.subject = QStringLiteral("billing");
+                f.severity = findings::Severity::Critical;
+                f.targetId = 0;
+                f.raisedAtMs = kStart + 10000;
+                f.sinceMs = kStart;
+                f.lastSeenMs = kStart + std::min(k, 19) * 1000;
+                if (k >= 20) {
+                    f.endedAtMs = kStart + 20000;
+                    f.status = findings::Status::Resolved;
+                }
+                f.summary = QStringLiteral("billing: all 5 of its sessions are idle in transaction");
+                found.append(f);
+            }
+            if (!writer.addSample(1, sampleAt(k), found, kStart + k * 1000))
+                qFatal("write failed");
+        }
+        writer.close(kStart + 30000);
+        return path;
+    }
+
+private Q_SLOTS:
+    void scrubberShowsEachMoment()
+    {
+        widgets::ReplayWindow window;
+        QString error;
+        QVERIFY2(window.openRecording(writeRecording(), &error), qPrintable(error));
+        window.show();
+        QVERIFY(window.windowTitle().contains("REPLAY"));
+        QCOMPARE(window.positionCount(), 30);
+        QCOMPARE(window.position(), 29); // opens at the end
+        QCOMPARE(window.pageCount(), 1);
+        widgets::TargetPage *page = window.page(0);
+        QVERIFY(page->sessions());
+        QVERIFY(page->showSessionsTab(true)); // a hidden Sessions tab merges its sample when shown
+        for (const int k : {5, 15, 25, 0, 19, 20}) {
+            window.scrubber()->setValue(k); // as a drag does
+            QCOMPARE(window.positionTimeMs(), kStart + k * 1000);
+            QCOMPARE(page->sessions()->sessionsModel()->rowCount(), heldAt(k));
+            QCOMPARE(window.findingsView()->topLevelItemCount(), k >= 10 && k < 20 ? 1 : 0);
+            QVERIFY(window.statusBar()->currentMessage().startsWith("REPLAY"));
+            qInfo("moment %d: %.2f ms", k, window.lastScrubMs());
+        }
+        window.setPosition(12);
+        QCOMPARE(window.findingsView()->topLevelItem(0)->text(1), QString("idle-in-transaction-leak"));
+        // Actions are disabled in replay.
+        QVERIFY(!page->sessions()->actionsEnabled());
+        QVERIFY(!page->sessions()->terminateAction()->isEnabled());
+    }
+
+    void unreadableFileIsRefusedAndTheWindowStaysUsable()
+    {
+        const QString bad = m_dir.filePath("bad.psrec");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(8192, 'x'));
+        f.close();
+        widgets::ReplayWindow window;
+        QString error;
+        QVERIFY(!window.openRecording(bad, &error));
+        QVERIFY2(error.contains("not a PoolScope recording"), qPrintable(error));
+        QCOMPARE(window.pageCount(), 0);
+        QVERIFY2(window.openRecording(writeRecordingCopy(), &error), qPrintable(error));
+        QCOMPARE(window.positionCount(), 30);
+    }
+
+private:
+    QString writeRecordingCopy()
+    {
+        const QString copy = m_dir.filePath("copy.psrec");
+        QFile::remove(copy);
+        QFile::copy(m_dir.filePath("replay.psrec"), copy);
+        return copy;
+    }
+};
+
+QTEST_MAIN(TestReplay)
+#include "tst_replay.moc"
