@@ -174,7 +174,7 @@ int recordCommand(const QStringList &args)
             return;
         int live = 0;
         for (int i = 0; i < raw->count(); ++i)
-            live += raw->controller(i).state() == TargetState::Live ? 1 : 0;
+            live += raw->state(i) == TargetState::Live ? 1 : 0;
         const QString line =
             QStringLiteral("\r\033[Krecording %1 s  %2 samples (%3 not recorded)  %4/%5 targets live  %6%7")
                 .arg(elapsed.elapsed() / 1000)
