@@ -126,9 +126,10 @@ int diagnoseCommand(const QStringList &args)
     const auto durationMs = parseDurationMs(parser.value(duration));
     if (!durationMs || *durationMs > 24 * 3600 * 1000LL)
         return usage(QStringLiteral("--duration needs a positive duration up to 24h, e.g. 10s or 5m"));
-    const auto intervalMs = parseDurationMs(parser.value(interval));
-    if (!intervalMs || *intervalMs < 100 || *intervalMs > 60000)
-        return usage(QStringLiteral("--interval needs a duration from 100ms to 60s, e.g. 500ms or 2s"));
+    QString intervalError;
+    const auto intervalMs = parseIntervalMs(parser.value(interval), &intervalError);
+    if (!intervalMs)
+        return usage(intervalError);
     findings::Thresholds thresholds;
     for (const QString &assignment : parser.values(set)) {
         QString error;

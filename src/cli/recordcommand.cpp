@@ -101,9 +101,10 @@ int recordCommand(const QStringList &args)
         return usage(QStringLiteral("at least one TARGET is required (see --help)"));
     if (!parser.isSet(out) || parser.value(out).isEmpty())
         return usage(QStringLiteral("--out FILE is required"));
-    const auto intervalMs = parseDurationMs(parser.value(interval));
-    if (!intervalMs || *intervalMs < 100 || *intervalMs > 60000)
-        return usage(QStringLiteral("--interval needs a duration from 100ms to 60s, e.g. 500ms or 2s"));
+    QString intervalError;
+    const auto intervalMs = parseIntervalMs(parser.value(interval), &intervalError);
+    if (!intervalMs)
+        return usage(intervalError);
     std::optional<qint64> durationMs;
     if (parser.isSet(duration)) {
         durationMs = parseDurationMs(parser.value(duration));

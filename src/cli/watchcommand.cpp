@@ -128,6 +128,15 @@ void writeLine(const QByteArray &line)
 
 } // namespace
 
+std::optional<qint64> parseIntervalMs(const QString &text, QString *error)
+{
+    const std::optional<qint64> ms = parseDurationMs(text);
+    if (ms && *ms >= kMinIntervalMs && *ms <= kMaxIntervalMs)
+        return ms;
+    *error = QStringLiteral("--interval needs a duration from 100ms to 60s, e.g. 500ms or 2s");
+    return std::nullopt;
+}
+
 std::optional<qint64> parseDurationMs(const QString &text)
 {
     static const QRegularExpression re(QStringLiteral("^\\s*(\\d+(?:\\.\\d*)?|\\.\\d+)\\s*(ms|s|m|h)?\\s*$"),
@@ -209,9 +218,10 @@ int watchCommand(const QStringList &args)
     const QStringList targets = parser.positionalArguments();
     if (targets.isEmpty())
         return usage(QStringLiteral("at least one TARGET is required (see --help)"));
-    const auto intervalMs = parseDurationMs(parser.value(interval));
-    if (!intervalMs || *intervalMs < kMinIntervalMs || *intervalMs > kMaxIntervalMs)
-        return usage(QStringLiteral("--interval needs a duration from 100ms to 60s, e.g. 500ms or 2s"));
+    QString intervalError;
+    const auto intervalMs = parseIntervalMs(parser.value(interval), &intervalError);
+    if (!intervalMs)
+        return usage(intervalError);
     std::optional<qint64> durationMs;
     if (parser.isSet(duration)) {
         durationMs = parseDurationMs(parser.value(duration));

@@ -5,6 +5,7 @@
 #include "core/auditlog.h"
 #include "modalsupport.h"
 #include "support/testsupport.h"
+#include "support/windowsupport.h"
 #include "widgets/auditview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/sessionspage.h"
@@ -62,13 +63,8 @@ private Q_SLOTS:
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));
-        m_window = std::make_unique<widgets::MainWindow>();
-        m_window->resize(1280, 800);
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->addTarget(m_sandbox->uris().monitor, 200);
-        QTRY_VERIFY_WITH_TIMEOUT(sessions() != nullptr, 15000);
+        m_window = test::openWindowOnSandbox(*m_sandbox, 200, test::WithPooler::No);
+        QVERIFY(m_window);
     }
     void cleanupTestCase()
     {

@@ -6,6 +6,7 @@
 #include "core/readonly.h"
 #include "modalsupport.h"
 #include "support/testsupport.h"
+#include "support/windowsupport.h"
 #include "widgets/mainwindow.h"
 #include "widgets/nowrap.h"
 #include "widgets/sessionspage.h"
@@ -63,11 +64,8 @@ private Q_SLOTS:
         QString error;
         m_sandbox = test::startSandbox(&error);
         QVERIFY2(m_sandbox, qPrintable(error));
-        m_window = std::make_unique<widgets::MainWindow>();
-        m_window->resize(1280, 800);
-        m_window->show();
-        m_window->addTarget(m_sandbox->uris().monitor, 200);
-        QTRY_VERIFY_WITH_TIMEOUT(sessions() != nullptr, 15000);
+        m_window = test::openWindowOnSandbox(*m_sandbox, 200, test::WithPooler::No);
+        QVERIFY(m_window);
     }
     void cleanupTestCase()
     {
