@@ -155,7 +155,7 @@ int diagnoseCommand(const QStringList &args)
     QTimer::singleShot(int(*durationMs), Qt::PreciseTimer, &loop, &QEventLoop::quit);
     if (!untilRules.isEmpty()) {
         const bool anyRule = untilRules.contains(QLatin1String("any"));
-        QObject::connect(&fleet, &FleetWatch::sampled, &loop, [&] {
+        QObject::connect(&fleet, &FleetWatch::sampled, &loop, [&, anyRule] {
             const QList<findings::Finding> open = fleet.engine().findings();
             if (std::any_of(open.cbegin(), open.cend(), [&](const findings::Finding &f) {
                     return f.severity >= findings::Severity::Warning &&
