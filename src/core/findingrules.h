@@ -159,8 +159,15 @@ struct DeadMemory
     QStringList lastAdvice;
     Severity lastSeverity = Severity::Warning;
     qint64 killedSum = 0, fatalSum = 0, abandonedSum = 0; // over the current finding
-    QHash<QString, int> appSessions;                      // previous sample, for "vanished at once"
-    QHash<QString, int> loginSamples;                     // pooler: pools with servers logging in
+    // PoolScope's own terminations (FindingsEngine::noteTerminated): counted against sessions_killed as it
+    // grows, so the finding says whose kills they were.
+    qint64 ownPending = 0;
+    qint64 ownPendingAtMs = 0;
+    qint64 ownKilledSum = 0;
+    qint64 ownLastMs = 0;
+    bool reword = false;              // kills already counted were just attributed to PoolScope
+    QHash<QString, int> appSessions;  // previous sample, for "vanished at once"
+    QHash<QString, int> loginSamples; // pooler: pools with servers logging in
     QHash<QString, qint64> loginSince;
 };
 

@@ -7,10 +7,15 @@
 #include <QJsonArray>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace poolscope::findings {
 
 namespace {
+
+/// How long a termination PoolScope noted waits for sessions_killed to show it (the server counts a kill
+/// when the backend exits, within a sample or two).
+constexpr qint64 kOwnKillWindowMs = 30'000;
 
 /// The growth of a cumulative counter since the last sample; nullopt on the first sample, when unknown, or
 /// when it went backwards (statistics reset).
@@ -35,6 +40,12 @@ void deadConnections(const PostgresContext &c, DeadMemory &m, QList<Observation>
     const bool restarted =
         m.postmasterStart && pg.postmasterStart && *pg.postmasterStart != *m.postmasterStart;
     const qint64 killed = grew(pg.sessionsKilled, m.killed).value_or(0);
+    // Kills PoolScope made itself are counted here as sessions_killed grows; a noted termination the counter
+    // never showed (a pid already gone) is forgotten after a while.
+    if (m.ownPending > 0 && c.atMs - m.ownPendingAtMs > kOwnKillWindowMs)
+        m.ownPending = 0;
+    const qint64 own = std::min(killed, m.ownPending);
+    m.ownPending -= own;
     const qint64 fatal = grew(pg.sessionsFatal, m.fatal).value_or(0);
     const qint64 abandoned = grew(pg.sessionsAbandoned, m.abandoned).value_or(0);
     m.postmasterStart = pg.postmasterStart;
@@ -65,21 +76,31 @@ void deadConnections(const PostgresContext &c, DeadMemory &m, QList<Observation>
     m.appSessions = now;
 
     const bool event = restarted || killed + fatal + abandoned > 0;
-    if (event) {
-        if (m.lastEventMs == 0 || c.atMs - m.lastEventMs > qint64(t.deadHoldS * 1000)) {
+    // reword: a termination PoolScope noted after the sample that showed its kills (FindingsEngine::
+    // noteTerminated moved them to ownKilledSum); the words change, the finding's hold does not.
+    if (event || std::exchange(m.reword, false)) {
+        if (event && (m.lastEventMs == 0 || c.atMs - m.lastEventMs > qint64(t.deadHoldS * 1000))) {
             m.firstEventMs = c.atMs;
-            m.killedSum = m.fatalSum = m.abandonedSum = 0;
+            m.killedSum = m.fatalSum = m.abandonedSum = m.ownKilledSum = 0;
             m.lastSeverity = Severity::Warning;
         }
-        m.lastEventMs = c.atMs;
+        if (event)
+            m.lastEventMs = c.atMs;
         m.killedSum += killed;
+        m.ownKilledSum += own;
+        if (own > 0)
+            m.ownLastMs = m.ownPendingAtMs;
         m.fatalSum += fatal;
         m.abandonedSum += abandoned;
         QStringList what;
-        if (m.killedSum > 0)
-            what.append(
-                QStringLiteral("%1 terminated (pg_terminate_backend: an operator, a tool or PoolScope)")
-                    .arg(m.killedSum));
+        if (m.ownKilledSum > 0)
+            what.append(QStringLiteral("%1 terminated by PoolScope at %2 (the action in the audit log)")
+                            .arg(m.ownKilledSum)
+                            .arg(clockTime(m.ownLastMs)));
+        if (m.killedSum > m.ownKilledSum)
+            what.append(QStringLiteral("%1 terminated by someone else (pg_terminate_backend: an operator or "
+                                       "another tool)")
+                            .arg(m.killedSum - m.ownKilledSum));
         if (m.fatalSum > 0)
             what.append(QStringLiteral("%1 ended by a FATAL error (idle_in_transaction_session_timeout, "
                                        "idle_session_timeout, an administrator command)")
@@ -98,11 +119,18 @@ void deadConnections(const PostgresContext &c, DeadMemory &m, QList<Observation>
             advice.append(QStringLiteral("A PgBouncer in front notices dead servers by itself; applications "
                                          "connected directly must reconnect."));
         } else if (m.lastSeverity != Severity::Critical) {
+            // Only PoolScope's own kills: the operator did this on purpose; the finding says what it costs
+            // the applications, as information, not as a new incident.
+            const bool onlyOwn = m.ownKilledSum == m.killedSum && m.fatalSum == 0 && m.abandonedSum == 0;
+            m.lastSeverity = onlyOwn ? Severity::Info : Severity::Warning;
             m.lastSummary =
                 QStringLiteral("Since %1, sessions ended under their clients: %2. Applications that "
                                "pooled those connections get \"server closed the connection "
-                               "unexpectedly\" on their next use.")
-                    .arg(clockTime(m.firstEventMs), what.join(QStringLiteral("; ")));
+                               "unexpectedly\" on their next use%3.")
+                    .arg(clockTime(m.firstEventMs), what.join(QStringLiteral("; ")),
+                         onlyOwn ? QStringLiteral(": expected after ending them, until their pools "
+                                                  "replace the dead connections")
+                                 : QString());
         }
         advice.append(
             QStringLiteral("Make the pools check connections before use: SQLAlchemy "
@@ -124,6 +152,7 @@ void deadConnections(const PostgresContext &c, DeadMemory &m, QList<Observation>
         e.insert("restarted", m.lastSeverity == Severity::Critical);
         e.insert("postmaster_start", pg.postmasterStart ? QJsonValue(*pg.postmasterStart) : QJsonValue());
         e.insert("sessions_killed", double(m.killedSum));
+        e.insert("sessions_killed_by_poolscope", double(m.ownKilledSum));
         e.insert("sessions_fatal", double(m.fatalSum));
         e.insert("sessions_abandoned", double(m.abandonedSum));
         e.insert("vanished", vanished);

@@ -340,6 +340,29 @@ std::optional<Finding> FindingsEngine::finding(quint64 findingId) const
     return std::nullopt;
 }
 
+void FindingsEngine::noteTerminated(int id, qint64 atMs, int count)
+{
+    if (count <= 0)
+        return;
+    DeadMemory &dead = state(id).memory.dead;
+    // The sample that shows the kills may come in before the terminator's report: kills counted within the
+    // last seconds and not yet attributed are PoolScope's; the rest waits for the counter.
+    constexpr qint64 kRecentMs = 10'000;
+    qint64 remaining = count;
+    if (dead.lastEventMs != 0 && atMs - dead.lastEventMs <= kRecentMs) {
+        const qint64 unattributed = dead.killedSum - dead.ownKilledSum;
+        const qint64 now = std::min<qint64>(remaining, unattributed);
+        if (now > 0) {
+            dead.ownKilledSum += now;
+            dead.ownLastMs = atMs;
+            dead.reword = true;
+            remaining -= now;
+        }
+    }
+    dead.ownPending += remaining;
+    dead.ownPendingAtMs = atMs;
+}
+
 bool FindingsEngine::noteAction(quint64 findingId, qint64 atMs, const QString &what)
 {
     for (Slot &s : m_open) {

@@ -57,6 +57,10 @@ public:
     /// An action was taken on an open finding: it shows "action taken, watching" until it ends (then
     /// "recovered") or actionWatchS passes ("still present"). False when no such open finding exists.
     bool noteAction(quint64 findingId, qint64 atMs, const QString &what);
+    /// PoolScope itself terminated `count` sessions of PostgreSQL target `id` at `atMs`: dead-connections
+    /// attributes that many of the kills it sees next to PoolScope (and names them as information when they
+    /// are all it sees), instead of to an unknown operator.
+    void noteTerminated(int id, qint64 atMs, int count);
     /// Changes whenever a finding opens, ends, or changes its severity, status or words.
     quint64 revision() const { return m_revision; }
 

@@ -32,8 +32,8 @@ QList<Drill> makeDrills()
                       "transaction) and stay. The Findings dock names idle-in-transaction-leak.");
     leak.act =
         tr("The transactions roll back and the slots free up on the server; sessions leaked after you "
-           "pressed it keep the finding open (press it again). PoolScope then names dead-connections too: "
-           "the application's ends of those connections are dead now.");
+           "pressed it keep the finding open (press it again). PoolScope then names dead-connections too, "
+           "as information, its own kills: the application's ends of those connections are dead now.");
     leak.appFix =
         tr("Ending the server sessions does not give them back to the application's pool: psycopg2 still "
            "counts them as checked out, so requests keep failing with \"connection pool exhausted\" (see the "

@@ -312,6 +312,11 @@ void FindingsController::act(quint64 findingId)
     }
 }
 
+void FindingsController::noteTerminated(int id, int count)
+{
+    m_engine.noteTerminated(id, nowMs(), count);
+}
+
 void FindingsController::actionDone(quint64 findingId, bool done, const QString &what)
 {
     m_running = 0;

@@ -54,6 +54,9 @@ public:
     /// The PostgreSQL targets pooler `poolerId` forwards to (PoolerLinks::postgresOf()).
     void setLinks(int poolerId, const QList<int> &postgresIds);
     void removeTarget(int id);
+    /// PoolScope terminated `count` sessions of target `id` (any path: a page, bulk, a finding, auto-
+    /// remediation): dead-connections says they were PoolScope's.
+    void noteTerminated(int id, int count);
     /// Read-only mode: the action buttons disabled with the reason.
     void setActionsEnabled(bool enabled, const QString &reason);
 

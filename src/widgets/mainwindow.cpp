@@ -489,9 +489,10 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
                 [actions, sample](const QList<qint64> &pids) { actions->terminate(pids, sample()); });
         connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
         // Each action done is marked on every target's charts, as load runs are.
-        connect(actions, &SessionActions::finished, this, [this](const terminate::Report &r) {
+        connect(actions, &SessionActions::finished, this, [this, id = t->id](const terminate::Report &r) {
             if (!r.connected && r.results.isEmpty())
                 return; // refused before anything was sent
+            m_findings->noteTerminated(id, r.count(terminate::Outcome::Terminated));
             m_actionMarks->add(r.action + QStringLiteral(": ") + r.summary(), r.target, r.summary());
             for (auto &each : m_targets)
                 applyMarkers(*each);

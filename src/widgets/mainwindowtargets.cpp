@@ -41,9 +41,10 @@ void MainWindow::startConfig(const TargetConfig &config, const QByteArray &passw
                 &db::AutoRemediator::onSnapshot);
         t.page->setNotice(t.autoRemediator->bannerText());
         connect(t.autoRemediator.get(), &db::AutoRemediator::ran, this,
-                [label = t.controller->target()](const terminate::Report &report) {
+                [this, id = t.id, label = t.controller->target()](const terminate::Report &report) {
                     logging::get("ui")->warn("auto-remediation on {}: {}", label.toStdString(),
                                              report.summary().toStdString());
+                    m_findings->noteTerminated(id, report.count(terminate::Outcome::Terminated));
                 });
     }
     if (!config.name.isEmpty()) {

@@ -76,6 +76,7 @@ private Q_SLOTS:
         const terminate::Report report = terminator.terminatePids(refs);
         QCOMPARE(report.count(terminate::Outcome::Terminated), 3);
         QVERIFY(engine.noteAction(leak->id, QDateTime::currentMSecsSinceEpoch(), report.summary()));
+        engine.noteTerminated(1, QDateTime::currentMSecsSinceEpoch(), 3); // as the window does
         QCOMPARE(engine.finding(leak->id)->status, findings::Status::ActionTaken);
 
         for (int i = 0; i < 20 && engine.finding(leak->id)->isOpen(); ++i) {
@@ -101,11 +102,17 @@ private Q_SLOTS:
         QCOMPARE(lines.size(), 1);
         QCOMPARE(lines.first().value("action").toString(), QString("terminate"));
         QCOMPARE(lines.first().value("pids").toArray().size(), 3);
-        // PostgreSQL 15 counts the terminations: the engine names the dead pooled connections next.
-        bool dead = false;
-        for (const findings::Finding &f : engine.findings())
-            dead = dead || f.rule == findings::rule::DeadConnections;
+        // PostgreSQL 15 counts the terminations: the engine names the dead pooled connections next, as
+        // PoolScope's own doing (information: the operator knows), not an unknown operator's.
+        std::optional<findings::Finding> dead;
+        for (const findings::Finding &f : engine.findings()) {
+            if (f.rule == findings::rule::DeadConnections)
+                dead = f;
+        }
         QVERIFY(dead);
+        QCOMPARE(dead->evidence.value("sessions_killed_by_poolscope").toInt(), 3);
+        QVERIFY2(dead->summary.contains("3 terminated by PoolScope at"), qPrintable(dead->summary));
+        QVERIFY2(!dead->summary.contains("someone else"), qPrintable(dead->summary));
     }
 };
 

@@ -333,6 +333,48 @@ private Q_SLOTS:
         QCOMPARE(all.first().status, findings::Status::Resolved);
         QVERIFY(all.first().summary.contains("2 ended by a FATAL error"));
     }
+
+    // PoolScope's own terminations, noted before the counter shows them (the usual order) or after the
+    // sample that did (the terminator's report came in late): named as PoolScope's, as information; kills
+    // by someone else next to them keep the warning.
+    void deadConnectionsOwnKills_data()
+    {
+        QTest::addColumn<bool>("notedFirst");
+        QTest::addColumn<int>("ownKills");
+        QTest::addColumn<QString>("severity");
+        QTest::addRow("noted first, all PoolScope's") << true << 3 << "info";
+        QTest::addRow("noted late, all PoolScope's") << false << 3 << "info";
+        QTest::addRow("2 of 3 PoolScope's") << true << 2 << "warning";
+    }
+
+    void deadConnectionsOwnKills()
+    {
+        QFETCH(bool, notedFirst);
+        QFETCH(int, ownKills);
+        QFETCH(QString, severity);
+        FindingsEngine engine;
+        const auto at = [](int i, double now) {
+            PgExtras x;
+            x.killed = i >= 2 ? 3 : 0;
+            return pgSnapshot(now, i >= 2 ? quietWeb() : quietWeb() + many(3, "billing", "idle", 1, 200), x);
+        };
+        feedPg(engine, 2, at);
+        const qint64 terminatedAtMs = qint64((kStart + 1.5) * 1000);
+        if (notedFirst)
+            engine.noteTerminated(1, terminatedAtMs, ownKills);
+        feedPg(engine, 1, at, 1, 2);
+        if (!notedFirst)
+            engine.noteTerminated(1, terminatedAtMs, ownKills);
+        // Noted late, the finding opened as a warning: it steps down like any other, after clearSamples.
+        feedPg(engine, int(engine.thresholds().clearSamples) + 1, at, 1, 3);
+        QCOMPARE(named(engine), QStringList{"dead-connections:sessions:" + severity});
+        const findings::Finding f = engine.openFindings().first();
+        QCOMPARE(f.evidence.value("sessions_killed").toInt(), 3);
+        QCOMPARE(f.evidence.value("sessions_killed_by_poolscope").toInt(), ownKills);
+        QVERIFY2(f.summary.contains(QStringLiteral("%1 terminated by PoolScope at").arg(ownKills)),
+                 qPrintable(f.summary));
+        QCOMPARE(f.summary.contains("terminated by someone else"), ownKills < 3);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestFindingRules)
