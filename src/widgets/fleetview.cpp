@@ -119,14 +119,9 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
         Qt::ElideMiddle); // libpq puts the cause at the end: "... failed: Connection refused"
     m_table->setIconSize(QSize(12, 12));
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->horizontalHeader()->setSectionResizeMode(TargetListModel::TargetColumn,
-                                                      QHeaderView::ResizeToContents);
     m_table->setColumnWidth(TargetListModel::OccupancyColumn, 220);
-    for (int c : {TargetListModel::HeadroomColumn, TargetListModel::WaitingColumn,
-                  TargetListModel::IdleInTransactionColumn})
-        m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    setSizedToContents(false); // until shown
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setToolTip(tr("Worst first. Enter opens the target; Ctrl+R retries a failed one now."));
 
@@ -145,6 +140,27 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
         connect(model, signal, this, &FleetView::updateSummary);
     connect(model, &QAbstractItemModel::dataChanged, this, &FleetView::updateSummary);
     updateSummary();
+}
+
+void FleetView::setSizedToContents(bool sized)
+{
+    const auto mode = sized ? QHeaderView::ResizeToContents : QHeaderView::Interactive;
+    m_table->verticalHeader()->setSectionResizeMode(mode);
+    for (int c : {TargetListModel::TargetColumn, TargetListModel::HeadroomColumn,
+                  TargetListModel::WaitingColumn, TargetListModel::IdleInTransactionColumn})
+        m_table->horizontalHeader()->setSectionResizeMode(c, mode);
+}
+
+void FleetView::showEvent(QShowEvent *event)
+{
+    setSizedToContents(true); // sizes them once for what changed while hidden
+    QWidget::showEvent(event);
+}
+
+void FleetView::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    setSizedToContents(false);
 }
 
 QList<int> FleetView::displayedIds() const

@@ -50,7 +50,15 @@ Q_SIGNALS:
     void retryRequested(int id);
     void editRequested(int id);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
+    /// The columns and rows sized to their contents, or left as they are: a hidden overview (one target's
+    /// page shown) would otherwise measure every cell's text on every sample (most of the window's CPU at
+    /// 10 Hz).
+    void setSizedToContents(bool sized);
     void updateSummary();
     void showContextMenu(const QPoint &pos);
 
