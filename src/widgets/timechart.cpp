@@ -327,8 +327,44 @@ void TimeChart::markDirty()
         m_hiddenDirty = true;
         return;
     }
-    if (!m_replotTimer.isActive())
+    if (!m_replotTimer.isActive()) {
+        m_armedFlat = !m_paused && m_sinceRebuild.isValid() && !newestValuesChanged();
         m_replotTimer.start(replotDelayMs());
+    } else if (m_armedFlat && newestValuesChanged()) {
+        m_armedFlat = false; // something moved: show it as soon as a flat chart would have
+        const int wanted = replotDelayMs();
+        if (wanted < m_replotTimer.remainingTime())
+            m_replotTimer.start(wanted);
+    }
+}
+
+std::vector<double> TimeChart::newestValues() const
+{
+    std::vector<double> values;
+    if (!m_set)
+        return values;
+    values.reserve(m_series.size() + m_limits.size());
+    for (const auto *list : {&m_series, &m_limits}) {
+        for (const Series &s : *list) {
+            const TimeSeries *ts = m_set->find(s.name);
+            const std::optional<double> v = ts ? ts->lastValue() : std::nullopt;
+            values.push_back(v ? *v : std::numeric_limits<double>::quiet_NaN());
+        }
+    }
+    return values;
+}
+
+bool TimeChart::newestValuesChanged() const
+{
+    const std::vector<double> now = newestValues();
+    if (now.size() != m_drawnNewest.size())
+        return true;
+    for (size_t i = 0; i < now.size(); ++i) {
+        const double a = now[i], b = m_drawnNewest[i];
+        if (!(a == b || (std::isnan(a) && std::isnan(b))))
+            return true;
+    }
+    return false;
 }
 
 int TimeChart::replotDelayMs() const
@@ -339,7 +375,8 @@ int TimeChart::replotDelayMs() const
     // (a replot of a 1,000 px chart costs about a millisecond: ten a second would be most of the window's
     // CPU at 10 Hz sampling).
     const double pixelMs = liveRange().size() * 1000.0 / std::max(1, axisRect()->width());
-    const double waitMs = std::clamp(pixelMs, double(MinLiveDelayMs), double(MaxLiveDelayMs));
+    const double waitMs = m_armedFlat ? double(MaxLiveDelayMs)
+                                      : std::clamp(pixelMs, double(MinLiveDelayMs), double(MaxLiveDelayMs));
     return int(std::clamp<qint64>(qint64(waitMs) - m_sinceRebuild.elapsed(), ReplotDelayMs, MaxLiveDelayMs));
 }
 
@@ -383,6 +420,8 @@ int TimeChart::maxPointsPerGraph() const
 
 void TimeChart::rebuild()
 {
+    m_drawnNewest = newestValues();
+    m_armedFlat = false;
     QCPRange range = m_paused ? xAxis->range() : liveRange();
     if (!m_paused) {
         m_settingRange = true;

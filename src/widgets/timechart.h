@@ -44,7 +44,9 @@ namespace poolscope::widgets {
 /// Updates are coalesced: markDirty() only arms a single-shot timer, which copies the visible window out of
 /// the history and queues one replot. While live the timer waits until the time axis has moved a pixel
 /// since the last rebuild, and at least 0.5 s (at most 1 s): sampling at 10 Hz does not redraw the charts
-/// ten times a second (every replot still shows every sample); browsing, it waits 40 ms. A chart hidden
+/// ten times a second (every replot still shows every sample); browsing, it waits 40 ms. Samples that change
+/// no series' newest value (flat lines, only the time axis moves) wait the whole second; one that changes a
+/// value brings the replot forward again. A chart hidden
 /// behind another tab or page of a shown window rebuilds nothing until it is shown. NaN points in the series
 /// are gaps: lines and areas break there (a bucket that only saw gaps is a gap).
 ///
@@ -177,6 +179,10 @@ private:
     void rebuild();
     /// How long markDirty() waits: see the class comment.
     int replotDelayMs() const;
+    /// The newest value of each series drawn, NaN for none.
+    std::vector<double> newestValues() const;
+    /// A sample came in that changes some series' newest value since the last rebuild (not only the time).
+    bool newestValuesChanged() const;
     void setLevel(int level, double resolution);
     void removeEnvelopeGraphs();
     void updateTimeFormat(double visibleSeconds);
@@ -206,7 +212,9 @@ private:
     QCPTextElement *m_titleElement = nullptr;
     QTimer m_replotTimer;
     QElapsedTimer m_sinceRebuild;
-    bool m_hiddenDirty = false; // marked dirty while hidden: rebuilt when shown
+    bool m_hiddenDirty = false;        // marked dirty while hidden: rebuilt when shown
+    std::vector<double> m_drawnNewest; // newestValues() at the last rebuild
+    bool m_armedFlat = false;          // the replot timer waits for a sample that only scrolls the chart
     std::unique_ptr<ChartMarkers> m_markers;
 };
 

@@ -102,6 +102,7 @@ private Q_SLOTS:
     void youngTargetWindowGrows();
     void pauseFreezesAndAllowsDragging();
     void replotsAreCoalesced();
+    void flatSamplesWaitLongerChangesDoNot();
     void tooltipListsEverySeries();
     void rangeSwitchShowsTheRightSpan_data();
     void rangeSwitchShowsTheRightSpan();
@@ -312,15 +313,60 @@ void TestTimeChart::replotsAreCoalesced()
     timer.start();
     int marks = 0;
     while (timer.elapsed() < 400) {
+        set[QStringLiteral("a")].append(T0 + 10 + marks * 0.002, marks); // a value that changes
         chart.markDirty();
         ++marks;
         QTest::qWait(2);
     }
-    QTest::qWait(100);
+    QTest::qWait(200);
     const double seconds = double(timer.elapsed()) / 1000.0;
     QVERIFY(marks > 50);
     QVERIFY2(replots.size() >= 1, "data changes must reach the screen");
     QVERIFY2(replots.size() <= int(seconds * 25) + 2, qPrintable(QString::number(replots.size())));
+}
+
+// Samples that change no series' newest value only scroll the chart: the replot waits a whole second (at
+// 10 Hz with flat lines, half the replots); a sample that changes a value brings it forward.
+void TestTimeChart::flatSamplesWaitLongerChangesDoNot()
+{
+    SeriesSet set;
+    fill(set, 10);
+    TimeChart chart;
+    chart.resize(400, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    double t = T0 + 10;
+    const auto sample = [&](double value) {
+        set[QStringLiteral("a")].append(t, value);
+        t += 0.1;
+        chart.markDirty();
+    };
+    QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
+    // Steady state: samples every 100 ms right after a replot (the wait counts from the last rebuild).
+    sample(11);
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
+    replots.clear();
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < 600) {
+        QTest::qWait(100);
+        sample(11); // the newest value was 11 already: flat
+    }
+    QCOMPARE(replots.size(), 0); // not yet: a flat chart waits the whole second
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 1000);
+    QVERIFY2(timer.elapsed() >= 850, qPrintable(QString::number(timer.elapsed())));
+
+    // Flat, then a change 100 ms later: on screen within ~0.5 s of the last replot, not 1 s.
+    replots.clear();
+    timer.restart();
+    QTest::qWait(100);
+    sample(11);
+    QTest::qWait(100);
+    sample(42);
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 1000);
+    QVERIFY2(timer.elapsed() < 850, qPrintable(QString::number(timer.elapsed())));
 }
 
 void TestTimeChart::tooltipListsEverySeries()
