@@ -15,6 +15,11 @@ namespace poolscope::record {
 
 namespace {
 
+// Written for every sample: prepared once (SqliteDb::cached).
+const char *const kBegin = "BEGIN IMMEDIATE";
+const char *const kCommit = "COMMIT";
+const char *const kUpdateKind = "UPDATE targets SET kind = ? WHERE id = ?";
+const char *const kInsertAudit = "INSERT INTO audit(t_ms, action, target, json) VALUES(?,?,?,?)";
 const char *const kInsertSample =
     "INSERT INTO samples(target_id, t_ms, ok, kind, error, server_version, server_time, active, idle, "
     "idle_in_transaction, idle_in_transaction_aborted, other, hidden, sessions, poolscope_sessions, "
@@ -152,9 +157,13 @@ int RecordingWriter::writeAudit(qint64 *newOffset, QList<QByteArray> *lines)
     *newOffset = m_auditOffset;
     if (m_options.auditPath.isEmpty())
         return SQLITE_OK;
+    // Asked at every sample: a stat, and the file opened only when it grew.
+    const QFileInfo info(m_options.auditPath);
+    if (!info.exists() || info.size() == m_auditOffset)
+        return SQLITE_OK; // no audit log yet, or nothing new
     QFile f(m_options.auditPath);
     if (!f.open(QIODevice::ReadOnly))
-        return SQLITE_OK; // no audit log yet
+        return SQLITE_OK;
     if (f.size() < m_auditOffset)
         m_auditOffset = 0; // rotated or truncated
     if (f.size() == m_auditOffset)
@@ -165,7 +174,7 @@ int RecordingWriter::writeAudit(qint64 *newOffset, QList<QByteArray> *lines)
     if (end < 0)
         return SQLITE_OK; // a line being written: next time
     *newOffset = m_auditOffset + end + 1;
-    Statement audit(*m_db, "INSERT INTO audit(t_ms, action, target, json) VALUES(?,?,?,?)");
+    Statement &audit = m_db->cached(kInsertAudit);
     for (const QByteArray &line : chunk.left(end).split('\n')) {
         if (line.trimmed().isEmpty())
             continue;
@@ -196,13 +205,13 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
 {
     const QString kind = targetKindName(s.kind);
     if (s.ok && kind != m_kinds[size_t(targetId - 1)]) {
-        Statement k(*m_db, "UPDATE targets SET kind = ? WHERE id = ?");
+        Statement &k = m_db->cached(kUpdateKind);
         k.bind(0, kind);
         k.bind(1, targetId);
         if (const int rc = k.run(); !succeeded(rc))
             return rc;
     }
-    Statement ins(*m_db, kInsertSample);
+    Statement &ins = m_db->cached(kInsertSample);
     int c = 0;
     ins.bind(c++, targetId);
     ins.bind(c++, s.sampledAtMs);
@@ -252,7 +261,7 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
     SessionFrameEncoder &encoder = *m_encoders[size_t(targetId - 1)];
     if (pg) {
         if (const auto frame = encoder.encode(pg->sessions, m_options.keyframeEvery)) {
-            Statement f(*m_db, kInsertFrame);
+            Statement &f = m_db->cached(kInsertFrame);
             f.bind(0, sampleId);
             f.bind(1, targetId);
             f.bind(2, frame->keyframe ? 1 : 0);
@@ -266,7 +275,7 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
     }
 
     if (s.ok && s.bouncer) {
-        Statement p(*m_db, kInsertPool);
+        Statement &p = m_db->cached(kInsertPool);
         for (const PoolStats &pool : s.bouncer->pools) {
             int i = 0;
             p.bind(i++, sampleId);
@@ -290,7 +299,7 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
         }
     }
 
-    Statement fs(*m_db, kUpsertFinding);
+    Statement &fs = m_db->cached(kUpsertFinding);
     for (const findings::Finding &f : found) {
         QByteArray signature = findings::statusName(f.status).toUtf8() + '|' +
                                findings::severityName(f.severity).toUtf8() + '|' +
@@ -337,7 +346,7 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
         return false;
     }
     m_lastAttemptMs = nowMs;
-    int rc = m_db->exec("BEGIN IMMEDIATE");
+    int rc = m_db->cached(kBegin).run();
     Pending pending;
     if (succeeded(rc) && m_paused) {
         rc = writeMarker(m_pausedAtMs, QStringLiteral("recording_paused"), {}, m_pauseReason);
@@ -348,7 +357,7 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
     if (succeeded(rc))
         rc = writeSample(targetId, snapshot, found, nowMs, pending);
     if (succeeded(rc))
-        rc = m_db->exec("COMMIT");
+        rc = m_db->cached(kCommit).run();
     if (!succeeded(rc)) {
         const int failed = rc;
         const QString why = m_db->errorMessage(); // before the rollback replaces it

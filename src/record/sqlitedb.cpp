@@ -28,6 +28,7 @@ bool SqliteDb::open(const QString &path, bool readOnly, QString *error)
 
 void SqliteDb::close()
 {
+    m_cache.clear(); // finalized before the connection goes
     if (m_db)
         sqlite3_close_v2(m_db);
     m_db = nullptr;
@@ -36,6 +37,14 @@ void SqliteDb::close()
 int SqliteDb::exec(const char *sql)
 {
     return sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr);
+}
+
+Statement &SqliteDb::cached(const char *sql)
+{
+    std::unique_ptr<Statement> &slot = m_cache[sql];
+    if (!slot || !slot->isValid()) // a statement that could not be prepared is tried again
+        slot = std::make_unique<Statement>(*this, sql);
+    return *slot;
 }
 
 std::optional<qint64> SqliteDb::scalar(const char *sql)
