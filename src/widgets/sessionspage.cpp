@@ -37,6 +37,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace poolscope::widgets {
 
@@ -358,6 +359,23 @@ void SessionsPage::createTable()
                 }
                 updateActions();
             });
+    // What can make a text column want to be wider: other rows in view, or their text changed.
+    const auto textColumnsDirty = [this] {
+        m_textColumnsDirty = true;
+    };
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_filter, signal, this, textColumnsDirty);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, textColumnsDirty);
+    connect(m_filter, &QAbstractItemModel::layoutChanged, this, textColumnsDirty);
+    connect(m_table->verticalScrollBar(), &QScrollBar::valueChanged, this, textColumnsDirty);
+    connect(header, &QHeaderView::sectionCountChanged, this, textColumnsDirty);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+                for (int c : {SessionsModel::Application, SessionsModel::PoolerClient}) {
+                    if (topLeft.column() <= c && c <= bottomRight.column())
+                        m_textColumnsDirty = true;
+                }
+            });
     connect(header, &QHeaderView::sectionResized, this, [this](int column) {
         if (!m_fitting && !m_userSizedColumns.contains(column))
             m_userSizedColumns.append(column);
@@ -414,6 +432,7 @@ void SessionsPage::setColumnShown(int column, bool shown)
     m_table->setColumnHidden(column, !shown);
     if (shown && m_table->horizontalHeader()->sectionSize(column) < 30)
         m_table->horizontalHeader()->resizeSection(column, 100);
+    m_textColumnsDirty = true;
     saveColumns();
 }
 
@@ -725,7 +744,8 @@ void SessionsPage::applySample()
     updateCountLabel();
     updateActions();
     updateDetail();
-    fitTextColumns();
+    if (std::exchange(m_textColumnsDirty, false))
+        fitTextColumns();
 }
 
 void SessionsPage::clear()

@@ -167,6 +167,9 @@ private:
     SelectionGuard m_guard;
     QList<int> m_userSizedColumns; // resized by hand: left as set
     bool m_fitting = false;
+    // The rows in view or their Application / Pooler client text changed since fitTextColumns() measured
+    // them (measuring every sample was 60 % of the window's CPU with the tab shown).
+    bool m_textColumnsDirty = true;
 
     QAction *m_cancelAction = nullptr;
     QAction *m_terminateAction = nullptr;
