@@ -130,13 +130,14 @@ bool renderCharts(const record::RecordingReader &reader, const record::IncidentD
     for (const record::IncidentTarget &it : data.targets) {
         const record::RecordedTarget &rt = it.target;
         SeriesSet set;
-        std::optional<TargetSnapshot> last, lastOk;
+        std::optional<TargetSnapshot> lastOk; // the page learns the target's kind and figures from it
         QString why;
         if (!reader.forEachSnapshot(
                 rt.id, data.fromMs, data.toMs,
                 [&](const TargetSnapshot &s) {
                     recordSnapshot(set, s);
-                    (s.ok ? lastOk : last) = s;
+                    if (s.ok)
+                        lastOk = s;
                 },
                 &why)) {
             *error = QStringLiteral("%1: damaged: %2").arg(data.path, why);
@@ -144,8 +145,7 @@ bool renderCharts(const record::RecordingReader &reader, const record::IncidentD
         }
         if (progress)
             progress(++done, int(data.targets.size()));
-        const std::optional<TargetSnapshot> &shown = lastOk ? lastOk : last;
-        if (!shown || !lastOk) {
+        if (!lastOk) {
             notes->append(QStringLiteral("%1: no successful sample in the window, no charts").arg(rt.name));
             continue;
         }
@@ -153,7 +153,7 @@ bool renderCharts(const record::RecordingReader &reader, const record::IncidentD
         widgets::TargetPage page(rt.name, &set);
         page.setPalette(light);
         page.setActionsEnabled(false);
-        page.showSnapshot(*shown, shown->kind);
+        page.showSnapshot(*lastOk, lastOk->kind);
         widgets::MonitorPage *content = page.content();
         if (!content)
             continue;

@@ -17,7 +17,9 @@
 #include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -186,6 +188,21 @@ private Q_SLOTS:
         m_chart->hide();
         QVERIFY(widgets::shownCharts(m_window.get()).isEmpty()); // only what is on screen
         m_chart->show();
+
+        // Ctrl+Shift+E reaches Table as CSV… from the keyboard; with no table on screen it says so.
+        QAction *csv = m_window->findChild<QAction *>("actionExportTableCsv");
+        QSignalSpy triggered(csv, &QAction::triggered);
+        QString said;
+        QTimer::singleShot(0, this, [&said] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                said = box->text();
+                box->accept();
+            }
+        });
+        QApplication::setActiveWindow(m_window.get());
+        QTest::keyClick(m_window.get(), Qt::Key_E, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(triggered.count(), 1);
+        QVERIFY2(said.startsWith("No table is shown"), qPrintable(said));
     }
 
     void stillPictureForReports()
