@@ -1,5 +1,6 @@
-// Thin entry point: headless commands run on QCoreApplication (no display needed); everything else opens
-// the GUI. All behaviour lives in the libraries under src/.
+// Thin entry point: headless commands run on QCoreApplication (no display needed; `report` draws its charts
+// on a QApplication of the offscreen platform); everything else opens the GUI. All behaviour lives in the
+// libraries under src/.
 #include "cli/diagnosecommand.h"
 #include "cli/exitcodes.h"
 #include "cli/exportcommand.h"
@@ -16,6 +17,8 @@
 #include "core/signalcatcher.h"
 #include "core/taskpool.h"
 #include "record/recordingreader.h"
+#include "report/reportcommand.h"
+#include "report/reportdialog.h"
 #include "sandbox/demosession.h"
 #include "widgets/mainwindow.h"
 #include "widgets/replaywindow.h"
@@ -27,6 +30,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <libpq-fe.h>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -67,6 +71,9 @@ const char *const kUsage =
     "  poolscope record TARGET... --out FILE [--interval 1s] [--duration 1h] [--max-size SIZE]\n"
     "                                     record every sample into a file (SQLite) for replay and export\n"
     "  poolscope export FILE --format csv|json --out DIR   one file per table of a recording\n"
+    "  poolscope report FILE --out report.html [--pdf report.pdf] [--from TIME] [--to TIME] [--last 30m]\n"
+    "                                     an incident report: charts, findings, actions (self-contained "
+    "HTML)\n"
     "  poolscope replay FILE              a recording in the window, with a timeline scrubber\n"
     "  poolscope --version | --help\n"
     "\n"
@@ -76,11 +83,11 @@ const char *const kUsage =
 
 const QStringList &commands()
 {
-    static const QStringList names{QStringLiteral("snapshot"),  QStringLiteral("watch"),
-                                   QStringLiteral("diagnose"),  QStringLiteral("plan"),
-                                   QStringLiteral("terminate"), QStringLiteral("pooler"),
-                                   QStringLiteral("load"),      QStringLiteral("sandbox"),
-                                   QStringLiteral("record"),    QStringLiteral("export")};
+    static const QStringList names{
+        QStringLiteral("snapshot"), QStringLiteral("watch"),     QStringLiteral("diagnose"),
+        QStringLiteral("plan"),     QStringLiteral("terminate"), QStringLiteral("pooler"),
+        QStringLiteral("load"),     QStringLiteral("sandbox"),   QStringLiteral("record"),
+        QStringLiteral("export"),   QStringLiteral("report")};
     return names;
 }
 
@@ -139,6 +146,17 @@ bool hasDisplay()
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
 
+QtMessageHandler g_qtHandler = nullptr;
+
+/// Outside a login session (cron, a container, sudo) the offscreen platform's start warns that
+/// XDG_RUNTIME_DIR is not set and uses /tmp/runtime-$USER, which is fine for drawing: `report` keeps stderr
+/// to its own words.
+void withoutRuntimeDirWarning(QtMsgType type, const QMessageLogContext &context, const QString &text)
+{
+    if (!text.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set")) && g_qtHandler)
+        g_qtHandler(type, context, text);
+}
+
 int headless(int argc, char **argv, const QString &command)
 {
     // argv[0] becomes "poolscope COMMAND": the command's --help then names it, never the binary's path.
@@ -148,7 +166,19 @@ int headless(int argc, char **argv, const QString &command)
         args.push_back(argv[i]);
     args.push_back(nullptr);
     int count = int(args.size()) - 1;
-    QCoreApplication app(count, args.data());
+    // `report` draws charts (widgets): a QApplication, always on the offscreen platform, so that it needs no
+    // display and draws the same on any machine.
+    const bool drawing = command == QLatin1String("report");
+    if (drawing) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        g_qtHandler = qInstallMessageHandler(&withoutRuntimeDirWarning);
+    }
+    std::unique_ptr<QCoreApplication> application =
+        drawing ? std::make_unique<QApplication>(count, args.data())
+                : std::make_unique<QCoreApplication>(count, args.data());
+    if (drawing)
+        qInstallMessageHandler(g_qtHandler);
+    QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
     poolscope::logging::Options lo;
@@ -174,6 +204,8 @@ int headless(int argc, char **argv, const QString &command)
             return poolscope::cli::recordCommand(rest);
         if (command == QLatin1String("export"))
             return poolscope::cli::exportCommand(rest);
+        if (command == QLatin1String("report"))
+            return poolscope::report::reportCommand(rest);
         return poolscope::cli::sandboxCommand(rest);
     }();
     poolscope::TaskPool::drain(kDrainMs);
@@ -224,6 +256,7 @@ int replay(int argc, char **argv)
     poolscope::logging::init();
     poolscope::SignalCatcher signalCatcher;
     QObject::connect(&signalCatcher, &poolscope::SignalCatcher::caught, &app, &QCoreApplication::quit);
+    poolscope::report::installReportOpener(); // File → Incident report…
     poolscope::widgets::ReplayWindow window;
     QString error;
     if (!window.openRecording(QString::fromLocal8Bit(argv[2]), &error)) {
@@ -304,6 +337,7 @@ int main(int argc, char **argv)
     }
 
     poolscope::readonly::applyStartup(parser.isSet(readOnly));
+    poolscope::report::installReportOpener(); // File → Incident report…, also in replay windows
     poolscope::widgets::MainWindow window;
     if (parser.isSet(readOnly))
         window.lockReadOnly();

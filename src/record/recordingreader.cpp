@@ -7,6 +7,7 @@
 #include "core/sessionanalysis.h"
 
 #include <QFileInfo>
+#include <limits>
 #include <sqlite3.h>
 
 namespace poolscope::record {
@@ -276,14 +277,48 @@ std::optional<TargetSnapshot> RecordingReader::snapshotAt(qint64 sampleId, QStri
 bool RecordingReader::forEachSnapshot(int targetId, const std::function<void(const TargetSnapshot &)> &visit,
                                       QString *error) const
 {
-    const QByteArray sql =
-        QByteArray(kSnapshotColumns) +
-        ", f.keyframe, f.data FROM samples s JOIN targets t ON t.id = s.target_id "
-        "LEFT JOIN session_frames f ON f.sample_id = s.id WHERE s.target_id = ? ORDER BY s.id";
+    return forEachSnapshot(targetId, std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(),
+                           visit, error);
+}
+
+bool RecordingReader::forEachSnapshot(int targetId, qint64 fromMs, qint64 toMs,
+                                      const std::function<void(const TargetSnapshot &)> &visit,
+                                      QString *error) const
+{
+    // Frames are decoded from the newest keyframe at or before the first sample of the window.
+    qint64 startId = 0;
+    {
+        Statement first(*m_db, "SELECT min(id) FROM samples WHERE target_id = ? AND t_ms >= ?");
+        first.bind(0, targetId);
+        first.bind(1, fromMs);
+        if (first.step() != SQLITE_ROW || first.isNull(0))
+            return true; // nothing in the window
+        Statement key(*m_db, "SELECT max(sample_id) FROM session_frames WHERE target_id = ? AND keyframe = 1 "
+                             "AND sample_id <= ?");
+        key.bind(0, targetId);
+        key.bind(1, first.int64(0));
+        startId = key.step() == SQLITE_ROW && !key.isNull(0) ? key.int64(0) : first.int64(0);
+    }
+    const QByteArray sql = QByteArray(kSnapshotColumns) +
+                           ", f.keyframe, f.data FROM samples s JOIN targets t ON t.id = s.target_id "
+                           "LEFT JOIN session_frames f ON f.sample_id = s.id WHERE s.target_id = ? AND s.id "
+                           ">= ? AND s.t_ms <= ? "
+                           "ORDER BY s.id";
     Statement s(*m_db, sql.constData());
     s.bind(0, targetId);
+    s.bind(1, startId);
+    s.bind(2, toMs);
     SessionFrameDecoder decoder;
+    // Written when it changed: the newest at or before the first sample read.
     QString version;
+    {
+        Statement v(*m_db, "SELECT server_version FROM samples WHERE target_id = ? AND id <= ? AND "
+                           "server_version IS NOT NULL ORDER BY id DESC LIMIT 1");
+        v.bind(0, targetId);
+        v.bind(1, startId);
+        if (v.step() == SQLITE_ROW)
+            version = v.text(0);
+    }
     int rc = SQLITE_ROW;
     while ((rc = s.step()) == SQLITE_ROW) {
         TargetSnapshot t = snapshotOfRow(s);
@@ -291,12 +326,17 @@ bool RecordingReader::forEachSnapshot(int targetId, const std::function<void(con
             version = t.serverVersion;
         else if (t.ok)
             t.serverVersion = version;
+        const bool inWindow = t.sampledAtMs >= fromMs;
         if (t.postgres) {
             if (!s.isNull(21) && !decoder.apply(s.blob(21), s.int64(20) != 0, error))
                 return false;
+            if (!inWindow)
+                continue; // decoded for the frames after it; not shown
             t.postgres->sessions = decoder.sessions();
             analysis::summarizeSessions(*t.postgres);
         }
+        if (!inWindow)
+            continue;
         if (t.ok && t.kind == TargetKind::PgBouncer) {
             t.bouncer = BouncerSample{};
             t.bouncer->pools = poolsAt(s.int64(0));
@@ -308,6 +348,14 @@ bool RecordingReader::forEachSnapshot(int targetId, const std::function<void(con
         return false;
     }
     return true;
+}
+
+std::pair<qint64, qint64> RecordingReader::timeSpan() const
+{
+    Statement s(*m_db, "SELECT min(t_ms), max(t_ms) FROM samples");
+    if (s.step() != SQLITE_ROW || s.isNull(0))
+        return {0, 0};
+    return {s.int64(0), s.int64(1)};
 }
 
 } // namespace poolscope::record

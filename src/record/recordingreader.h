@@ -77,6 +77,14 @@ public:
     /// once, in order. False with `error` at a damaged frame.
     bool forEachSnapshot(int targetId, const std::function<void(const TargetSnapshot &)> &visit,
                          QString *error) const;
+    /// The same for the samples of `targetId` taken in [fromMs, toMs] only: the session frames are decoded
+    /// from the newest keyframe before fromMs, so a window of a day-long recording costs its own samples
+    /// and at most one keyframe interval more.
+    bool forEachSnapshot(int targetId, qint64 fromMs, qint64 toMs,
+                         const std::function<void(const TargetSnapshot &)> &visit, QString *error) const;
+    /// The first and last sample times (ms) of the recording, every target together; {0, 0} when it has
+    /// no samples.
+    std::pair<qint64, qint64> timeSpan() const;
 
     SqliteDb &db() const { return *m_db; }
 

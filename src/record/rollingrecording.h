@@ -46,6 +46,8 @@ public:
     /// False with `why` when it does not record (another PoolScope does; the file cannot be created).
     bool start(const RollingOptions &options, QString *why);
     bool isRecording() const { return m_started; }
+    /// The rolling file (readable while it is written: RecordingReader).
+    QString path() const { return m_options.path; }
     /// Target `key` (the window's id for it) was sampled; `name` names it in the recording the first time.
     void addSample(int key, const QString &name, const TargetSnapshot &snapshot,
                    const QList<findings::Finding> &findings, qint64 nowMs);

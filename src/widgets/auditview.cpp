@@ -2,6 +2,7 @@
 
 #include "core/auditentry.h"
 #include "core/auditlog.h"
+#include "widgets/tableexport.h"
 
 #include <QFile>
 #include <QHBoxLayout>
@@ -48,6 +49,7 @@ AuditView::AuditView(QWidget *parent) : QWidget(parent)
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("auditTable"));
     m_table->setModel(m_proxy);
+    installTableExport(m_table, tr("audit"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setTextElideMode(Qt::ElideMiddle);

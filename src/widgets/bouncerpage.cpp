@@ -10,6 +10,7 @@
 #include "ui_bouncerpage.h"
 #include "widgets/nowrap.h"
 #include "widgets/palette.h"
+#include "widgets/tableexport.h"
 #include "widgets/timechart.h"
 
 #include <QAction>
@@ -209,6 +210,10 @@ BouncerPage::BouncerPage(const SeriesSet *set, QWidget *parent)
             &BouncerPage::updateActions);
     connect(m_ui->poolsTable, &QWidget::customContextMenuRequested, this, &BouncerPage::showPoolMenu);
     connect(m_ui->clientsTable, &QWidget::customContextMenuRequested, this, &BouncerPage::showClientMenu);
+    m_ui->serversTable->setContextMenuPolicy(Qt::DefaultContextMenu); // no actions of its own: export only
+    installTableExport(m_ui->poolsTable, tr("pools"));
+    installTableExport(m_ui->clientsTable, tr("pooler-clients"));
+    installTableExport(m_ui->serversTable, tr("pooler-servers"));
 
     connect(m_reconnectAction, &QAction::triggered, this,
             [this] { requestAction(PoolerCommand::Reconnect, actionDatabase()); });
@@ -572,6 +577,7 @@ void BouncerPage::showPoolMenu(const QPoint &pos)
     menu.addAction(m_reconnectAction);
     menu.addAction(m_killAction);
     menu.addAction(m_resumeAction);
+    addTableExport(menu, m_ui->poolsTable);
     menu.exec(m_ui->poolsTable->viewport()->mapToGlobal(pos));
 }
 
@@ -584,6 +590,7 @@ void BouncerPage::showClientMenu(const QPoint &pos)
     QMenu menu(this);
     menu.setToolTipsVisible(true);
     menu.addAction(m_killClientAction);
+    addTableExport(menu, m_ui->clientsTable);
     menu.exec(m_ui->clientsTable->viewport()->mapToGlobal(pos));
 }
 

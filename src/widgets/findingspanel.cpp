@@ -3,6 +3,7 @@
 #include "models/findingsmodel.h"
 #include "ui_findingspanel.h"
 #include "widgets/palette.h"
+#include "widgets/tableexport.h"
 
 #include <QHeaderView>
 #include <QJsonArray>
@@ -68,6 +69,7 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     QTableView *table = m_ui->table;
     table->setObjectName(QStringLiteral("findingsTable"));
     table->setModel(m_proxy);
+    installTableExport(table, tr("findings"));
     table->verticalHeader()->hide();
     table->setTabKeyNavigation(false); // Tab leaves the list for the buttons; arrows move within it
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);

@@ -2,6 +2,7 @@
 
 #include "models/targetlistmodel.h"
 #include "widgets/palette.h"
+#include "widgets/tableexport.h"
 
 #include <QAction>
 #include <QHeaderView>
@@ -123,6 +124,7 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
     m_table->setColumnWidth(TargetListModel::OccupancyColumn, 220);
     setSizedToContents(false); // until shown
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    installTableExport(m_table, tr("fleet"));
     m_table->setToolTip(tr("Worst first. Enter opens the target; Ctrl+R retries a failed one now."));
 
     auto *layout = new QVBoxLayout(this);
@@ -223,6 +225,7 @@ void FleetView::showContextMenu(const QPoint &pos)
     edit->setEnabled(whyNot.isEmpty());
     edit->setToolTip(whyNot);
     menu.setToolTipsVisible(true);
+    addTableExport(menu, m_table);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

@@ -171,6 +171,8 @@ private:
     /// Help: the keyboard shortcuts (F1), listed from the window's own actions, and About.
     void setupHelpMenu();
     void setupAuditDock();
+    /// File → Open recording…, the rolling recording, Save the last 30 minutes…, Export, Incident report….
+    void setupRecording();
     void showShortcuts();
     void applyReadOnly(bool readOnly);
     QString readOnlyReason() const;

@@ -25,6 +25,14 @@ void MonitorPage::setPaused(bool paused)
         m_liveButton->setVisible(paused);
 }
 
+void MonitorPage::showRange(double lower, double upper)
+{
+    setPaused(true);
+    for (TimeChart *chart : charts())
+        chart->setVisibleRange(lower, upper);
+    onRangeShown();
+}
+
 void MonitorPage::setTimeRange(double seconds)
 {
     m_timeRange = seconds;

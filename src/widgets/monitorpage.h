@@ -36,6 +36,9 @@ public:
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
+    /// Pauses the page on [lower, upper] (seconds since the epoch) on every chart, as a replay or a report
+    /// shows a moment; what depends on the visible range follows (the groups chart's top groups).
+    void showRange(double lower, double upper);
 
     /// The ranges offered, in seconds: 5 min, 1 h, 6 h, 24 h.
     static const QList<double> &timeRanges();
@@ -57,6 +60,8 @@ protected:
     void setupTimeControls(const QList<QAbstractButton *> &rangeButtons, QAbstractButton *liveButton);
     void markChartsDirty();
     const SeriesSet *seriesSet() const { return m_set; }
+    /// showRange() set the charts' range.
+    virtual void onRangeShown() {}
 
 private:
     const SeriesSet *m_set;

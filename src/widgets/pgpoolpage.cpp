@@ -2,6 +2,7 @@
 
 #include "models/pgpoolmodel.h"
 #include "widgets/palette.h"
+#include "widgets/tableexport.h"
 #include "widgets/timechart.h"
 
 #include <QEvent>
@@ -142,6 +143,8 @@ QTableView *PgpoolPage::makeTable(PgpoolModel *model, const QString &objectName)
         view->horizontalHeader()->resizeSection(
             c, std::max(70, view->fontMetrics().horizontalAdvance(header) + 24));
     }
+    // "pgpoolNodes" -> "pgpool-nodes"
+    installTableExport(view, QStringLiteral("pgpool-") + objectName.mid(6).toLower());
     return view;
 }
 

@@ -41,6 +41,7 @@ public:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void onRangeShown() override { updateGroupSeries(false); }
 
 private:
     void showHeaderDetails(const PostgresSample &pg);

@@ -6,6 +6,8 @@
 #include "record/sqlitedb.h"
 #include "targetpage.h"
 #include "timechart.h"
+#include "widgets/exportmenu.h"
+#include "widgets/reportrequest.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -13,6 +15,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
@@ -66,6 +70,29 @@ ReplayWindow::ReplayWindow(QWidget *parent) : QMainWindow(parent)
     setWindowTitle(tr("PoolScope — REPLAY"));
     statusBar()->showMessage(tr("REPLAY: nothing is sampled, every action is disabled"));
     connect(m_slider, &QSlider::valueChanged, this, [this](int value) { setPosition(value); });
+
+    // File: Export (charts, tables), Incident report… of the recording, Close.
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("menuFile"));
+    QAction *close = file->addAction(tr("&Close"), QKeySequence::Close, this, &QWidget::close);
+    close->setObjectName(QStringLiteral("actionClose"));
+    addExportMenu(this, file, close);
+    m_reportAction = new QAction(tr("Incident &report…"), this);
+    m_reportAction->setObjectName(QStringLiteral("actionIncidentReport"));
+    m_reportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+    m_reportAction->setToolTip(tr("A report of this recording for a post-mortem: charts, findings with their "
+                                  "evidence and advice, actions taken (Ctrl+Shift+I)"));
+    m_reportAction->setEnabled(false);
+    file->insertAction(close, m_reportAction);
+    file->insertSeparator(close);
+    connect(m_reportAction, &QAction::triggered, this, [this] {
+        if (!reportOpener() || m_timeline.isEmpty())
+            return;
+        // The charts' range: the five minutes up to the scrubber (the whole recording when shorter).
+        const qint64 to = positionTimeMs();
+        const qint64 from = std::max(m_timeline.first(), to - qint64(kChartWindowS * 1000));
+        reportOpener()(this, {m_path, from, to, tr("the charts' range, up to the scrubber")});
+    });
     resize(1200, 800);
 }
 
@@ -130,6 +157,7 @@ bool ReplayWindow::openRecording(const QString &path, QString *error)
     m_slider->setRange(0, std::max(0, int(m_timeline.size()) - 1));
     m_slider->setEnabled(!m_timeline.isEmpty());
     m_slider->blockSignals(false);
+    m_reportAction->setEnabled(!m_timeline.isEmpty() && reportOpener());
     if (m_timeline.isEmpty()) {
         m_time->setText(tr("no samples"));
         return true;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+class QAction;
 class QLabel;
 class QSlider;
 class QTabWidget;
@@ -62,6 +63,7 @@ private:
     QTreeWidget *m_findings;
     QSlider *m_slider;
     QLabel *m_time;
+    QAction *m_reportAction = nullptr;
     double m_lastScrubMs = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "models/sessionsmodel.h"
 #include "widgets/chartparts.h"
 #include "widgets/palette.h"
+#include "widgets/tableexport.h"
 #include "widgets/transactioncharts.h"
 
 #include <QAction>
@@ -343,6 +344,7 @@ void SessionsPage::createTable()
 
     connect(header, &QHeaderView::customContextMenuRequested, this, &SessionsPage::showHeaderMenu);
     connect(m_table, &QTableView::customContextMenuRequested, this, &SessionsPage::showTableMenu);
+    installTableExport(m_table, tr("sessions"));
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this](const QItemSelection &selected, const QItemSelection &deselected) {
                 const auto pidsOf = [](const QItemSelection &s) {
@@ -456,22 +458,23 @@ void SessionsPage::showHeaderMenu(const QPoint &pos)
 void SessionsPage::showTableMenu(const QPoint &pos)
 {
     const QList<qint64> pids = selectedPids();
-    if (pids.isEmpty())
-        return;
     QMenu menu(this);
-    menu.addAction(m_cancelAction);
-    menu.addAction(m_terminateAction);
-    menu.addSeparator();
-    QStringList pidTexts;
-    for (qint64 pid : pids)
-        pidTexts.append(QString::number(pid));
-    menu.addAction(tr("Copy pid"), this,
-                   [pidTexts] { QApplication::clipboard()->setText(pidTexts.join(QLatin1Char(' '))); });
-    const QModelIndex current = m_table->currentIndex();
-    if (current.isValid()) {
-        const QString query = current.data(SessionsModel::FullQueryRole).toString();
-        menu.addAction(tr("Copy query"), this, [query] { QApplication::clipboard()->setText(query); });
+    if (!pids.isEmpty()) {
+        menu.addAction(m_cancelAction);
+        menu.addAction(m_terminateAction);
+        menu.addSeparator();
+        QStringList pidTexts;
+        for (qint64 pid : pids)
+            pidTexts.append(QString::number(pid));
+        menu.addAction(tr("Copy pid"), this,
+                       [pidTexts] { QApplication::clipboard()->setText(pidTexts.join(QLatin1Char(' '))); });
+        const QModelIndex current = m_table->currentIndex();
+        if (current.isValid()) {
+            const QString query = current.data(SessionsModel::FullQueryRole).toString();
+            menu.addAction(tr("Copy query"), this, [query] { QApplication::clipboard()->setText(query); });
+        }
     }
+    addTableExport(menu, m_table); // the whole table as shown, selection or not
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

@@ -1,6 +1,7 @@
 #include "timechart.h"
 
 #include "core/timeseries.h"
+#include "widgets/chartexport.h"
 #include "widgets/chartparts.h"
 
 #include <QDateTime>
@@ -81,6 +82,7 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make
 {
     setMinimumHeight(160);
     setNoAntialiasingOnDrag(true);
+    installChartExport(this); // context menu: save as PNG or PDF, copy
     setMouseTracking(true);
 
     // Title and legend get rows of their own above the axis rect, so the legend never covers data.
@@ -400,6 +402,44 @@ void TimeChart::refreshNow()
     replot(QCustomPlot::rpImmediateRefresh);
 }
 
+QImage TimeChart::renderStill(double lower, double upper, const QSize &size, double scale)
+{
+    m_still = true;
+    setPaused(true);
+    setVisibleRange(lower, upper);
+    m_replotTimer.stop();
+    // Not shown: the size is taken at once, without a resize event; do what that event would.
+    resize(size);
+    setViewport(rect());
+    if (auto ticker = xAxis->ticker().dynamicCast<QCPAxisTickerDateTime>())
+        ticker->setTickCount(std::clamp(width() / 120, 2, 6));
+    updateTitle();
+    updateLegendLayout();
+    // Twice: the first replot lays out the axis rect at this size; the points per graph and the marker
+    // labels' rows are computed from it by the second.
+    refreshNow();
+    refreshNow();
+    return toPixmap(size.width(), size.height(), scale).toImage();
+}
+
+bool TimeChart::hasVisibleData() const
+{
+    if (!m_set)
+        return false;
+    const QCPRange range = xAxis->range();
+    for (const Series &s : m_series) {
+        const TimeSeries *ts = m_set->find(s.name);
+        if (!ts)
+            continue;
+        const HistoryPoints p = ts->sample(range.lower, range.upper, 100);
+        for (const double v : p.max) {
+            if (!std::isnan(v))
+                return true;
+        }
+    }
+    return false;
+}
+
 QCPRange TimeChart::liveRange() const
 {
     double last = m_set ? m_set->lastTime() : 0;
@@ -697,7 +737,7 @@ void TimeChart::updateTitle()
         text += m_mode == Mode::StackedArea ? tr("  · per %1: means, line = peak").arg(per)
                                             : tr("  · per %1: peaks").arg(per);
     }
-    if (m_paused)
+    if (m_paused && !m_still)
         text += tr("  (browsing — Space returns to live)");
     m_titleElement->setText(text);
     replot(QCustomPlot::rpQueuedReplot);

@@ -5,6 +5,7 @@
 
 #include <QColor>
 #include <QElapsedTimer>
+#include <QImage>
 #include <QList>
 #include <QPalette>
 #include <QString>
@@ -122,6 +123,14 @@ public:
     /// in step when the user drags one of them).
     void setVisibleRange(double lower, double upper);
 
+    /// The chart over [lower, upper] drawn at `size` (times `scale` pixels) as a still picture, for reports:
+    /// paused there for good, its title without the browsing hint. Only for a chart that is not shown (a
+    /// report's page is never shown): it takes `size` as its own.
+    QImage renderStill(double lower, double upper, const QSize &size, double scale = 1);
+    /// Whether a series (the limits aside) has a value in the visible range; a chart of series that were
+    /// never recorded (no pooler traffic) has none.
+    bool hasVisibleData() const;
+
     /// New data is in the series set: rebuild and replot within 40 ms.
     void markDirty();
     /// Rebuilds and replots synchronously (tests, screenshots).
@@ -203,6 +212,7 @@ private:
     Mode m_mode = Mode::Lines;
     bool m_integer = false;
     bool m_paused = false;
+    bool m_still = false; // renderStill(): no browsing hint
     bool m_limitAlwaysInRange = true;
     bool m_settingRange = false; // our own setRange calls, as opposed to the user's drag/zoom
     double m_windowSeconds = 300;

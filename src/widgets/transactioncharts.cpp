@@ -1,6 +1,7 @@
 #include "transactioncharts.h"
 
 #include "core/sessionanalysis.h"
+#include "widgets/chartexport.h"
 #include "widgets/chartparts.h"
 #include "widgets/palette.h"
 
@@ -210,6 +211,7 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
 
     // Idle-in-transaction age histogram.
     m_histogramPlot = new QCustomPlot(this);
+    installChartExport(m_histogramPlot);
     m_histogramPlot->setObjectName(QStringLiteral("idleHistogram"));
     setupPlot(m_histogramPlot, tr("Idle in transaction: time in state"), true);
     m_idleBars = new QCPBars(m_histogramPlot->xAxis, m_histogramPlot->yAxis);
@@ -240,6 +242,7 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
 
     // Sessions by state per application, as horizontal stacked bars.
     m_appsPlot = new QCustomPlot(this);
+    installChartExport(m_appsPlot);
     m_appsPlot->setObjectName(QStringLiteral("applicationStates"));
     setupPlot(m_appsPlot, tr("Sessions by state, top %1 applications").arg(TopApplications), true);
     QCPBars *below = nullptr;
@@ -265,6 +268,7 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
 
     // Oldest transaction and xmin horizon over time.
     m_agesPlot = new QCustomPlot(this);
+    installChartExport(m_agesPlot);
     m_agesPlot->setObjectName(QStringLiteral("oldestAges"));
     setupPlot(m_agesPlot, tr("Oldest transaction and xmin horizon"), true);
     m_xactGraph = m_agesPlot->addGraph(m_agesPlot->xAxis, m_agesPlot->yAxis);
