@@ -202,6 +202,8 @@ private:
     void onMouseMove(QMouseEvent *event);
     void onRangeChanged(const QCPRange &range);
     QCPRange liveRange() const;
+    /// "10 s", "1 min": a rollup's bucket width.
+    static QString resolutionText(double seconds);
 
     const SeriesSet *m_set = nullptr;
     std::vector<Series> m_series;
