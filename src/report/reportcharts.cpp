@@ -6,6 +6,7 @@
 #include "record/incidentdata.h"
 #include "record/recordingreader.h"
 #include "widgets/bouncerpage.h"
+#include "widgets/incidentmarkers.h"
 #include "widgets/monitorpage.h"
 #include "widgets/palette.h"
 #include "widgets/targetpage.h"
@@ -34,43 +35,6 @@ QPalette lightPalette()
 double seconds(qint64 ms)
 {
     return double(ms) / 1000.0;
-}
-
-QList<ChartMarker> markersFor(const record::IncidentData &data, const QString &target, const QPalette &pal)
-{
-    QList<ChartMarker> out;
-    for (const record::IncidentLoadRun &r : data.loadRuns) {
-        ChartMarker m;
-        m.kind = ChartMarker::Kind::Span;
-        m.start = seconds(r.startMs);
-        m.end = seconds(r.endMs.value_or(data.toMs));
-        m.label = r.label.isEmpty() ? QStringLiteral("load") : r.label;
-        out.append(m);
-    }
-    for (const record::IncidentFinding &f : data.findings) {
-        if (f.target != target && !f.targets.contains(target))
-            continue;
-        ChartMarker m;
-        m.kind = ChartMarker::Kind::Event;
-        m.start = seconds(f.sinceMs > 0 ? f.sinceMs : f.raisedAtMs);
-        if (f.endedAtMs)
-            m.end = seconds(*f.endedAtMs);
-        m.label = f.rule;
-        m.color = widgets::palette::severity(
-            findings::severityFromName(f.severity).value_or(findings::Severity::Warning), pal);
-        out.append(m);
-    }
-    for (const audit::Entry &a : data.actions) {
-        ChartMarker m;
-        m.kind = ChartMarker::Kind::Event;
-        m.start = m.end = seconds(a.time.toMSecsSinceEpoch());
-        m.label = a.action;
-        m.color = QColor(0x7c, 0x3a, 0xed); // as the window marks actions (actionmarks.h)
-        out.append(m);
-    }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const ChartMarker &a, const ChartMarker &b) { return a.start < b.start; });
-    return out;
 }
 
 double peakIn(const SeriesSet &set, const QString &name, double from, double to)
@@ -157,7 +121,7 @@ bool renderCharts(const record::RecordingReader &reader, const record::IncidentD
         widgets::MonitorPage *content = page.content();
         if (!content)
             continue;
-        const QList<ChartMarker> markers = markersFor(data, rt.name, light);
+        const QList<ChartMarker> markers = widgets::incidentMarkers(data, rt.name, light);
         for (widgets::TimeChart *chart : content->charts())
             chart->setMarkers(markers);
         auto draw = [&] {

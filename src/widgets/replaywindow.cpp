@@ -1,12 +1,15 @@
 #include "replaywindow.h"
 
+#include "core/logging.h"
 #include "core/recorder.h"
 #include "core/timeseries.h"
+#include "record/incidentdata.h"
 #include "record/recordingreader.h"
 #include "record/sqlitedb.h"
 #include "targetpage.h"
 #include "timechart.h"
 #include "widgets/exportmenu.h"
+#include "widgets/incidentmarkers.h"
 #include "widgets/reportrequest.h"
 
 #include <QDateTime>
@@ -40,6 +43,7 @@ struct ReplayWindow::Replayed
     QList<qint64> times;        // sample times, ascending
     QList<qint64> ids;          // the samples, in the same order
     qint64 shownId = 0;
+    QList<ChartMarker> markers; // load runs, findings and actions of the whole recording, as live
 };
 
 ReplayWindow::ReplayWindow(QWidget *parent) : QMainWindow(parent)
@@ -138,6 +142,18 @@ bool ReplayWindow::openRecording(const QString &path, QString *error)
     }
     std::sort(timeline.begin(), timeline.end());
     timeline.erase(std::unique(timeline.begin(), timeline.end()), timeline.end());
+    // The charts carry the marks the live window drew: load runs, findings, actions.
+    if (!timeline.isEmpty()) {
+        record::IncidentData recorded;
+        QString why;
+        if (record::gatherIncident(*reader, path, timeline.first(), timeline.last(), &recorded, &why)) {
+            for (auto &r : targets)
+                r->markers = incidentMarkers(recorded, r->target.name, palette());
+        } else {
+            logging::get("ui")->warn("replay of {}: no chart marks: {}", path.toStdString(),
+                                     why.toStdString());
+        }
+    }
 
     m_reader = std::move(reader);
     m_targets = std::move(targets);
@@ -214,8 +230,11 @@ void ReplayWindow::showMoment(qint64 tMs)
     const double t = double(tMs) / 1000.0;
     for (auto &r : m_targets) {
         for (QCustomPlot *plot : r->page->charts()) {
-            if (auto *chart = dynamic_cast<TimeChart *>(plot))
+            if (auto *chart = dynamic_cast<TimeChart *>(plot)) {
+                chart->setMarkers(r->markers); // the page's charts appear with its first sample
+                chart->setLiveAvailable(false);
                 chart->setVisibleRange(t - kChartWindowS, t);
+            }
         }
     }
     // The findings open at that moment: raised at or before it, not ended before it.

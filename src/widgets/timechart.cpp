@@ -159,6 +159,11 @@ QString TimeChart::title() const
     return m_title;
 }
 
+QString TimeChart::displayedTitle() const
+{
+    return m_titleElement->text();
+}
+
 void TimeChart::setValueLabel(const QString &label)
 {
     yAxis->setLabel(label);
@@ -295,6 +300,12 @@ void TimeChart::setPaused(bool paused)
     m_paused = paused;
     updateTitle();
     markDirty();
+}
+
+void TimeChart::setLiveAvailable(bool available)
+{
+    if (std::exchange(m_liveAvailable, available) != available)
+        updateTitle();
 }
 
 void TimeChart::setVisibleRange(double lower, double upper)
@@ -722,7 +733,7 @@ void TimeChart::updateTitle()
         text += m_mode == Mode::StackedArea ? tr("  · per %1: means, line = peak").arg(per)
                                             : tr("  · per %1: peaks").arg(per);
     }
-    if (m_paused && !m_still)
+    if (m_paused && !m_still && m_liveAvailable)
         text += tr("  (browsing — Space returns to live)");
     m_titleElement->setText(text);
     replot(QCustomPlot::rpQueuedReplot);

@@ -73,6 +73,8 @@ public:
     ~TimeChart() override;
 
     void setTitle(const QString &title);
+    /// The title as drawn: with the bucket width and the browsing hint.
+    QString displayedTitle() const;
     QString title() const;
     /// The y axis label, with its unit: "sessions", "transactions/s", "seconds".
     void setValueLabel(const QString &label);
@@ -118,6 +120,8 @@ public:
     /// drag and wheel-zoom horizontally in either state; doing so while live pauses the chart. Resuming snaps
     /// back to the live window.
     void setPaused(bool paused);
+    /// False where there is no live to return to (a replay): the title does not offer it.
+    void setLiveAvailable(bool available);
     bool isPaused() const { return m_paused; }
     /// Shows the given x range (seconds since the epoch); only honoured while paused (keeps a page's charts
     /// in step when the user drags one of them).
@@ -215,6 +219,7 @@ private:
     bool m_integer = false;
     bool m_paused = false;
     bool m_still = false; // renderStill(): no browsing hint
+    bool m_liveAvailable = true;
     bool m_limitAlwaysInRange = true;
     bool m_settingRange = false; // our own setRange calls, as opposed to the user's drag/zoom
     double m_windowSeconds = 300;

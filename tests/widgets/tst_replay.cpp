@@ -7,6 +7,7 @@
 #include "widgets/replaywindow.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
+#include "widgets/timechart.h"
 
 #include <QAction>
 #include <QFile>
@@ -120,6 +121,20 @@ private Q_SLOTS:
         }
         window.setPosition(12);
         QCOMPARE(window.findingsView()->topLevelItem(0)->text(1), QString("idle-in-transaction-leak"));
+        // The charts carry the finding as the live window drew it: a line where it began (its since), a
+        // dashed one where it ended.
+        QVERIFY(!page->charts().isEmpty());
+        for (QCustomPlot *plot : page->charts()) {
+            auto *chart = qobject_cast<widgets::TimeChart *>(plot);
+            QVERIFY(chart);
+            QCOMPARE(chart->markers().size(), 1);
+            const widgets::ChartMarker &m = chart->markers().first();
+            QCOMPARE(m.label, QString("idle-in-transaction-leak"));
+            QCOMPARE(m.start, double(kStart) / 1000.0);
+            QCOMPARE(m.end, double(kStart + 20000) / 1000.0);
+            QVERIFY2(!chart->displayedTitle().contains("live"),
+                     qPrintable(chart->displayedTitle())); // no live to go back to
+        }
         // Actions are disabled in replay.
         QVERIFY(!page->sessions()->actionsEnabled());
         QVERIFY(!page->sessions()->terminateAction()->isEnabled());
