@@ -283,7 +283,7 @@ bool RecordingReader::forEachSnapshot(int targetId, const std::function<void(con
 
 bool RecordingReader::forEachSnapshot(int targetId, qint64 fromMs, qint64 toMs,
                                       const std::function<void(const TargetSnapshot &)> &visit,
-                                      QString *error) const
+                                      QString *error, const std::function<bool()> &stop) const
 {
     // Frames are decoded from the newest keyframe at or before the first sample of the window.
     qint64 startId = 0;
@@ -321,6 +321,11 @@ bool RecordingReader::forEachSnapshot(int targetId, qint64 fromMs, qint64 toMs,
     }
     int rc = SQLITE_ROW;
     while ((rc = s.step()) == SQLITE_ROW) {
+        if (stop && stop()) {
+            if (error)
+                *error = QStringLiteral("cancelled");
+            return false;
+        }
         TargetSnapshot t = snapshotOfRow(s);
         if (!t.serverVersion.isEmpty())
             version = t.serverVersion;

@@ -80,8 +80,10 @@ public:
     /// The same for the samples of `targetId` taken in [fromMs, toMs] only: the session frames are decoded
     /// from the newest keyframe before fromMs, so a window of a day-long recording costs its own samples
     /// and at most one keyframe interval more.
+    /// `stop`, asked before each sample, ends the reading early: false with `error` "cancelled".
     bool forEachSnapshot(int targetId, qint64 fromMs, qint64 toMs,
-                         const std::function<void(const TargetSnapshot &)> &visit, QString *error) const;
+                         const std::function<void(const TargetSnapshot &)> &visit, QString *error,
+                         const std::function<bool()> &stop = {}) const;
     /// The first and last sample times (ms) of the recording, every target together; {0, 0} when it has
     /// no samples.
     std::pair<qint64, qint64> timeSpan() const;

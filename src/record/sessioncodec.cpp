@@ -3,6 +3,7 @@
 #include <QSet>
 #include <QString>
 #include <algorithm>
+#include <utility>
 #include <zlib.h>
 
 namespace poolscope::record {
@@ -376,8 +377,9 @@ bool SessionFrameDecoder::apply(const QByteArray &data, bool keyframe, QString *
             *error = QStringLiteral("a session frame cannot be uncompressed");
         return false;
     }
+    QMap<qint64, QByteArray> previous; // a keyframe lists every row again: most are what they were
     if (keyframe) {
-        m_rows.clear();
+        previous = std::exchange(m_rows, {});
         m_dictionary = dictionaryOf(text);
         m_haveKeyframe = true;
     }
@@ -394,9 +396,14 @@ bool SessionFrameDecoder::apply(const QByteArray &data, bool keyframe, QString *
                     *error = QStringLiteral("a session line is malformed");
                 return false;
             }
+            const auto before = keyframe ? previous.constFind(pid) : m_rows.constFind(pid);
+            if (before == (keyframe ? previous.cend() : m_rows.cend()) || *before != body)
+                m_decoded.remove(pid);
             m_rows.insert(pid, body);
         } else if (line.at(0) == '-') {
-            m_rows.remove(body.toLongLong());
+            const qint64 pid = body.toLongLong();
+            m_rows.remove(pid);
+            m_decoded.remove(pid);
         } else {
             if (error)
                 *error = QStringLiteral("a session frame holds an unknown line");
@@ -410,10 +417,17 @@ QList<Session> SessionFrameDecoder::sessions() const
 {
     QList<Session> out;
     out.reserve(m_rows.size());
-    for (const QByteArray &line : m_rows) {
-        Session s;
-        if (decodeSession(line, &s))
-            out.append(std::move(s));
+    if (m_decoded.size() > m_rows.size())
+        m_decoded.clear(); // rows a keyframe dropped
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+        auto cached = m_decoded.constFind(it.key());
+        if (cached == m_decoded.cend()) {
+            Session s;
+            if (!decodeSession(it.value(), &s))
+                continue;
+            cached = m_decoded.insert(it.key(), std::move(s));
+        }
+        out.append(*cached);
     }
     return out;
 }

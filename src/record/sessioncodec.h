@@ -3,6 +3,7 @@
 #include "core/postgressample.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QStringList>
@@ -60,15 +61,19 @@ public:
     void clear()
     {
         m_rows.clear();
+        m_decoded.clear();
         m_haveKeyframe = false;
     }
     int size() const { return int(m_rows.size()); }
     /// The encoded lines, by pid.
     const QMap<qint64, QByteArray> &lines() const { return m_rows; }
+    /// The sessions, in pid order. A session whose line did not change since the last call is not decoded
+    /// again (reading a day of samples in order decodes what changed, not every session of every sample).
     QList<Session> sessions() const;
 
 private:
     QMap<qint64, QByteArray> m_rows;
+    mutable QHash<qint64, Session> m_decoded; // by pid, for the lines in m_rows as they are
     QByteArray m_dictionary;
     bool m_haveKeyframe = false;
 };

@@ -84,7 +84,7 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_ui(std::make_unique<Ui::MainWindow>()),
       m_targetsModel(new models::TargetListModel(this)), m_logRelay(std::make_shared<LogRelay>()),
       m_liveLabel(new QLabel(this)), m_targetsLabel(new QLabel(this)),
-      m_links(std::make_unique<PoolerLinks>()), m_actionMarks(std::make_unique<ActionMarks>())
+      m_actionMarks(std::make_unique<ActionMarks>()), m_links(std::make_unique<PoolerLinks>())
 {
     initPoolscopeWidgetResources();
     m_ui->setupUi(this);

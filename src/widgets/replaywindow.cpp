@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QProgressDialog>
 #include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
@@ -27,6 +28,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <limits>
 #include <sqlite3.h>
 
 namespace poolscope::widgets {
@@ -114,6 +116,22 @@ bool ReplayWindow::openRecording(const QString &path, QString *error)
         return false;
     std::vector<std::unique_ptr<Replayed>> targets;
     QList<qint64> timeline;
+    // Every sample is decoded once to fill the charts: a day of 100 sessions takes tens of seconds, so
+    // the reading shows its progress (after half a second) and can be cancelled.
+    qint64 total = 0;
+    for (const record::RecordedTarget &rt : reader->targets())
+        total += reader->samples(rt.id).size();
+    QProgressDialog progress(tr("Reading %1…").arg(QFileInfo(path).fileName()), tr("Cancel"), 0,
+                             int(std::min<qint64>(total, std::numeric_limits<int>::max())), parentWidget());
+    progress.setWindowTitle(tr("Opening a recording"));
+    progress.setWindowModality(Qt::ApplicationModal);
+    progress.setMinimumDuration(500);
+    qint64 read = 0;
+    const auto stop = [&progress, &read] {
+        if (++read % 500 == 0)
+            progress.setValue(int(std::min<qint64>(read, progress.maximum())));
+        return progress.wasCanceled();
+    };
     for (const record::RecordedTarget &rt : reader->targets()) {
         auto r = std::make_unique<Replayed>();
         r->target = rt;
@@ -122,13 +140,14 @@ bool ReplayWindow::openRecording(const QString &path, QString *error)
         Replayed *raw = r.get();
         QString why;
         if (!reader->forEachSnapshot(
-                rt.id,
+                rt.id, std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(),
                 [raw](const TargetSnapshot &s) {
                     recordSnapshot(*raw->series, s);
                     raw->times.append(s.sampledAtMs);
                 },
-                &why)) {
-            *error = QStringLiteral("%1: damaged: %2").arg(path, why);
+                &why, stop)) {
+            *error = progress.wasCanceled() ? QStringLiteral("%1: not opened: cancelled").arg(path)
+                                            : QStringLiteral("%1: damaged: %2").arg(path, why);
             return false;
         }
         for (const record::RecordedSample &s : reader->samples(rt.id))

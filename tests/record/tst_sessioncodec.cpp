@@ -103,6 +103,35 @@ private Q_SLOTS:
         QVERIFY2(stored < samples.size(), "unchanged samples are not stored");
     }
 
+    void keyframesKeepNoStaleSession()
+    {
+        // The decoder keeps what it decoded for the lines that did not change: a session changed in a
+        // keyframe, and a pid that left and came back as another session, must come back as they are now.
+        QList<QList<Session>> samples;
+        QList<Session> current{session(1, "idle"), session(2, "active")};
+        samples.append(current);
+        current[0].state = QStringLiteral("idle in transaction"); // changed in a keyframe
+        samples.append(current);
+        current.removeLast(); // pid 2 leaves...
+        samples.append(current);
+        Session again = session(2, "active");
+        again.query = QStringLiteral("SELECT 2"); // ...and comes back as another session
+        current.append(again);
+        samples.append(current);
+        samples.append(current); // unchanged
+        for (const int every : {1, 2, 60}) {
+            SessionFrameEncoder encoder;
+            SessionFrameDecoder decoder;
+            for (int i = 0; i < samples.size(); ++i) {
+                if (const auto frame = encoder.encode(samples[i], every)) {
+                    QString error;
+                    QVERIFY2(decoder.apply(frame->data, frame->keyframe, &error), qPrintable(error));
+                }
+                QCOMPARE(text(decoder.sessions()), text(samples[i]));
+            }
+        }
+    }
+
     void resetForcesAKeyframe()
     {
         SessionFrameEncoder encoder;
