@@ -78,20 +78,10 @@ private Q_SLOTS:
         // deltas after it, the sessions' counts and groups): wall time per moment, 300 random moments.
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("day.psrec"));
-        record::RecordingWriter writer;
-        QString error;
-        QVERIFY2(writer.create(path, {QStringLiteral("monitor@db1:5432/app")}, {}, &error),
-                 qPrintable(error));
-        QRandomGenerator rng(7);
-        const qint64 start = QDateTime::currentMSecsSinceEpoch() - 86400LL * 1000;
-        QList<Session> list = pool(100, start);
         constexpr int kSamples = 86400;
-        for (int k = 0; k < kSamples; ++k) {
-            const qint64 ms = start + qint64(k) * 1000;
-            advance(list, 0.05, double(ms) / 1000.0, rng);
-            QVERIFY(writer.addSample(1, snapshotOf(list, ms), {}, ms));
-        }
-        writer.close(start + qint64(kSamples) * 1000);
+        QString error;
+        QVERIFY2(writeSyntheticRecording(path, kSamples, &error), qPrintable(error));
+        QRandomGenerator rng(7);
         record::RecordingReader reader;
         QVERIFY2(reader.open(path, &error), qPrintable(error));
         const QList<record::RecordedSample> samples = reader.samples(1);

@@ -7,12 +7,10 @@
 // Not a pass/fail test: it prints figures. Run: ctest --preset bench -R bench_replay.
 #include "benchsupport.h"
 #include "procstat.h"
-#include "record/recordingwriter.h"
 #include "recordingdata.h"
 #include "widgets/replaywindow.h"
 
 #include <QApplication>
-#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -37,28 +35,14 @@ private Q_SLOTS:
         const int kSamples = hours * 3600;
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("day.psrec"));
-        {
-            record::RecordingWriter writer;
-            QString error;
-            QVERIFY2(writer.create(path, {QStringLiteral("monitor@db1:5432/app")}, {}, &error),
-                     qPrintable(error));
-            QRandomGenerator rng(7);
-            const qint64 start = QDateTime::currentMSecsSinceEpoch() - qint64(kSamples) * 1000;
-            QList<Session> list = pool(100, start);
-            for (int k = 0; k < kSamples; ++k) {
-                const qint64 ms = start + qint64(k) * 1000;
-                advance(list, 0.05, double(ms) / 1000.0, rng);
-                QVERIFY(writer.addSample(1, snapshotOf(list, ms), {}, ms));
-            }
-            writer.close(start + qint64(kSamples) * 1000);
-        }
+        QString error;
+        QVERIFY2(writeSyntheticRecording(path, kSamples, &error), qPrintable(error));
         const double rssBefore = rssMb();
 
         widgets::ReplayWindow window;
         window.resize(1280, 800);
         QElapsedTimer open;
         open.start();
-        QString error;
         QVERIFY2(window.openRecording(path, &error), qPrintable(error));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));

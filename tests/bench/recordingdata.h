@@ -2,6 +2,9 @@
 // Synthetic recordings for the benchmarks (bench_recording, bench_replay): a pool of sessions of which a
 // share runs a statement or a transaction each second, as PostgreSQL samples.
 #include "core/targetsnapshot.h"
+#include "record/recordingwriter.h"
+
+#include <QDateTime>
 
 #include <QList>
 #include <QRandomGenerator>
@@ -78,6 +81,28 @@ inline QList<Session> pool(int sessions, qint64 start)
         list.append(s);
     }
     return list;
+}
+
+/// Writes `samples` seconds at 1 Hz of a pool of 100 sessions, 5 % changing each second, ending now, to a new
+/// recording at `path` (one target, "monitor@db1:5432/app"). False with `error` when it cannot be written.
+inline bool writeSyntheticRecording(const QString &path, int samples, QString *error)
+{
+    record::RecordingWriter writer;
+    if (!writer.create(path, {QStringLiteral("monitor@db1:5432/app")}, {}, error))
+        return false;
+    QRandomGenerator rng(7);
+    const qint64 start = QDateTime::currentMSecsSinceEpoch() - qint64(samples) * 1000;
+    QList<Session> list = pool(100, start);
+    for (int k = 0; k < samples; ++k) {
+        const qint64 ms = start + qint64(k) * 1000;
+        advance(list, 0.05, double(ms) / 1000.0, rng);
+        if (!writer.addSample(1, snapshotOf(list, ms), {}, ms)) {
+            *error = QStringLiteral("sample %1 not written: %2").arg(k).arg(writer.pauseReason());
+            return false;
+        }
+    }
+    writer.close(start + qint64(samples) * 1000);
+    return true;
 }
 
 } // namespace poolscope::bench

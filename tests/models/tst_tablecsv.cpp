@@ -1,66 +1,14 @@
 // Unit: the CSV writer behind "Export as CSV…" (RFC 4180): quoting, line breaks inside fields, Unicode, the
 // header row, and a table written in its proxy's order with only the columns asked for. Every file is read
-// back with an RFC 4180 parser written here, so a field that would split or merge records fails.
+// back with an RFC 4180 parser (support/csvparse.h), so a field that would split or merge records fails.
 #include "models/tablecsv.h"
+#include "support/csvparse.h"
 
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QTest>
 
 using namespace poolscope;
-
-namespace {
-
-/// RFC 4180 records (CRLF or LF between records; quoted fields may hold anything, "" is a quote).
-QList<QStringList> parseCsv(const QString &text)
-{
-    QList<QStringList> records;
-    QStringList record;
-    QString field;
-    bool quoted = false, wasQuoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"') {
-            if (!field.isEmpty())
-                return {}; // a quote inside an unquoted field: not RFC 4180
-            quoted = wasQuoted = true;
-        } else if (c == u',') {
-            record.append(field);
-            field.clear();
-            wasQuoted = false;
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            continue;
-        } else if (c == u'\n') {
-            record.append(field);
-            records.append(record);
-            record.clear();
-            field.clear();
-            wasQuoted = false;
-        } else {
-            if (wasQuoted)
-                return {}; // text after a closing quote
-            field += c;
-        }
-    }
-    if (quoted)
-        return {};
-    if (!field.isEmpty() || !record.isEmpty()) {
-        record.append(field);
-        records.append(record);
-    }
-    return records;
-}
-
-} // namespace
 
 class TestTableCsv : public QObject
 {
@@ -121,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(proxy.rowCount(), 2);
 
         const QByteArray csv = models::tableCsv(proxy, {3, 0, 1});
-        const QList<QStringList> records = parseCsv(QString::fromUtf8(csv));
+        const QList<QStringList> records = test::parseCsv(QString::fromUtf8(csv));
         QCOMPARE(records.size(), proxy.rowCount() + 1);
         QCOMPARE(records.at(0), (QStringList{"application", "pid", "query"}));
         QCOMPARE(records.at(1), (QStringList{QString::fromUtf8("東京"), "7", rows[1][1]}));

@@ -6,6 +6,7 @@
 #include "core/finding.h"
 #include "record/recordingwriter.h"
 #include "report/reportdialog.h"
+#include "support/recordedsamples.h"
 #include "widgets/replaywindow.h"
 
 #include <QAction>
@@ -25,32 +26,10 @@ namespace {
 
 constexpr qint64 kStart = 1765000000000; // ms
 
+/// 4 sessions of billing held idle in transaction until they are terminated at 20 s.
 TargetSnapshot sampleAt(int k)
 {
-    TargetSnapshot t;
-    t.target = QStringLiteral("monitor@db1:5432/app");
-    t.kind = TargetKind::Postgres;
-    t.ok = true;
-    t.sampledAtMs = kStart + k * 1000;
-    PostgresSample pg;
-    pg.serverNow = double(t.sampledAtMs) / 1000.0;
-    pg.maxConnections = 100;
-    pg.superuserReserved = 3;
-    const int held = k < 20 ? 4 : 0; // terminated at 20 s
-    for (int i = 0; i < held; ++i) {
-        Session s;
-        s.pid = 1000 + i;
-        s.applicationName = QStringLiteral("billing");
-        s.datname = s.usename = QStringLiteral("app");
-        s.backendType = QStringLiteral("client backend");
-        s.state = QStringLiteral("idle in transaction");
-        s.xactStart = s.stateChange = double(kStart) / 1000.0;
-        s.query = QStringLiteral("SELECT 1");
-        pg.sessions.append(s);
-        ++pg.counts[SessionState::IdleInTransaction];
-    }
-    t.postgres = pg;
-    return t;
+    return test::billingSample(kStart + k * 1000, k < 20 ? 4 : 0, double(kStart) / 1000.0);
 }
 
 findings::Finding leak(int k)

@@ -4,6 +4,7 @@
 #include "core/finding.h"
 #include "models/sessionsmodel.h"
 #include "record/recordingwriter.h"
+#include "support/recordedsamples.h"
 #include "widgets/replaywindow.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
@@ -31,29 +32,7 @@ int heldAt(int k)
 
 TargetSnapshot sampleAt(int k)
 {
-    TargetSnapshot t;
-    t.target = QStringLiteral("monitor@db1:5432/app");
-    t.kind = TargetKind::Postgres;
-    t.ok = true;
-    t.sampledAtMs = kStart + k * 1000;
-    PostgresSample pg;
-    pg.serverNow = double(t.sampledAtMs) / 1000.0;
-    pg.maxConnections = 100;
-    pg.superuserReserved = 3;
-    for (int i = 0; i < heldAt(k); ++i) {
-        Session s;
-        s.pid = 1000 + i;
-        s.applicationName = QStringLiteral("billing");
-        s.datname = s.usename = QStringLiteral("app");
-        s.backendType = QStringLiteral("client backend");
-        s.state = QStringLiteral("idle in transaction");
-        s.xactStart = s.stateChange = double(kStart) / 1000.0 + i;
-        s.query = QStringLiteral("SELECT 1");
-        pg.sessions.append(s);
-        ++pg.counts[SessionState::IdleInTransaction];
-    }
-    t.postgres = pg;
-    return t;
+    return test::billingSample(kStart + k * 1000, heldAt(k), double(kStart) / 1000.0, 1);
 }
 
 } // namespace

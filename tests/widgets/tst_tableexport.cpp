@@ -5,6 +5,7 @@
 // visible columns only, every field read back intact by an RFC 4180 parser; the pools table likewise. The
 // context menus hold the action; File → Export finds the tables on screen.
 #include "models/sessionsmodel.h"
+#include "support/csvparse.h"
 #include "support/sandboxtestcase.h"
 #include "support/windowsupport.h"
 #include "widgets/exportmenu.h"
@@ -30,45 +31,6 @@ namespace {
 
 const QByteArray kApp = "tst-csv, \"quoted\"";
 
-/// RFC 4180 records; empty when the text is not RFC 4180.
-QList<QStringList> parseCsv(const QString &text)
-{
-    QList<QStringList> records;
-    QStringList record;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"' && field.isEmpty()) {
-            quoted = true;
-        } else if (c == u'"') {
-            return {};
-        } else if (c == u',') {
-            record.append(field);
-            field.clear();
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            continue;
-        } else if (c == u'\n') {
-            record.append(field);
-            records.append(record);
-            record.clear();
-            field.clear();
-        } else {
-            field += c;
-        }
-    }
-    return quoted ? QList<QStringList>{} : records;
-}
-
 QList<QStringList> exported(const QAbstractItemView *view, const QString &path)
 {
     QString error;
@@ -79,7 +41,7 @@ QList<QStringList> exported(const QAbstractItemView *view, const QString &path)
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
-    return parseCsv(QString::fromUtf8(f.readAll()));
+    return test::parseCsv(QString::fromUtf8(f.readAll()));
 }
 
 /// The headers of the visible columns, in their on-screen order.
