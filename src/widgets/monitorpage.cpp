@@ -22,7 +22,16 @@ void MonitorPage::setPaused(bool paused)
     for (TimeChart *chart : charts())
         chart->setPaused(paused);
     if (m_liveButton)
-        m_liveButton->setVisible(paused);
+        m_liveButton->setVisible(paused && m_liveAvailable);
+}
+
+void MonitorPage::setLiveAvailable(bool available)
+{
+    m_liveAvailable = available;
+    for (TimeChart *chart : charts())
+        chart->setLiveAvailable(available);
+    if (m_liveButton)
+        m_liveButton->setVisible(m_paused && m_liveAvailable);
 }
 
 void MonitorPage::showRange(double lower, double upper)
@@ -86,7 +95,7 @@ void MonitorPage::setupTimeControls(const QList<QAbstractButton *> &rangeButtons
     });
     m_liveButton = liveButton;
     if (m_liveButton) {
-        m_liveButton->setVisible(m_paused);
+        m_liveButton->setVisible(m_paused && m_liveAvailable);
         connect(m_liveButton, &QAbstractButton::clicked, this, [this] {
             setPaused(false);
             Q_EMIT liveRequested();

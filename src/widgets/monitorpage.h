@@ -36,6 +36,9 @@ public:
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
+    /// False where there is no live to return to (a replay): no "Back to live", and the charts' titles do
+    /// not offer it.
+    void setLiveAvailable(bool available);
     /// Pauses the page on [lower, upper] (seconds since the epoch) on every chart, as a replay or a report
     /// shows a moment; what depends on the visible range follows (the groups chart's top groups).
     void showRange(double lower, double upper);
@@ -66,6 +69,7 @@ protected:
 private:
     const SeriesSet *m_set;
     bool m_paused = false;
+    bool m_liveAvailable = true;
     double m_timeRange = 300;
     QButtonGroup *m_rangeGroup = nullptr;
     QAbstractButton *m_liveButton = nullptr;

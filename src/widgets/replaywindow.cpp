@@ -59,6 +59,9 @@ ReplayWindow::ReplayWindow(QWidget *parent) : QMainWindow(parent)
     m_findings->setHeaderLabels({tr("Target"), tr("Finding"), tr("Severity"), tr("Since"), tr("Summary")});
     m_findings->setRootIsDecorated(false);
     m_findings->header()->setStretchLastSection(true);
+    // Target, rule, severity and time whole; the summary takes the rest (its tooltip the whole sentence).
+    for (int c = 0; c < 4; ++c)
+        m_findings->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
@@ -182,6 +185,7 @@ bool ReplayWindow::openRecording(const QString &path, QString *error)
     for (auto &r : m_targets) {
         r->page = new TargetPage(r->target.name, r->series.get(), m_tabs);
         r->page->setPaused(true);
+        r->page->setLiveAvailable(false);
         r->page->setActionsEnabled(false, tr("Replay: actions are disabled"));
         r->page->setActionConnInfo({});
         r->page->setNotice(tr("REPLAY of %1").arg(QFileInfo(path).fileName()));
@@ -251,7 +255,6 @@ void ReplayWindow::showMoment(qint64 tMs)
         for (QCustomPlot *plot : r->page->charts()) {
             if (auto *chart = dynamic_cast<TimeChart *>(plot)) {
                 chart->setMarkers(r->markers); // the page's charts appear with its first sample
-                chart->setLiveAvailable(false);
                 chart->setVisibleRange(t - kChartWindowS, t);
             }
         }
@@ -271,6 +274,7 @@ void ReplayWindow::showMoment(qint64 tMs)
         item->setText(2, s.text(2));
         item->setText(3, QDateTime::fromMSecsSinceEpoch(s.int64(3)).toString(QStringLiteral("HH:mm:ss")));
         item->setText(4, s.text(4));
+        item->setToolTip(4, s.text(4));
     }
     const QString when =
         QDateTime::fromMSecsSinceEpoch(tMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));

@@ -118,6 +118,7 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
             m_stack->setCurrentWidget(m_tabs);
         }
         m_content->setPaused(m_paused);
+        m_content->setLiveAvailable(m_liveAvailable);
         connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
         connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
     }
@@ -193,6 +194,13 @@ void TargetPage::setNotice(const QString &text)
 QString TargetPage::noticeText() const
 {
     return m_notice->isHidden() ? QString() : m_notice->text();
+}
+
+void TargetPage::setLiveAvailable(bool available)
+{
+    m_liveAvailable = available;
+    if (m_content)
+        m_content->setLiveAvailable(available);
 }
 
 void TargetPage::setPaused(bool paused)

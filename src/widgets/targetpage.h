@@ -38,6 +38,8 @@ public:
     void showSnapshot(const TargetSnapshot &snapshot, TargetKind kind);
     void setLabel(const QString &label);
     void setPaused(bool paused);
+    /// MonitorPage::setLiveAvailable, for the page's charts now and once they exist.
+    void setLiveAvailable(bool available);
 
     /// Null until the kind is known.
     MonitorPage *content() const { return m_content; }
@@ -106,6 +108,7 @@ private:
     QStackedWidget *m_stack;
     MonitorPage *m_content = nullptr;
     bool m_paused = false;
+    bool m_liveAvailable = true;
 };
 
 } // namespace poolscope::widgets

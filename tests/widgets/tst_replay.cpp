@@ -10,6 +10,7 @@
 #include "widgets/targetpage.h"
 #include "widgets/timechart.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QFile>
 #include <QSlider>
@@ -114,6 +115,11 @@ private Q_SLOTS:
             QVERIFY2(!chart->displayedTitle().contains("live"),
                      qPrintable(chart->displayedTitle())); // no live to go back to
         }
+        // No live to go back to.
+        const auto backToLive = page->findChildren<QAbstractButton *>();
+        for (const QAbstractButton *b : backToLive)
+            QVERIFY2(!(b->text().contains("live", Qt::CaseInsensitive) && b->isVisible()),
+                     qPrintable(b->text()));
         // Actions are disabled in replay.
         QVERIFY(!page->sessions()->actionsEnabled());
         QVERIFY(!page->sessions()->terminateAction()->isEnabled());
