@@ -18,7 +18,8 @@ namespace poolscope::widgets {
 
 TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *parent)
     : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)), m_notice(new QLabel(this)),
-      m_link(new QLabel(this)), m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
+      m_link(new QLabel(this)), m_source(new QLabel(this)), m_placeholder(new QLabel(this)),
+      m_stack(new QStackedWidget(this))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -55,6 +56,14 @@ TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *pare
     m_link->setContentsMargins(8, 3, 8, 3);
     m_link->hide();
     layout->addWidget(m_link);
+
+    m_source->setObjectName(QStringLiteral("sourceLabel"));
+    m_source->setWordWrap(true);
+    m_source->setTextFormat(Qt::RichText);
+    m_source->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_source->setContentsMargins(8, 3, 8, 3);
+    m_source->hide();
+    layout->addWidget(m_source);
 
     m_placeholder->setObjectName(QStringLiteral("placeholder"));
     m_placeholder->setAlignment(Qt::AlignCenter);
@@ -118,6 +127,7 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
             m_stack->setCurrentWidget(m_tabs);
         }
         m_content->setPaused(m_paused);
+        applyReadFromPrometheus();
         connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
         connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
     }
@@ -159,9 +169,43 @@ QString TargetPage::linkText() const
     return m_link->isHidden() ? QString() : m_link->text();
 }
 
+void TargetPage::setSourceText(const QString &text)
+{
+    if (text == m_source->text() && m_source->isHidden() == text.isEmpty())
+        return;
+    m_source->setText(text);
+    m_source->setVisible(!text.isEmpty());
+}
+
+QString TargetPage::sourceText() const
+{
+    return m_source->isHidden() ? QString() : m_source->text();
+}
+
+void TargetPage::setReadFromPrometheus(const QString &why)
+{
+    m_noSessionsWhy = why;
+    applyReadFromPrometheus();
+}
+
+void TargetPage::applyReadFromPrometheus()
+{
+    if (m_noSessionsWhy.isEmpty())
+        return;
+    if (m_tabs && m_sessions) {
+        const int tab = m_tabs->indexOf(m_sessions);
+        m_tabs->setTabEnabled(tab, false);
+        m_tabs->setTabToolTip(tab, m_noSessionsWhy);
+    }
+    if (auto *postgres = qobject_cast<PostgresPage *>(m_content))
+        postgres->setSessionListAvailable(false, m_noSessionsWhy);
+    if (auto *bouncer = qobject_cast<BouncerPage *>(m_content))
+        bouncer->setConnectionsUnavailable(tr("SHOW CLIENTS / SERVERS: not in Prometheus (counts only)"));
+}
+
 bool TargetPage::showSessionsTab(bool sessions)
 {
-    if (!m_tabs)
+    if (!m_tabs || (sessions && !m_noSessionsWhy.isEmpty()))
         return false;
     m_tabs->setCurrentIndex(sessions ? 1 : 0);
     return true;

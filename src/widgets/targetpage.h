@@ -49,6 +49,13 @@ public:
     /// (automatic)"), shown under the page's banners; empty hides it.
     void setLinkText(const QString &text);
     QString linkText() const;
+    /// Where the page's figures come from when it is not sampled directly ("Read from Prometheus …: job,
+    /// instance; history …"), shown under the page's banners; empty hides it.
+    void setSourceText(const QString &text);
+    QString sourceText() const;
+    /// Read back from Prometheus: no session list, so no Sessions tab (disabled, `why` in its tooltip) and
+    /// the groups chart by database only. Applied now and to the pages created later.
+    void setReadFromPrometheus(const QString &why);
     /// Shows the Sessions tab (Ctrl+Shift+S) or the charts; false when there is no Sessions tab.
     bool showSessionsTab(bool sessions);
     /// Session actions on or off (read-only mode), applied now and to a Sessions tab created later.
@@ -96,6 +103,9 @@ private:
     QLabel *m_banner;
     QLabel *m_notice;
     QLabel *m_link;
+    QLabel *m_source;
+    QString m_noSessionsWhy; // read from Prometheus: why there is no session list; empty otherwise
+    void applyReadFromPrometheus();
     QTabWidget *m_tabs = nullptr;
     SessionsPage *m_sessions = nullptr;
     PgpoolPage *m_pgpool = nullptr;
