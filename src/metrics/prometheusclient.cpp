@@ -61,8 +61,11 @@ PrometheusReader::PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, Q
 
 PrometheusReader::~PrometheusReader()
 {
-    if (m_reply)
+    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
+    if (m_reply) {
+        m_reply->disconnect(this);
         m_reply->abort();
+    }
 }
 
 void PrometheusReader::read()

@@ -19,8 +19,11 @@ PrometheusHistoryReader::PrometheusHistoryReader(PrometheusEndpoint endpoint, in
 
 PrometheusHistoryReader::~PrometheusHistoryReader()
 {
-    if (m_reply)
+    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
+    if (m_reply) {
+        m_reply->disconnect(this);
         m_reply->abort();
+    }
 }
 
 bool PrometheusHistoryReader::read(const DiscoveredTarget &target, double rangeS, double intervalS)
