@@ -1,6 +1,7 @@
 #include "prometheusfleet.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QSet>
 #include <algorithm>
 
@@ -16,6 +17,9 @@ PrometheusFleet::PrometheusFleet(PrometheusEndpoint endpoint, int intervalMs, QO
     m_timer.setInterval(periodMs);
     connect(&m_timer, &QTimer::timeout, this, &PrometheusFleet::readNow);
     connect(m_reader.get(), &PrometheusReader::finished, this, &PrometheusFleet::onRead);
+    m_turn.setSingleShot(true);
+    m_turn.setInterval(0);
+    connect(&m_turn, &QTimer::timeout, this, &PrometheusFleet::deliver);
 }
 
 PrometheusFleet::~PrometheusFleet() = default;
@@ -33,7 +37,7 @@ void PrometheusFleet::start()
 
 void PrometheusFleet::readNow()
 {
-    if (m_reader->busy())
+    if (m_reader->busy() || m_delivered < m_outbox.size())
         return;
     m_askedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_reader->read();
@@ -49,6 +53,8 @@ void PrometheusFleet::onRead(const FleetRead &read)
 {
     m_lastReadMs = read.elapsedMs;
     const qint64 atMs = m_askedAtMs;
+    m_outbox.clear();
+    m_delivered = 0;
     auto failed = [&](int index, const QString &message) {
         TargetSnapshot s;
         s.target = m_entries[index].snapshot.target;
@@ -56,11 +62,12 @@ void PrometheusFleet::onRead(const FleetRead &read)
         s.sampledAtMs = atMs;
         s.error.kind = ErrorKind::Connect;
         s.error.message = message;
-        Q_EMIT sampled(index, s);
+        return s;
     };
     if (!read.ok) {
+        // Few entries' worth of failures, and the reason said at once.
         for (int i = 0; i < count(); ++i)
-            failed(i, read.error);
+            Q_EMIT sampled(i, failed(i, read.error));
         Q_EMIT readFailed(read.error);
         return;
     }
@@ -68,10 +75,10 @@ void PrometheusFleet::onRead(const FleetRead &read)
     for (const DiscoveredTarget &d : read.targets) {
         const QString key = keyOf(d);
         auto it = m_indexOf.constFind(key);
-        if (it == m_indexOf.cend()) {
+        const bool isNew = it == m_indexOf.cend();
+        if (isNew) {
             it = m_indexOf.insert(key, int(m_entries.size()));
             m_entries.append(d);
-            Q_EMIT discovered(*it, d);
         } else {
             // The kind stays what it was known to be when the exporter went down (no series to tell it).
             const TargetKind known = m_entries[*it].snapshot.kind;
@@ -84,16 +91,39 @@ void PrometheusFleet::onRead(const FleetRead &read)
         snapshot.sampledAtMs = atMs;
         if (snapshot.kind == TargetKind::Unknown)
             snapshot.kind = m_entries[*it].snapshot.kind;
-        Q_EMIT sampled(*it, snapshot);
+        // A new entry's discovered() goes with its first sample, in the same turn.
+        m_outbox.append({isNew ? -1 - *it : *it, std::move(snapshot)});
     }
     for (int i = 0; i < count(); ++i) {
         if (!seen.contains(i))
-            failed(i,
-                   QStringLiteral("%1 at %2 (job %3) is no longer in Prometheus (no series within the last "
-                                  "hour)")
-                       .arg(m_entries[i].origin, m_entries[i].instance, m_entries[i].job));
+            m_outbox.append(
+                {i, failed(i, QStringLiteral("%1 at %2 (job %3) is no longer in Prometheus (no series "
+                                             "within the last hour)")
+                                  .arg(m_entries[i].origin, m_entries[i].instance, m_entries[i].job))});
     }
-    Q_EMIT readSucceeded(int(read.targets.size()));
+    m_found = int(read.targets.size());
+    deliver();
+}
+
+void PrometheusFleet::deliver()
+{
+    QElapsedTimer turn;
+    turn.start();
+    while (m_delivered < m_outbox.size() && turn.elapsed() < kTurnBudgetMs) {
+        const auto &[tagged, snapshot] = m_outbox.at(m_delivered);
+        const int index = tagged < 0 ? -1 - tagged : tagged;
+        if (tagged < 0)
+            Q_EMIT discovered(index, m_entries[index]);
+        Q_EMIT sampled(index, snapshot);
+        ++m_delivered;
+    }
+    if (m_delivered < m_outbox.size()) {
+        m_turn.start(); // the rest in the next turns of the event loop
+        return;
+    }
+    m_outbox.clear();
+    m_delivered = 0;
+    Q_EMIT readSucceeded(m_found);
 }
 
 } // namespace poolscope::metrics

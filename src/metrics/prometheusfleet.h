@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QPair>
 #include <QTimer>
 #include <memory>
 
@@ -17,12 +18,18 @@ namespace poolscope::metrics {
 /// failed sample with the reason (its last figures are not current any more), then readFailed(); an entry a
 /// successful read no longer lists gets a failed sample saying so. What `watch`/`diagnose` (cli::FleetWatch)
 /// and the window's Prometheus targets share. Lives on the thread that created it; GUI-less.
+///
+/// A read's samples are delivered in slices of at most kTurnBudgetMs each, one event-loop turn per slice:
+/// with hundreds of targets, whatever the receivers do with a sample (the window: series, page, fleet
+/// overview, findings) holds the loop for a slice of the read, not for all of it; a fast machine takes a read
+/// in one slice. No read starts before the last one is delivered.
 class PrometheusFleet : public QObject
 {
     Q_OBJECT
 public:
     static constexpr int kMinIntervalMs = 1000;
     static constexpr int kMaxQueryTimeoutMs = 10000;
+    static constexpr int kTurnBudgetMs = 15;
 
     PrometheusFleet(PrometheusEndpoint endpoint, int intervalMs, QObject *parent = nullptr);
     ~PrometheusFleet() override;
@@ -55,6 +62,8 @@ Q_SIGNALS:
 
 private:
     void onRead(const FleetRead &read);
+    /// The next slice of the read being delivered; readSucceeded() after the last.
+    void deliver();
 
     std::unique_ptr<PrometheusReader> m_reader;
     QTimer m_timer;
@@ -62,6 +71,11 @@ private:
     QHash<QString, int> m_indexOf;
     qint64 m_askedAtMs = 0;
     qint64 m_lastReadMs = -1;
+    // The read being delivered: (entry, sample) in order, how far, and how many instances it found.
+    QList<QPair<int, TargetSnapshot>> m_outbox;
+    qsizetype m_delivered = 0;
+    int m_found = 0;
+    QTimer m_turn;
 };
 
 } // namespace poolscope::metrics
