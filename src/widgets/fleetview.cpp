@@ -119,7 +119,11 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
         Qt::ElideMiddle); // libpq puts the cause at the end: "... failed: Connection refused"
     m_table->setIconSize(QSize(12, 12));
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Hundreds of rows (a fleet read from Prometheus): every row the same height, the sparkline's two lines,
+    // instead of measuring each row at every sample; the columns sized from the rows in view only.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() * 2 + 10);
+    m_table->horizontalHeader()->setResizeContentsPrecision(0);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(TargetListModel::TargetColumn,
                                                       QHeaderView::ResizeToContents);
@@ -141,9 +145,17 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
     });
     connect(m_table, &QWidget::customContextMenuRequested, this, &FleetView::showContextMenu);
 
+    // Counted at most every 250 ms (a Prometheus read changes hundreds of rows, in slices), not per row.
+    m_summaryTimer.setSingleShot(true);
+    m_summaryTimer.setInterval(250);
+    connect(&m_summaryTimer, &QTimer::timeout, this, &FleetView::updateSummary);
+    const auto soon = [this] {
+        if (!m_summaryTimer.isActive())
+            m_summaryTimer.start();
+    };
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
-        connect(model, signal, this, &FleetView::updateSummary);
-    connect(model, &QAbstractItemModel::dataChanged, this, &FleetView::updateSummary);
+        connect(model, signal, this, soon);
+    connect(model, &QAbstractItemModel::dataChanged, this, soon);
     updateSummary();
 }
 

@@ -270,6 +270,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_liveLabel->setMargin(2);
     statusBar()->addPermanentWidget(m_targetsLabel);
     statusBar()->addPermanentWidget(m_liveLabel);
+    m_statusTimer = new QTimer(this);
+    m_statusTimer->setSingleShot(true);
+    m_statusTimer->setInterval(250);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     updateLiveIndicator();
     updateStatus();
 
@@ -461,6 +465,10 @@ MainWindow::~MainWindow()
             t->controller->stop(int(std::max<qint64>(MinStopMs, deadline.remainingTime())));
         t->controller.reset();
     }
+    // Never the current page: deleting it makes the next one current (shown, laid out), for each of
+    // hundreds of pages.
+    m_ui->pages->hide();
+    m_ui->pages->setCurrentWidget(m_ui->emptyPage);
     for (auto &t : m_targets)
         delete t->page;
     m_targets.clear();
@@ -493,7 +501,10 @@ MainWindow::Target &MainWindow::createTarget(const QString &label, const QString
         t->select->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
     connect(t->select, &QAction::triggered, this, [this, id] { selectTarget(indexOfId(id)); });
     m_targetsModel->addTarget(id, label);
-    m_links->addTarget(id, conninfo, label);
+    // Links go by the host and port a connection reaches: a target read from Prometheus has none (an
+    // exporter's instance is the exporter's address).
+    if (!conninfo.isEmpty())
+        m_links->addTarget(id, conninfo, label);
     m_targets.push_back(std::move(t));
     return *m_targets.back();
 }
@@ -786,8 +797,9 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
         m_rolling->addSample(id, t->address(), snapshot, m_findings->engine().findingsOf(id),
                              QDateTime::currentMSecsSinceEpoch());
     m_planner->addSample(id, name, kind, snapshot);
-    applyMarkers(*t); // unchanged markers cost a comparison
-    updateStatus();
+    applyMarkers(*t);               // unchanged markers cost a comparison
+    if (!m_statusTimer->isActive()) // at most every 250 ms: a Prometheus read brings hundreds of samples
+        m_statusTimer->start();
 }
 
 MainWindow::Target *MainWindow::targetById(int id) const

@@ -15,6 +15,7 @@ class QCustomPlot;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QTimer;
 
 namespace Ui {
 class MainWindow;
@@ -220,6 +221,7 @@ private:
     std::shared_ptr<LogRelay> m_logRelay;
     QLabel *m_liveLabel;
     QLabel *m_targetsLabel;
+    QTimer *m_statusTimer = nullptr; // updateStatus() after samples, at most every 250 ms
     int m_nextId = 1;
     QList<poolscope::TargetConfig> m_configs;      // as saved
     QHash<QString, QByteArray> m_sessionPasswords; // by config id, memory only

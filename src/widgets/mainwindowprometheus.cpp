@@ -258,6 +258,10 @@ void MainWindow::readNextHistory(PromSource &source)
 
 void MainWindow::removePrometheusSource(int sourceId)
 {
+    // From the fleet overview: removing the page shown would show the next one, for each of hundreds.
+    if (const int current = currentTarget(); current >= 0 && m_targets[size_t(current)]->prom &&
+                                             m_targets[size_t(current)]->prom->sourceId == sourceId)
+        showFleet();
     for (int i = int(m_targets.size()) - 1; i >= 0; --i) {
         if (m_targets[size_t(i)]->prom && m_targets[size_t(i)]->prom->sourceId == sourceId)
             removeTarget(i);

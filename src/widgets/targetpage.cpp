@@ -87,50 +87,55 @@ void TargetPage::setLabel(const QString &label)
     updatePlaceholder();
 }
 
+void TargetPage::createContent(TargetKind kind)
+{
+    if (kind == TargetKind::PgBouncer) {
+        auto *bouncer = new BouncerPage(m_set, m_stack);
+        bouncer->setActionConnInfo(m_actionConnInfo, m_label);
+        bouncer->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+        connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
+                &TargetPage::connectionsRefreshRequested);
+        connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
+        connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
+        m_content = bouncer;
+        m_stack->addWidget(m_content);
+        m_stack->setCurrentWidget(m_content);
+    } else {
+        // PostgreSQL: the charts, and the sessions behind them in a tab of their own.
+        m_tabs = new QTabWidget(m_stack);
+        m_tabs->setObjectName(QStringLiteral("targetTabs"));
+        m_tabs->setDocumentMode(true);
+        m_content = new PostgresPage(m_set, m_tabs);
+        m_sessions = new SessionsPage(m_tabs);
+        m_sessions->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+        m_tabs->addTab(m_content, tr("&Charts"));
+        m_tabs->addTab(m_sessions, tr("&Sessions"));
+        m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
+        if (kind == TargetKind::Pgpool) {
+            m_pgpool = new PgpoolPage(m_tabs);
+            m_pgpool->setPaused(m_paused);
+            m_tabs->addTab(m_pgpool, tr("&Pgpool-II"));
+            m_tabs->setTabToolTip(2, tr("Backend nodes, children busy against num_init_children, "
+                                        "processes and pools"));
+        }
+        connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
+        connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
+        connect(m_sessions, &SessionsPage::bulkTerminateRequested, this, &TargetPage::bulkTerminateRequested);
+        m_stack->addWidget(m_tabs);
+        m_stack->setCurrentWidget(m_tabs);
+    }
+    m_content->setPaused(m_paused);
+    applyReadFromPrometheus();
+    connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
+    connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
+}
+
 void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
 {
-    if (!m_content && kind != TargetKind::Unknown) {
-        if (kind == TargetKind::PgBouncer) {
-            auto *bouncer = new BouncerPage(m_set, m_stack);
-            bouncer->setActionConnInfo(m_actionConnInfo, m_label);
-            bouncer->setActionsEnabled(m_actionsEnabled, m_actionsReason);
-            connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
-                    &TargetPage::connectionsRefreshRequested);
-            connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
-            connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
-            m_content = bouncer;
-            m_stack->addWidget(m_content);
-            m_stack->setCurrentWidget(m_content);
-        } else {
-            // PostgreSQL: the charts, and the sessions behind them in a tab of their own.
-            m_tabs = new QTabWidget(m_stack);
-            m_tabs->setObjectName(QStringLiteral("targetTabs"));
-            m_tabs->setDocumentMode(true);
-            m_content = new PostgresPage(m_set, m_tabs);
-            m_sessions = new SessionsPage(m_tabs);
-            m_sessions->setActionsEnabled(m_actionsEnabled, m_actionsReason);
-            m_tabs->addTab(m_content, tr("&Charts"));
-            m_tabs->addTab(m_sessions, tr("&Sessions"));
-            m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
-            if (kind == TargetKind::Pgpool) {
-                m_pgpool = new PgpoolPage(m_tabs);
-                m_pgpool->setPaused(m_paused);
-                m_tabs->addTab(m_pgpool, tr("&Pgpool-II"));
-                m_tabs->setTabToolTip(2, tr("Backend nodes, children busy against num_init_children, "
-                                            "processes and pools"));
-            }
-            connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
-            connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
-            connect(m_sessions, &SessionsPage::bulkTerminateRequested, this,
-                    &TargetPage::bulkTerminateRequested);
-            m_stack->addWidget(m_tabs);
-            m_stack->setCurrentWidget(m_tabs);
-        }
-        m_content->setPaused(m_paused);
-        applyReadFromPrometheus();
-        connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
-        connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
-    }
+    // Read from Prometheus and not seen: one of hundreds, its page is built and updated when shown.
+    const bool deferred = !m_noSessionsWhy.isEmpty() && !isVisible() && window()->isVisible();
+    if (!m_content && kind != TargetKind::Unknown && !deferred)
+        createContent(kind);
 
     if (snapshot.ok) {
         m_error.clear();
@@ -148,12 +153,43 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
         m_banner->setVisible(m_content != nullptr);
     }
     updatePlaceholder();
+    if (deferred) {
+        if (snapshot.ok)
+            m_pendingOk = snapshot;
+        m_pending = snapshot;
+        m_pendingKind = kind;
+        return;
+    }
+    showContent(snapshot);
+}
+
+void TargetPage::showContent(const TargetSnapshot &snapshot)
+{
+    m_pending.reset();
+    m_pendingOk.reset();
     if (m_content)
         m_content->showSnapshot(snapshot);
     if (m_sessions)
         m_sessions->updateSample(snapshot);
     if (m_pgpool)
         m_pgpool->showSnapshot(snapshot);
+}
+
+void TargetPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_pending)
+        return;
+    if (!m_content && m_pendingKind != TargetKind::Unknown) {
+        createContent(m_pendingKind);
+        m_banner->setVisible(!m_error.isEmpty());
+        updatePlaceholder();
+    }
+    // The newest figures that answered first, then the newest sample (a failure keeps them, banner above).
+    const TargetSnapshot latest = *m_pending;
+    if (m_pendingOk && m_pendingOk->sampledAtMs != latest.sampledAtMs)
+        showContent(*m_pendingOk);
+    showContent(latest);
 }
 
 void TargetPage::setLinkText(const QString &text)
