@@ -4,16 +4,12 @@
 #include "db/conninfo.h"
 #include "db/targetcontroller.h"
 #include "metrics/prometheusclient.h"
+#include "metrics/prometheusfleet.h"
 
 #include <QDateTime>
-#include <QTimer>
 #include <algorithm>
 
 namespace poolscope::cli {
-
-namespace {
-constexpr int kMinPrometheusIntervalMs = 1000;
-}
 
 FleetWatch::FleetWatch(const QStringList &targets, int intervalMs, std::optional<qint64> deadlineMs,
                        const findings::Thresholds &thresholds)
@@ -35,16 +31,34 @@ FleetWatch::FleetWatch(const QStringList &targets, int intervalMs, std::optional
                 continue;
             }
             source->display = endpoint->display;
-            // A read's queries get the interval, at least 1 s, at most 10 s.
-            const int periodMs = std::max(kMinPrometheusIntervalMs, intervalMs);
-            source->reader =
-                std::make_unique<metrics::PrometheusReader>(*endpoint, std::min(periodMs, 10000));
-            source->timer = std::make_unique<QTimer>();
-            source->timer->setInterval(periodMs);
+            source->fleet = std::make_unique<metrics::PrometheusFleet>(*endpoint, intervalMs);
             Source *raw = source.get();
-            connect(source->timer.get(), &QTimer::timeout, this, [raw] { raw->reader->read(); });
-            connect(source->reader.get(), &metrics::PrometheusReader::finished, this,
-                    [this, raw](const metrics::FleetRead &read) { onFleetRead(*raw, read); });
+            metrics::PrometheusFleet *fleet = raw->fleet.get();
+            connect(fleet, &metrics::PrometheusFleet::discovered, this,
+                    [this, raw](int, const metrics::DiscoveredTarget &d) {
+                        raw->slotOf.append(addSlot(d.snapshot.target, true));
+                    });
+            connect(fleet, &metrics::PrometheusFleet::sampled, this,
+                    [this, raw, fleet](int entry, const TargetSnapshot &snapshot) {
+                        const int index = raw->slotOf.at(entry);
+                        Slot &s = m_slots[size_t(index)];
+                        s.kind = snapshot.kind != TargetKind::Unknown ? snapshot.kind : s.kind;
+                        s.state = snapshot.ok ? TargetState::Live : TargetState::Failed;
+                        s.error = snapshot.ok ? QString() : snapshot.error.message;
+                        s.failures = snapshot.ok ? 0 : s.failures + 1;
+                        s.durationMs = fleet->lastReadMs();
+                        onSnapshot(index, snapshot);
+                    });
+            connect(fleet, &metrics::PrometheusFleet::readFailed, this,
+                    [this, raw](const QString &error) { onPrometheusFailed(*raw, error); });
+            connect(fleet, &metrics::PrometheusFleet::readSucceeded, this, [this, raw] {
+                if (raw->selfIndex < 0)
+                    return;
+                Slot &self = m_slots[size_t(raw->selfIndex)];
+                self.state = TargetState::Live;
+                self.error.clear();
+                self.failures = 0;
+            });
             m_sources.push_back(std::move(source));
             continue;
         }
@@ -82,7 +96,7 @@ void FleetWatch::start()
             s.controller->start();
     }
     for (auto &source : m_sources) {
-        if (!source->reader) {
+        if (!source->fleet) {
             // A malformed Prometheus target: one failed sample saying why, so `watch` prints it.
             const Slot &s = m_slots[size_t(source->selfIndex)];
             TargetSnapshot failed;
@@ -93,8 +107,7 @@ void FleetWatch::start()
             onSnapshot(source->selfIndex, failed);
             continue;
         }
-        source->timer->start();
-        source->reader->read();
+        source->fleet->start();
     }
 }
 
@@ -144,53 +157,23 @@ qint64 FleetWatch::lastSampleDurationMs(int index) const
     return s.controller ? s.controller->lastSampleDurationMs() : s.durationMs;
 }
 
-void FleetWatch::onFleetRead(Source &source, const metrics::FleetRead &read)
+void FleetWatch::onPrometheusFailed(Source &source, const QString &error)
 {
-    auto publish = [&](int index, TargetSnapshot snapshot) {
-        Slot &s = m_slots[size_t(index)];
-        s.kind = snapshot.kind != TargetKind::Unknown ? snapshot.kind : s.kind;
-        s.state = snapshot.ok ? TargetState::Live : TargetState::Failed;
-        s.error = snapshot.ok ? QString() : snapshot.error.message;
-        s.failures = snapshot.ok ? 0 : s.failures + 1;
-        s.durationMs = read.elapsedMs;
-        onSnapshot(index, snapshot);
-    };
-    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    if (!read.ok) {
-        // Prometheus itself could not be read: a target named after it fails, and so does every target read
-        // from it before (their last figures are not current any more).
-        if (source.selfIndex < 0)
-            source.selfIndex = addSlot(source.display, true);
-        auto failed = [&](const QString &name, TargetKind kind) {
-            TargetSnapshot s;
-            s.target = name;
-            s.kind = kind;
-            s.sampledAtMs = nowMs;
-            s.error.kind = ErrorKind::Connect;
-            s.error.message = read.error;
-            return s;
-        };
-        publish(source.selfIndex, failed(source.display, TargetKind::Unknown));
-        for (int index : std::as_const(source.indexOf))
-            publish(index, failed(m_slots[size_t(index)].name, m_slots[size_t(index)].kind));
-        return;
-    }
-    if (source.selfIndex >= 0) {
-        Slot &self = m_slots[size_t(source.selfIndex)];
-        self.state = TargetState::Live;
-        self.error.clear();
-        self.failures = 0;
-    }
-    for (const metrics::DiscoveredTarget &d : read.targets) {
-        const QString key = d.origin + QLatin1Char('|') + d.job + QLatin1Char('|') + d.instance +
-                            QLatin1Char('|') + d.snapshot.target;
-        auto it = source.indexOf.find(key);
-        if (it == source.indexOf.end())
-            it = source.indexOf.insert(key, addSlot(d.snapshot.target, true));
-        TargetSnapshot snapshot = d.snapshot;
-        snapshot.sampledAtMs = nowMs;
-        publish(*it, snapshot);
-    }
+    // Prometheus itself could not be read (the targets read from it got their failed samples already): a
+    // target named after it fails too.
+    if (source.selfIndex < 0)
+        source.selfIndex = addSlot(source.display, true);
+    Slot &s = m_slots[size_t(source.selfIndex)];
+    s.state = TargetState::Failed;
+    s.error = error;
+    ++s.failures;
+    s.durationMs = source.fleet->lastReadMs();
+    TargetSnapshot failed;
+    failed.target = source.display;
+    failed.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
+    failed.error.kind = ErrorKind::Connect;
+    failed.error.message = error;
+    onSnapshot(source.selfIndex, failed);
 }
 
 void FleetWatch::relink(int poolerIndex, const BouncerSample &pooler)

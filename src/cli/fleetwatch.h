@@ -11,14 +11,11 @@
 #include <optional>
 #include <vector>
 
-class QTimer;
-
 namespace poolscope::db {
 class TargetController;
 }
 namespace poolscope::metrics {
-class PrometheusReader;
-struct FleetRead;
+class PrometheusFleet;
 } // namespace poolscope::metrics
 
 namespace poolscope::cli {
@@ -28,7 +25,7 @@ namespace poolscope::cli {
 /// SHOW DATABASES points at. `watch` and `diagnose` run it inside their own event loop. GUI-less, one thread.
 ///
 /// A target `prometheus+http://HOST:PORT` is read every interval (at least 1 s) with a
-/// metrics::PrometheusReader instead: each instance discovered in it becomes a target of its own (appended
+/// metrics::PrometheusFleet instead: each instance discovered in it becomes a target of its own (appended
 /// as it is first seen, so count() grows), sampled from Prometheus's series, with the findings engine run on
 /// it too. When Prometheus cannot be read, a target named after it is failed, and so are the ones read
 /// from it before.
@@ -90,15 +87,14 @@ private:
     };
     struct Source
     {
-        std::unique_ptr<metrics::PrometheusReader> reader;
-        std::unique_ptr<QTimer> timer;
+        std::unique_ptr<metrics::PrometheusFleet> fleet;
         QString display;
-        int selfIndex = -1;          // the target named after the Prometheus, once it failed
-        QHash<QString, int> indexOf; // discovered target key -> slot
+        int selfIndex = -1; // the target named after the Prometheus, once it failed
+        QList<int> slotOf;  // the fleet's entry -> slot
     };
 
     void onSnapshot(int index, const TargetSnapshot &snapshot);
-    void onFleetRead(Source &source, const metrics::FleetRead &read);
+    void onPrometheusFailed(Source &source, const QString &error);
     int addSlot(const QString &name, bool fromPrometheus);
     void relink(int poolerIndex, const BouncerSample &pooler);
 

@@ -17,7 +17,11 @@ void postgresFigures(const PostgresSample &pg, FleetFigures &f)
         f.occupancy = 100.0 * double(pg.clientBackends()) / double(*usable);
     if (const auto headroom = pg.headroom())
         f.headroom = *headroom;
-    f.waiting = pg.lockWaiting;
+    // Read back from Prometheus: lock waiters as exported (unknown from postgres_exporter), never a 0 the
+    // missing session list would make up.
+    const std::optional<int> lockWaiting = pg.exported ? pg.exported->lockWaiting : pg.lockWaiting;
+    if (lockWaiting)
+        f.waiting = *lockWaiting;
     f.idleInTransaction =
         pg.counts[SessionState::IdleInTransaction] + pg.counts[SessionState::IdleInTransactionAborted];
 
@@ -26,15 +30,15 @@ void postgresFigures(const PostgresSample &pg, FleetFigures &f)
         notes.append(QStringLiteral("no connection slots left (%1 of %2 used)")
                          .arg(pg.clientBackends())
                          .arg(pg.usableConnections().value_or(0)));
-    if (pg.lockWaiting > 0) {
-        QString text = QStringLiteral("%1 waiting on locks").arg(pg.lockWaiting);
+    if (lockWaiting.value_or(0) > 0) {
+        QString text = QStringLiteral("%1 waiting on locks").arg(*lockWaiting);
         if (!pg.rootBlockers.isEmpty())
             text += QStringLiteral(" behind pid %1").arg(pg.rootBlockers.first());
         notes.append(text);
     }
     if (*f.idleInTransaction > 0) {
         // The oldest idle-in-transaction session, by how long it has been idle.
-        double oldest = 0;
+        double oldest = pg.exported ? pg.exported->oldestIdleInTransactionS.value_or(0) : 0;
         for (const Session &s : pg.sessions) {
             const SessionState st = s.stateClass();
             if ((st == SessionState::IdleInTransaction || st == SessionState::IdleInTransactionAborted) &&

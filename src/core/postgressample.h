@@ -175,6 +175,17 @@ struct PostgresSample
     /// blockedBehind() for many pids at once: one pass over the sessions instead of one per pid.
     QHash<qint64, int> blockedBehind(const QList<qint64> &pids) const;
     const QList<SessionGroup> &groupsBy(GroupDimension dimension) const { return groups[size_t(dimension)]; }
+
+    /// A sample read back from Prometheus has no session list: what its exporter reports in place of the
+    /// figures derived from `sessions` (each unknown when it does not report it). nullopt for a sample taken
+    /// directly, where those figures come from `sessions`.
+    struct Exported
+    {
+        std::optional<double> oldestXactAgeS;
+        std::optional<double> oldestIdleInTransactionS;
+        std::optional<int> lockWaiting;
+    };
+    std::optional<Exported> exported;
 };
 
 } // namespace poolscope

@@ -104,12 +104,30 @@ PostgresSample postgresOf(const Group &g, qint64 nowMs, DiscoveredTarget &t)
                 pg.counts[sessionStateFromText(state)] += int(std::llround(s.value));
         });
     }
+    // Sessions by database: pg_stat_activity_count's datname (PoolScope exports it for client backends too).
+    QMap<QString, SessionGroup> byDatabase;
+    each(g, QStringLiteral("pg_stat_activity_count"), [&](const PromSeries &s) {
+        const QString state = label(s, "state");
+        if (state.isEmpty() || !s.labels.contains(QStringLiteral("datname")))
+            return;
+        SessionGroup &group = byDatabase[label(s, "datname")];
+        group.name = label(s, "datname");
+        group.counts[sessionStateFromText(state)] += int(std::llround(s.value));
+    });
+    QList<SessionGroup> databases = byDatabase.values();
+    std::stable_sort(databases.begin(), databases.end(), [](const SessionGroup &a, const SessionGroup &b) {
+        return a.sessions() > b.sessions();
+    });
+    pg.groups[size_t(GroupDimension::Database)] = databases;
     if (const auto hidden = whole(single(g, QStringLiteral("poolscope_sessions_hidden"))))
         pg.counts.hidden = int(*hidden);
     if (const auto backends = whole(single(g, QStringLiteral("poolscope_client_backends"))))
         pg.poolscopeSessions = std::max(0, int(*backends) - pg.counts.total());
-    if (const auto waiting = whole(single(g, QStringLiteral("poolscope_lock_waiting_sessions"))))
+    PostgresSample::Exported exported;
+    if (const auto waiting = whole(single(g, QStringLiteral("poolscope_lock_waiting_sessions")))) {
         pg.lockWaiting = int(*waiting);
+        exported.lockWaiting = int(*waiting);
+    }
     t.oldestXactAgeS = single(g, QStringLiteral("poolscope_oldest_transaction_seconds"));
     if (!t.oldestXactAgeS) {
         each(g, QStringLiteral("pg_stat_activity_max_tx_duration"), [&](const PromSeries &s) {
@@ -117,6 +135,20 @@ PostgresSample postgresOf(const Group &g, qint64 nowMs, DiscoveredTarget &t)
         });
     }
     t.oldestIdleInTransactionS = single(g, QStringLiteral("poolscope_idle_in_transaction_oldest_seconds"));
+    exported.oldestXactAgeS = t.oldestXactAgeS;
+    exported.oldestIdleInTransactionS = t.oldestIdleInTransactionS;
+    pg.exported = exported;
+    // The rates Prometheus computed from the counters (seriesQuery): transactions and rollbacks per second.
+    if (const auto rollbacks = single(g, QStringLiteral("pg_read_rollbacks_per_second")))
+        pg.rollbacksPerSecond = *rollbacks;
+    if (const auto tps = single(g, QStringLiteral("pg_read_tps"))) {
+        pg.transactionRate.status = RateStatus::Ok;
+        pg.transactionRate.perSecond = *tps;
+        pg.transactionRate.windowS = kRateWindowS;
+        pg.transactionRate.targetWindowS = kRateWindowS;
+        if (pg.rollbacksPerSecond)
+            pg.commitsPerSecond = std::max(0.0, *tps - *pg.rollbacksPerSecond);
+    }
     return pg;
 }
 
@@ -282,17 +314,93 @@ std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QStr
     return out;
 }
 
-QString currentSeriesQuery()
+namespace {
+
+/// A PromQL string literal's content: backslashes and double quotes escaped.
+QString quoted(const QString &value)
 {
+    QString out = value;
+    out.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    out.replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    out.replace(QLatin1Char('\n'), QStringLiteral("\\n"));
+    return QLatin1Char('"') + out + QLatin1Char('"');
+}
+
+/// `name{matchers}`, or `name` alone when there are none.
+QString selected(const QString &name, const QString &matchers)
+{
+    return matchers.isEmpty() ? name : name + QLatin1Char('{') + matchers + QLatin1Char('}');
+}
+
+/// A counter's per-second rate summed per target, renamed `as` and marked `poolscope_read="<what>"`: the mark
+/// keeps `or` from dropping it for an earlier series with the same labels (set operators ignore the name).
+QString rateAs(const QStringList &counters, const QString &matchers, const QString &as, const QString &what)
+{
+    QStringList sums;
+    for (const QString &counter : counters)
+        sums.append(QStringLiteral("sum by (job, instance, target) (rate(%1[%2s]))")
+                        .arg(selected(counter, matchers))
+                        .arg(kRateWindowS));
+    return QStringLiteral("label_replace(label_replace(%1, \"__name__\", \"%2\", \"\", \"\"), "
+                          "\"poolscope_read\", \"%3\", \"\", \"\")")
+        .arg(sums.join(QStringLiteral(" + ")), as, what);
+}
+
+} // namespace
+
+QString seriesQuery(const std::optional<TargetSelector> &only)
+{
+    QString matchers;
+    if (only)
+        matchers = QStringLiteral("job=%1, instance=%2, target=%3")
+                       .arg(quoted(only->job), quoted(only->instance), quoted(only->target));
+    const QString comma = matchers.isEmpty() ? QString() : QStringLiteral(", ");
     // Only what discoverTargets() reads: with 500 targets the answer is megabytes, and every series costs
     // parsing. The sampler's states come as the one that holds.
-    return QStringLiteral(
-        "{__name__=~\"up|pg_up|pg_settings_max_connections|pg_settings_superuser_reserved_connections|"
-        "pg_settings_reserved_connections|pg_stat_activity_count|pg_stat_activity_max_tx_duration|"
-        "pgbouncer_up|pgbouncer_version_info|pgbouncer_pools_.+|pgbouncer_databases_.+|pgbouncer_stats_.+|"
-        "pgbouncer_config_max_.+|poolscope_target_up|poolscope_sessions|poolscope_sessions_hidden|"
-        "poolscope_client_backends|poolscope_lock_waiting_sessions|poolscope_oldest_transaction_seconds|"
-        "poolscope_idle_in_transaction_oldest_seconds\"} or poolscope_target_state == 1");
+    QStringList parts{
+        QStringLiteral(
+            "{__name__=~\"up|pg_up|pg_settings_max_connections|pg_settings_superuser_reserved_connections|"
+            "pg_settings_reserved_connections|pg_stat_activity_count|pg_stat_activity_max_tx_duration|"
+            "pgbouncer_up|pgbouncer_version_info|pgbouncer_pools_.+|pgbouncer_databases_.+|pgbouncer_stats_.+"
+            "|"
+            "pgbouncer_config_max_.+|poolscope_target_up|poolscope_sessions|poolscope_sessions_hidden|"
+            "poolscope_client_backends|poolscope_lock_waiting_sessions|poolscope_oldest_transaction_seconds|"
+            "poolscope_idle_in_transaction_oldest_seconds\"") +
+            comma + matchers + QLatin1Char('}'),
+        selected(QStringLiteral("poolscope_target_state"), matchers) + QStringLiteral(" == 1"),
+    };
+    // PoolScope's export: its scrape's `up` has no target label.
+    if (only && !only->target.isEmpty())
+        parts.append(
+            QStringLiteral("up{job=%1, instance=%2}").arg(quoted(only->job), quoted(only->instance)));
+    // Transaction rates: postgres_exporter's pg_stat_database counters, PoolScope's own, and PgBouncer's
+    // pooled transactions in both pgbouncer_exporter spellings (the first one present wins).
+    const QString tps = QStringLiteral("tps"), rollbacks = QStringLiteral("rollbacks");
+    const QString pgTps = QStringLiteral("pg_read_tps"),
+                  pgRollbacks = QStringLiteral("pg_read_rollbacks_per_second");
+    parts << rateAs({QStringLiteral("pg_stat_database_xact_commit"),
+                     QStringLiteral("pg_stat_database_xact_rollback")},
+                    matchers, pgTps, tps)
+          << rateAs({QStringLiteral("pg_stat_database_xact_rollback")}, matchers, pgRollbacks, rollbacks)
+          << rateAs({QStringLiteral("poolscope_xact_commits_total"),
+                     QStringLiteral("poolscope_xact_rollbacks_total")},
+                    matchers, pgTps, tps)
+          << rateAs({QStringLiteral("poolscope_xact_rollbacks_total")}, matchers, pgRollbacks, rollbacks)
+          << rateAs({QStringLiteral("pgbouncer_stats_totals_sql_transactions_pooled_total")}, matchers,
+                    QStringLiteral("pgbouncer_read_tps"), tps)
+          << rateAs({QStringLiteral("pgbouncer_stats_sql_transactions_pooled_total")}, matchers,
+                    QStringLiteral("pgbouncer_read_tps"), tps);
+    return parts.join(QStringLiteral(" or "));
+}
+
+QString currentSeriesQuery()
+{
+    return seriesQuery(std::nullopt);
+}
+
+TargetSelector selectorOf(const DiscoveredTarget &target)
+{
+    return {target.job, target.instance, target.origin == kPoolscope ? target.snapshot.target : QString()};
 }
 
 QString knownTargetsQuery(const QString &window)
@@ -389,11 +497,14 @@ QList<DiscoveredTarget> discoverTargets(const QList<PromSeries> &current, const 
         } else {
             s.ok = true;
         }
-        if (s.ok && (s.kind == TargetKind::Postgres || s.kind == TargetKind::Pgpool))
+        if (s.ok && (s.kind == TargetKind::Postgres || s.kind == TargetKind::Pgpool)) {
             s.postgres = postgresOf(g, nowMs, t);
+            s.tps = single(g, QStringLiteral("pg_read_tps"));
+        }
         if (s.ok && s.kind == TargetKind::PgBouncer) {
             s.bouncer = bouncerOf(g);
             s.serverVersion = s.bouncer->versionText;
+            s.tps = single(g, QStringLiteral("pgbouncer_read_tps"));
         }
         out.append(t);
     }
@@ -401,6 +512,50 @@ QList<DiscoveredTarget> discoverTargets(const QList<PromSeries> &current, const 
         return a.snapshot.target < b.snapshot.target;
     });
     return out;
+}
+
+QString fleetSummary(const QList<DiscoveredTarget> &targets, int maxLines)
+{
+    if (targets.isEmpty())
+        return QStringLiteral(
+            "No PostgreSQL or PgBouncer instance found: no pg_*, pgbouncer_* or poolscope_* "
+            "series from postgres_exporter, pgbouncer_exporter or a PoolScope export.");
+    int postgres = 0, bouncers = 0, other = 0, failed = 0;
+    for (const DiscoveredTarget &t : targets) {
+        const TargetKind kind = t.snapshot.kind;
+        ++(kind == TargetKind::Postgres || kind == TargetKind::Pgpool ? postgres
+           : kind == TargetKind::PgBouncer                            ? bouncers
+                                                                      : other);
+        failed += t.snapshot.ok ? 0 : 1;
+    }
+    QStringList kinds;
+    if (postgres > 0)
+        kinds.append(QStringLiteral("%1 PostgreSQL").arg(postgres));
+    if (bouncers > 0)
+        kinds.append(QStringLiteral("%1 PgBouncer").arg(bouncers));
+    if (other > 0)
+        kinds.append(QStringLiteral("%1 of unknown kind").arg(other));
+    QString text = QStringLiteral("%1 %2 discovered: %3")
+                       .arg(targets.size())
+                       .arg(targets.size() == 1 ? QStringLiteral("instance") : QStringLiteral("instances"),
+                            kinds.join(QStringLiteral(", ")));
+    text += failed == 0 ? QStringLiteral(", all answering.") : QStringLiteral("; %1 failed.").arg(failed);
+    QList<const DiscoveredTarget *> ordered;
+    for (const DiscoveredTarget &t : targets)
+        ordered.append(&t);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const DiscoveredTarget *a, const DiscoveredTarget *b) {
+                         return !a->snapshot.ok && b->snapshot.ok;
+                     });
+    for (int i = 0; i < ordered.size() && i < maxLines; ++i) {
+        const DiscoveredTarget &t = *ordered.at(i);
+        text += QStringLiteral("\n  %1 (%2, job %3, instance %4): %5")
+                    .arg(t.snapshot.target, t.origin, t.job, t.instance,
+                         t.snapshot.ok ? QStringLiteral("ok") : t.snapshot.error.message);
+    }
+    if (ordered.size() > maxLines)
+        text += QStringLiteral("\n  … and %1 more").arg(ordered.size() - maxLines);
+    return text;
 }
 
 QJsonObject toJson(const DiscoveredTarget &target)

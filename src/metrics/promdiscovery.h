@@ -28,8 +28,23 @@ struct PromSeries
 /// answer ("status":"error", with Prometheus's errorType and error) or anything that is not one.
 std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QString *error);
 
-/// The PromQL of the current values: `up` and every series the discovery reads.
+/// Which discovered target a query is about: its job and instance, and for PoolScope's export its `target`
+/// label (empty for an exporter's series, which have none: PromQL's target="" matches a missing label).
+struct TargetSelector
+{
+    QString job;
+    QString instance;
+    QString target;
+};
+
+/// The PromQL of the current values: `up` and every series the discovery reads, plus the transaction rates
+/// Prometheus computes from the counters (over kRateWindowS) as pg_read_tps, pg_read_rollbacks_per_second and
+/// pgbouncer_read_tps (with a `poolscope_read` label). `only` restricts it to one target (query_range of its
+/// history).
+QString seriesQuery(const std::optional<TargetSelector> &only);
 QString currentSeriesQuery();
+/// The window of the rates above: four scrapes at a 30 s scrape interval.
+inline constexpr int kRateWindowS = 120;
 /// The PromQL of what was there recently (`window`, e.g. "1h"): which instances to expect, so that one whose
 /// exporter went down is listed as failed instead of vanishing.
 QString knownTargetsQuery(const QString &window = QStringLiteral("1h"));
@@ -47,6 +62,9 @@ struct DiscoveredTarget
     std::optional<double> oldestIdleInTransactionS;
 };
 
+/// The selector of a target discovered in Prometheus (its origin's job, instance and target label).
+TargetSelector selectorOf(const DiscoveredTarget &target);
+
 /// Groups `current` (the answer of currentSeriesQuery) into targets; `known` (knownTargetsQuery) adds the
 /// ones that have no current series. A target whose exporter is down (up 0), whose exporter cannot reach
 /// its server (pg_up / pgbouncer_up 0), that PoolScope cannot sample (poolscope_target_up 0) or that has no
@@ -54,6 +72,10 @@ struct DiscoveredTarget
 /// Sorted by name.
 QList<DiscoveredTarget> discoverTargets(const QList<PromSeries> &current, const QList<PromSeries> &known,
                                         qint64 nowMs);
+
+/// What a read found, in words for the targets dialog's connection test: how many instances of each kind,
+/// how many failed, then one line per instance (the first `maxLines`, failed ones first, with the reason).
+QString fleetSummary(const QList<DiscoveredTarget> &targets, int maxLines = 20);
 
 /// The `snapshot --json` entry of a discovered target: the usual shape plus "source":"prometheus" and
 /// "prometheus":{"origin","job","instance"}.

@@ -23,7 +23,8 @@ bool isPrometheusTarget(const QString &target)
            target.startsWith(QLatin1String("prometheus+https://"), Qt::CaseInsensitive);
 }
 
-std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error)
+std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error,
+                                                        const QByteArray &secret)
 {
     if (!isPrometheusTarget(target)) {
         *error = QStringLiteral("not a Prometheus target (prometheus+http://HOST:PORT): %1").arg(target);
@@ -37,8 +38,11 @@ std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, Q
     }
     PrometheusEndpoint e;
     if (!url.userName().isEmpty()) {
-        const QByteArray credentials = url.userName().toUtf8() + ':' + url.password().toUtf8();
+        const QByteArray password = url.password().isEmpty() ? secret : url.password().toUtf8();
+        const QByteArray credentials = url.userName().toUtf8() + ':' + password;
         e.authorization = "Basic " + credentials.toBase64();
+    } else if (!secret.trimmed().isEmpty()) {
+        e.authorization = "Bearer " + secret.trimmed();
     } else if (const QByteArray token = qgetenv("POOLSCOPE_PROMETHEUS_TOKEN"); !token.isEmpty()) {
         e.authorization = "Bearer " + token.trimmed();
     }
@@ -57,8 +61,11 @@ PrometheusReader::PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, Q
 
 PrometheusReader::~PrometheusReader()
 {
-    if (m_reply)
+    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
+    if (m_reply) {
+        m_reply->disconnect(this);
         m_reply->abort();
+    }
 }
 
 void PrometheusReader::read()
@@ -71,19 +78,44 @@ void PrometheusReader::read()
     ask(currentSeriesQuery());
 }
 
+QNetworkRequest apiRequest(const PrometheusEndpoint &endpoint, const QString &path, const QString &query,
+                           int timeoutMs)
+{
+    QUrl url = endpoint.base;
+    const QString base = url.path();
+    url.setPath(base.endsWith(QLatin1Char('/')) ? base + path : QString(base + QLatin1Char('/') + path));
+    url.setQuery(query, QUrl::StrictMode);
+    QNetworkRequest request(url);
+    if (!endpoint.authorization.isEmpty())
+        request.setRawHeader("Authorization", endpoint.authorization);
+    request.setTransferTimeout(timeoutMs);
+    return request;
+}
+
+QString answerError(const PrometheusEndpoint &endpoint, QNetworkReply *reply, const QByteArray &body)
+{
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 200)
+        return {};
+    if (status == 0)
+        return QStringLiteral("cannot reach Prometheus at %1: %2")
+            .arg(endpoint.display, reply->errorString());
+    QString error;
+    if (status == 401 || status == 403)
+        error = QStringLiteral("not authorised (basic auth in the URL, or a bearer token: the keychain's or "
+                               "POOLSCOPE_PROMETHEUS_TOKEN)");
+    else if (parseInstantVector(body, &error))
+        error = QStringLiteral("unexpected answer");
+    return QStringLiteral("Prometheus at %1 (HTTP %2): %3")
+        .arg(endpoint.display, QString::number(status), error);
+}
+
 void PrometheusReader::ask(const QString &query)
 {
-    QUrl url = m_endpoint.base;
-    url.setPath(url.path().endsWith(QLatin1Char('/')) ? url.path() + QStringLiteral("api/v1/query")
-                                                      : url.path() + QStringLiteral("/api/v1/query"));
     // Percent-encoded by hand: a '+' of the PromQL left as is would read as a space.
-    url.setQuery(QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
-                 QUrl::StrictMode);
-    QNetworkRequest request(url);
-    if (!m_endpoint.authorization.isEmpty())
-        request.setRawHeader("Authorization", m_endpoint.authorization);
-    request.setTransferTimeout(m_timeoutMs);
-    m_reply = m_nam->get(request);
+    m_reply = m_nam->get(apiRequest(
+        m_endpoint, QStringLiteral("api/v1/query"),
+        QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)), m_timeoutMs));
     connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusReader::onReply);
 }
 
@@ -103,21 +135,9 @@ void PrometheusReader::onReply()
     if (!reply)
         return;
     reply->deleteLater();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     QByteArray body = reply->readAll();
-    if (status == 0) {
-        fail(QStringLiteral("cannot reach Prometheus at %1: %2")
-                 .arg(m_endpoint.display, reply->errorString()));
-        return;
-    }
-    if (status != 200) {
-        QString error;
-        if (status == 401 || status == 403)
-            error = QStringLiteral("not authorised (basic auth in the URL, or a bearer token in "
-                                   "POOLSCOPE_PROMETHEUS_TOKEN)");
-        else if (parseInstantVector(body, &error))
-            error = QStringLiteral("unexpected answer");
-        fail(QStringLiteral("Prometheus at %1 (HTTP %2): %3").arg(m_endpoint.display).arg(status).arg(error));
+    if (const QString error = answerError(m_endpoint, reply, body); !error.isEmpty()) {
+        fail(error);
         return;
     }
     if (!m_current) {

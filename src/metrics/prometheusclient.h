@@ -13,6 +13,7 @@
 
 class QNetworkAccessManager;
 class QNetworkReply;
+class QNetworkRequest;
 
 namespace poolscope::metrics {
 
@@ -27,8 +28,19 @@ struct PrometheusEndpoint
 
 /// Whether `target` names a Prometheus (prometheus+http:// or prometheus+https://).
 bool isPrometheusTarget(const QString &target);
-/// nullopt with `error` for a malformed one.
-std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error);
+/// nullopt with `error` for a malformed one. `secret` (the keychain's, for a saved target): with a user in
+/// the URL its basic-auth password (when the URL has none), without one a bearer token; without a secret the
+/// token comes from $POOLSCOPE_PROMETHEUS_TOKEN.
+std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error,
+                                                        const QByteArray &secret = {});
+
+/// A GET of Prometheus's API `path` (e.g. "api/v1/query") with `query` (already percent-encoded), its
+/// Authorization header and a transfer timeout.
+QNetworkRequest apiRequest(const PrometheusEndpoint &endpoint, const QString &path, const QString &query,
+                           int timeoutMs);
+/// What went wrong with an answer of Prometheus's API, in words ("cannot reach Prometheus at …",
+/// "not authorised …", Prometheus's own error); empty for an HTTP 200.
+QString answerError(const PrometheusEndpoint &endpoint, QNetworkReply *reply, const QByteArray &body);
 
 /// What one read of a Prometheus found: the discovered targets, or why Prometheus itself could not be read.
 struct FleetRead

@@ -82,6 +82,16 @@ void TargetListModel::setHint(int id, const QString &hint)
     rowChanged(row);
 }
 
+void TargetListModel::setVia(int id, const QString &via, const QString &detail)
+{
+    const int row = rowOf(id);
+    if (row < 0 || (m_rows[row].via == via && m_rows[row].viaDetail == detail))
+        return;
+    m_rows[row].via = via;
+    m_rows[row].viaDetail = detail;
+    rowChanged(row);
+}
+
 void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
 {
     const int row = rowOf(id);
@@ -392,12 +402,14 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
     }
     switch (role) {
     case Qt::DisplayRole:
-        // Two lines in the dock: who, then what and how it is doing.
+        // Two lines in the dock: who, then what and how it is doing (and where it is read from).
         return QString(r.label + QLatin1Char('\n') + kindText(r.kind) + QStringLiteral(" · ") +
-                       stateText(r.state));
+                       stateText(r.state) + (r.via.isEmpty() ? QString() : QStringLiteral(" · ") + r.via));
     case Qt::ToolTipRole: {
         QString tip =
             r.label + QLatin1Char('\n') + kindText(r.kind) + QStringLiteral(", ") + stateText(r.state);
+        if (!r.viaDetail.isEmpty())
+            tip += QLatin1Char('\n') + r.viaDetail;
         if (!r.error.isEmpty())
             tip += QLatin1Char('\n') + tr("Last error: %1").arg(r.error);
         if (!r.error.isEmpty() && !r.hint.isEmpty())
@@ -424,7 +436,9 @@ QVariant TargetListModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::AccessibleTextRole:
         return QString(r.label + QStringLiteral(", ") + kindText(r.kind) + QStringLiteral(", ") +
-                       stateText(r.state));
+                       stateText(r.state) + (r.via.isEmpty() ? QString() : QStringLiteral(", ") + r.via));
+    case ViaRole:
+        return r.via;
     case IdRole:
         return r.id;
     case LabelRole:
@@ -462,6 +476,7 @@ QHash<int, QByteArray> TargetListModel::roleNames() const
     names.insert(TroubleRole, "trouble");
     names.insert(HistoryRole, "history");
     names.insert(SortRole, "sortValue");
+    names.insert(ViaRole, "via");
     return names;
 }
 

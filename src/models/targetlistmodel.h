@@ -32,6 +32,7 @@ public:
         TroubleRole,     // double, higher is worse: failed > stalled > reconnecting > queueing > full > fine
         HistoryRole, // QList<double>: occupancy % of the last HistoryLength samples, oldest first; NaN = gap
         SortRole,    // per column: a number to sort by (unknown sorts lowest)
+        ViaRole,     // "via Prometheus" for a target read back from Prometheus; empty when sampled directly
     };
 
     enum Column
@@ -61,6 +62,10 @@ public:
                   qint64 nextRetryAtMs = 0);
     /// What to check about the last error (DbError::hint), shown in the tooltips with it; empty: none.
     void setHint(int id, const QString &hint);
+    /// Where a target's figures come from when it is not sampled directly: `via` is said on the target's
+    /// second line ("via Prometheus"), `detail` in its tooltip (the Prometheus, job and instance). Empty: a
+    /// target sampled directly.
+    void setVia(int id, const QString &via, const QString &detail);
     /// The fleet columns from one sample; a failed sample leaves a gap in the history and clears the
     /// figures (they would be stale).
     void setSample(int id, const TargetSnapshot &snapshot);
@@ -98,6 +103,8 @@ private:
         TargetState state = TargetState::Connecting;
         QString error;
         QString hint;
+        QString via;       // "via Prometheus"; empty when sampled directly
+        QString viaDetail; // the Prometheus, job and instance
         int attempts = 0;
         qint64 nextRetryAtMs = 0;
         // From the last sample (unknown until one succeeds, and after a failed one).

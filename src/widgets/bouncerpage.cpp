@@ -479,9 +479,23 @@ void BouncerPage::updateConnections(const BouncerSample &sample)
     updateTakenLabel();
 }
 
+void BouncerPage::setConnectionsUnavailable(const QString &why)
+{
+    m_noConnectionsWhy = why;
+    for (QWidget *w :
+         {static_cast<QWidget *>(m_ui->refreshButton), static_cast<QWidget *>(m_ui->clientsTable),
+          static_cast<QWidget *>(m_ui->serversTable), static_cast<QWidget *>(m_ui->filterEdit)})
+        w->setEnabled(why.isEmpty());
+    updateTakenLabel();
+}
+
 void BouncerPage::updateTakenLabel()
 {
     QString text;
+    if (!m_noConnectionsWhy.isEmpty()) {
+        m_ui->takenLabel->setText(m_noConnectionsWhy);
+        return;
+    }
     if (!m_sample || (!m_sample->clients && m_sample->connectionsAtMs == 0)) {
         text = m_sample ? tr("SHOW CLIENTS / SERVERS not taken yet") : tr("not taken yet");
     } else {

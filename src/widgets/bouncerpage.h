@@ -68,6 +68,9 @@ public:
     void setActionConnInfo(const QString &conninfo, const QString &target = {});
     /// Off (read-only mode) greys every action with `reason`.
     void setActionsEnabled(bool enabled, const QString &reason = {});
+    /// Read back from Prometheus: no SHOW CLIENTS / SERVERS behind it; their tables and Refresh are disabled
+    /// and `why` says so in their place.
+    void setConnectionsUnavailable(const QString &why);
     /// What the buttons and menus show for `command` on `argument` (database name or client id) now.
     ActionAvailability actionAvailability(PoolerCommand command, const QString &argument) const;
     /// The database the pool actions apply to: the selected row's, else the charted pool's.
@@ -123,6 +126,7 @@ private:
     QString m_actionsReason;
     bool m_running = false;
     bool m_refreshing = false;
+    QString m_noConnectionsWhy; // read from Prometheus: why there are no SHOW CLIENTS / SERVERS
 };
 
 } // namespace poolscope::widgets

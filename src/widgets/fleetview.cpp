@@ -120,6 +120,11 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
         Qt::ElideMiddle); // libpq puts the cause at the end: "... failed: Connection refused"
     m_table->setIconSize(QSize(12, 12));
     m_table->verticalHeader()->hide();
+    // Hundreds of rows (a fleet read from Prometheus): every row the same height, the sparkline's two lines,
+    // instead of measuring each row at every sample; the columns sized from the rows in view only.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() * 2 + 10);
+    m_table->horizontalHeader()->setResizeContentsPrecision(0);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setColumnWidth(TargetListModel::OccupancyColumn, 220);
     setSizedToContents(false); // until shown
@@ -138,16 +143,23 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
     });
     connect(m_table, &QWidget::customContextMenuRequested, this, &FleetView::showContextMenu);
 
+    // Counted at most every 250 ms (a Prometheus read changes hundreds of rows, in slices), not per row.
+    m_summaryTimer.setSingleShot(true);
+    m_summaryTimer.setInterval(250);
+    connect(&m_summaryTimer, &QTimer::timeout, this, &FleetView::updateSummary);
+    const auto soon = [this] {
+        if (!m_summaryTimer.isActive())
+            m_summaryTimer.start();
+    };
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
-        connect(model, signal, this, &FleetView::updateSummary);
-    connect(model, &QAbstractItemModel::dataChanged, this, &FleetView::updateSummary);
+        connect(model, signal, this, soon);
+    connect(model, &QAbstractItemModel::dataChanged, this, soon);
     updateSummary();
 }
 
 void FleetView::setSizedToContents(bool sized)
 {
     const auto mode = sized ? QHeaderView::ResizeToContents : QHeaderView::Interactive;
-    m_table->verticalHeader()->setSectionResizeMode(mode);
     for (int c : {TargetListModel::TargetColumn, TargetListModel::HeadroomColumn,
                   TargetListModel::WaitingColumn, TargetListModel::IdleInTransactionColumn})
         m_table->horizontalHeader()->setSectionResizeMode(c, mode);

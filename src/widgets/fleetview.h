@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QStyledItemDelegate>
+#include <QTimer>
 #include <QWidget>
 #include <functional>
 
@@ -67,6 +68,7 @@ private:
     QTableView *m_table;
     QLabel *m_summary;
     std::function<QString(int)> m_whyNotEditable;
+    QTimer m_summaryTimer;
 };
 
 } // namespace poolscope::widgets

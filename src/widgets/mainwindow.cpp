@@ -9,6 +9,7 @@
 #include "db/autoremediator.h"
 #include "db/conninfo.h"
 #include "db/targetcontroller.h"
+#include "metrics/prometheusclient.h"
 #include "models/firstcolumnmodel.h"
 #include "models/targetlistmodel.h"
 #include "record/recordingwriter.h"
@@ -64,7 +65,6 @@ namespace poolscope::widgets {
 
 namespace {
 
-constexpr int SeriesCapacity = 3600; // one hour at one sample per second
 constexpr int MaxShortcutTargets = 9;
 constexpr int CloseBoundMs = 1800; // what closing the window may take, whatever the servers do
 constexpr int MinStopMs = 50;      // an interrupted worker ends within this
@@ -100,8 +100,10 @@ MainWindow::MainWindow(QWidget *parent)
             [this](const QModelIndex &current) {
                 const Target *t =
                     current.isValid() ? targetById(m_targetsModel->idAt(current.row())) : nullptr;
-                if (t)
+                if (t) {
                     m_ui->pages->setCurrentWidget(t->page);
+                    requestHistory(t->id); // read from Prometheus: its charts' past, the first time
+                }
                 updateStatus();
             });
 
@@ -207,6 +209,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_liveLabel->setMargin(2);
     statusBar()->addPermanentWidget(m_targetsLabel);
     statusBar()->addPermanentWidget(m_liveLabel);
+    m_statusTimer = new QTimer(this);
+    m_statusTimer->setSingleShot(true);
+    m_statusTimer->setInterval(250);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     updateLiveIndicator();
     updateStatus();
 
@@ -242,7 +248,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_loadPanel->setPoolerConsoles([this] {
         QStringList consoles;
         for (const auto &t : m_targets)
-            if (t->controller->kind() == TargetKind::PgBouncer)
+            if (t->controller && t->kind() == TargetKind::PgBouncer)
                 consoles.append(t->conninfo);
         return consoles;
     });
@@ -387,38 +393,85 @@ MainWindow::~MainWindow()
     // end in what is left of the bound (README, "Threads").
     const QDeadlineTimer deadline(CloseBoundMs);
     for (auto &t : m_targets)
-        t->controller->interrupt();
+        if (t->controller)
+            t->controller->interrupt();
+    m_promSources.clear(); // their reads in flight are aborted
     delete m_loadPanel;
     m_loadPanel = nullptr;
     // Workers first, then the pages that read the series, then the series.
     for (auto &t : m_targets) {
-        t->controller->stop(int(std::max<qint64>(MinStopMs, deadline.remainingTime())));
+        if (t->controller)
+            t->controller->stop(int(std::max<qint64>(MinStopMs, deadline.remainingTime())));
         t->controller.reset();
     }
+    // Never the current page: deleting it makes the next one current (shown, laid out), for each of
+    // hundreds of pages.
+    m_ui->pages->hide();
+    m_ui->pages->setCurrentWidget(m_ui->emptyPage);
     for (auto &t : m_targets)
         delete t->page;
     m_targets.clear();
 }
 
-int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind kindOverride)
+MainWindow::Target &MainWindow::createTarget(const QString &label, const QString &conninfo)
 {
     auto t = std::make_unique<Target>();
     t->id = m_nextId++;
     t->conninfo = conninfo;
-    t->controller = std::make_unique<db::TargetController>(conninfo, nullptr, kindOverride);
-    t->controller->setIntervalMs(intervalMs);
     t->series = std::make_unique<SeriesSet>(SeriesCapacity);
-    const QString label = t->controller->target();
     t->page = new TargetPage(label, t->series.get(), m_ui->pages);
     t->page->setPaused(m_paused);
     // Dragging or zooming a chart browses history: the whole window pauses; "Back to live" resumes it.
     connect(t->page, &TargetPage::browsingStarted, this, [this] { setPaused(true); });
     connect(t->page, &TargetPage::liveRequested, this, [this] { setPaused(false); });
+    connect(t->page, &TargetPage::poolerActionFinished, this, [this, label](bool ok, const QString &message) {
+        m_actionMarks->add(message, label, ok ? tr("done") : tr("failed"));
+        for (auto &each : m_targets)
+            applyMarkers(*each);
+    });
+    connect(t->page, &TargetPage::statusMessage, this,
+            [this](const QString &m) { statusBar()->showMessage(m, 15000); });
+    m_ui->pages->addWidget(t->page);
+
+    const int index = int(m_targets.size());
+    const int id = t->id;
+    t->select = m_ui->menuTargets->addAction(label);
+    if (index < MaxShortcutTargets)
+        t->select->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
+    connect(t->select, &QAction::triggered, this, [this, id] { selectTarget(indexOfId(id)); });
+    m_targetsModel->addTarget(id, label);
+    // Links go by the host and port a connection reaches: a target read from Prometheus has none (an
+    // exporter's instance is the exporter's address).
+    if (!conninfo.isEmpty())
+        m_links->addTarget(id, conninfo, label);
+    m_targets.push_back(std::move(t));
+    return *m_targets.back();
+}
+
+void MainWindow::targetAdded(Target &t, int intervalMs)
+{
+    logging::get("ui")->info("monitoring {} every {} ms", t.address().toStdString(), intervalMs);
+    if (t.controller)
+        t.controller->start();
+    if (m_targets.size() == 1)
+        selectTarget(0);
+    updateStatus();
+}
+
+int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind kindOverride)
+{
+    if (metrics::isPrometheusTarget(conninfo))
+        return addPrometheus(conninfo, intervalMs);
+    auto controller = std::make_unique<db::TargetController>(conninfo, nullptr, kindOverride);
+    controller->setIntervalMs(intervalMs);
+    const QString label = controller->target();
+    Target &t = createTarget(label, conninfo);
+    t.controller = std::move(controller);
     // Session actions: confirmed, run on a connection of their own, audited.
-    t->actions = std::make_unique<SessionActions>(this, conninfo, label);
+    t.actions = std::make_unique<SessionActions>(this, conninfo, label);
     {
-        SessionActions *actions = t->actions.get();
-        TargetPage *page = t->page;
+        SessionActions *actions = t.actions.get();
+        TargetPage *page = t.page;
         const auto sample = [page] {
             return page->sessions() ? page->sessions()->lastSample() : std::optional<PostgresSample>{};
         };
@@ -436,59 +489,34 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
             for (auto &each : m_targets)
                 applyMarkers(*each);
         });
-        connect(page, &TargetPage::poolerActionFinished, this,
-                [this, label](bool ok, const QString &message) {
-                    m_actionMarks->add(message, label, ok ? tr("done") : tr("failed"));
-                    for (auto &each : m_targets)
-                        applyMarkers(*each);
-                });
     }
-    t->page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
+    t.page->setActionsEnabled(!readonly::isReadOnly(), readOnlyReason());
     // PgBouncer page: pooler actions on a console connection of their own, their outcome in the status bar.
-    t->page->setActionConnInfo(conninfo);
-    connect(t->page, &TargetPage::connectionsRefreshRequested, t->controller.get(),
+    t.page->setActionConnInfo(conninfo);
+    connect(t.page, &TargetPage::connectionsRefreshRequested, t.controller.get(),
             &db::TargetController::refreshConnections);
-    connect(t->page, &TargetPage::statusMessage, this,
-            [this](const QString &m) { statusBar()->showMessage(m, 15000); });
-    m_ui->pages->addWidget(t->page);
 
-    const int index = int(m_targets.size());
-    const int id = t->id;
-    t->select = m_ui->menuTargets->addAction(label);
-    if (index < MaxShortcutTargets)
-        t->select->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
-    connect(t->select, &QAction::triggered, this, [this, id] { selectTarget(indexOfId(id)); });
-    connect(t->controller.get(), &db::TargetController::snapshotReady, this,
+    const int id = t.id;
+    connect(t.controller.get(), &db::TargetController::snapshotReady, this,
             [this, id](const TargetSnapshot &snapshot) { onSnapshot(id, snapshot); });
-    connect(t->controller.get(), &db::TargetController::stateChanged, this, [this, id](TargetState state) {
+    connect(t.controller.get(), &db::TargetController::stateChanged, this, [this, id](TargetState state) {
         if (const Target *t = targetById(id)) {
-            m_targetsModel->setState(id, state, t->controller->lastError(), t->controller->attemptCount(),
-                                     t->controller->nextRetryAtMs());
-            m_targetsModel->setHint(id, t->controller->lastHint());
+            m_targetsModel->setState(id, state, t->lastError(), t->attemptCount(), t->nextRetryAtMs());
+            m_targetsModel->setHint(id, t->lastHint());
         }
         updateStatus();
     });
     // Every failed attempt: the page and the fleet say when the next one is (not only on a state change).
-    connect(t->controller.get(), &db::TargetController::retryScheduled, this,
+    connect(t.controller.get(), &db::TargetController::retryScheduled, this,
             [this, id](int attempts, qint64 inMs) {
                 if (const Target *t = targetById(id)) {
                     t->page->setRetry(attempts, inMs);
-                    m_targetsModel->setState(id, t->controller->state(), t->controller->lastError(), attempts,
-                                             t->controller->nextRetryAtMs());
-                    m_targetsModel->setHint(id, t->controller->lastHint());
+                    m_targetsModel->setState(id, t->state(), t->lastError(), attempts, t->nextRetryAtMs());
+                    m_targetsModel->setHint(id, t->lastHint());
                 }
             });
-
-    m_targetsModel->addTarget(id, label);
-    m_links->addTarget(id, conninfo, label);
-    db::TargetController *controller = t->controller.get();
-    m_targets.push_back(std::move(t));
-    logging::get("ui")->info("monitoring {} every {} ms", label.toStdString(), controller->intervalMs());
-    controller->start();
-
-    if (index == 0)
-        selectTarget(0);
-    updateStatus();
+    const int index = indexOfId(id);
+    targetAdded(t, intervalMs);
     return index;
 }
 
@@ -584,8 +612,10 @@ QString MainWindow::readOnlyReason() const
 void MainWindow::applyReadOnly(bool readOnly)
 {
     m_readOnlyAction->setChecked(readOnly);
-    for (auto &t : m_targets)
-        t->page->setActionsEnabled(!readOnly, readOnlyReason());
+    for (auto &t : m_targets) {
+        const QString blocked = actionsBlockedReason(*t);
+        t->page->setActionsEnabled(blocked.isEmpty(), blocked);
+    }
     m_findings->setActionsEnabled(!readOnly, readOnlyReason());
     updateStatus();
 }
@@ -624,8 +654,11 @@ void MainWindow::retryNow(int index)
     if (index < 0 || index >= targetCount())
         return;
     Target &t = *m_targets[size_t(index)];
-    logging::get("ui")->info("retrying {} now, as asked", t.controller->target().toStdString());
-    t.controller->retryNow();
+    logging::get("ui")->info("retrying {} now, as asked", t.address().toStdString());
+    if (t.controller)
+        t.controller->retryNow();
+    else if (PromSource *source = sourceById(t.prom->sourceId))
+        source->fleet->readNow();
 }
 
 int MainWindow::currentTarget() const
@@ -648,27 +681,28 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
         // Not from inside this slot: the prompt runs its own event loop.
         QTimer::singleShot(0, this, [this, id] { promptForPassword(id); });
     }
-    const db::TargetController &c = *t->controller;
-    m_targetsModel->setLabel(id, c.target());
-    m_targetsModel->setKind(id, c.kind());
-    m_targetsModel->setState(id, c.state(), c.lastError(), c.attemptCount(), c.nextRetryAtMs());
+    const TargetKind kind = t->kind();
+    m_targetsModel->setLabel(id, t->address());
+    m_targetsModel->setKind(id, kind);
+    m_targetsModel->setState(id, t->state(), t->lastError(), t->attemptCount(), t->nextRetryAtMs());
     m_targetsModel->setSample(id, snapshot);
     // A saved target's name wherever it is named (menu, title, findings); its address on its page.
-    const QString name = t->config.name.isEmpty() ? c.target() : t->config.name;
+    const QString name = t->name();
     t->select->setText(name);
-    t->page->setLabel(c.target());
-    t->page->showSnapshot(snapshot, c.kind());
+    t->page->setLabel(t->address());
+    t->page->showSnapshot(snapshot, kind);
     m_links->setName(id, name);
-    if (m_links->onSnapshot(id, snapshot, c.kind()))
+    if (m_links->onSnapshot(id, snapshot, kind))
         applyPoolerLinks();
     recordPoolerTraffic(id, snapshot);
     m_findings->addSample(id, name, snapshot);
     if (m_rolling) // its address, never a saved name's password-bearing connection string
-        m_rolling->addSample(id, c.target(), snapshot, m_findings->engine().findingsOf(id),
+        m_rolling->addSample(id, t->address(), snapshot, m_findings->engine().findingsOf(id),
                              QDateTime::currentMSecsSinceEpoch());
-    m_planner->addSample(id, name, c.kind(), snapshot);
-    applyMarkers(*t); // unchanged markers cost a comparison
-    updateStatus();
+    m_planner->addSample(id, name, kind, snapshot);
+    applyMarkers(*t);               // unchanged markers cost a comparison
+    if (!m_statusTimer->isActive()) // at most every 250 ms: a Prometheus read brings hundreds of samples
+        m_statusTimer->start();
 }
 
 MainWindow::Target *MainWindow::targetById(int id) const
@@ -704,8 +738,15 @@ void MainWindow::removeTarget(int index)
     const bool fleetShown = isFleetShown();
     std::unique_ptr<Target> t = std::move(m_targets[size_t(index)]);
     m_targets.erase(m_targets.begin() + index);
-    logging::get("ui")->info("stopped monitoring {}", t->controller->target().toStdString());
+    logging::get("ui")->info("stopped monitoring {}", t->address().toStdString());
     t->controller.reset(); // cancel, quit, wait: nothing reads the series after this
+    if (t->prom) {
+        if (PromSource *source = sourceById(t->prom->sourceId)) {
+            source->historyQueue.removeAll(t->id);
+            if (source->selfId == t->id)
+                source->selfId = 0;
+        }
+    }
     m_targetsModel->removeTarget(t->id);
     m_links->removeTarget(t->id);
     m_planner->removeTarget(t->id);

@@ -15,6 +15,7 @@ class QCustomPlot;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QTimer;
 
 namespace Ui {
 class MainWindow;
@@ -66,9 +67,20 @@ public:
     ~MainWindow() override; // stops every target's worker thread before the pages go
 
     /// Starts sampling conninfo every intervalMs on its own worker thread; returns the target index.
-    /// `kindOverride` other than Unknown samples it as that kind instead of the detected one.
+    /// `kindOverride` other than Unknown samples it as that kind instead of the detected one. A Prometheus
+    /// (`prometheus+http://HOST:PORT`) goes to addPrometheus().
     int addTarget(const QString &conninfo, int intervalMs = 1000,
                   poolscope::TargetKind kindOverride = poolscope::TargetKind::Unknown);
+    /// Reads the Prometheus at `url` (prometheus+http(s)://…) every intervalMs (at least 1 s): every
+    /// PostgreSQL and PgBouncer instance discovered in it becomes a target of its own, read from Prometheus's
+    /// series (its charts' past from query_range when its page is first shown; actions that need a connection
+    /// to the server disabled). Until something is discovered, a target named after the Prometheus says how
+    /// reading it goes; its index is returned (-1 for a malformed URL, with a warning in the log). `secret`:
+    /// a basic-auth password or a bearer token (prometheusclient.h).
+    int addPrometheus(const QString &url, int intervalMs = 1000, const QByteArray &secret = {});
+    /// For tests and the fleet overview: the Prometheus target `index` is read from (prometheus+http://…),
+    /// empty for a target sampled directly.
+    QString prometheusOf(int index) const;
     /// Stops target `index` (its worker, page and series go) and removes it from the window.
     void removeTarget(int index);
 
@@ -153,8 +165,27 @@ public:
 
 private:
     struct Target;
+    struct PromTarget;
+    struct PromSource;
     struct LogRelay;
 
+    /// A target's page, series, menu entry and row; the caller adds how it is sampled.
+    Target &createTarget(const QString &label, const QString &conninfo);
+    /// Starts its first poll (or read) and selects it when it is the only one.
+    void targetAdded(Target &target, int intervalMs);
+    // Prometheus targets (mainwindowprometheus.cpp).
+    int startPrometheus(const QString &url, int intervalMs, const QByteArray &secret,
+                        const poolscope::TargetConfig *config);
+    void removePrometheusSource(int sourceId);
+    PromSource *sourceById(int sourceId) const;
+    int addPromRow(PromSource &source, int entry, const QString &name);
+    void onPromSample(int sourceId, int entry, const poolscope::TargetSnapshot &snapshot);
+    void onPromReadDone(int sourceId, const QString &error);
+    /// Its charts' past from query_range, once, when its page is first shown.
+    void requestHistory(int id);
+    void readNextHistory(PromSource &source);
+    /// Why actions are disabled on target `t` (read from Prometheus, or read-only mode); empty when enabled.
+    QString actionsBlockedReason(const Target &t) const;
     void onSnapshot(int id, const poolscope::TargetSnapshot &snapshot);
     /// A pooler's sample: the traffic it passed to each linked PostgreSQL target, into that target's series.
     void recordPoolerTraffic(int poolerId, const poolscope::TargetSnapshot &snapshot);
@@ -187,9 +218,12 @@ private:
     std::unique_ptr<Ui::MainWindow> m_ui;
     models::TargetListModel *m_targetsModel;
     std::vector<std::unique_ptr<Target>> m_targets;
+    std::vector<std::unique_ptr<PromSource>> m_promSources;
+    int m_nextSourceId = 1;
     std::shared_ptr<LogRelay> m_logRelay;
     QLabel *m_liveLabel;
     QLabel *m_targetsLabel;
+    QTimer *m_statusTimer = nullptr; // updateStatus() after samples, at most every 250 ms
     int m_nextId = 1;
     QList<poolscope::TargetConfig> m_configs;      // as saved
     QHash<QString, QByteArray> m_sessionPasswords; // by config id, memory only

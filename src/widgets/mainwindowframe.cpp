@@ -71,7 +71,7 @@ void MainWindow::updateStatus()
     int live = 0;
     int failed = 0;
     for (const auto &t : m_targets) {
-        switch (t->controller->state()) {
+        switch (t->state()) {
         case TargetState::Live:
             ++live;
             break;

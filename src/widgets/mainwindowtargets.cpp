@@ -8,6 +8,7 @@
 #include "db/autoremediator.h"
 #include "db/conninfo.h"
 #include "db/targetcontroller.h"
+#include "metrics/prometheusclient.h"
 #include "sandbox/demosession.h"
 #include "widgets/findingscontroller.h"
 #include "widgets/passwordstore.h"
@@ -27,6 +28,10 @@ namespace poolscope::widgets {
 
 void MainWindow::startConfig(const TargetConfig &config, const QByteArray &password)
 {
+    if (metrics::isPrometheusTarget(config.conninfo)) {
+        startPrometheus(config.conninfo, config.intervalMs, password, &config);
+        return;
+    }
     const int index =
         addTarget(db::withPassword(config.conninfo, password), config.intervalMs, config.kindOverride);
     Target &t = *m_targets[size_t(index)];
@@ -79,8 +84,7 @@ void MainWindow::applyPoolerLinks()
         if (auto *postgres = qobject_cast<PostgresPage *>(t.page->content())) {
             const int pooler = m_links->poolersOf(t.id).value(0, -1);
             const Target *p = pooler >= 0 ? targetById(pooler) : nullptr;
-            postgres->setPoolerTraffic(
-                p ? (p->config.name.isEmpty() ? p->controller->target() : p->config.name) : QString());
+            postgres->setPoolerTraffic(p ? p->name() : QString());
         }
         t.page->setLinkText(m_links->linkText(t.id));
         m_findings->setLinks(t.id, m_links->postgresOf(t.id));
@@ -185,9 +189,18 @@ void MainWindow::applyTargetConfigs(const QList<TargetConfig> &configs,
     QHash<QString, TargetConfig> wanted;
     for (const TargetConfig &c : configs)
         wanted.insert(c.id, c);
+    // A saved Prometheus goes with every target read from it.
+    for (int i = int(m_promSources.size()) - 1; i >= 0; --i) {
+        const PromSource &source = *m_promSources[size_t(i)];
+        if (source.configId.isEmpty())
+            continue;
+        const auto it = wanted.constFind(source.configId);
+        if (it == wanted.cend() || !(it.value() == source.config) || passwords.contains(source.configId))
+            removePrometheusSource(source.id);
+    }
     for (int i = int(m_targets.size()) - 1; i >= 0; --i) {
         const Target &t = *m_targets[size_t(i)];
-        if (t.configId.isEmpty())
+        if (t.configId.isEmpty() || t.prom)
             continue;
         const auto it = wanted.constFind(t.configId);
         const bool passwordChanged = passwords.contains(t.configId);
@@ -198,6 +211,8 @@ void MainWindow::applyTargetConfigs(const QList<TargetConfig> &configs,
         bool running = false;
         for (const auto &t : m_targets)
             running = running || t->configId == c.id;
+        for (const auto &source : m_promSources)
+            running = running || source->configId == c.id;
         if (!running)
             startConfig(c, m_sessionPasswords.value(c.id));
     }
@@ -211,11 +226,10 @@ void MainWindow::promptForPassword(int id)
         return;
     Target &t = *m_targets[size_t(index)];
     bool ok = false;
-    const QString password =
-        QInputDialog::getText(this, tr("Password needed"),
-                              tr("%1 asks for a password (none in ~/.pgpass or the service file).\nPassword:")
-                                  .arg(t.controller->target()),
-                              QLineEdit::Password, QString(), &ok);
+    const QString password = QInputDialog::getText(
+        this, tr("Password needed"),
+        tr("%1 asks for a password (none in ~/.pgpass or the service file).\nPassword:").arg(t.address()),
+        QLineEdit::Password, QString(), &ok);
     if (!ok || password.isEmpty())
         return; // stays failed with the libpq message; the user can add it in File → Targets…
     if (t.configId.isEmpty()) {

@@ -129,6 +129,14 @@ void PostgresPage::setPoolerTraffic(const QString &name)
     setupTpsSeries();
 }
 
+void PostgresPage::setSessionListAvailable(bool available, const QString &why)
+{
+    if (!available)
+        setGroupDimension(GroupDimension::Database);
+    m_ui->groupByCombo->setEnabled(available);
+    m_ui->groupByCombo->setToolTip(available ? QString() : why);
+}
+
 void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
 {
     markChartsDirty();
@@ -157,8 +165,14 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     }
     m_ui->sessionsLabel->setText(sessions);
 
-    const std::optional<double> oldest = pg.oldestXactAge();
-    QString oldestText = tr("Oldest transaction: <b>%1</b>").arg(oldest ? ageText(*oldest) : tr("none open"));
+    // Read back from Prometheus: the exporter's figure (postgres_exporter's max_tx_duration, PoolScope's
+    // own), unknown when it has none; never a "none open" made up from the missing session list.
+    const std::optional<double> oldest = pg.exported ? pg.exported->oldestXactAgeS : pg.oldestXactAge();
+    const bool noneOpen = !oldest ? !pg.exported : pg.exported && *oldest <= 0; // the exporter's 0: none
+    QString oldestText = tr("Oldest transaction: <b>%1</b>")
+                             .arg(noneOpen ? tr("none open")
+                                  : oldest ? ageText(*oldest)
+                                           : tr("not exported"));
     // A transaction open this long holds locks and blocks vacuum: the leak colour.
     if (oldest && *oldest >= 60) {
         const QColor warn = palette::sessionState(SessionState::IdleInTransaction, palette());
@@ -166,7 +180,10 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     }
     m_ui->oldestLabel->setText(oldestText);
 
-    m_ui->tpsChart->setSeriesLabel(series::tps(), tpsLabel(pg.transactionRate));
+    m_ui->tpsChart->setSeriesLabel(series::tps(), pg.exported && pg.transactionRate.status == RateStatus::Ok
+                                                      ? tr("commits + rollbacks, Prometheus rate() over %1 s")
+                                                            .arg(std::lround(pg.transactionRate.windowS))
+                                                      : tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
     // Which groups are charted is a question of peaks over the whole range: asked once a second (and when the
     // range or dimension changes), not at every sample, and not while the charts are not seen.
@@ -218,6 +235,22 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
     };
     QString locks;
     QStringList details;
+    if (pg.exported) {
+        // No session list behind it: the exported count (PoolScope's export) or nothing, and no xmin holder.
+        const std::optional<int> waiting = pg.exported->lockWaiting;
+        locks = tr("Lock waits: <b>%1</b>").arg(waiting ? QString::number(*waiting) : tr("not exported"));
+        if (waiting.value_or(0) > 0)
+            locks = coloured(palette::sessionState(SessionState::IdleInTransactionAborted, palette()), locks);
+        m_ui->locksLabel->setText(locks);
+        m_ui->locksLabel->setToolTip(
+            tr("Read from Prometheus: sessions waiting on a lock as PoolScope's export "
+               "counts them; postgres_exporter does not export them"));
+        m_ui->xminLabel->setText(tr("Oldest xmin: <b>not exported</b>"));
+        m_ui->xminLabel->setToolTip(
+            tr("Read from Prometheus: which session holds the xmin horizon back needs "
+               "the session list, which no exporter carries"));
+        return;
+    }
     if (pg.lockWaiting == 0) {
         locks = tr("Lock waits: <b>none</b>");
     } else {

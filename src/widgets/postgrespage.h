@@ -36,6 +36,9 @@ public:
     /// Charts the traffic the linked pooler `name` passed to this server (series::poolerTps()) beside
     /// PostgreSQL's own figure; empty removes it.
     void setPoolerTraffic(const QString &name);
+    /// A target read back from Prometheus has no session list: the groups chart keeps to databases (from
+    /// pg_stat_activity_count's datname), its combo disabled with `why`.
+    void setSessionListAvailable(bool available, const QString &why = {});
     /// The TPS chart's legend label of PostgreSQL's own figure: its window, or why there is none.
     static QString tpsLabel(const RateEstimate &rate);
 

@@ -18,7 +18,8 @@ namespace poolscope::widgets {
 
 TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *parent)
     : QWidget(parent), m_set(set), m_label(label), m_banner(new QLabel(this)), m_notice(new QLabel(this)),
-      m_link(new QLabel(this)), m_placeholder(new QLabel(this)), m_stack(new QStackedWidget(this))
+      m_link(new QLabel(this)), m_source(new QLabel(this)), m_placeholder(new QLabel(this)),
+      m_stack(new QStackedWidget(this))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -56,6 +57,14 @@ TargetPage::TargetPage(const QString &label, const SeriesSet *set, QWidget *pare
     m_link->hide();
     layout->addWidget(m_link);
 
+    m_source->setObjectName(QStringLiteral("sourceLabel"));
+    m_source->setWordWrap(true);
+    m_source->setTextFormat(Qt::RichText);
+    m_source->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_source->setContentsMargins(8, 3, 8, 3);
+    m_source->hide();
+    layout->addWidget(m_source);
+
     m_placeholder->setObjectName(QStringLiteral("placeholder"));
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setWordWrap(true);
@@ -78,50 +87,56 @@ void TargetPage::setLabel(const QString &label)
     updatePlaceholder();
 }
 
+void TargetPage::createContent(TargetKind kind)
+{
+    if (kind == TargetKind::PgBouncer) {
+        auto *bouncer = new BouncerPage(m_set, m_stack);
+        bouncer->setActionConnInfo(m_actionConnInfo, m_label);
+        bouncer->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+        connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
+                &TargetPage::connectionsRefreshRequested);
+        connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
+        connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
+        m_content = bouncer;
+        m_stack->addWidget(m_content);
+        m_stack->setCurrentWidget(m_content);
+    } else {
+        // PostgreSQL: the charts, and the sessions behind them in a tab of their own.
+        m_tabs = new QTabWidget(m_stack);
+        m_tabs->setObjectName(QStringLiteral("targetTabs"));
+        m_tabs->setDocumentMode(true);
+        m_content = new PostgresPage(m_set, m_tabs);
+        m_sessions = new SessionsPage(m_tabs);
+        m_sessions->setActionsEnabled(m_actionsEnabled, m_actionsReason);
+        m_tabs->addTab(m_content, tr("&Charts"));
+        m_tabs->addTab(m_sessions, tr("&Sessions"));
+        m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
+        if (kind == TargetKind::Pgpool) {
+            m_pgpool = new PgpoolPage(m_tabs);
+            m_pgpool->setPaused(m_paused);
+            m_tabs->addTab(m_pgpool, tr("&Pgpool-II"));
+            m_tabs->setTabToolTip(2, tr("Backend nodes, children busy against num_init_children, "
+                                        "processes and pools"));
+        }
+        connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
+        connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
+        connect(m_sessions, &SessionsPage::bulkTerminateRequested, this, &TargetPage::bulkTerminateRequested);
+        m_stack->addWidget(m_tabs);
+        m_stack->setCurrentWidget(m_tabs);
+    }
+    m_content->setPaused(m_paused);
+    m_content->setLiveAvailable(m_liveAvailable);
+    applyReadFromPrometheus();
+    connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
+    connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
+}
+
 void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
 {
-    if (!m_content && kind != TargetKind::Unknown) {
-        if (kind == TargetKind::PgBouncer) {
-            auto *bouncer = new BouncerPage(m_set, m_stack);
-            bouncer->setActionConnInfo(m_actionConnInfo, m_label);
-            bouncer->setActionsEnabled(m_actionsEnabled, m_actionsReason);
-            connect(bouncer, &BouncerPage::connectionsRefreshRequested, this,
-                    &TargetPage::connectionsRefreshRequested);
-            connect(bouncer, &BouncerPage::statusMessage, this, &TargetPage::statusMessage);
-            connect(bouncer, &BouncerPage::actionFinished, this, &TargetPage::poolerActionFinished);
-            m_content = bouncer;
-            m_stack->addWidget(m_content);
-            m_stack->setCurrentWidget(m_content);
-        } else {
-            // PostgreSQL: the charts, and the sessions behind them in a tab of their own.
-            m_tabs = new QTabWidget(m_stack);
-            m_tabs->setObjectName(QStringLiteral("targetTabs"));
-            m_tabs->setDocumentMode(true);
-            m_content = new PostgresPage(m_set, m_tabs);
-            m_sessions = new SessionsPage(m_tabs);
-            m_sessions->setActionsEnabled(m_actionsEnabled, m_actionsReason);
-            m_tabs->addTab(m_content, tr("&Charts"));
-            m_tabs->addTab(m_sessions, tr("&Sessions"));
-            m_tabs->setTabToolTip(1, tr("Every session, filterable; cancel and terminate (Ctrl+Shift+S)"));
-            if (kind == TargetKind::Pgpool) {
-                m_pgpool = new PgpoolPage(m_tabs);
-                m_pgpool->setPaused(m_paused);
-                m_tabs->addTab(m_pgpool, tr("&Pgpool-II"));
-                m_tabs->setTabToolTip(2, tr("Backend nodes, children busy against num_init_children, "
-                                            "processes and pools"));
-            }
-            connect(m_sessions, &SessionsPage::cancelRequested, this, &TargetPage::cancelRequested);
-            connect(m_sessions, &SessionsPage::terminateRequested, this, &TargetPage::terminateRequested);
-            connect(m_sessions, &SessionsPage::bulkTerminateRequested, this,
-                    &TargetPage::bulkTerminateRequested);
-            m_stack->addWidget(m_tabs);
-            m_stack->setCurrentWidget(m_tabs);
-        }
-        m_content->setPaused(m_paused);
-        m_content->setLiveAvailable(m_liveAvailable);
-        connect(m_content, &MonitorPage::browsingStarted, this, &TargetPage::browsingStarted);
-        connect(m_content, &MonitorPage::liveRequested, this, &TargetPage::liveRequested);
-    }
+    // Read from Prometheus and not seen: one of hundreds, its page is built and updated when shown.
+    const bool deferred = !m_noSessionsWhy.isEmpty() && !isVisible() && window()->isVisible();
+    if (!m_content && kind != TargetKind::Unknown && !deferred)
+        createContent(kind);
 
     if (snapshot.ok) {
         m_error.clear();
@@ -139,12 +154,43 @@ void TargetPage::showSnapshot(const TargetSnapshot &snapshot, TargetKind kind)
         m_banner->setVisible(m_content != nullptr);
     }
     updatePlaceholder();
+    if (deferred) {
+        if (snapshot.ok)
+            m_pendingOk = snapshot;
+        m_pending = snapshot;
+        m_pendingKind = kind;
+        return;
+    }
+    showContent(snapshot);
+}
+
+void TargetPage::showContent(const TargetSnapshot &snapshot)
+{
+    m_pending.reset();
+    m_pendingOk.reset();
     if (m_content)
         m_content->showSnapshot(snapshot);
     if (m_sessions)
         m_sessions->updateSample(snapshot);
     if (m_pgpool)
         m_pgpool->showSnapshot(snapshot);
+}
+
+void TargetPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_pending)
+        return;
+    if (!m_content && m_pendingKind != TargetKind::Unknown) {
+        createContent(m_pendingKind);
+        m_banner->setVisible(!m_error.isEmpty());
+        updatePlaceholder();
+    }
+    // The newest figures that answered first, then the newest sample (a failure keeps them, banner above).
+    const TargetSnapshot latest = *m_pending;
+    if (m_pendingOk && m_pendingOk->sampledAtMs != latest.sampledAtMs)
+        showContent(*m_pendingOk);
+    showContent(latest);
 }
 
 void TargetPage::setLinkText(const QString &text)
@@ -160,9 +206,43 @@ QString TargetPage::linkText() const
     return m_link->isHidden() ? QString() : m_link->text();
 }
 
+void TargetPage::setSourceText(const QString &text)
+{
+    if (text == m_source->text() && m_source->isHidden() == text.isEmpty())
+        return;
+    m_source->setText(text);
+    m_source->setVisible(!text.isEmpty());
+}
+
+QString TargetPage::sourceText() const
+{
+    return m_source->isHidden() ? QString() : m_source->text();
+}
+
+void TargetPage::setReadFromPrometheus(const QString &why)
+{
+    m_noSessionsWhy = why;
+    applyReadFromPrometheus();
+}
+
+void TargetPage::applyReadFromPrometheus()
+{
+    if (m_noSessionsWhy.isEmpty())
+        return;
+    if (m_tabs && m_sessions) {
+        const int tab = m_tabs->indexOf(m_sessions);
+        m_tabs->setTabEnabled(tab, false);
+        m_tabs->setTabToolTip(tab, m_noSessionsWhy);
+    }
+    if (auto *postgres = qobject_cast<PostgresPage *>(m_content))
+        postgres->setSessionListAvailable(false, m_noSessionsWhy);
+    if (auto *bouncer = qobject_cast<BouncerPage *>(m_content))
+        bouncer->setConnectionsUnavailable(tr("SHOW CLIENTS / SERVERS: not in Prometheus (counts only)"));
+}
+
 bool TargetPage::showSessionsTab(bool sessions)
 {
-    if (!m_tabs)
+    if (!m_tabs || (sessions && !m_noSessionsWhy.isEmpty()))
         return false;
     m_tabs->setCurrentIndex(sessions ? 1 : 0);
     return true;

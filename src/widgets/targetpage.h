@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QWidget>
+#include <optional>
 
 class QLabel;
 class QStackedWidget;
@@ -41,7 +42,7 @@ public:
     /// MonitorPage::setLiveAvailable, for the page's charts now and once they exist.
     void setLiveAvailable(bool available);
 
-    /// Null until the kind is known.
+    /// Null until the kind is known (and, read from Prometheus, until the page is first shown).
     MonitorPage *content() const { return m_content; }
     /// Null until the target is known to be PostgreSQL (or Pgpool-II, which samples PostgreSQL through it).
     SessionsPage *sessions() const { return m_sessions; }
@@ -51,6 +52,15 @@ public:
     /// (automatic)"), shown under the page's banners; empty hides it.
     void setLinkText(const QString &text);
     QString linkText() const;
+    /// Where the page's figures come from when it is not sampled directly ("Read from Prometheus …: job,
+    /// instance; history …"), shown under the page's banners; empty hides it.
+    void setSourceText(const QString &text);
+    QString sourceText() const;
+    /// Read back from Prometheus: no session list, so no Sessions tab (disabled, `why` in its tooltip) and
+    /// the groups chart by database only. Applied now and to the pages created later. Such a page, one of
+    /// hundreds, brings its header and tables up to date only while it is seen (its charts read the series,
+    /// which are recorded whatever is shown): hidden, it keeps the newest sample and shows it when shown.
+    void setReadFromPrometheus(const QString &why);
     /// Shows the Sessions tab (Ctrl+Shift+S) or the charts; false when there is no Sessions tab.
     bool showSessionsTab(bool sessions);
     /// Session actions on or off (read-only mode), applied now and to a Sessions tab created later.
@@ -98,6 +108,25 @@ private:
     QLabel *m_banner;
     QLabel *m_notice;
     QLabel *m_link;
+    QLabel *m_source;
+    QString m_noSessionsWhy; // read from Prometheus: why there is no session list; empty otherwise
+    void applyReadFromPrometheus();
+    /// Read from Prometheus and hidden: the newest sample, and the newest one that answered, not shown yet.
+    std::optional<TargetSnapshot> m_pending;
+    std::optional<TargetSnapshot> m_pendingOk;
+    TargetKind m_pendingKind = TargetKind::Unknown;
+    void createContent(TargetKind kind);
+    void showContent(const TargetSnapshot &snapshot);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+public:
+    /// The window's stack of pages takes the height it is given, never asks a page's height for a width: with
+    /// hundreds of pages (a fleet read from Prometheus) the stack asks every one of them (their wrapped
+    /// labels' text layout) whenever it lays out.
+    bool hasHeightForWidth() const override { return false; }
+    int heightForWidth(int) const override { return -1; }
     QTabWidget *m_tabs = nullptr;
     SessionsPage *m_sessions = nullptr;
     PgpoolPage *m_pgpool = nullptr;

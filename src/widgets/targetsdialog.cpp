@@ -3,18 +3,21 @@
 #include "core/taskpool.h"
 #include "db/connectiontest.h"
 #include "db/conninfo.h"
+#include "metrics/prometheusclient.h"
 #include "ui_targetsdialog.h"
 
 #include <QComboBox>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QUrl>
 
 namespace poolscope::widgets {
 
 namespace {
 
 constexpr int IdRole = Qt::UserRole + 1;
+constexpr int PrometheusKind = -1; // the Kind combo's "Prometheus" item: a URL, not a kind to detect
 
 struct FieldBinding
 {
@@ -33,10 +36,25 @@ const FieldBinding kFields[] = {
     {"connect_timeout", &Ui::TargetsDialog::connectTimeoutEdit},
 };
 
+bool isPrometheus(const TargetConfig &t)
+{
+    return metrics::isPrometheusTarget(t.conninfo.trimmed());
+}
+
+/// The URL without its password.
+QString prometheusDisplay(const QString &url)
+{
+    QString error;
+    const auto endpoint = metrics::parsePrometheusTarget(url.trimmed(), &error);
+    return endpoint ? endpoint->display : url.trimmed();
+}
+
 QString displayName(const TargetConfig &t)
 {
     if (!t.name.isEmpty())
         return t.name;
+    if (isPrometheus(t))
+        return prometheusDisplay(t.conninfo);
     const db::ConnSpec spec = db::parseConnInfo(t.conninfo);
     return spec.isValid() ? db::describe(spec) : QObject::tr("(invalid connection string)");
 }
@@ -47,7 +65,7 @@ bool mayBePooler(const TargetConfig &t)
 {
     if (t.kindOverride == TargetKind::PgBouncer)
         return true;
-    if (t.kindOverride != TargetKind::Unknown)
+    if (t.kindOverride != TargetKind::Unknown || isPrometheus(t))
         return false;
     const QByteArray db = db::parseConnInfo(t.conninfo).value("dbname");
     return db == "pgbouncer" || db == "pgcat" || db == "console";
@@ -68,6 +86,9 @@ TargetsDialog::TargetsDialog(const QList<TargetConfig> &targets, QWidget *parent
     m_ui->kindCombo->addItem(tr("PostgreSQL"), int(TargetKind::Postgres));
     m_ui->kindCombo->addItem(tr("PgBouncer console"), int(TargetKind::PgBouncer));
     m_ui->kindCombo->addItem(tr("Pgpool-II"), int(TargetKind::Pgpool));
+    m_ui->kindCombo->addItem(tr("Prometheus (every instance it knows)"), PrometheusKind);
+    m_ui->conninfoEdit->setPlaceholderText(tr("postgresql://user@host:5432/db, host=... dbname=..., "
+                                              "service=NAME, or prometheus+http://host:9090"));
 
     // "Pooler in front of…": below the form's last row, built here so the .ui stays as it is.
     m_linkLabel = new QLabel(tr("Pooler in &front of…"), m_ui->editPane);
@@ -151,7 +172,8 @@ void TargetsDialog::rebuildTree(const QString &selectId)
         }
         auto *item = new QTreeWidgetItem(parent, {displayName(t)});
         item->setData(0, IdRole, t.id);
-        item->setToolTip(0, db::describe(db::parseConnInfo(t.conninfo)));
+        item->setToolTip(0, isPrometheus(t) ? tr("Prometheus: %1").arg(prometheusDisplay(t.conninfo))
+                                            : db::describe(db::parseConnInfo(t.conninfo)));
         if (t.id == selectId)
             select = item;
     }
@@ -196,8 +218,9 @@ void TargetsDialog::loadForm()
     m_ui->groupCombo->setCurrentText(t ? t->group : QString());
     m_ui->conninfoEdit->setText(t ? t->conninfo : QString());
     m_ui->conninfoEdit->setCursorPosition(0); // show where the string starts (host, port), not its tail
-    m_ui->kindCombo->setCurrentIndex(
-        std::max(0, m_ui->kindCombo->findData(int(t ? t->kindOverride : TargetKind::Unknown))));
+    m_ui->kindCombo->setCurrentIndex(std::max(
+        0, m_ui->kindCombo->findData(
+               t && isPrometheus(*t) ? PrometheusKind : int(t ? t->kindOverride : TargetKind::Unknown))));
     m_ui->intervalSpin->setValue(t ? t->intervalMs / 1000.0 : 1.0);
     m_ui->rememberCheck->setChecked(t && t->rememberPassword);
     const AutoRemediationConfig autoConfig = t ? t->autoRemediation : AutoRemediationConfig{};
@@ -262,18 +285,43 @@ void TargetsDialog::onLinkChosen()
 void TargetsDialog::updateFieldsFromConnInfo()
 {
     m_loading = true;
-    const db::ConnSpec spec = db::parseConnInfo(m_ui->conninfoEdit->text());
-    m_ui->conninfoError->setText(
-        spec.isValid() || m_ui->conninfoEdit->text().trimmed().isEmpty() ? QString() : spec.parseError);
+    const QString text = m_ui->conninfoEdit->text().trimmed();
+    const bool prometheus = metrics::isPrometheusTarget(text);
+    // A Prometheus: a URL, read with basic auth (user in the URL) or a bearer token; no libpq fields, no
+    // kind to detect, nothing to remediate on the servers behind it.
+    const db::ConnSpec spec = db::parseConnInfo(prometheus ? QString() : m_ui->conninfoEdit->text());
+    QString prometheusError;
+    if (prometheus)
+        metrics::parsePrometheusTarget(text, &prometheusError);
+    m_ui->conninfoError->setText(prometheus                         ? prometheusError
+                                 : spec.isValid() || text.isEmpty() ? QString()
+                                                                    : spec.parseError);
+    m_ui->kindCombo->setEnabled(!prometheus);
+    if (prometheus)
+        m_ui->kindCombo->setCurrentIndex(m_ui->kindCombo->findData(PrometheusKind));
+    else if (m_ui->kindCombo->currentData().toInt() == PrometheusKind)
+        m_ui->kindCombo->setCurrentIndex(0);
+    m_ui->formLabel15->setText(prometheus ? tr("Password / bearer &token") : tr("Pass&word"));
+    m_ui->passwordEdit->setPlaceholderText(
+        prometheus ? tr("basic-auth password (user@ in the URL), else a bearer token; none: "
+                        "$POOLSCOPE_PROMETHEUS_TOKEN")
+                   : tr("only if ~/.pgpass or the service file has none"));
+    m_ui->rememberCheck->setText(prometheus ? tr("Remember the password or token in the system keychain")
+                                            : tr("Remember the password in the system keychain"));
+    for (QWidget *w :
+         {static_cast<QWidget *>(m_ui->autoCheck), static_cast<QWidget *>(m_ui->autoAgeSpin),
+          static_cast<QWidget *>(m_ui->autoAppEdit), static_cast<QWidget *>(m_ui->autoDryRunCheck)})
+        w->setEnabled(!prometheus);
+    m_ui->testButton->setText(prometheus ? tr("&Test: discover instances") : tr("&Test connection"));
     for (const FieldBinding &f : kFields) {
         QLineEdit *edit = (*m_ui).*(f.edit);
-        if (spec.isValid())
+        if (spec.isValid() || prometheus)
             edit->setText(QString::fromUtf8(spec.value(f.keyword)));
-        edit->setEnabled(spec.isValid());
+        edit->setEnabled(spec.isValid() && !prometheus);
     }
     const int ssl = m_ui->sslmodeCombo->findData(QString::fromUtf8(spec.value("sslmode")));
     m_ui->sslmodeCombo->setCurrentIndex(std::max(0, ssl));
-    m_ui->sslmodeCombo->setEnabled(spec.isValid());
+    m_ui->sslmodeCombo->setEnabled(spec.isValid() && !prometheus);
     m_loading = false;
 }
 
@@ -293,6 +341,26 @@ void TargetsDialog::onConnInfoEdited()
 
 void TargetsDialog::extractPassword(TargetConfig &t)
 {
+    if (isPrometheus(t)) {
+        // prometheus+https://user:password@host/: the password to the password field, the URL without it.
+        const QString url = t.conninfo.trimmed();
+        const qsizetype schemeEnd = url.indexOf(QLatin1String("://"));
+        QUrl parsed(url.mid(url.indexOf(QLatin1Char('+')) + 1), QUrl::StrictMode);
+        if (schemeEnd < 0 || !parsed.isValid() || parsed.password().isEmpty())
+            return;
+        const QByteArray password = parsed.password().toUtf8();
+        parsed.setPassword(QString());
+        t.conninfo = url.left(url.indexOf(QLatin1Char('+')) + 1) + parsed.toString();
+        m_passwords.insert(t.id, password);
+        if (t.id == m_currentId) {
+            m_loading = true;
+            m_ui->passwordEdit->setText(QString::fromUtf8(password));
+            m_ui->conninfoEdit->setText(t.conninfo);
+            m_loading = false;
+            updateFieldsFromConnInfo();
+        }
+        return;
+    }
     const db::SplitConnInfo split = db::splitPassword(t.conninfo);
     if (!split.error.isEmpty() || split.password.isEmpty())
         return;
@@ -352,7 +420,23 @@ void TargetsDialog::storeFormMeta()
     const QString oldGroup = t->group;
     t->name = m_ui->nameEdit->text().trimmed();
     t->group = m_ui->groupCombo->currentText().trimmed();
-    t->kindOverride = TargetKind(m_ui->kindCombo->currentData().toInt());
+    const int kind = m_ui->kindCombo->currentData().toInt();
+    if (kind == PrometheusKind && !isPrometheus(*t)) {
+        // Kind: Prometheus on a connection string: start its URL from the host given so far.
+        const QByteArray host = db::parseConnInfo(t->conninfo).value("host");
+        t->conninfo = QStringLiteral("prometheus+http://%1:9090")
+                          .arg(host.isEmpty() || host.startsWith('/') ? QStringLiteral("localhost")
+                                                                      : QString::fromUtf8(host));
+        m_loading = true;
+        m_ui->conninfoEdit->setText(t->conninfo);
+        m_loading = false;
+        updateFieldsFromConnInfo();
+        m_ui->conninfoEdit->setFocus();
+        m_ui->conninfoEdit->setSelection(
+            int(QStringLiteral("prometheus+http://").size()),
+            int(t->conninfo.size() - QStringLiteral("prometheus+http://").size()));
+    }
+    t->kindOverride = kind == PrometheusKind ? TargetKind::Unknown : TargetKind(kind);
     t->intervalMs = int(std::lround(m_ui->intervalSpin->value() * 1000));
     t->rememberPassword = m_ui->rememberCheck->isChecked();
     t->autoRemediation.enabled = m_ui->autoCheck->isChecked();
@@ -418,6 +502,10 @@ void TargetsDialog::testConnection()
     const TargetConfig *t = current();
     if (!t || m_testing)
         return;
+    if (isPrometheus(*t)) {
+        testPrometheus(*t);
+        return;
+    }
     const QString conninfo = db::withPassword(t->conninfo, m_passwords.value(t->id));
     m_testing = true;
     m_ui->testButton->setEnabled(false);
@@ -434,11 +522,53 @@ void TargetsDialog::testConnection()
         });
 }
 
+void TargetsDialog::testPrometheus(const TargetConfig &t)
+{
+    QString error;
+    const auto endpoint =
+        metrics::parsePrometheusTarget(t.conninfo.trimmed(), &error, m_passwords.value(t.id));
+    if (!endpoint) {
+        m_ui->testResult->setPlainText(error);
+        return;
+    }
+    m_testing = true;
+    m_ui->testButton->setEnabled(false);
+    m_ui->testResult->setPlainText(
+        tr("Asking %1 which PostgreSQL and PgBouncer instances it knows…").arg(endpoint->display));
+    // Two instant queries and their parsing, off the GUI thread (PrometheusReader); the reader goes with the
+    // dialog.
+    auto *reader = new metrics::PrometheusReader(*endpoint, 10000, this);
+    const QString id = t.id;
+    connect(reader, &metrics::PrometheusReader::finished, this,
+            [this, reader, id, display = endpoint->display](const metrics::FleetRead &read) {
+                reader->deleteLater();
+                m_testing = false;
+                m_ui->testButton->setEnabled(true);
+                if (id != m_currentId)
+                    return;
+                m_ui->testResult->setPlainText(read.ok ? tr("Prometheus at %1 answered in %2 ms. %3")
+                                                             .arg(display)
+                                                             .arg(read.elapsedMs)
+                                                             .arg(metrics::fleetSummary(read.targets))
+                                                       : read.error);
+            });
+    reader->read();
+}
+
 void TargetsDialog::accept()
 {
     for (TargetConfig &t : m_targets)
         extractPassword(t);
     for (const TargetConfig &t : std::as_const(m_targets)) {
+        if (isPrometheus(t)) {
+            QString error;
+            if (metrics::parsePrometheusTarget(t.conninfo.trimmed(), &error))
+                continue;
+            rebuildTree(t.id);
+            QMessageBox::warning(this, tr("Invalid target"), error);
+            m_ui->conninfoEdit->setFocus();
+            return;
+        }
         const db::ConnSpec spec = db::parseConnInfo(t.conninfo);
         if (t.conninfo.trimmed().isEmpty() || !spec.isValid()) {
             rebuildTree(t.id);

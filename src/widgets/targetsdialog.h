@@ -21,7 +21,9 @@ namespace poolscope::widgets {
 /// Add / edit / remove / duplicate saved targets, grouped. The connection can be typed as a libpq URI, a
 /// key=value string or service=NAME, or through the fields, which stay in sync with the string. A password
 /// typed anywhere is moved out of the connection string into the password field: it is handed to the window
-/// for this session (and to the keychain if asked), never written to settings.
+/// for this session (and to the keychain if asked), never written to settings. A Prometheus
+/// (prometheus+http(s)://HOST:PORT, Kind "Prometheus") is a URL instead: its password or bearer token goes to
+/// the same field and keychain, and its test says how many instances it discovers.
 class TargetsDialog : public QDialog
 {
     Q_OBJECT
@@ -55,6 +57,8 @@ private:
     void duplicateTarget();
     void removeTarget();
     void testConnection();
+    /// A Prometheus target's test: how many instances a read discovers, or why it cannot be read.
+    void testPrometheus(const TargetConfig &target);
     void setFormEnabled(bool enabled);
     void loadLinkCombo();
     void onLinkChosen();

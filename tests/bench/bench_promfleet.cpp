@@ -12,6 +12,7 @@
 #include "metrics/promdiscovery.h"
 #include "metrics/prometheusclient.h"
 #include "models/targetlistmodel.h"
+#include "promfleetsupport.h"
 #include "sandbox/serverprocess.h"
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
@@ -26,87 +27,8 @@
 
 using namespace poolscope;
 
-namespace {
-
-constexpr int kTargets = 500;
-
-QList<metrics::TargetExport> syntheticFleet()
-{
-    QList<metrics::TargetExport> fleet;
-    for (int i = 0; i < kTargets; ++i) {
-        metrics::TargetExport t;
-        const bool pooler = i % 2 == 1;
-        t.target = QStringLiteral("monitor@10.%1.%2.%3:%4/%5")
-                       .arg(i / 65536)
-                       .arg((i / 256) % 256)
-                       .arg(i % 256)
-                       .arg(pooler ? 6432 : 5432)
-                       .arg(pooler ? QStringLiteral("pgbouncer") : QStringLiteral("app"));
-        t.kind = pooler ? TargetKind::PgBouncer : TargetKind::Postgres;
-        t.state = TargetState::Live;
-        t.samplesOk = 100;
-        t.lastSampleDurationMs = 3;
-        TargetSnapshot s;
-        s.target = t.target;
-        s.kind = t.kind;
-        s.ok = true;
-        s.sampledAtMs = 1765000000000;
-        if (pooler) {
-            BouncerSample b;
-            b.versionText = QStringLiteral("PgBouncer 1.18.0");
-            for (int p = 0; p < 4; ++p) {
-                PoolStats pool;
-                pool.database = QStringLiteral("db%1").arg(p);
-                pool.user = QStringLiteral("app");
-                pool.clActive = 5 + (i + p) % 7;
-                pool.clWaiting = (i + p) % 11 == 0 ? 3 : 0;
-                pool.svActive = 4;
-                pool.svIdle = 2;
-                pool.svUsed = 0;
-                pool.svTested = 0;
-                pool.svLogin = 0;
-                pool.maxwaitSeconds = pool.clWaiting > 0 ? 1.25 : 0;
-                b.pools.append(pool);
-                BouncerDatabase d;
-                d.name = pool.database;
-                d.host = QStringLiteral("10.0.0.1");
-                d.port = 5432;
-                d.database = pool.database;
-                d.poolSize = 6;
-                d.poolMode = QStringLiteral("transaction");
-                d.paused = false;
-                d.disabled = false;
-                b.databases.append(d);
-                BouncerStatsTotals st;
-                st.database = pool.database;
-                st.xactCount = quint64(1000 * i + p);
-                st.queryCount = quint64(3000 * i + p);
-                st.queryTime = 123456789;
-                st.xactTime = 223456789;
-                st.waitTime = 3456789;
-                st.bytesReceived = 1 << 20;
-                st.bytesSent = 1 << 21;
-                b.totals.append(st);
-            }
-            s.bouncer = b;
-        } else {
-            PostgresSample pg;
-            pg.maxConnections = 200;
-            pg.superuserReserved = 3;
-            pg.counts[SessionState::Active] = 5 + i % 9;
-            pg.counts[SessionState::Idle] = 40;
-            pg.counts[SessionState::IdleInTransaction] = i % 13 == 0 ? 6 : 1;
-            pg.xactCommit = quint64(100000 + i);
-            pg.xactRollback = 12;
-            s.postgres = pg;
-        }
-        t.last = s;
-        fleet.append(t);
-    }
-    return fleet;
-}
-
-} // namespace
+using bench::kPromTargets;
+constexpr int kTargets = kPromTargets;
 
 class BenchPromFleet : public QObject
 {
@@ -128,7 +50,7 @@ private Q_SLOTS:
         auto box = test::startSandbox(&error, o);
         QVERIFY2(box, qPrintable(error));
 
-        const QList<metrics::TargetExport> fleet = syntheticFleet();
+        const QList<metrics::TargetExport> fleet = bench::syntheticFleet();
         // The export: what one scrape costs PoolScope.
         std::vector<double> renderMs;
         QByteArray page;

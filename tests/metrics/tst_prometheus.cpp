@@ -5,10 +5,12 @@
 #include "cli/fleetwatch.h"
 #include "metrics/metricsserver.h"
 #include "metrics/prometheusclient.h"
+#include "metrics/prometheushistory.h"
 #include "sandbox/serverprocess.h"
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -246,6 +248,34 @@ private Q_SLOTS:
                  qPrintable(exporter->snapshot.error.message));
         QCOMPARE(exporter->snapshot.postgres->counts[SessionState::IdleInTransaction],
                  idleInTransaction(uris.monitor));
+
+        // Its history from query_range: the held transactions at every step Prometheus has, the step within
+        // the 11,000 points Prometheus allows even over two days (it refuses more).
+        // (Prometheus has scraped for a few seconds: as many steps as it has samples.)
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (idle = test::promQuery(prometheus,
+                                    QStringLiteral("count_over_time(up{job=\"postgres_exporter\"}[1m]) >= 7"),
+                                    &error),
+             idle && idle->size() == 1),
+            15000);
+        const metrics::HistoryRead history = metrics::readHistory(*endpoint, *exporter, 60, 1);
+        QVERIFY2(history.ok, qPrintable(history.error));
+        QCOMPARE(history.stepS, 1);
+        QVERIFY2(history.samples.size() >= 5,
+                 qPrintable(QStringLiteral("%1 samples from %2, now %3, error of the first: %4")
+                                .arg(history.samples.size())
+                                .arg(history.samples.isEmpty() ? 0 : history.samples.first().sampledAtMs)
+                                .arg(QDateTime::currentMSecsSinceEpoch())
+                                .arg(history.samples.isEmpty() ? QString()
+                                                               : history.samples.first().error.message)));
+        QVERIFY(history.samples.last().ok);
+        QCOMPARE(history.samples.last().postgres->counts[SessionState::IdleInTransaction], truth);
+        // The rates Prometheus computes from pg_stat_database's counters come with it.
+        QVERIFY(history.samples.last().tps);
+        const metrics::HistoryRead twoDays = metrics::readHistory(*endpoint, *bouncer, 2 * 86400, 1);
+        QVERIFY2(twoDays.ok, qPrintable(twoDays.error));
+        QCOMPARE(twoDays.stepS, 16);
+        QVERIFY(!twoDays.samples.isEmpty() && twoDays.samples.last().ok);
 
         // watch and diagnose on the Prometheus target: the pooler read back is a target of its own, and the
         // findings engine names the saturated pool from Prometheus's figures alone.

@@ -1,0 +1,106 @@
+#include "prometheushistory.h"
+
+#include "core/taskpool.h"
+#include "metrics/promhistory.h"
+
+#include <QDateTime>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QUrl>
+#include <cmath>
+
+namespace poolscope::metrics {
+
+PrometheusHistoryReader::PrometheusHistoryReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent)
+    : QObject(parent), m_endpoint(std::move(endpoint)), m_timeoutMs(timeoutMs),
+      m_nam(std::make_unique<QNetworkAccessManager>())
+{}
+
+PrometheusHistoryReader::~PrometheusHistoryReader()
+{
+    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+    }
+}
+
+bool PrometheusHistoryReader::read(const DiscoveredTarget &target, double rangeS, double intervalS)
+{
+    if (busy())
+        return false;
+    m_clock.start();
+    m_target = target;
+    m_stepS = rangeStepSeconds(rangeS, intervalS);
+    // Whole steps ending now, so the newest samples are in it whatever the step.
+    const qint64 end = QDateTime::currentSecsSinceEpoch();
+    const qint64 start = end - qint64(std::llround(rangeS)) / m_stepS * m_stepS;
+    // One arg() call: the percent-encoded PromQL is full of "%22" that a second arg() would take for a
+    // placeholder.
+    const QString query =
+        QStringLiteral("query=%1&start=%2&end=%3&step=%4")
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(seriesQuery(selectorOf(target)))),
+                 QString::number(start), QString::number(end), QString::number(m_stepS));
+    m_reply = m_nam->get(apiRequest(m_endpoint, QStringLiteral("api/v1/query_range"), query, m_timeoutMs));
+    connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusHistoryReader::onReply);
+    return true;
+}
+
+void PrometheusHistoryReader::onReply()
+{
+    QNetworkReply *reply = m_reply.data();
+    m_reply.clear();
+    if (!reply)
+        return;
+    reply->deleteLater();
+    QByteArray body = reply->readAll();
+    if (QString error = answerError(m_endpoint, reply, body); !error.isEmpty()) {
+        HistoryRead r;
+        r.error = std::move(error);
+        r.stepS = m_stepS;
+        r.elapsedMs = m_clock.elapsed();
+        Q_EMIT finished(r);
+        return;
+    }
+    // Thousands of points per series: parsed and rediscovered off this thread.
+    m_parsing = true;
+    TaskPool::run(
+        this,
+        [body = std::move(body), target = m_target, display = m_endpoint.display, step = m_stepS] {
+            HistoryRead r;
+            r.stepS = step;
+            QString error;
+            const auto matrix = parseRangeMatrix(body, &error);
+            if (!matrix) {
+                r.error = QStringLiteral("Prometheus at %1: %2").arg(display, error);
+                return r;
+            }
+            r.samples = historyOf(*matrix, target);
+            r.ok = true;
+            return r;
+        },
+        [this](HistoryRead r) {
+            m_parsing = false;
+            r.elapsedMs = m_clock.elapsed();
+            Q_EMIT finished(r);
+        });
+}
+
+HistoryRead readHistory(const PrometheusEndpoint &endpoint, const DiscoveredTarget &target, double rangeS,
+                        double intervalS, int timeoutMs)
+{
+    PrometheusHistoryReader reader(endpoint, timeoutMs);
+    HistoryRead result;
+    QEventLoop loop;
+    QObject::connect(&reader, &PrometheusHistoryReader::finished, &loop, [&](const HistoryRead &r) {
+        result = r;
+        loop.quit();
+    });
+    reader.read(target, rangeS, intervalS);
+    if (reader.busy())
+        loop.exec();
+    return result;
+}
+
+} // namespace poolscope::metrics
