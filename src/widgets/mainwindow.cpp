@@ -481,7 +481,7 @@ int MainWindow::addTarget(const QString &conninfo, int intervalMs, TargetKind ki
                 [actions, sample](const QList<qint64> &pids) { actions->terminate(pids, sample()); });
         connect(page, &TargetPage::bulkTerminateRequested, actions, &SessionActions::bulkTerminate);
         // Each action done is marked on every target's charts, as load runs are.
-        connect(actions, &SessionActions::finished, this, [this, id = t->id](const terminate::Report &r) {
+        connect(actions, &SessionActions::finished, this, [this, id = t.id](const terminate::Report &r) {
             if (!r.connected && r.results.isEmpty())
                 return; // refused before anything was sent
             m_findings->noteTerminated(id, r.count(terminate::Outcome::Terminated));
