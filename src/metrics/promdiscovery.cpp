@@ -267,7 +267,7 @@ QString displayName(const Key &k)
 
 } // namespace
 
-std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QString *error)
+std::optional<QJsonArray> apiResult(const QByteArray &json, const QString &resultType, QString *error)
 {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
@@ -283,32 +283,50 @@ std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QStr
         return std::nullopt;
     }
     const QJsonObject data = o.value(QStringLiteral("data")).toObject();
-    if (data.value(QStringLiteral("resultType")).toString() != QLatin1String("vector")) {
-        *error = QStringLiteral("Prometheus answered a %1, not an instant vector")
-                     .arg(data.value(QStringLiteral("resultType")).toString());
+    if (data.value(QStringLiteral("resultType")).toString() != resultType) {
+        const QString wanted = resultType == QLatin1String("vector")   ? QStringLiteral("an instant vector")
+                               : resultType == QLatin1String("matrix") ? QStringLiteral("a range matrix")
+                                                                       : resultType;
+        *error = QStringLiteral("Prometheus answered a %1, not %2")
+                     .arg(data.value(QStringLiteral("resultType")).toString(), wanted);
         return std::nullopt;
     }
+    return data.value(QStringLiteral("result")).toArray();
+}
+
+std::optional<double> sampleValue(const QJsonValue &v)
+{
+    const QString text = v.toString();
+    bool ok = false;
+    const double d = text.toDouble(&ok);
+    if (ok)
+        return d;
+    if (text == QLatin1String("NaN"))
+        return qQNaN();
+    if (text == QLatin1String("+Inf"))
+        return qInf();
+    if (text == QLatin1String("-Inf"))
+        return -qInf();
+    return std::nullopt;
+}
+
+std::optional<QList<PromSeries>> parseInstantVector(const QByteArray &json, QString *error)
+{
+    const std::optional<QJsonArray> result = apiResult(json, QStringLiteral("vector"), error);
+    if (!result)
+        return std::nullopt;
     QList<PromSeries> out;
-    for (const QJsonValue &v : data.value(QStringLiteral("result")).toArray()) {
+    for (const QJsonValue &v : *result) {
         const QJsonObject r = v.toObject();
         PromSeries s;
         const QJsonObject metric = r.value(QStringLiteral("metric")).toObject();
         for (auto it = metric.begin(); it != metric.end(); ++it)
             s.labels.insert(it.key(), it.value().toString());
-        // [ <unix time>, "<value>" ]; "NaN", "+Inf" read as such.
-        const QString text = r.value(QStringLiteral("value")).toArray().at(1).toString();
-        bool ok = false;
-        s.value = text.toDouble(&ok);
-        if (!ok) {
-            if (text == QLatin1String("NaN"))
-                s.value = qQNaN();
-            else if (text == QLatin1String("+Inf"))
-                s.value = qInf();
-            else if (text == QLatin1String("-Inf"))
-                s.value = -qInf();
-            else
-                continue;
-        }
+        // [ <unix time>, "<value>" ]
+        const std::optional<double> value = sampleValue(r.value(QStringLiteral("value")).toArray().at(1));
+        if (!value)
+            continue;
+        s.value = *value;
         out.append(s);
     }
     return out;

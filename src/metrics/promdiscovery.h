@@ -4,7 +4,9 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <optional>
@@ -23,6 +25,13 @@ struct PromSeries
 
     QString name() const { return labels.value(QStringLiteral("__name__")); }
 };
+
+/// The `data.result` array of a Prometheus HTTP API answer whose resultType is `resultType` ("vector",
+/// "matrix"); nullopt with `error` for an error answer (Prometheus's errorType and error), anything that is
+/// not JSON, or another result type.
+std::optional<QJsonArray> apiResult(const QByteArray &json, const QString &resultType, QString *error);
+/// A sample value as Prometheus writes it ("1", "0.25", "NaN", "+Inf", "-Inf"); nullopt for anything else.
+std::optional<double> sampleValue(const QJsonValue &v);
 
 /// The series of a Prometheus /api/v1/query answer (resultType vector); nullopt with `error` for an error
 /// answer ("status":"error", with Prometheus's errorType and error) or anything that is not one.

@@ -9,50 +9,13 @@
 
 namespace poolscope::metrics {
 
-namespace {
-
-/// A sample value as Prometheus writes it ("1", "0.25", "NaN", "+Inf"); nullopt for anything else.
-std::optional<double> valueOf(const QJsonValue &v)
-{
-    const QString text = v.toString();
-    bool ok = false;
-    const double d = text.toDouble(&ok);
-    if (ok)
-        return d;
-    if (text == QLatin1String("NaN"))
-        return qQNaN();
-    if (text == QLatin1String("+Inf"))
-        return qInf();
-    if (text == QLatin1String("-Inf"))
-        return -qInf();
-    return std::nullopt;
-}
-
-} // namespace
-
 std::optional<QList<PromRangeSeries>> parseRangeMatrix(const QByteArray &json, QString *error)
 {
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = QStringLiteral("not a Prometheus API answer (%1)").arg(pe.errorString());
+    const std::optional<QJsonArray> result = apiResult(json, QStringLiteral("matrix"), error);
+    if (!result)
         return std::nullopt;
-    }
-    const QJsonObject o = doc.object();
-    if (o.value(QStringLiteral("status")).toString() != QLatin1String("success")) {
-        *error = QStringLiteral("Prometheus: %1: %2")
-                     .arg(o.value(QStringLiteral("errorType")).toString(QStringLiteral("error")),
-                          o.value(QStringLiteral("error")).toString(QStringLiteral("no status \"success\"")));
-        return std::nullopt;
-    }
-    const QJsonObject data = o.value(QStringLiteral("data")).toObject();
-    if (data.value(QStringLiteral("resultType")).toString() != QLatin1String("matrix")) {
-        *error = QStringLiteral("Prometheus answered a %1, not a range matrix")
-                     .arg(data.value(QStringLiteral("resultType")).toString());
-        return std::nullopt;
-    }
     QList<PromRangeSeries> out;
-    for (const QJsonValue &v : data.value(QStringLiteral("result")).toArray()) {
+    for (const QJsonValue &v : *result) {
         const QJsonObject r = v.toObject();
         PromRangeSeries s;
         const QJsonObject metric = r.value(QStringLiteral("metric")).toObject();
@@ -64,7 +27,7 @@ std::optional<QList<PromRangeSeries>> parseRangeMatrix(const QByteArray &json, Q
         s.values.reserve(values.size());
         for (const QJsonValue &point : values) {
             const QJsonArray pair = point.toArray();
-            const std::optional<double> value = valueOf(pair.at(1));
+            const std::optional<double> value = sampleValue(pair.at(1));
             if (pair.size() != 2 || !pair.at(0).isDouble() || !value)
                 continue;
             s.times.append(pair.at(0).toDouble());
