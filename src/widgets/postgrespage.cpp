@@ -181,7 +181,7 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     m_ui->oldestLabel->setText(oldestText);
 
     m_ui->tpsChart->setSeriesLabel(series::tps(), pg.exported && pg.transactionRate.status == RateStatus::Ok
-                                                      ? tr("commits + rollbacks, Prometheus rate() over %1 s")
+                                                      ? tr("commits + rollbacks, %1 s rate()")
                                                             .arg(std::lround(pg.transactionRate.windowS))
                                                       : tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
