@@ -322,7 +322,9 @@ int main(int argc, char **argv)
         QStringLiteral("Read-only mode: cancel, terminate and every other action "
                        "are disabled (also the readOnly setting)."));
     parser.addOption(readOnly);
-    parser.addPositionalArgument(QStringLiteral("TARGET"), QStringLiteral("Connection strings to sample."),
+    parser.addPositionalArgument(QStringLiteral("TARGET"),
+                                 QStringLiteral("Connection strings to sample, or a Prometheus to read every "
+                                                "instance from (prometheus+http://HOST:PORT)."),
                                  QStringLiteral("[TARGET...]"));
     parser.process(app);
     const auto intervalMs = poolscope::cli::parseDurationMs(parser.value(interval));

@@ -52,8 +52,8 @@ struct TargetSelector
 /// history).
 QString seriesQuery(const std::optional<TargetSelector> &only);
 QString currentSeriesQuery();
-/// The window of the rates above: four scrapes at a 30 s scrape interval.
-inline constexpr int kRateWindowS = 120;
+/// The window of the rates above: four scrapes at the 15 s scrape interval most Prometheus servers use.
+inline constexpr int kRateWindowS = 60;
 /// The PromQL of what was there recently (`window`, e.g. "1h"): which instances to expect, so that one whose
 /// exporter went down is listed as failed instead of vanishing.
 QString knownTargetsQuery(const QString &window = QStringLiteral("1h"));

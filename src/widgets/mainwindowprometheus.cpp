@@ -54,10 +54,8 @@ QString MainWindow::prometheusOf(int index) const
 
 QString MainWindow::actionsBlockedReason(const Target &t) const
 {
-    if (t.prom)
-        return tr(
-            "read from Prometheus: terminate, cancel and pooler actions need a connection to the server "
-            "itself (add it in File → Targets…)");
+    if (t.prom) // short: it is shown beside the action buttons; the page's source line says more
+        return tr("read from Prometheus: actions need a direct connection");
     return readonly::isReadOnly() ? readOnlyReason() : QString();
 }
 
@@ -93,9 +91,14 @@ int MainWindow::startPrometheus(const QString &url, int intervalMs, const QByteA
                     return;
                 const int index = addPromRow(*s, entry, d.snapshot.target);
                 s->targetIds.append(m_targets[size_t(index)]->id);
-                // Found something: the row named after the Prometheus has said what it had to.
-                if (const int self = std::exchange(s->selfId, 0); self != 0)
+                // Found something: the row named after the Prometheus has said what it had to. Shown, it
+                // gives way to the fleet overview (many targets: the one that needs attention first).
+                if (const int self = std::exchange(s->selfId, 0); self != 0) {
+                    const bool shown = currentTarget() == indexOfId(self);
                     removeTarget(indexOfId(self));
+                    if (shown)
+                        showFleet();
+                }
             });
     connect(fleet, &metrics::PrometheusFleet::sampled, this,
             [this, sid](int entry, const TargetSnapshot &snapshot) { onPromSample(sid, entry, snapshot); });
@@ -173,9 +176,12 @@ int MainWindow::addPromRow(PromSource &source, int entry, const QString &name)
         t.prom->found = d;
         t.page->setReadFromPrometheus(
             tr("Read from Prometheus: %1 exports counts, not the session list").arg(d.origin));
-        t.page->setSourceText(tr("Read from Prometheus <b>%1</b> %2: job <b>%3</b>, instance <b>%4</b> (%5).")
-                                  .arg(source.display.toHtmlEscaped(), every, d.job.toHtmlEscaped(),
-                                       d.instance.toHtmlEscaped(), d.origin.toHtmlEscaped()));
+        t.page->setSourceText(
+            tr("Read from Prometheus <b>%1</b> %2: job <b>%3</b>, instance <b>%4</b> (%5). "
+               "Terminate, cancel and pooler actions need a direct connection to the server: "
+               "add it in File → Targets….")
+                .arg(source.display.toHtmlEscaped(), every, d.job.toHtmlEscaped(), d.instance.toHtmlEscaped(),
+                     d.origin.toHtmlEscaped()));
         m_targetsModel->setVia(t.id, tr("via Prometheus"),
                                tr("Read from Prometheus %1: job %2, instance %3 (%4)")
                                    .arg(source.display, d.job, d.instance, d.origin));

@@ -180,10 +180,11 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
     }
     m_ui->oldestLabel->setText(oldestText);
 
-    m_ui->tpsChart->setSeriesLabel(series::tps(), pg.exported && pg.transactionRate.status == RateStatus::Ok
-                                                      ? tr("commits + rollbacks, Prometheus rate() over %1 s")
-                                                            .arg(std::lround(pg.transactionRate.windowS))
-                                                      : tpsLabel(pg.transactionRate));
+    m_ui->tpsChart->setSeriesLabel(
+        series::tps(),
+        pg.exported && pg.transactionRate.status == RateStatus::Ok
+            ? tr("commits + rollbacks, %1 s rate()").arg(std::lround(pg.transactionRate.windowS))
+            : tpsLabel(pg.transactionRate));
     showHeaderDetails(pg);
     // Which groups are charted is a question of peaks over the whole range: asked once a second (and when the
     // range or dimension changes), not at every sample, and not while the charts are not seen.

@@ -301,11 +301,19 @@ void TargetsDialog::updateFieldsFromConnInfo()
         m_ui->kindCombo->setCurrentIndex(m_ui->kindCombo->findData(PrometheusKind));
     else if (m_ui->kindCombo->currentData().toInt() == PrometheusKind)
         m_ui->kindCombo->setCurrentIndex(0);
-    m_ui->formLabel15->setText(prometheus ? tr("Password / bearer &token") : tr("Pass&word"));
-    m_ui->passwordEdit->setPlaceholderText(
-        prometheus ? tr("basic-auth password (user@ in the URL), else a bearer token; none: "
-                        "$POOLSCOPE_PROMETHEUS_TOKEN")
-                   : tr("only if ~/.pgpass or the service file has none"));
+    m_ui->formLabel15->setText(prometheus ? tr("Password / to&ken") : tr("Pass&word"));
+    m_ui->passwordEdit->setPlaceholderText(prometheus ? tr("basic auth (user@ in the URL) or a bearer token")
+                                                      : tr("only if ~/.pgpass or the service file has none"));
+    m_ui->passwordEdit->setToolTip(
+        prometheus ? tr("With a user in the URL (prometheus+https://user@host/), the basic-auth password; "
+                        "without one, a bearer token. Empty: $POOLSCOPE_PROMETHEUS_TOKEN, if set.")
+                   : QString());
+    m_ui->testResult->setPlaceholderText(
+        prometheus
+            ? tr("The test asks Prometheus which PostgreSQL and PgBouncer instances it knows (from "
+                 "postgres_exporter, pgbouncer_exporter or a PoolScope export), or says why it cannot.")
+            : tr("Test connection reports the server kind and version, the role's privileges and what "
+                 "will be missing without them."));
     m_ui->rememberCheck->setText(prometheus ? tr("Remember the password or token in the system keychain")
                                             : tr("Remember the password in the system keychain"));
     for (QWidget *w :

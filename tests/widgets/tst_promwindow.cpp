@@ -28,6 +28,7 @@
 #include <QDateTime>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -77,6 +78,28 @@ class TestPromWindow : public QObject
     QTemporaryDir m_config;
     std::unique_ptr<sandbox::Sandbox> m_sandbox;
     int m_metricsPort = 0;
+
+    /// The page fits the 1280×800 window beside the targets dock (and the Findings dock): nothing to scroll
+    /// sideways, whichever tab is shown (a tab's minimum is its stack's).
+    static void fitsSideways(widgets::TargetPage *page)
+    {
+        QTest::qWait(200);
+        for (QScrollArea *area : page->findChildren<QScrollArea *>()) {
+            if (!area->isVisible())
+                continue;
+            QString wide;
+            for (QWidget *w : area->widget()->findChildren<QWidget *>())
+                if (w->minimumSizeHint().width() > area->viewport()->width() - 60)
+                    wide += QStringLiteral(" %1/%2:%3")
+                                .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName())
+                                .arg(w->minimumSizeHint().width());
+            QVERIFY2(area->widget()->width() <= area->viewport()->width(),
+                     qPrintable(QStringLiteral("%1 px wide in %2 px:%3")
+                                    .arg(area->widget()->width())
+                                    .arg(area->viewport()->width())
+                                    .arg(wide)));
+        }
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -216,6 +239,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.seriesFor(exporterIndex)->find(series::tps()) &&
                                      window.seriesFor(exporterIndex)->find(series::tps())->lastValue(),
                                  10000);
+        fitsSideways(page);
         // No session list behind it: no Sessions tab, the groups by database, no terminate.
         QVERIFY(!page->showSessionsTab(true));
         auto *postgres = qobject_cast<widgets::PostgresPage *>(page->content());
@@ -228,6 +252,7 @@ private Q_SLOTS:
             window.seriesFor(bouncerIndex)
                 ->find(series::pool(QStringLiteral("app/app"), QStringLiteral("cl_waiting")));
         QVERIFY(queued && queued->timeAt(0) < addedAt - 2);
+        fitsSideways(window.pageFor(bouncerIndex));
         QCOMPARE(queued->lastValue(), std::optional<double>(1));
 
         // The exporter stops: its target fails with the reason, never zeros.

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -142,6 +143,54 @@ private Q_SLOTS:
         });
         QTest::mouseClick(child<QPushButton>(&dialog, "removeButton"), Qt::LeftButton);
         QCOMPARE(dialog.targets().size(), 1);
+    }
+
+    void prometheusTarget()
+    {
+        // Kind: Prometheus starts a URL from the host typed so far; the libpq fields go grey.
+        TargetsDialog dialog({});
+        QTest::mouseClick(child<QPushButton>(&dialog, "addButton"), Qt::LeftButton);
+        auto *conninfo = child<QLineEdit>(&dialog, "conninfoEdit");
+        QTest::keyClicks(conninfo, "host=metrics1");
+        auto *kind = child<QComboBox>(&dialog, "kindCombo");
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Prometheus (every instance it knows)")));
+        Q_EMIT kind->activated(kind->currentIndex());
+        QCOMPARE(conninfo->text(), QStringLiteral("prometheus+http://metrics1:9090"));
+        QVERIFY(!kind->isEnabled());
+        QVERIFY(!child<QLineEdit>(&dialog, "hostEdit")->isEnabled());
+        QVERIFY(!child<QComboBox>(&dialog, "sslmodeCombo")->isEnabled());
+        QVERIFY(child<QLabel>(&dialog, "conninfoError")->text().isEmpty());
+        QCOMPARE(dialog.targets().at(0).kindOverride, TargetKind::Unknown); // the URL says what it is
+
+        // A basic-auth password typed into the URL moves to the password field, never to the settings.
+        conninfo->selectAll();
+        QTest::keyClicks(conninfo, "prometheus+https://reader:Xyzzy-Prom-7@metrics1:9090/prom");
+        QTest::keyClick(conninfo, Qt::Key_Return);
+        QCOMPARE(conninfo->text(), QStringLiteral("prometheus+https://reader@metrics1:9090/prom"));
+        QCOMPARE(child<QLineEdit>(&dialog, "passwordEdit")->text(), QStringLiteral("Xyzzy-Prom-7"));
+        QCOMPARE(dialog.passwords().value(dialog.targets().at(0).id), QByteArray("Xyzzy-Prom-7"));
+
+        // The test says why nobody answers (nothing listens on port 1).
+        conninfo->selectAll();
+        QTest::keyClicks(conninfo, "prometheus+http://127.0.0.1:1");
+        auto *test = child<QPushButton>(&dialog, "testButton");
+        QCOMPARE(test->text(), QStringLiteral("&Test: discover instances"));
+        test->click();
+        auto *result = child<QPlainTextEdit>(&dialog, "testResult");
+        QTRY_VERIFY_WITH_TIMEOUT(result->toPlainText().contains(QLatin1String("cannot reach Prometheus")),
+                                 10000);
+
+        // A malformed URL is kept and refused, with the reason.
+        conninfo->selectAll();
+        QTest::keyClicks(conninfo, "prometheus+http://");
+        QVERIFY(
+            child<QLabel>(&dialog, "conninfoError")->text().contains(QLatin1String("bad Prometheus URL")));
+        QTimer::singleShot(0, [] {
+            if (auto *box = qobject_cast<QDialog *>(QApplication::activeModalWidget()))
+                box->reject();
+        });
+        dialog.accept();
+        QVERIFY(dialog.result() != int(QDialog::Accepted));
     }
 };
 
