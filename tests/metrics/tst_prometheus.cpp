@@ -1,12 +1,10 @@
 // End to end: PoolScope exports a PgBouncer pool with a waiting client (checked against PgBouncer's own SHOW
 // POOLS); promtool accepts the page; the sandbox's Prometheus scrapes it (in OpenMetrics) and, from Debian's
 // postgres_exporter, the idle-in-transaction sessions pg_stat_activity shows.
-#include "cli/fleetmetrics.h"
 #include "cli/fleetwatch.h"
-#include "metrics/metricsserver.h"
 #include "metrics/prometheusclient.h"
 #include "metrics/prometheushistory.h"
-#include "sandbox/serverprocess.h"
+#include "support/fleetexport.h"
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
 
@@ -14,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTest>
 #include <cmath>
 #include <libpq-fe.h>
@@ -64,21 +63,15 @@ class TestPrometheus : public QObject
     Q_OBJECT
 
     std::unique_ptr<sandbox::Sandbox> m_sandbox;
-    int m_metricsPort = 0;
+    test::FleetExport m_export; // bound before the sandbox starts: Prometheus scrapes its port
 
 private Q_SLOTS:
     void initTestCase()
     {
         test::quietLogging();
-        m_metricsPort = sandbox::freeLoopbackPort();
-        QVERIFY(m_metricsPort > 0);
-        sandbox::SandboxOptions o;
-        o.defaultPoolSize = 2; // two held transactions fill the pool; a third client queues
-        o.withPostgresExporter = true;
-        o.withPrometheus = true;
-        o.prometheusScrapeTargets = {QStringLiteral("127.0.0.1:%1").arg(m_metricsPort)};
         QString error;
-        m_sandbox = test::startSandbox(&error, o);
+        QVERIFY2(m_export.listen(&error), qPrintable(error));
+        m_sandbox = test::startPrometheusSandbox(m_export, &error);
         QVERIFY2(m_sandbox, qPrintable(error));
     }
     void cleanupTestCase() { m_sandbox.reset(); }
@@ -138,13 +131,11 @@ private Q_SLOTS:
         QCOMPARE(showPools(uris.pgbouncerConsole, "sv_active"), 2.0);
 
         cli::FleetWatch fleet({uris.pgbouncerMonitor, uris.monitor}, 500, std::nullopt, {});
-        metrics::MetricsServer server([&fleet] { return cli::fleetExposition(fleet); });
-        metrics::ListenAddress at;
-        at.port = quint16(m_metricsPort);
-        QVERIFY2(server.listen(at, &error), qPrintable(error));
+        m_export.serve(&fleet);
+        const auto unserve = qScopeGuard([this] { m_export.serve(nullptr); });
         fleet.start();
 
-        const QString page = QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_metricsPort);
+        const QString page = QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_export.port());
         const QString pool =
             QStringLiteral("{target=\"monitor@127.0.0.1:%1/pgbouncer\",database=\"app\",user=\"app\"}")
                 .arg(m_sandbox->bouncerPort());
@@ -187,7 +178,7 @@ private Q_SLOTS:
         QVERIFY(om.body.endsWith("# EOF\n"));
         QVERIFY(om.body.contains("\n# TYPE pgbouncer_stats_totals_sql_transactions_pooled counter\n"));
         QVERIFY(om.body.contains("\n# UNIT pgbouncer_pools_client_maxwait_seconds seconds\n"));
-        QVERIFY(test::fetch(QStringLiteral("http://127.0.0.1:%1/other").arg(m_metricsPort)).status == 404);
+        QVERIFY(test::fetch(QStringLiteral("http://127.0.0.1:%1/other").arg(m_export.port())).status == 404);
 
         // Prometheus scraped it (asking for OpenMetrics, as 2.42 does) and stores the waiting client.
         const QString prometheus = uris.prometheus;
@@ -202,7 +193,7 @@ private Q_SLOTS:
             15000);
         const auto up = test::promQuery(prometheus, QStringLiteral("up{job=\"poolscope\"}"), &error);
         QVERIFY2(up && up->size() == 1 && up->first().value == 1.0, qPrintable(error));
-        QVERIFY(server.openMetricsScrapes() > 0);
+        QVERIFY(m_export.server().openMetricsScrapes() > 0);
 
         // postgres_exporter, scraped by the same Prometheus, sees the two held transactions as PostgreSQL
         // does.

@@ -5,14 +5,13 @@
 // PgBouncer one with the waiting client, postgres_exporter's with the idle-in-transaction sessions; opening a
 // page fills its charts' past from query_range; actions that need a connection are disabled with the reason;
 // the findings engine names the saturated pool; a stopped exporter makes its target failed with the reason.
-#include "cli/fleetmetrics.h"
 #include "cli/fleetwatch.h"
 #include "core/recorder.h"
 #include "core/targetconfig.h"
 #include "core/timeseries.h"
-#include "metrics/metricsserver.h"
 #include "models/targetlistmodel.h"
 #include "sandbox/serverprocess.h"
+#include "support/fleetexport.h"
 #include "support/prometheussupport.h"
 #include "support/testsupport.h"
 #include "widgets/findingscontroller.h"
@@ -28,6 +27,7 @@
 #include <QDateTime>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QScrollArea>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -77,7 +77,7 @@ class TestPromWindow : public QObject
 
     QTemporaryDir m_config;
     std::unique_ptr<sandbox::Sandbox> m_sandbox;
-    int m_metricsPort = 0;
+    test::FleetExport m_export; // bound before the sandbox starts: Prometheus scrapes its port
 
     /// The page fits the 1280×800 window beside the targets dock (and the Findings dock): nothing to scroll
     /// sideways, whichever tab is shown (a tab's minimum is its stack's).
@@ -106,15 +106,9 @@ private Q_SLOTS:
     {
         qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8()); // settings go to a scratch dir
         test::quietLogging();
-        m_metricsPort = sandbox::freeLoopbackPort();
-        QVERIFY(m_metricsPort > 0);
-        sandbox::SandboxOptions o;
-        o.defaultPoolSize = 2; // two held transactions fill the pool; a third client queues
-        o.withPostgresExporter = true;
-        o.withPrometheus = true;
-        o.prometheusScrapeTargets = {QStringLiteral("127.0.0.1:%1").arg(m_metricsPort)};
         QString error;
-        m_sandbox = test::startSandbox(&error, o);
+        QVERIFY2(m_export.listen(&error), qPrintable(error));
+        m_sandbox = test::startPrometheusSandbox(m_export, &error);
         QVERIFY2(m_sandbox, qPrintable(error));
     }
     void cleanupTestCase() { m_sandbox.reset(); }
@@ -132,10 +126,8 @@ private Q_SLOTS:
 
         // PoolScope next to the pooler, exporting what it sees (as `watch --metrics-listen` does).
         cli::FleetWatch exporter({uris.pgbouncerMonitor}, 500, std::nullopt, {});
-        metrics::MetricsServer server([&exporter] { return cli::fleetExposition(exporter); });
-        metrics::ListenAddress at;
-        at.port = quint16(m_metricsPort);
-        QVERIFY2(server.listen(at, &error), qPrintable(error));
+        m_export.serve(&exporter);
+        const auto unserve = qScopeGuard([this] { m_export.serve(nullptr); });
         exporter.start();
         // Prometheus has a few seconds of both before the window reads it: the history to fill the charts.
         std::optional<QList<test::PromSeries>> waiting;
