@@ -346,9 +346,22 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
         return false;
     }
     m_lastAttemptMs = nowMs;
-    int rc = m_db->cached(kBegin).run();
+    int rc = SQLITE_OK;
+    if (!m_inBatch) {
+        rc = m_db->cached(kBegin).run();
+        if (!succeeded(rc)) {
+            ++m_lost;
+            ++m_lostInPause;
+            pause(rc, m_db->errorMessage(), nowMs);
+            return false;
+        }
+        m_inBatch = true;
+        m_batchStartMs = nowMs;
+        m_batchSamples = 0;
+        m_batchAuditOffset = m_auditOffset;
+    }
     Pending pending;
-    if (succeeded(rc) && m_paused) {
+    if (m_paused) {
         rc = writeMarker(m_pausedAtMs, QStringLiteral("recording_paused"), {}, m_pauseReason);
         if (succeeded(rc))
             rc = writeMarker(nowMs, QStringLiteral("recording_resumed"), {},
@@ -356,13 +369,8 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
     }
     if (succeeded(rc))
         rc = writeSample(targetId, snapshot, found, nowMs, pending);
-    if (succeeded(rc))
-        rc = m_db->cached(kCommit).run();
     if (!succeeded(rc)) {
-        const int failed = rc;
-        const QString why = m_db->errorMessage(); // before the rollback replaces it
-        m_db->exec("ROLLBACK");
-        pause(failed, why, nowMs);
+        abandonBatch(rc, nowMs, 1);
         return false;
     }
     m_auditOffset = pending.auditOffset;
@@ -372,13 +380,43 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
     m_pauseReason.clear();
     m_lostInPause = 0;
     ++m_written;
+    ++m_batchSamples;
+    if (m_options.commitEveryMs <= 0 || nowMs - m_batchStartMs >= m_options.commitEveryMs)
+        return flush(nowMs);
     return true;
+}
+
+bool RecordingWriter::flush(qint64 nowMs)
+{
+    if (!m_inBatch || !isOpen())
+        return true;
+    if (const int rc = m_db->cached(kCommit).run(); !succeeded(rc)) {
+        abandonBatch(rc, nowMs, 0);
+        return false;
+    }
+    m_inBatch = false;
+    return true;
+}
+
+void RecordingWriter::abandonBatch(int rc, qint64 nowMs, int failedSamples)
+{
+    const QString why = m_db->errorMessage(); // before the rollback replaces it
+    if (m_inBatch)
+        m_db->exec("ROLLBACK");
+    m_inBatch = false;
+    // The samples of the transaction were counted as written: they were not.
+    m_written -= m_batchSamples;
+    m_lost += m_batchSamples + failedSamples;
+    m_lostInPause += m_batchSamples + failedSamples;
+    m_batchSamples = 0;
+    m_auditOffset = m_batchAuditOffset;
+    for (QString &k : m_kinds)
+        k.clear(); // written again with the next sample
+    pause(rc, why, nowMs);
 }
 
 void RecordingWriter::pause(int rc, const QString &why, qint64 nowMs)
 {
-    ++m_lost;
-    ++m_lostInPause;
     // What was held in memory may not be in the file: store everything whole again once writing resumes.
     for (auto &e : m_encoders)
         e->reset();
@@ -443,7 +481,7 @@ int prune(SqliteDb &db, qint64 beforeMs)
 
 int RecordingWriter::addTarget(const QString &name)
 {
-    if (!isOpen())
+    if (!isOpen() || !flush(QDateTime::currentMSecsSinceEpoch()))
         return 0;
     Statement s(*m_db, "INSERT INTO targets(name, kind) VALUES(?, 'unknown')");
     s.bind(0, name);
@@ -461,7 +499,10 @@ int RecordingWriter::addTarget(const QString &name)
 
 int RecordingWriter::pruneBefore(qint64 beforeMs)
 {
-    return isOpen() ? prune(*m_db, beforeMs) : SQLITE_MISUSE;
+    if (!isOpen())
+        return SQLITE_MISUSE;
+    flush(QDateTime::currentMSecsSinceEpoch());
+    return prune(*m_db, beforeMs);
 }
 
 bool RecordingWriter::saveCopy(const QString &path, qint64 sinceMs, QString *error)
@@ -470,6 +511,7 @@ bool RecordingWriter::saveCopy(const QString &path, qint64 sinceMs, QString *err
         *error = QStringLiteral("no recording");
         return false;
     }
+    flush(QDateTime::currentMSecsSinceEpoch()); // VACUUM INTO copies what is committed
     if (QFileInfo::exists(path)) {
         *error = QStringLiteral("%1 already exists").arg(path);
         return false;
@@ -505,6 +547,7 @@ void RecordingWriter::close(qint64 nowMs)
 {
     if (!isOpen())
         return;
+    flush(nowMs);
     if (!m_paused) {
         writeMarker(nowMs, QStringLiteral("recording_stop"), {}, {});
         Statement meta(*m_db, "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_ms', ?)");

@@ -25,13 +25,16 @@ struct WriterOptions
     int keyframeEvery = KeyframeEvery;
     /// While paused (disk full), a write is tried again after this long.
     qint64 retryMs = 5000;
+    /// Samples share one transaction until it is this old (by their nowMs), then it commits: a crash loses
+    /// at most this long; readers see samples this much later. 0: one transaction per sample.
+    qint64 commitEveryMs = 0;
 };
 
-/// Writes a recording: every sample of every target, in one transaction each (a crash loses at most the
-/// sample being written: WAL, synchronous=NORMAL). When a write fails (the disk or the size limit is full)
-/// the recording pauses: samples keep coming and are counted as not recorded, a write is retried every
-/// retryMs, and once it succeeds the gap is marked ("recording_paused", "recording_resumed").
-/// Single-threaded.
+/// Writes a recording: every sample of every target, in one transaction each, or one per commitEveryMs (a
+/// crash loses at most the sample being written, or the open transaction: WAL, synchronous=NORMAL). When a
+/// write fails (the disk or the size limit is full) the recording pauses: samples keep coming and are counted
+/// as not recorded, a write is retried every retryMs, and once it succeeds the gap is marked
+/// ("recording_paused", "recording_resumed"). Single-threaded.
 class RecordingWriter
 {
 public:
@@ -57,6 +60,11 @@ public:
     bool saveCopy(const QString &path, qint64 sinceMs, QString *error);
     /// Marks the end, checkpoints the WAL into the file and closes it.
     void close(qint64 nowMs);
+    /// Commits the samples written since the last commit (with commitEveryMs); false when that failed (the
+    /// recording pauses and counts them as not written).
+    bool flush(qint64 nowMs);
+    /// Samples written but not committed yet.
+    bool hasUncommitted() const { return m_inBatch; }
 
     bool isOpen() const;
     bool paused() const { return m_paused; }
@@ -75,6 +83,8 @@ private:
     int writeAudit(qint64 *newOffset, QList<QByteArray> *lines);
     int writeMarker(qint64 atMs, const QString &kind, const QString &target, const QString &label);
     void pause(int rc, const QString &why, qint64 nowMs);
+    /// Rolls the open transaction back and pauses: its samples, and `failedSamples` more, were not written.
+    void abandonBatch(int rc, qint64 nowMs, int failedSamples);
 
     std::unique_ptr<SqliteDb> m_db;
     WriterOptions m_options;
@@ -92,6 +102,11 @@ private:
     qint64 m_lostInPause = 0;
     qint64 m_written = 0;
     qint64 m_lost = 0;
+    // The open transaction (commitEveryMs): when it began, its samples, the audit offset before it.
+    bool m_inBatch = false;
+    qint64 m_batchStartMs = 0;
+    qint64 m_batchSamples = 0;
+    qint64 m_batchAuditOffset = 0;
 };
 
 } // namespace poolscope::record

@@ -10,6 +10,7 @@
 #include <QLockFile>
 #include <QPointer>
 #include <QSemaphore>
+#include <QTimer>
 
 namespace poolscope::record {
 
@@ -20,6 +21,9 @@ struct RollingRecording::Worker
     QHash<int, int> ids; // the window's target id -> the recording's
     qint64 lastPruneMs = 0;
     RollingOptions options;
+    QObject *context = nullptr; // the thread's: the commit timer runs there
+    std::weak_ptr<Worker> self; // for the timer, which may outlive the worker
+    bool commitArmed = false;
 
     void add(int key, const QString &name, const TargetSnapshot &snapshot,
              const QList<findings::Finding> &found, qint64 nowMs)
@@ -40,6 +44,16 @@ struct RollingRecording::Worker
             lastPruneMs = nowMs;
         }
         writer.addSample(id, snapshot, found, nowMs);
+        // The open transaction commits with a later sample, or after commitEveryMs when none comes.
+        if (writer.hasUncommitted() && !commitArmed) {
+            commitArmed = true;
+            QTimer::singleShot(options.commitEveryMs, context, [weak = self] {
+                if (const auto w = weak.lock()) {
+                    w->commitArmed = false;
+                    w->writer.flush(QDateTime::currentMSecsSinceEpoch());
+                }
+            });
+        }
     }
 };
 
@@ -98,14 +112,17 @@ bool RollingRecording::start(const RollingOptions &options, QString *why)
     wo.maxBytes = options.maxBytes;
     wo.auditPath = options.auditPath;
     wo.keyframeEvery = options.keyframeEvery;
+    wo.commitEveryMs = options.commitEveryMs;
     if (!worker->writer.create(options.path, {}, wo, why)) {
         m_lock.reset();
         return false;
     }
-    m_worker = std::move(worker);
     m_thread = std::make_unique<OwnedThread>(QStringLiteral("rolling-recording"));
     m_context = new QObject;
     m_context->moveToThread(m_thread->thread());
+    worker->context = m_context;
+    worker->self = worker;
+    m_worker = std::move(worker);
     m_thread->start();
     m_started = true;
     return true;

@@ -21,6 +21,9 @@ struct RollingOptions
     qint64 maxBytes = 1024LL * 1024 * 1024;
     qint64 pruneEveryMs = 600000; // 10 min
     int keyframeEvery = 300;      // recordingschema.h KeyframeEvery
+    /// Samples share a transaction this long (WriterOptions::commitEveryMs); a second at most after the
+    /// last sample it commits anyway.
+    qint64 commitEveryMs = 1000;
     QString auditPath;
 };
 

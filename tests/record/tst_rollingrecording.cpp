@@ -5,7 +5,9 @@
 #include "record/recordingwriter.h"
 #include "record/rollingrecording.h"
 
+#include <QDateTime>
 #include <QFileInfo>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 #include <optional>
@@ -131,6 +133,95 @@ private Q_SLOTS:
         record::RecordingReader previous;
         QVERIFY2(previous.open(dir.filePath("rolling-previous.psrec"), &why), qPrintable(why));
         QCOMPARE(previous.samples(1).size(), pg.size());
+    }
+
+    void samplesShareASecondsTransaction()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("batched.psrec");
+        record::RecordingWriter writer;
+        record::WriterOptions o;
+        o.commitEveryMs = 1000;
+        QString why;
+        QVERIFY2(writer.create(path, {QStringLiteral("pg")}, o, &why), qPrintable(why));
+        auto committed = [&] {
+            record::RecordingReader reader; // another connection: sees what is committed
+            return reader.open(path, &why) ? int(reader.samples(1).size()) : -1;
+        };
+        // At 10 Hz: the first ten samples wait in one transaction, the eleventh (a second later) commits.
+        for (int k = 0; k < 10; ++k)
+            QVERIFY(writer.addSample(1, postgresAt(k), {}, kStart + k * 100));
+        QVERIFY(writer.hasUncommitted());
+        QCOMPARE(committed(), 0);
+        QVERIFY(writer.addSample(1, postgresAt(10), {}, kStart + 1000));
+        QVERIFY(!writer.hasUncommitted());
+        QCOMPARE(committed(), 11);
+        QCOMPARE(writer.samplesWritten(), qint64(11));
+        // Saving a copy commits what waits first.
+        QVERIFY(writer.addSample(1, postgresAt(11), {}, kStart + 1100));
+        const QString copy = dir.filePath("copy.psrec");
+        QVERIFY2(writer.saveCopy(copy, kStart, &why), qPrintable(why));
+        record::RecordingReader saved;
+        QVERIFY2(saved.open(copy, &why), qPrintable(why));
+        QCOMPARE(saved.samples(1).size(), 12);
+        writer.close(kStart + 2000);
+    }
+
+    void aFailedTransactionCountsItsSamplesAsNotWritten()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("full.psrec");
+        record::RecordingWriter writer;
+        record::WriterOptions o;
+        o.commitEveryMs = 1000;
+        o.maxBytes = 256 * 1024;
+        QString why;
+        QVERIFY2(writer.create(path, {QStringLiteral("pg")}, o, &why), qPrintable(why));
+        // 300 sessions whose queries change at every sample (text that does not compress) fill the file
+        // within a few transactions.
+        TargetSnapshot big = postgresAt(0);
+        for (int i = 0; i < 300; ++i) {
+            Session s;
+            s.pid = 1000 + i;
+            s.state = QStringLiteral("active");
+            big.postgres->sessions.append(s);
+        }
+        QRandomGenerator random(42);
+        int added = 0;
+        for (; added < 2000 && !writer.paused(); ++added) {
+            for (Session &s : big.postgres->sessions)
+                s.query =
+                    QStringLiteral("SELECT '%1%2'").arg(random.generate64(), 16, 16).arg(random.generate64());
+            writer.addSample(1, big, {}, kStart + added * 100);
+        }
+        QVERIFY2(writer.paused(), "the size limit was never reached");
+        QVERIFY2(writer.pauseReason().contains("size limit"), qPrintable(writer.pauseReason()));
+        QCOMPARE(writer.samplesWritten() + writer.samplesNotWritten(), qint64(added));
+        writer.close(kStart + added * 100);
+        record::RecordingReader reader;
+        QVERIFY2(reader.open(path, &why), qPrintable(why));
+        QCOMPARE(qint64(reader.samples(1).size()), writer.samplesWritten());
+    }
+
+    void aLoneSampleIsCommittedWithinASecond()
+    {
+        QTemporaryDir dir;
+        record::RollingOptions o;
+        o.path = dir.filePath("rolling.psrec");
+        QString why;
+        record::RollingRecording rolling;
+        QVERIFY2(rolling.start(o, &why), qPrintable(why));
+        rolling.addSample(1, "pg", postgresAt(0), {}, QDateTime::currentMSecsSinceEpoch());
+        int seen = 0;
+        QTRY_VERIFY_WITH_TIMEOUT((
+                                     seen =
+                                         [&] {
+                                             record::RecordingReader reader;
+                                             return reader.open(o.path, &why) ? int(reader.samples(1).size())
+                                                                              : 0;
+                                         }(),
+                                     seen == 1),
+                                 3000);
     }
 };
 
