@@ -1,5 +1,6 @@
 #include "recordingexport.h"
 
+#include "poolercodec.h"
 #include "recordingreader.h"
 #include "sessioncodec.h"
 #include "sqlitedb.h"
@@ -10,6 +11,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QLocale>
+#include <QSet>
 #include <cmath>
 #include <sqlite3.h>
 
@@ -116,6 +118,26 @@ QJsonValue valueOf(const Statement &s, int c)
     }
 }
 
+/// A decoded field as exported: numbers as numbers, except in the columns that hold text (a query, a
+/// name, an address, a state) whatever it looks like; unknown as null.
+QJsonValue exportValue(const QString &column, const std::optional<QString> &field)
+{
+    if (!field)
+        return QJsonValue(QJsonValue::Null);
+    static const QSet<QString> textColumns{
+        QStringLiteral("query"),      QStringLiteral("blocked_by"),   QStringLiteral("client_addr"),
+        QStringLiteral("state"),      QStringLiteral("backend_type"), QStringLiteral("type"),
+        QStringLiteral("database"),   QStringLiteral("user"),         QStringLiteral("addr"),
+        QStringLiteral("local_addr"), QStringLiteral("ptr"),          QStringLiteral("link"),
+        QStringLiteral("tls"),        QStringLiteral("replication")};
+    if (textColumns.contains(column) || column.endsWith(QLatin1String("name")) ||
+        column.startsWith(QLatin1String("wait_event")))
+        return *field;
+    bool numeric = false;
+    const double d = field->toDouble(&numeric);
+    return numeric ? QJsonValue(d) : QJsonValue(*field);
+}
+
 } // namespace
 
 ExportResult exportRecording(const RecordingReader &reader, const QString &dir, ExportFormat format)
@@ -135,13 +157,15 @@ ExportResult exportRecording(const RecordingReader &reader, const QString &dir, 
         return result;
     };
 
-    // Tables as stored, except session_frames, which is written decoded as "sessions".
+    // Tables as stored, except session_frames and pooler_rounds, which are written decoded as "sessions" and
+    // "pooler_connections".
     const QList<std::pair<QString, const char *>> tables{
         {QStringLiteral("meta"), "SELECT key, value FROM meta ORDER BY key"},
         {QStringLiteral("targets"), "SELECT * FROM targets ORDER BY id"},
         {QStringLiteral("samples"), "SELECT * FROM samples ORDER BY id"},
         {QStringLiteral("sessions"), nullptr},
         {QStringLiteral("pools"), "SELECT * FROM pools ORDER BY sample_id, database, user"},
+        {QStringLiteral("pooler_connections"), nullptr},
         {QStringLiteral("findings"), "SELECT * FROM findings ORDER BY id"},
         {QStringLiteral("audit"), "SELECT * FROM audit ORDER BY id"},
         {QStringLiteral("markers"), "SELECT * FROM markers ORDER BY t_ms, id"}};
@@ -166,6 +190,34 @@ ExportResult exportRecording(const RecordingReader &reader, const QString &dir, 
             }
             if (rc != SQLITE_DONE)
                 return fail(QStringLiteral("reading %1: %2").arg(table, db.errorMessage()));
+        } else if (table == QLatin1String("pooler_connections")) {
+            // Every stored SHOW CLIENTS / SHOW SERVERS round, one row per connection.
+            QStringList columns{QStringLiteral("sample_id"), QStringLiteral("target_id"),
+                                QStringLiteral("t_ms")};
+            columns += poolerConnectionColumns();
+            if (!out.open(columns))
+                return fail(QStringLiteral("cannot write %1: %2").arg(fileFor(table), out.errorString()));
+            if (reader.schemaVersion() >= 2) {
+                Statement s(db,
+                            "SELECT sample_id, target_id, t_ms, data FROM pooler_rounds ORDER BY sample_id");
+                int rc = SQLITE_ROW;
+                while ((rc = s.step()) == SQLITE_ROW) {
+                    QString error;
+                    const auto rows = poolerRoundFields(s.blob(3), &error);
+                    if (!rows)
+                        return fail(QStringLiteral("sample %1: %2").arg(s.int64(0)).arg(error));
+                    for (const QList<std::optional<QString>> &fields : *rows) {
+                        QList<QJsonValue> values{double(s.int64(0)), double(s.int64(1)), double(s.int64(2))};
+                        for (int i = 0; i < fields.size(); ++i)
+                            values.append(exportValue(poolerConnectionColumns().at(i), fields.at(i)));
+                        if (!out.row(values))
+                            return fail(
+                                QStringLiteral("cannot write %1: %2").arg(fileFor(table), out.errorString()));
+                    }
+                }
+                if (rc != SQLITE_DONE)
+                    return fail(QStringLiteral("reading pooler_rounds: %1").arg(db.errorMessage()));
+            }
         } else {
             // Every PostgreSQL sample's sessions, target by target, replaying the frames in order.
             QStringList columns{QStringLiteral("sample_id"), QStringLiteral("target_id"),
@@ -188,23 +240,8 @@ ExportResult exportRecording(const RecordingReader &reader, const QString &dir, 
                 for (const QByteArray &line : decoder.lines()) {
                     QList<QJsonValue> values{double(sampleId), double(targetId), double(s.int64(2))};
                     const QList<std::optional<QString>> fields = sessionFields(line);
-                    for (int i = 0; i < fields.size(); ++i) {
-                        const std::optional<QString> &f = fields.at(i);
-                        if (!f) {
-                            values.append(QJsonValue(QJsonValue::Null));
-                            continue;
-                        }
-                        const QString &column = sessionColumns().at(i);
-                        bool numeric = false;
-                        const double d = f->toDouble(&numeric);
-                        const bool textColumn =
-                            column == QLatin1String("query") || column == QLatin1String("blocked_by") ||
-                            column.endsWith(QLatin1String("name")) ||
-                            column == QLatin1String("client_addr") || column == QLatin1String("state") ||
-                            column.startsWith(QLatin1String("wait_event")) ||
-                            column == QLatin1String("backend_type");
-                        values.append(numeric && !textColumn ? QJsonValue(d) : QJsonValue(*f));
-                    }
+                    for (int i = 0; i < fields.size(); ++i)
+                        values.append(exportValue(sessionColumns().at(i), fields.at(i)));
                     if (!out.row(values))
                         return fail(
                             QStringLiteral("cannot write %1: %2").arg(fileFor(table), out.errorString()));

@@ -239,6 +239,23 @@ QList<RecordingMarker> RecordingReader::markers() const
     return out;
 }
 
+std::optional<std::pair<qint64, PoolerRound>> RecordingReader::poolerRoundAt(int targetId, qint64 sampleId,
+                                                                             QString *error) const
+{
+    if (m_schemaVersion < 2)
+        return std::nullopt;
+    Statement s(*m_db, "SELECT t_ms, data FROM pooler_rounds WHERE target_id = ? AND sample_id <= ? "
+                       "ORDER BY sample_id DESC LIMIT 1");
+    s.bind(0, targetId);
+    s.bind(1, sampleId);
+    if (s.step() != SQLITE_ROW)
+        return std::nullopt;
+    auto round = decodePoolerRound(s.blob(1), error);
+    if (!round)
+        return std::nullopt;
+    return std::pair<qint64, PoolerRound>(s.int64(0), std::move(*round));
+}
+
 std::optional<TargetSnapshot> RecordingReader::snapshotAt(qint64 sampleId, QString *error) const
 {
     const QByteArray sql = QByteArray(kSnapshotColumns) +
@@ -270,6 +287,16 @@ std::optional<TargetSnapshot> RecordingReader::snapshotAt(qint64 sampleId, QStri
     if (t.ok && t.kind == TargetKind::PgBouncer) {
         t.bouncer = BouncerSample{};
         t.bouncer->pools = poolsAt(sampleId);
+        QString why;
+        if (const auto round = poolerRoundAt(int(s.int64(1)), sampleId, &why)) {
+            t.bouncer->clients = round->second.clients;
+            t.bouncer->servers = round->second.servers;
+            t.bouncer->connectionsAtMs = round->first;
+            t.bouncer->connectionsFresh = true; // a replay shows the round of each moment it shows
+        } else if (!why.isEmpty()) {
+            *error = why;
+            return std::nullopt;
+        }
     }
     return t;
 }

@@ -3,6 +3,7 @@
 #include "core/bouncersample.h"
 #include "core/postgressample.h"
 #include "core/targetsnapshot.h"
+#include "poolercodec.h"
 
 #include <QList>
 #include <QString>
@@ -69,9 +70,15 @@ public:
     /// The pools of PgBouncer sample `sampleId`.
     QList<PoolStats> poolsAt(qint64 sampleId) const;
     QList<RecordingMarker> markers() const;
-    /// Sample `sampleId` rebuilt as the sampler delivered it (sessions, their counts and groups, pools),
-    /// for the views of a replay; figures a recording does not keep (pooler clients and servers, Pgpool-II
-    /// nodes, per-database counters) are unknown. nullopt with `error` when the sample is missing or damaged.
+    /// The pooler's SHOW CLIENTS / SHOW SERVERS round in force at sample `sampleId` of `targetId`: the
+    /// newest one stored at or before it (format 2), with the time it was taken; nullopt when there is none
+    /// (format 1, a PostgreSQL target, no round yet) and with `error` set when it is damaged.
+    std::optional<std::pair<qint64, PoolerRound>> poolerRoundAt(int targetId, qint64 sampleId,
+                                                                QString *error) const;
+    /// Sample `sampleId` rebuilt as the sampler delivered it (sessions, their counts and groups, pools, the
+    /// pooler's clients and servers as last stored), for the views of a replay; figures a recording does
+    /// not keep (Pgpool-II nodes, per-database counters) are unknown. nullopt with `error` when the sample is
+    /// missing or damaged.
     std::optional<TargetSnapshot> snapshotAt(qint64 sampleId, QString *error) const;
     /// Every sample of `targetId` in time order, rebuilt like snapshotAt() but decoding the session frames
     /// once, in order. False with `error` at a damaged frame.

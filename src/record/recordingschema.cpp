@@ -43,6 +43,13 @@ CREATE TABLE pools(
     cl_active INTEGER, cl_waiting INTEGER, sv_active INTEGER, sv_idle INTEGER, sv_used INTEGER,
     sv_tested INTEGER, sv_login INTEGER, maxwait_s REAL, tps REAL, qps REAL,
     PRIMARY KEY(sample_id, database, user)) WITHOUT ROWID;
+CREATE TABLE pooler_rounds(
+    sample_id INTEGER PRIMARY KEY REFERENCES samples(id),
+    target_id INTEGER NOT NULL,
+    t_ms INTEGER NOT NULL,
+    clients INTEGER NOT NULL, servers INTEGER NOT NULL,
+    data BLOB NOT NULL);
+CREATE INDEX pooler_rounds_by_target ON pooler_rounds(target_id, sample_id);
 CREATE TABLE findings(
     id INTEGER PRIMARY KEY,
     target_id INTEGER NOT NULL,

@@ -1,5 +1,6 @@
 #include "recordingwriter.h"
 
+#include "poolercodec.h"
 #include "sessioncodec.h"
 #include "sqlitedb.h"
 
@@ -32,6 +33,8 @@ const char *const kInsertPool =
     "INSERT OR REPLACE INTO pools(sample_id, database, user, pool_mode, pool_size, reserve_pool, cl_active, "
     "cl_waiting, sv_active, sv_idle, sv_used, sv_tested, sv_login, maxwait_s, tps, qps) "
     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+const char *const kInsertRound =
+    "INSERT INTO pooler_rounds(sample_id, target_id, t_ms, clients, servers, data) VALUES(?,?,?,?,?,?)";
 const char *const kUpsertFinding =
     "INSERT OR REPLACE INTO findings(id, target_id, rule, subject, severity, layer, status, since_ms, "
     "raised_at_ms, last_seen_ms, ended_at_ms, summary, json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
@@ -53,7 +56,8 @@ QString sizeText(qint64 bytes)
 struct RecordingWriter::Pending
 {
     qint64 auditOffset = 0;
-    std::optional<QString> version; // written with this sample
+    std::optional<QString> version;  // written with this sample
+    std::optional<QByteArray> round; // the pooler connection round written with this sample
 };
 
 RecordingWriter::RecordingWriter() = default;
@@ -299,6 +303,28 @@ int RecordingWriter::writeSample(int targetId, const TargetSnapshot &s, const QL
         }
     }
 
+    if (s.ok && s.bouncer && s.bouncer->connectionsFresh && (s.bouncer->clients || s.bouncer->servers)) {
+        const auto last = m_rounds.constFind(targetId);
+        if (last == m_rounds.cend() || nowMs - last->atMs >= PoolerRoundEveryMs) {
+            const QList<BouncerConnection> none;
+            const QList<BouncerConnection> &clients = s.bouncer->clients ? *s.bouncer->clients : none;
+            const QList<BouncerConnection> &servers = s.bouncer->servers ? *s.bouncer->servers : none;
+            QByteArray data = encodePoolerRound(clients, servers);
+            if (last == m_rounds.cend() || data != last->data) {
+                Statement &r = m_db->cached(kInsertRound);
+                r.bind(0, sampleId);
+                r.bind(1, targetId);
+                r.bind(2, s.bouncer->connectionsAtMs > 0 ? s.bouncer->connectionsAtMs : s.sampledAtMs);
+                r.bind(3, int(clients.size()));
+                r.bind(4, int(servers.size()));
+                r.bindBlob(5, data);
+                if (const int rc = r.run(); !succeeded(rc))
+                    return rc;
+                pending.round = std::move(data);
+            }
+        }
+    }
+
     Statement &fs = m_db->cached(kUpsertFinding);
     for (const findings::Finding &f : found) {
         QByteArray signature = findings::statusName(f.status).toUtf8() + '|' +
@@ -376,6 +402,8 @@ bool RecordingWriter::addSample(int targetId, const TargetSnapshot &snapshot,
     m_auditOffset = pending.auditOffset;
     if (pending.version)
         m_versions[size_t(targetId - 1)] = *pending.version;
+    if (pending.round)
+        m_rounds.insert(targetId, {*pending.round, nowMs});
     m_paused = false;
     m_pauseReason.clear();
     m_lostInPause = 0;
@@ -421,6 +449,7 @@ void RecordingWriter::pause(int rc, const QString &why, qint64 nowMs)
     for (auto &e : m_encoders)
         e->reset();
     m_findingSignatures.clear();
+    m_rounds.clear();
     for (QString &v : m_versions)
         v.clear();
     if (m_paused)
@@ -453,6 +482,11 @@ int prune(SqliteDb &db, qint64 beforeMs)
         "k.target_id = session_frames.target_id)",
         "DELETE FROM pools WHERE sample_id IN (SELECT s.id FROM samples s JOIN temp.prune_keep k ON "
         "k.target_id = s.target_id WHERE s.id < k.from_id)",
+        // The newest connection round at or before a target's first kept sample stays: it stands for the
+        // samples until the next one.
+        "DELETE FROM pooler_rounds WHERE sample_id < (SELECT coalesce(max(r.sample_id), 0) FROM "
+        "pooler_rounds r JOIN temp.prune_keep k ON k.target_id = r.target_id WHERE r.target_id = "
+        "pooler_rounds.target_id AND r.sample_id <= k.from_id)",
         "DELETE FROM samples WHERE id < (SELECT from_id FROM temp.prune_keep k WHERE k.target_id = "
         "samples.target_id)",
         "DELETE FROM findings WHERE ended_at_ms IS NOT NULL AND ended_at_ms < ?1",

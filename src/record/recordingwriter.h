@@ -93,6 +93,12 @@ private:
     std::vector<std::unique_ptr<SessionFrameEncoder>> m_encoders;
     std::vector<QString> m_kinds;
     std::vector<QString> m_versions; // the server version last written, per target
+    struct StoredRound
+    {
+        QByteArray data;
+        qint64 atMs = 0;
+    };
+    QHash<int, StoredRound> m_rounds; // the pooler connection round last written, by target id
     QHash<quint64, QByteArray> m_findingSignatures;
     qint64 m_auditOffset = 0;
     bool m_paused = false;

@@ -286,6 +286,7 @@ void BouncerPage::showSnapshot(const TargetSnapshot &snapshot)
     if (!snapshot.ok || !snapshot.bouncer)
         return;
     m_sample = *snapshot.bouncer;
+    m_sampledAtMs = snapshot.sampledAtMs;
     const QList<PoolStats> &pools = m_sample->pools;
     m_pools->merge(pools);
     updatePoolChoices(pools);
@@ -499,9 +500,13 @@ void BouncerPage::updateTakenLabel()
     if (!m_sample || (!m_sample->clients && m_sample->connectionsAtMs == 0)) {
         text = m_sample ? tr("SHOW CLIENTS / SERVERS not taken yet") : tr("not taken yet");
     } else {
-        const qint64 ago =
-            std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - m_sample->connectionsAtMs);
-        text = tr("taken %1 s ago").arg(ago / 1000);
+        // Before the sample shown (live: now; in a replay: the moment shown).
+        const qint64 shownAt = m_sampledAtMs > 0 ? m_sampledAtMs : QDateTime::currentMSecsSinceEpoch();
+        const qint64 ago = std::max<qint64>(0, shownAt - m_sample->connectionsAtMs);
+        text = tr("taken at %1 (%2 s before this sample)")
+                   .arg(QDateTime::fromMSecsSinceEpoch(m_sample->connectionsAtMs)
+                            .toString(QStringLiteral("HH:mm:ss")))
+                   .arg(ago / 1000);
     }
     if (m_refreshing)
         text += tr(" · refreshing…");

@@ -117,6 +117,7 @@ private:
     QAction *m_killClientAction;
     QTimer m_takenTimer;
     std::optional<BouncerSample> m_sample;
+    qint64 m_sampledAtMs = 0; // when m_sample was taken
     QString m_chartedPool;
     QString m_chartedShape;
     bool m_userChosePool = false;

@@ -217,6 +217,73 @@ private Q_SLOTS:
         m_recording = path;
     }
 
+    void poolerClientsAndServersAreRecorded()
+    {
+        // Three clients of the test hold their server connections in open transactions through PgBouncer;
+        // the recording of the PgBouncer console keeps SHOW CLIENTS / SHOW SERVERS as PgBouncer answered
+        // them (read by the test on the admin console), replays them and exports them.
+        const sandbox::SandboxUris &uris = m_sandbox->uris();
+        test::HeldSessions held;
+        QString error;
+        QVERIFY2(held.open(uris.pgbouncerApp, 3, kApp, {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
+        DbError e;
+        db::PgConn console = db::connect(db::parseConnInfo(uris.pgbouncerConsole), {}, &e);
+        QVERIFY2(console, qPrintable(e.message));
+        auto column = [&](const char *command, const char *name) {
+            QStringList values;
+            PGresult *r = PQexec(console.get(), command);
+            const int app = PQfnumber(r, "application_name"), col = PQfnumber(r, name);
+            for (int i = 0; app >= 0 && col >= 0 && i < PQntuples(r); ++i)
+                if (QByteArray(PQgetvalue(r, i, app)) == kApp)
+                    values.append(QString::fromUtf8(PQgetvalue(r, i, col)));
+            PQclear(r);
+            values.sort();
+            return values;
+        };
+        const QStringList clientPtrs = column("SHOW CLIENTS", "ptr");
+        QCOMPARE(clientPtrs.size(), 3);
+        const QStringList clientLinks = column("SHOW CLIENTS", "link"); // the servers they hold
+
+        const QString path = m_dir.filePath("pooler.psrec");
+        const test::CliResult r = test::runPoolscope(
+            {"record", uris.pgbouncerMonitor, "--out", path, "--interval", "250ms", "--duration", "1500ms"});
+        QCOMPARE(r.exitCode, 0);
+        record::RecordingReader reader;
+        QVERIFY2(reader.open(path, &error), qPrintable(error));
+        QCOMPARE(reader.schemaVersion(), 2);
+        QCOMPARE(reader.targets().first().kind, QString("pgbouncer"));
+        const QList<record::RecordedSample> samples = reader.samples(1);
+        QVERIFY(samples.size() >= 3);
+        // The last moment replays the round taken at the first sample (nothing changed since).
+        const auto last = reader.snapshotAt(samples.last().id, &error);
+        QVERIFY2(last && last->bouncer, qPrintable(error));
+        QVERIFY(last->bouncer->clients && last->bouncer->servers);
+        QVERIFY(last->bouncer->connectionsAtMs >= samples.first().tMs - 1000 &&
+                last->bouncer->connectionsAtMs <= samples.last().tMs);
+        QStringList recordedPtrs, recordedLinks, serverPtrs;
+        for (const BouncerConnection &c : *last->bouncer->clients)
+            if (c.applicationName == QString::fromUtf8(kApp)) {
+                recordedPtrs.append(c.ptr);
+                recordedLinks.append(c.link);
+            }
+        for (const BouncerConnection &sv : *last->bouncer->servers)
+            serverPtrs.append(sv.ptr);
+        recordedPtrs.sort();
+        recordedLinks.sort();
+        QCOMPARE(recordedPtrs, clientPtrs);
+        QCOMPARE(recordedLinks, clientLinks);
+        for (const QString &link : clientLinks) // each held server is in the recorded SHOW SERVERS
+            QVERIFY2(serverPtrs.contains(link), qPrintable(link));
+        // Unchanged rounds are stored once.
+        QCOMPARE(sqliteScalar(path, "SELECT count(*) FROM pooler_rounds"), qint64(1));
+
+        const QString csvDir = m_dir.filePath("pooler-csv");
+        QCOMPARE(test::runPoolscope({"export", path, "--format", "csv", "--out", csvDir}).exitCode, 0);
+        QCOMPARE(csvRecords(csvDir + "/pooler_connections.csv"),
+                 sqliteScalar(path, "SELECT sum(clients + servers) FROM pooler_rounds"));
+        QVERIFY(sqliteScalar(path, "SELECT sum(clients) FROM pooler_rounds") >= 3);
+    }
+
     void killNineLosesAtMostTheLastSecond()
     {
         const QString path = m_dir.filePath("killed.psrec");

@@ -53,6 +53,16 @@ TargetSnapshot bouncerAt(int k)
     p.database = p.user = QStringLiteral("app");
     p.clWaiting = k;
     b.pools.append(p);
+    // SHOW CLIENTS every 5 s, always the same client: one round is stored, at the first sample.
+    BouncerConnection client;
+    client.type = QStringLiteral("C");
+    client.database = client.user = QStringLiteral("app");
+    client.state = QStringLiteral("active");
+    client.ptr = QStringLiteral("0x1");
+    b.clients = QList<BouncerConnection>{client};
+    b.servers = QList<BouncerConnection>{};
+    b.connectionsAtMs = kStart + (k - k % 5) * 1000;
+    b.connectionsFresh = k % 5 == 0;
     t.bouncer = b;
     return t;
 }
@@ -114,6 +124,11 @@ private Q_SLOTS:
             const QList<record::RecordedSample> pools = last.samples(2);
             QVERIFY(pools.first().tMs > kStart + 268 * 1000);
             QCOMPARE(last.poolsAt(pools.last().id).first().clWaiting.value(), qint64(299));
+            // The client round taken at the first sample still stands for these samples.
+            const auto lastPools = last.snapshotAt(pools.last().id, &why);
+            QVERIFY2(lastPools && lastPools->bouncer->clients, qPrintable(why));
+            QCOMPARE(lastPools->bouncer->clients->first().ptr, QStringLiteral("0x1"));
+            QCOMPARE(lastPools->bouncer->connectionsAtMs, kStart);
         }
         // The rolling file kept the last minute (plus at most a keyframe interval and a pruning period).
         record::RecordingReader rolled;
@@ -126,6 +141,9 @@ private Q_SLOTS:
         QVERIFY2(rolled.sessionsAt(pg.first().id, &error), qPrintable(error));
         const QList<record::RecordedSample> pools = rolled.samples(2);
         QVERIFY2(pools.size() >= 60 && pools.size() <= 70, qPrintable(QString::number(pools.size())));
+        const auto firstPools = rolled.snapshotAt(pools.first().id, &error);
+        QVERIFY2(firstPools && firstPools->bouncer->clients, qPrintable(error));
+        QCOMPARE(firstPools->bouncer->clients->size(), 1);
 
         // The next run starts a new file and keeps this one as the previous.
         record::RollingRecording next;

@@ -1,4 +1,5 @@
 // Unit: session lists survive the frame encoding (keyframes, deltas, escapes, unknown values) exactly.
+#include "record/poolercodec.h"
 #include "record/sessioncodec.h"
 
 #include <QTest>
@@ -181,6 +182,62 @@ private Q_SLOTS:
         QVERIFY(right.apply(key->data, true, &error));
         QVERIFY2(right.apply(delta->data, false, &error), qPrintable(error));
         QCOMPARE(text(right.sessions()), text(list));
+    }
+    void poolerRoundRoundTrip()
+    {
+        // A waiting client with an awkward application name, and the server another client holds.
+        BouncerConnection waiting;
+        waiting.type = QStringLiteral("C");
+        waiting.database = waiting.user = QStringLiteral("app");
+        waiting.state = QStringLiteral("waiting");
+        waiting.applicationName = QStringLiteral("worker\t#3\nretry \\ 2");
+        waiting.addr = QStringLiteral("10.0.0.5");
+        waiting.port = 51234;
+        waiting.connectTime = 1765000000.25;
+        waiting.waitSeconds = 4.000125;
+        waiting.ptr = QStringLiteral("0x1a2b");
+        waiting.closeNeeded = false;
+        waiting.id = 17;
+        BouncerConnection server;
+        server.type = QStringLiteral("S");
+        server.database = server.user = QStringLiteral("app");
+        server.state = QStringLiteral("active");
+        server.ptr = QStringLiteral("0x9f00");
+        server.link = QStringLiteral("0x7777");
+        server.remotePid = 4242;
+        server.replication = QStringLiteral("none");
+        const QByteArray data = record::encodePoolerRound({waiting}, {server});
+        QString error;
+        const auto round = record::decodePoolerRound(data, &error);
+        QVERIFY2(round, qPrintable(error));
+        QCOMPARE(round->clients.size(), 1);
+        QCOMPARE(round->servers.size(), 1);
+        const BouncerConnection &c = round->clients.first();
+        QCOMPARE(c.applicationName, waiting.applicationName);
+        QCOMPARE(c.state, QStringLiteral("waiting"));
+        QCOMPARE(c.port, std::optional<qint64>(51234));
+        QCOMPARE(c.waitSeconds, std::optional<double>(4.000125));
+        QCOMPARE(c.closeNeeded, std::optional<bool>(false));
+        QCOMPARE(c.id, std::optional<qint64>(17));
+        QVERIFY(!c.remotePid && !c.preparedStatements && !c.replication);
+        const BouncerConnection &sv = round->servers.first();
+        QCOMPARE(sv.remotePid, std::optional<qint64>(4242));
+        QCOMPARE(sv.link, QStringLiteral("0x7777"));
+        QCOMPARE(sv.replication, std::optional<QString>(QStringLiteral("none")));
+        // Empty rounds are rounds too.
+        const auto empty = record::decodePoolerRound(record::encodePoolerRound({}, {}), &error);
+        QVERIFY(empty && empty->clients.isEmpty() && empty->servers.isEmpty());
+    }
+
+    void damagedPoolerRoundIsAnError()
+    {
+        QString error;
+        QVERIFY(!record::decodePoolerRound(QByteArray("not zlib at all"), &error));
+        QVERIFY2(error.contains("cannot be decompressed"), qPrintable(error));
+        // A stream that decompresses, but into something else than connection lines.
+        error.clear();
+        QVERIFY(!record::decodePoolerRound(qCompress(QByteArray("C\tapp\n")).mid(4), &error));
+        QVERIFY2(!error.isEmpty(), "no reason given");
     }
 };
 
