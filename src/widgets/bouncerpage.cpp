@@ -465,6 +465,12 @@ void BouncerPage::updateFigures()
     m_ui->dbStateLabel->setText(stateText);
 }
 
+void BouncerPage::setLiveAvailable(bool available)
+{
+    MonitorPage::setLiveAvailable(available);
+    m_ui->refreshButton->setVisible(available);
+}
+
 void BouncerPage::updateConnections(const BouncerSample &sample)
 {
     if (sample.clients)

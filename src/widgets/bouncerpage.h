@@ -50,6 +50,8 @@ public:
     ~BouncerPage() override;
 
     void showSnapshot(const TargetSnapshot &snapshot) override;
+    /// Without live (a replay) there is no round to refresh: the recorded one is shown.
+    void setLiveAvailable(bool available) override;
     /// Server connections by state, clients, queue age.
     QList<TimeChart *> charts() const override;
 

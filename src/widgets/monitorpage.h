@@ -38,7 +38,7 @@ public:
     bool isPaused() const { return m_paused; }
     /// False where there is no live to return to (a replay): no "Back to live", and the charts' titles do
     /// not offer it.
-    void setLiveAvailable(bool available);
+    virtual void setLiveAvailable(bool available);
     /// Pauses the page on [lower, upper] (seconds since the epoch) on every chart, as a replay or a report
     /// shows a moment; what depends on the visible range follows (the groups chart's top groups).
     void showRange(double lower, double upper);

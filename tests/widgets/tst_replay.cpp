@@ -2,9 +2,11 @@
 // each moment of the scrubber: the Sessions tab's rows, the findings open then; actions disabled; REPLAY
 // said.
 #include "core/finding.h"
+#include "models/bouncerconnectionsmodel.h"
 #include "models/sessionsmodel.h"
 #include "record/recordingwriter.h"
 #include "support/recordedsamples.h"
+#include "widgets/bouncerpage.h"
 #include "widgets/replaywindow.h"
 #include "widgets/sessionspage.h"
 #include "widgets/targetpage.h"
@@ -13,6 +15,8 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QFile>
+#include <QLabel>
+#include <QPushButton>
 #include <QSlider>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -123,6 +127,66 @@ private Q_SLOTS:
         // Actions are disabled in replay.
         QVERIFY(!page->sessions()->actionsEnabled());
         QVERIFY(!page->sessions()->terminateAction()->isEnabled());
+    }
+
+    void poolerClientsAsTheyWereAtEachMoment()
+    {
+        // A PgBouncer recorded for 30 s: SHOW CLIENTS every 5 s, one client until second 20, three after.
+        const QString path = m_dir.filePath("pooler.psrec");
+        {
+            record::RecordingWriter writer;
+            QString error;
+            QVERIFY2(writer.create(path, {QStringLiteral("monitor@db1:6432/pgbouncer")}, {}, &error),
+                     qPrintable(error));
+            for (int k = 0; k < 30; ++k) {
+                TargetSnapshot t;
+                t.target = QStringLiteral("monitor@db1:6432/pgbouncer");
+                t.kind = TargetKind::PgBouncer;
+                t.ok = true;
+                t.sampledAtMs = kStart + k * 1000;
+                BouncerSample b;
+                PoolStats p;
+                p.database = p.user = QStringLiteral("app");
+                p.poolSize = 2;
+                b.pools.append(p);
+                QList<BouncerConnection> clients;
+                for (int i = 0; i < (k < 20 ? 1 : 3); ++i) {
+                    BouncerConnection c;
+                    c.type = QStringLiteral("C");
+                    c.database = c.user = QStringLiteral("app");
+                    c.state = i < 2 ? QStringLiteral("active") : QStringLiteral("waiting");
+                    c.ptr = QStringLiteral("0x%1").arg(i + 1);
+                    c.applicationName = QStringLiteral("web");
+                    clients.append(c);
+                }
+                b.clients = clients;
+                b.servers = QList<BouncerConnection>{};
+                b.connectionsAtMs = kStart + (k - k % 5) * 1000;
+                b.connectionsFresh = k % 5 == 0;
+                t.bouncer = b;
+                QVERIFY(writer.addSample(1, t, {}, t.sampledAtMs));
+            }
+            writer.close(kStart + 30000);
+        }
+        widgets::ReplayWindow window;
+        QString error;
+        QVERIFY2(window.openRecording(path, &error), qPrintable(error));
+        window.show();
+        auto *bouncer = window.page(0)->findChild<widgets::BouncerPage *>();
+        QVERIFY(bouncer);
+        for (const int k : {3, 27, 12, 20}) {
+            window.scrubber()->setValue(k);
+            QCOMPARE(bouncer->clientsModel()->rowCount(), k < 20 ? 1 : 3);
+        }
+        // Taken when it was taken, counted from the moment shown (not from now); nothing to refresh.
+        const auto labels = bouncer->findChildren<QLabel *>();
+        const bool said = std::any_of(labels.cbegin(), labels.cend(), [](const QLabel *l) {
+            return l->text().contains("0 s before this sample");
+        });
+        QVERIFY(said);
+        const auto buttons = bouncer->findChildren<QPushButton *>();
+        for (const QPushButton *b : buttons)
+            QVERIFY2(!(b->text().contains("Refresh") && b->isVisibleTo(bouncer)), qPrintable(b->text()));
     }
 
     void unreadableFileIsRefusedAndTheWindowStaysUsable()
