@@ -67,6 +67,15 @@ TargetSnapshot bouncerAt(int k)
     return t;
 }
 
+/// A recording of one target ("pg") whose samples share a second's transaction, as the rolling one's do.
+bool createBatched(record::RecordingWriter &writer, const QString &path, qint64 maxBytes, QString *why)
+{
+    record::WriterOptions o;
+    o.commitEveryMs = 1000;
+    o.maxBytes = maxBytes;
+    return writer.create(path, {QStringLiteral("pg")}, o, why);
+}
+
 } // namespace
 
 class TestRollingRecording : public QObject
@@ -158,10 +167,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath("batched.psrec");
         record::RecordingWriter writer;
-        record::WriterOptions o;
-        o.commitEveryMs = 1000;
         QString why;
-        QVERIFY2(writer.create(path, {QStringLiteral("pg")}, o, &why), qPrintable(why));
+        QVERIFY2(createBatched(writer, path, 0, &why), qPrintable(why));
         auto committed = [&] {
             record::RecordingReader reader; // another connection: sees what is committed
             return reader.open(path, &why) ? int(reader.samples(1).size()) : -1;
@@ -190,11 +197,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath("full.psrec");
         record::RecordingWriter writer;
-        record::WriterOptions o;
-        o.commitEveryMs = 1000;
-        o.maxBytes = 256 * 1024;
         QString why;
-        QVERIFY2(writer.create(path, {QStringLiteral("pg")}, o, &why), qPrintable(why));
+        QVERIFY2(createBatched(writer, path, 256 * 1024, &why), qPrintable(why));
         // 300 sessions whose queries change at every sample (text that does not compress) fill the file
         // within a few transactions.
         TargetSnapshot big = postgresAt(0);
