@@ -54,19 +54,25 @@ std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, Q
     return e;
 }
 
-PrometheusReader::PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent)
-    : QObject(parent), m_endpoint(std::move(endpoint)), m_timeoutMs(timeoutMs),
+PrometheusApi::PrometheusApi(PrometheusEndpoint endpoint, int timeoutMs)
+    : m_endpoint(std::move(endpoint)), m_timeoutMs(timeoutMs),
       m_nam(std::make_unique<QNetworkAccessManager>())
 {}
 
-PrometheusReader::~PrometheusReader()
+PrometheusApi::~PrometheusApi()
 {
-    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
+    // Aborting emits finished(): not into `done`, whose owner is going too.
     if (m_reply) {
-        m_reply->disconnect(this);
+        m_reply->disconnect();
         m_reply->abort();
     }
 }
+
+PrometheusReader::PrometheusReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent)
+    : QObject(parent), m_api(std::move(endpoint), timeoutMs)
+{}
+
+PrometheusReader::~PrometheusReader() = default;
 
 void PrometheusReader::read()
 {
@@ -77,6 +83,8 @@ void PrometheusReader::read()
     m_current.reset();
     ask(currentSeriesQuery());
 }
+
+namespace {
 
 QNetworkRequest apiRequest(const PrometheusEndpoint &endpoint, const QString &path, const QString &query,
                            int timeoutMs)
@@ -110,13 +118,28 @@ QString answerError(const PrometheusEndpoint &endpoint, QNetworkReply *reply, co
         .arg(endpoint.display, QString::number(status), error);
 }
 
+} // namespace
+
+void PrometheusApi::get(const QString &path, const QString &query, QObject *context, Done done)
+{
+    QNetworkReply *reply = m_nam->get(apiRequest(m_endpoint, path, query, m_timeoutMs));
+    m_reply = reply;
+    QObject::connect(reply, &QNetworkReply::finished, context, [this, reply, done = std::move(done)] {
+        if (m_reply == reply)
+            m_reply.clear();
+        reply->deleteLater();
+        QByteArray body = reply->readAll();
+        const QString error = answerError(m_endpoint, reply, body);
+        done(std::move(body), error);
+    });
+}
+
 void PrometheusReader::ask(const QString &query)
 {
     // Percent-encoded by hand: a '+' of the PromQL left as is would read as a space.
-    m_reply = m_nam->get(apiRequest(
-        m_endpoint, QStringLiteral("api/v1/query"),
-        QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)), m_timeoutMs));
-    connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusReader::onReply);
+    m_api.get(QStringLiteral("api/v1/query"),
+              QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)), this,
+              [this](QByteArray body, const QString &error) { onAnswer(std::move(body), error); });
 }
 
 void PrometheusReader::fail(const QString &error)
@@ -128,15 +151,9 @@ void PrometheusReader::fail(const QString &error)
     Q_EMIT finished(r);
 }
 
-void PrometheusReader::onReply()
+void PrometheusReader::onAnswer(QByteArray body, const QString &error)
 {
-    QNetworkReply *reply = m_reply.data();
-    m_reply.clear();
-    if (!reply)
-        return;
-    reply->deleteLater();
-    QByteArray body = reply->readAll();
-    if (const QString error = answerError(m_endpoint, reply, body); !error.isEmpty()) {
+    if (!error.isEmpty()) {
         fail(error);
         return;
     }
@@ -149,7 +166,7 @@ void PrometheusReader::onReply()
     m_parsing = true;
     TaskPool::run(
         this,
-        [current = std::move(*m_current), known = std::move(body), display = m_endpoint.display,
+        [current = std::move(*m_current), known = std::move(body), display = m_api.endpoint().display,
          nowMs = m_nowMs]() {
             FleetRead r;
             QString error;

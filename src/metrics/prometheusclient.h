@@ -8,12 +8,12 @@
 #include <QPointer>
 #include <QString>
 #include <QUrl>
+#include <functional>
 #include <memory>
 #include <optional>
 
 class QNetworkAccessManager;
 class QNetworkReply;
-class QNetworkRequest;
 
 namespace poolscope::metrics {
 
@@ -34,13 +34,30 @@ bool isPrometheusTarget(const QString &target);
 std::optional<PrometheusEndpoint> parsePrometheusTarget(const QString &target, QString *error,
                                                         const QByteArray &secret = {});
 
-/// A GET of Prometheus's API `path` (e.g. "api/v1/query") with `query` (already percent-encoded), its
-/// Authorization header and a transfer timeout.
-QNetworkRequest apiRequest(const PrometheusEndpoint &endpoint, const QString &path, const QString &query,
-                           int timeoutMs);
-/// What went wrong with an answer of Prometheus's API, in words ("cannot reach Prometheus at …",
-/// "not authorised …", Prometheus's own error); empty for an HTTP 200.
-QString answerError(const PrometheusEndpoint &endpoint, QNetworkReply *reply, const QByteArray &body);
+/// One GET at a time of a Prometheus's HTTP API, with the endpoint's Authorization header and a transfer
+/// timeout. The answer goes to `done` on `context`'s thread: the body, or what went wrong in words ("cannot
+/// reach Prometheus at …", "not authorised …", Prometheus's own error). A request still out when this goes
+/// is aborted and its answer dropped.
+class PrometheusApi
+{
+public:
+    using Done = std::function<void(QByteArray body, QString error)>;
+    PrometheusApi(PrometheusEndpoint endpoint, int timeoutMs);
+    ~PrometheusApi();
+    PrometheusApi(const PrometheusApi &) = delete;
+    PrometheusApi &operator=(const PrometheusApi &) = delete;
+
+    /// GET of `path` (e.g. "api/v1/query") with `query` (already percent-encoded).
+    void get(const QString &path, const QString &query, QObject *context, Done done);
+    bool waiting() const { return !m_reply.isNull(); }
+    const PrometheusEndpoint &endpoint() const { return m_endpoint; }
+
+private:
+    PrometheusEndpoint m_endpoint;
+    int m_timeoutMs;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    QPointer<QNetworkReply> m_reply;
+};
 
 /// What one read of a Prometheus found: the discovered targets, or why Prometheus itself could not be read.
 struct FleetRead
@@ -63,21 +80,18 @@ public:
     ~PrometheusReader() override;
 
     void read();
-    bool busy() const { return !m_reply.isNull() || m_parsing; }
-    const PrometheusEndpoint &endpoint() const { return m_endpoint; }
+    bool busy() const { return m_api.waiting() || m_parsing; }
+    const PrometheusEndpoint &endpoint() const { return m_api.endpoint(); }
 
 Q_SIGNALS:
     void finished(const poolscope::metrics::FleetRead &read);
 
 private:
     void ask(const QString &query);
-    void onReply();
+    void onAnswer(QByteArray body, const QString &error);
     void fail(const QString &error);
 
-    PrometheusEndpoint m_endpoint;
-    int m_timeoutMs;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
-    QPointer<QNetworkReply> m_reply;
+    PrometheusApi m_api;
     std::optional<QByteArray> m_current; // the first answer, while the second is asked
     bool m_parsing = false;
     QElapsedTimer m_clock;

@@ -13,18 +13,10 @@
 namespace poolscope::metrics {
 
 PrometheusHistoryReader::PrometheusHistoryReader(PrometheusEndpoint endpoint, int timeoutMs, QObject *parent)
-    : QObject(parent), m_endpoint(std::move(endpoint)), m_timeoutMs(timeoutMs),
-      m_nam(std::make_unique<QNetworkAccessManager>())
+    : QObject(parent), m_api(std::move(endpoint), timeoutMs)
 {}
 
-PrometheusHistoryReader::~PrometheusHistoryReader()
-{
-    // Aborting emits finished(): not back into this half-destroyed reader (nor its owner's slots).
-    if (m_reply) {
-        m_reply->disconnect(this);
-        m_reply->abort();
-    }
-}
+PrometheusHistoryReader::~PrometheusHistoryReader() = default;
 
 bool PrometheusHistoryReader::read(const DiscoveredTarget &target, double rangeS, double intervalS)
 {
@@ -42,22 +34,16 @@ bool PrometheusHistoryReader::read(const DiscoveredTarget &target, double rangeS
         QStringLiteral("query=%1&start=%2&end=%3&step=%4")
             .arg(QString::fromLatin1(QUrl::toPercentEncoding(seriesQuery(selectorOf(target)))),
                  QString::number(start), QString::number(end), QString::number(m_stepS));
-    m_reply = m_nam->get(apiRequest(m_endpoint, QStringLiteral("api/v1/query_range"), query, m_timeoutMs));
-    connect(m_reply.data(), &QNetworkReply::finished, this, &PrometheusHistoryReader::onReply);
+    m_api.get(QStringLiteral("api/v1/query_range"), query, this,
+              [this](QByteArray body, const QString &error) { onAnswer(std::move(body), error); });
     return true;
 }
 
-void PrometheusHistoryReader::onReply()
+void PrometheusHistoryReader::onAnswer(QByteArray body, const QString &error)
 {
-    QNetworkReply *reply = m_reply.data();
-    m_reply.clear();
-    if (!reply)
-        return;
-    reply->deleteLater();
-    QByteArray body = reply->readAll();
-    if (QString error = answerError(m_endpoint, reply, body); !error.isEmpty()) {
+    if (!error.isEmpty()) {
         HistoryRead r;
-        r.error = std::move(error);
+        r.error = error;
         r.stepS = m_stepS;
         r.elapsedMs = m_clock.elapsed();
         Q_EMIT finished(r);
@@ -67,7 +53,7 @@ void PrometheusHistoryReader::onReply()
     m_parsing = true;
     TaskPool::run(
         this,
-        [body = std::move(body), target = m_target, display = m_endpoint.display, step = m_stepS] {
+        [body = std::move(body), target = m_target, display = m_api.endpoint().display, step = m_stepS] {
             HistoryRead r;
             r.stepS = step;
             QString error;

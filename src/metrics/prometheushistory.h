@@ -38,18 +38,15 @@ public:
 
     /// Ignored (false) while a read is in flight.
     bool read(const DiscoveredTarget &target, double rangeS, double intervalS);
-    bool busy() const { return !m_reply.isNull() || m_parsing; }
+    bool busy() const { return m_api.waiting() || m_parsing; }
 
 Q_SIGNALS:
     void finished(const poolscope::metrics::HistoryRead &read);
 
 private:
-    void onReply();
+    void onAnswer(QByteArray body, const QString &error);
 
-    PrometheusEndpoint m_endpoint;
-    int m_timeoutMs;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
-    QPointer<QNetworkReply> m_reply;
+    PrometheusApi m_api;
     DiscoveredTarget m_target;
     int m_stepS = 0;
     bool m_parsing = false;
