@@ -21,7 +21,7 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins libqt6svg6 libgl-dev
     qt6-httpserver-dev qt6-websockets-dev
-    libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev qtkeychain-qt6-dev libsqlite3-dev zlib1g-dev
+    libqcustomplot-dev libspdlog-dev libfmt-dev libpq-dev qtkeychain-qt6-dev libsqlite3-dev zlib1g-dev libcrypt-dev
     postgresql-15 pgbouncer pgpool2
     dpkg-dev file
 )

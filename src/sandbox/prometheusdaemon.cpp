@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QStandardPaths>
 
+#include <crypt.h>
 #include <csignal>
 
 namespace poolscope::sandbox {
@@ -48,6 +49,21 @@ QByteArray PrometheusDaemon::config() const
     return (lines.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8();
 }
 
+namespace {
+
+/// bcrypt of `password` (libcrypt's $2b$, cost 10), as Prometheus's web config wants it; empty on failure.
+QByteArray bcrypt(const QString &password)
+{
+    const char *salt = crypt_gensalt("$2b$", 10, nullptr, 0);
+    if (!salt)
+        return {};
+    struct crypt_data data = {};
+    const char *hash = crypt_r(password.toUtf8().constData(), salt, &data);
+    return hash && hash[0] == '$' ? QByteArray(hash) : QByteArray();
+}
+
+} // namespace
+
 bool PrometheusDaemon::start(QString *error)
 {
     SandboxContext &c = m_context;
@@ -56,6 +72,22 @@ bool PrometheusDaemon::start(QString *error)
         return false;
     if (!files::writePrivateFile(c.path("prometheus/prometheus.yml"), config(), &c.user, error))
         return false;
+    const QString &authUser = c.options.prometheusBasicAuthUser;
+    QList<QPair<QByteArray, QByteArray>> readyHeaders;
+    if (!authUser.isEmpty()) {
+        const QByteArray hash = bcrypt(c.options.prometheusBasicAuthPassword);
+        if (hash.isEmpty()) {
+            *error = QStringLiteral("cannot hash Prometheus's basic-auth password (libcrypt bcrypt)");
+            return false;
+        }
+        const QByteArray web = "basic_auth_users:\n  " + authUser.toUtf8() + ": '" + hash + "'\n";
+        if (!files::writePrivateFile(c.path("prometheus/web.yml"), web, &c.user, error))
+            return false;
+        readyHeaders.append(
+            {"Authorization",
+             "Basic " +
+                 (authUser + QLatin1Char(':') + c.options.prometheusBasicAuthPassword).toUtf8().toBase64()});
+    }
     auto launchOn = [&](int port, QString *) -> std::optional<ServerLaunch> {
         c.prometheusPort = port;
         c.buildUris();
@@ -67,12 +99,14 @@ bool PrometheusDaemon::start(QString *error)
                             QStringLiteral("--storage.tsdb.retention.time=1d"),
                             QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port),
                             QStringLiteral("--log.level=warn")};
+        if (!authUser.isEmpty())
+            launch.arguments << QStringLiteral("--web.config.file=") + workDir + QStringLiteral("/web.yml");
         launch.workingDir = workDir;
         launch.logPath = c.path("prometheus.log");
         launch.stopSignal = SIGTERM;
         const QString url = c.uris.prometheus + QStringLiteral("/-/ready");
-        launch.readyCheck = [url](QString *err) {
-            const HttpReply r = httpGet(url, {}, 2000);
+        launch.readyCheck = [url, readyHeaders](QString *err) {
+            const HttpReply r = httpGet(url, readyHeaders, 2000);
             if (r.status == 200)
                 return true;
             *err = r.status ? QStringLiteral("/-/ready answered %1").arg(r.status) : r.error;

@@ -31,6 +31,10 @@ struct SandboxOptions
     bool withPrometheus = false;
     QStringList prometheusScrapeTargets;
     int prometheusScrapeIntervalMs = 1000;
+    // When set, Prometheus asks for HTTP basic auth (its --web.config.file, the password stored as a bcrypt
+    // hash): how a protected Prometheus is read in tests. Its URI stays without credentials.
+    QString prometheusBasicAuthUser;
+    QString prometheusBasicAuthPassword;
 };
 
 /// libpq URIs of the sandbox. Passwords are never in them: each URI names the sandbox's pgpass file

@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QScopeGuard>
 #include <QTest>
+#include <algorithm>
 #include <cmath>
 #include <libpq-fe.h>
 #include <memory>
@@ -75,6 +76,57 @@ private Q_SLOTS:
         QVERIFY2(m_sandbox, qPrintable(error));
     }
     void cleanupTestCase() { m_sandbox.reset(); }
+
+    void aProtectedPrometheusIsReadWithItsCredentials()
+    {
+        // A Prometheus behind basic auth (its own web config, the password as a bcrypt hash), scraping its
+        // sandbox's postgres_exporter.
+        sandbox::SandboxOptions o;
+        o.withPostgresExporter = true;
+        o.withPrometheus = true;
+        o.prometheusBasicAuthUser = QStringLiteral("poolscope");
+        o.prometheusBasicAuthPassword = QStringLiteral("s3cret:with-colon");
+        QString error;
+        const std::unique_ptr<sandbox::Sandbox> guarded = test::startSandbox(&error, o);
+        QVERIFY2(guarded, qPrintable(error));
+        const QString hostPort = guarded->uris().prometheus.mid(QStringLiteral("http://").size());
+        auto endpoint = [&](const QString &userInfo, const QByteArray &secret = {}) {
+            QString why;
+            const auto e = metrics::parsePrometheusTarget(
+                QStringLiteral("prometheus+http://%1%2").arg(userInfo, hostPort), &why, secret);
+            if (!e)
+                qFatal("%s", qPrintable(why));
+            return *e;
+        };
+        // Without credentials, or with the wrong ones: refused, and said so.
+        for (const QString &userInfo : {QString(), QStringLiteral("poolscope:wrong@")}) {
+            const metrics::FleetRead refused = metrics::readFleet(endpoint(userInfo));
+            QVERIFY(!refused.ok);
+            QVERIFY2(refused.error.contains("HTTP 401") && refused.error.contains("not authorised"),
+                     qPrintable(refused.error));
+        }
+        // With the user and password in the URL (percent-encoded), and with the password from the keychain
+        // (the user in the URL, the secret beside it): postgres_exporter's PostgreSQL is discovered.
+        for (const auto &e : {endpoint(QStringLiteral("poolscope:s3cret%3Awith-colon@")),
+                              endpoint(QStringLiteral("poolscope@"), "s3cret:with-colon")}) {
+            metrics::FleetRead read;
+            QTRY_VERIFY_WITH_TIMEOUT((read = metrics::readFleet(e),
+                                      read.ok && std::any_of(read.targets.cbegin(), read.targets.cend(),
+                                                             [](const metrics::DiscoveredTarget &t) {
+                                                                 return t.origin == "postgres_exporter";
+                                                             })),
+                                     15000);
+            QVERIFY2(!e.display.contains("s3cret"), qPrintable(e.display));
+        }
+        // The command line reads it too, and never prints the password.
+        const test::CliResult cli =
+            test::runPoolscope({QStringLiteral("snapshot"),
+                                QStringLiteral("prometheus+http://poolscope:s3cret%3Awith-colon@") + hostPort,
+                                QStringLiteral("--json")});
+        QCOMPARE(cli.exitCode, 0);
+        QVERIFY(!cli.out.contains("s3cret") && !cli.err.contains("s3cret"));
+        QVERIFY(cli.out.contains("postgres_exporter"));
+    }
 
     void commandLine()
     {
