@@ -244,7 +244,22 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
     m_appsPlot = new QCustomPlot(this);
     installChartExport(m_appsPlot);
     m_appsPlot->setObjectName(QStringLiteral("applicationStates"));
-    setupPlot(m_appsPlot, tr("Sessions by state, top %1 applications").arg(TopApplications), true);
+    m_appsTitle =
+        setupPlot(m_appsPlot, tr("Sessions by state, top %1 applications").arg(TopApplications), true);
+    // As many bars as their labels fit the height (a label per line of text): a small chart shows the top
+    // few rather than labels written over each other.
+    connect(m_appsPlot, &QCustomPlot::afterLayout, this, [this] {
+        if (!m_appsPlot->isVisible())
+            return; // not laid out at its size yet
+        const int line = QFontMetrics(m_appsPlot->yAxis->tickLabelFont()).height() + 1;
+        const int fit =
+            std::clamp(m_appsPlot->axisRect()->height() / std::max(1, line), 1, int(TopApplications));
+        if (fit == m_appsFit)
+            return;
+        m_appsFit = fit;
+        rebuildApplications();
+        m_appsPlot->replot(QCustomPlot::rpQueuedReplot);
+    });
     QCPBars *below = nullptr;
     for (SessionState state : AllSessionStates) {
         auto *bars = new QCPBars(m_appsPlot->yAxis, m_appsPlot->xAxis); // key axis vertical
@@ -444,7 +459,10 @@ void TransactionCharts::rebuildApplications()
     std::array<QVector<double>, SessionStateCount> keys;
     std::array<QVector<double>, SessionStateCount> values;
     double top = 0;
-    for (qsizetype i = 0; i < m_applications.size(); ++i) {
+    const qsizetype shown = std::min<qsizetype>(m_applications.size(), m_appsFit);
+    m_appsTitle->setText(
+        tr("Sessions by state, top %1 applications").arg(std::min<int>(m_appsFit, TopApplications)));
+    for (qsizetype i = 0; i < shown; ++i) {
         const ApplicationStates &app = m_applications[i];
         ticker->addTick(double(i + 1), applicationLabel(app.name));
         for (SessionState state : AllSessionStates) {
@@ -458,7 +476,7 @@ void TransactionCharts::rebuildApplications()
     for (SessionState state : AllSessionStates)
         m_stateBars[size_t(state)]->setData(keys[size_t(state)], values[size_t(state)], true);
     // At least five bar slots, so one or two applications do not become slabs.
-    m_appsPlot->yAxis->setRange(0.4, std::max<double>(5, m_applications.size()) + 0.6);
+    m_appsPlot->yAxis->setRange(0.4, double(std::max<qsizetype>(std::min(5, m_appsFit), shown)) + 0.6);
     m_appsPlot->xAxis->setRange(0, niceTop(top, 4));
     m_appsEmpty->setVisible(m_applications.isEmpty());
 }

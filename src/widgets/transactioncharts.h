@@ -106,6 +106,8 @@ private:
     QCPItemText *m_histogramEmpty = nullptr;
     std::array<QCPBars *, SessionStateCount> m_stateBars{};
     QCPItemText *m_appsEmpty = nullptr;
+    QCPTextElement *m_appsTitle = nullptr;
+    int m_appsFit = TopApplications; // the bars whose labels fit the chart's height
     QCPGraph *m_xactGraph = nullptr;
     QCPGraph *m_horizonGraph = nullptr;
     QCPItemText *m_agesEmpty = nullptr;

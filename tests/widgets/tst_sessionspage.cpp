@@ -628,6 +628,63 @@ private Q_SLOTS:
         for (int i = 0; i < busy.size(); ++i)
             PQrequestCancel(busy.at(i));
     }
+    void applicationBarsFitTheirLabels()
+    {
+        // Ten applications with 10, 9, ... 1 idle sessions.
+        TargetSnapshot t;
+        t.ok = true;
+        t.kind = TargetKind::Postgres;
+        t.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
+        PostgresSample pg;
+        pg.serverNow = double(t.sampledAtMs) / 1000.0;
+        qint64 pid = 100;
+        for (int app = 0; app < 10; ++app)
+            for (int n = 0; n < 10 - app; ++n) {
+                Session s;
+                s.pid = pid++;
+                s.state = QStringLiteral("idle");
+                s.applicationName = QStringLiteral("service-%1").arg(app);
+                s.stateChange = pg.serverNow - 5;
+                pg.sessions.append(s);
+            }
+        analysis::summarizeSessions(pg);
+        t.postgres = pg;
+        TransactionCharts charts;
+        QCustomPlot *plot = charts.applicationsPlot();
+        auto labelsShown = [&](int height) {
+            charts.resize(900, height);
+            charts.show();
+            charts.updateSample(t);
+            charts.refreshNow();
+            QTest::qWait(50);
+            plot->replot(); // lays the chart out at its size: the bars that fit are chosen then
+            QTest::qWait(50);
+            auto ticker = plot->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
+            // Each label has a line of text of its own: never drawn over its neighbour.
+            const int line = QFontMetrics(plot->yAxis->tickLabelFont()).height();
+            const int ticks = int(ticker->ticks().size());
+            if (ticks > 1) {
+                const double apart = std::abs(plot->yAxis->coordToPixel(1) - plot->yAxis->coordToPixel(2));
+                if (apart < line) {
+                    qWarning("%d labels %.1f px apart, a line is %d px", ticks, apart, line);
+                    return -1;
+                }
+            }
+            return ticks;
+        };
+        QCOMPARE(labelsShown(600), 10); // room for all ten
+        const int few = labelsShown(200);
+        QVERIFY2(few >= 1 && few < 10, qPrintable(QString::number(few)));
+        // The most sessions first, and the title says how many.
+        auto ticker = plot->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
+        QCOMPARE(ticker->ticks().value(1), QStringLiteral("service-0"));
+        bool titled = false;
+        for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
+            if (auto *title = qobject_cast<QCPTextElement *>(plot->plotLayout()->elementAt(i)))
+                titled = titled ||
+                         title->text() == QStringLiteral("Sessions by state, top %1 applications").arg(few);
+        QVERIFY(titled);
+    }
 };
 
 QTEST_MAIN(TestSessionsPage)
