@@ -144,7 +144,10 @@ LoadPanel::LoadPanel(QWidget *parent)
     };
     // Long titles do not widen the window: the box elides, the list shows them whole.
     m_ui->scenarioCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_ui->scenarioCombo->setMinimumContentsLength(28);
+    m_ui->scenarioCombo->setMinimumContentsLength(24);
+    // The target keeps room for host:port/db whatever the scenario's controls take beside it.
+    m_ui->targetCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_ui->targetCombo->setMinimumContentsLength(20);
 
     fillScenarioCombo(QStringLiteral("steady-oltp"));
     updateButtons();
@@ -286,7 +289,7 @@ void LoadPanel::validateEditor()
         s->workloads.size() > 1
             ? tr("&Clients of %1:").arg(QString(first.name).replace(QLatin1Char('&'), QStringLiteral("&&")))
             : tr("&Clients:"));
-    m_ui->clientsSpin->setSuffix(others > 0 ? tr(" + %1 in other workloads").arg(others) : QString());
+    m_ui->clientsSpin->setSuffix(others > 0 ? tr(" + %1 other").arg(others) : QString());
     m_ui->clientsSpin->setToolTip(
         others > 0 ? tr("Clients of the first workload (%1); the scenario's other workloads add %2, and the "
                         "run's summary counts them all")

@@ -12,6 +12,7 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -195,11 +196,39 @@ private Q_SLOTS:
         auto *label = panel.findChild<QLabel *>("clientsLabel");
         QVERIFY(spin && label);
         QCOMPARE(spin->value(), 80);
-        QCOMPARE(spin->suffix(), QString(" + 10 in other workloads"));
+        QCOMPARE(spin->suffix(), QString(" + 10 other"));
         QVERIFY2(label->text().contains("tenant requests"), qPrintable(label->text()));
         QVERIFY(panel.selectScenario("steady-oltp"));
         QCOMPARE(spin->suffix(), QString());
         QCOMPARE(label->text(), QString("&Clients:"));
+    }
+
+    // Whatever the scenario, the controls fit the dock of a 1280-pixel window: Start and Stop stay on screen.
+    void controlsFitA1280PixelWindow()
+    {
+        // The dock's width in a 1280-pixel window (its frame and margins taken off).
+        LoadPanel panel;
+        panel.resize(1264, 400);
+        panel.show();
+        auto *combo = panel.findChild<QComboBox *>("scenarioCombo");
+        auto *stop = panel.findChild<QPushButton *>("stopButton");
+        auto *target = panel.findChild<QComboBox *>("targetCombo");
+        QVERIFY(combo && stop && target);
+        for (int i = 0; i < combo->count(); ++i) {
+            if (combo->itemData(i).toString().isEmpty())
+                continue; // a separator
+            combo->setCurrentIndex(i);
+            QTest::qWait(20); // the layout follows the new labels
+            const int stopRight = stop->mapTo(&panel, QPoint(stop->width(), 0)).x();
+            QVERIFY2(stopRight <= panel.width(), qPrintable(QStringLiteral("%1: Stop ends at %2 px of %3")
+                                                                .arg(combo->itemText(i))
+                                                                .arg(stopRight)
+                                                                .arg(panel.width())));
+            // The target keeps room for host:port/db.
+            QVERIFY2(
+                target->width() >= target->fontMetrics().horizontalAdvance("127.0.0.1:5432/app"),
+                qPrintable(QStringLiteral("%1: target %2 px").arg(combo->itemText(i)).arg(target->width())));
+        }
     }
 
     void runsAreMarkedOnTheTargetsCharts()
