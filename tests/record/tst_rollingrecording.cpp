@@ -1,9 +1,11 @@
 // Unit: the always-on recording keeps the last N of every target (pruned, every sample left rebuildable),
 // saves the last minutes into a recording of their own, keeps the previous run's file, one PoolScope at a
 // time.
+#include "record/recordingexport.h"
 #include "record/recordingreader.h"
 #include "record/recordingwriter.h"
 #include "record/rollingrecording.h"
+#include "record/sqlitedb.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -244,6 +246,37 @@ private Q_SLOTS:
                                          }(),
                                      seen == 1),
                                  3000);
+    }
+    void formatOneFilesAreReadWithoutRounds()
+    {
+        // A recording of the first format: no pooler_rounds table, user_version 1.
+        QTemporaryDir dir;
+        const QString path = dir.filePath("v1.psrec");
+        {
+            record::RecordingWriter writer;
+            QString why;
+            QVERIFY2(writer.create(path, {QStringLiteral("bouncer")}, {}, &why), qPrintable(why));
+            for (int k = 0; k < 3; ++k)
+                QVERIFY(writer.addSample(1, bouncerAt(k), {}, kStart + k * 1000));
+            writer.close(kStart + 3000);
+            record::SqliteDb db;
+            QVERIFY2(db.open(path, false, &why), qPrintable(why));
+            QCOMPARE(db.exec("DROP TABLE pooler_rounds; PRAGMA user_version = 1;"), 0);
+        }
+        record::RecordingReader reader;
+        QString error;
+        QVERIFY2(reader.open(path, &error), qPrintable(error));
+        QCOMPARE(reader.schemaVersion(), 1);
+        const auto last = reader.snapshotAt(reader.samples(1).last().id, &error);
+        QVERIFY2(last && last->bouncer, qPrintable(error));
+        QCOMPARE(last->bouncer->pools.size(), 1);
+        QVERIFY(!last->bouncer->clients); // not recorded in that format: unknown, not empty
+        const record::ExportResult x =
+            record::exportRecording(reader, dir.filePath("csv"), record::ExportFormat::Csv);
+        QVERIFY2(x.ok, qPrintable(x.error));
+        for (const auto &[table, rows] : x.rows)
+            if (table == QLatin1String("pooler_connections"))
+                QCOMPARE(rows, qint64(0));
     }
 };
 
