@@ -121,7 +121,7 @@ private Q_SLOTS:
            "traffic": {"arrival_rate_per_s": 50, "mean_hold_ms": 200}}]})"),
                           &error),
             qPrintable(error));
-        page.resize(1000, 720);
+        page.resize(1280, 800);
         page.show();
         QTest::qWait(50);
         QVERIFY(page.grab().save(dir + "/planner.png"));
