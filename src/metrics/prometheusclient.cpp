@@ -4,7 +4,6 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QTimer>
@@ -191,16 +190,7 @@ void PrometheusReader::onAnswer(QByteArray body, const QString &error)
 FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs)
 {
     PrometheusReader reader(endpoint, timeoutMs);
-    FleetRead result;
-    QEventLoop loop;
-    QObject::connect(&reader, &PrometheusReader::finished, &loop, [&](const FleetRead &r) {
-        result = r;
-        loop.quit();
-    });
-    reader.read();
-    if (reader.busy())
-        loop.exec();
-    return result;
+    return waitForRead(reader, &PrometheusReader::finished, [&] { reader.read(); });
 }
 
 } // namespace poolscope::metrics

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -97,6 +98,23 @@ private:
     QElapsedTimer m_clock;
     qint64 m_nowMs = 0;
 };
+
+/// The blocking form of a reader (the command line's, the tests'): `start()` it, then spin a local event loop
+/// until its `finished` signal brings the result (at once when it did not start).
+template <typename Reader, typename Result, typename Start>
+Result waitForRead(Reader &reader, void (Reader::*finished)(const Result &), Start start)
+{
+    Result result;
+    QEventLoop loop;
+    QObject::connect(&reader, finished, &loop, [&](const Result &r) {
+        result = r;
+        loop.quit();
+    });
+    start();
+    if (reader.busy())
+        loop.exec();
+    return result;
+}
 
 /// PrometheusReader::read() waited for (spins a local event loop).
 FleetRead readFleet(const PrometheusEndpoint &endpoint, int timeoutMs = 10000);

@@ -4,7 +4,6 @@
 #include "metrics/promhistory.h"
 
 #include <QDateTime>
-#include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QUrl>
@@ -77,16 +76,8 @@ HistoryRead readHistory(const PrometheusEndpoint &endpoint, const DiscoveredTarg
                         double intervalS, int timeoutMs)
 {
     PrometheusHistoryReader reader(endpoint, timeoutMs);
-    HistoryRead result;
-    QEventLoop loop;
-    QObject::connect(&reader, &PrometheusHistoryReader::finished, &loop, [&](const HistoryRead &r) {
-        result = r;
-        loop.quit();
-    });
-    reader.read(target, rangeS, intervalS);
-    if (reader.busy())
-        loop.exec();
-    return result;
+    return waitForRead(reader, &PrometheusHistoryReader::finished,
+                       [&] { reader.read(target, rangeS, intervalS); });
 }
 
 } // namespace poolscope::metrics
