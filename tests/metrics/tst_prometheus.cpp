@@ -172,12 +172,9 @@ private Q_SLOTS:
     {
         const sandbox::SandboxUris &uris = m_sandbox->uris();
         // Two clients hold the pool's two server connections in open transactions; a third one queues.
-        test::HeldSessions busy;
+        test::FullPool full;
         QString error;
-        QVERIFY2(busy.open(uris.pgbouncerApp, 2, "busy", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
-        Conn waiter(PQconnectdb(uris.pgbouncerApp.toUtf8().constData()));
-        QCOMPARE(PQstatus(waiter.get()), CONNECTION_OK);
-        QVERIFY(PQsendQuery(waiter.get(), "SELECT 1"));
+        QVERIFY2(full.open(uris.pgbouncerApp, &error), qPrintable(error));
         // PgBouncer's own word: one client waiting, both servers active.
         QTRY_COMPARE_WITH_TIMEOUT(showPools(uris.pgbouncerConsole, "cl_waiting"), 1.0, 5000);
         QCOMPARE(showPools(uris.pgbouncerConsole, "sv_active"), 2.0);
@@ -359,8 +356,7 @@ private Q_SLOTS:
         }
         QVERIFY2(cliSawWaiting, cli.out.constData());
 
-        busy.closeAll();
-        waiter.reset();
+        full.close();
     }
 };
 

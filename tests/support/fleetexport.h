@@ -2,11 +2,13 @@
 
 #include "cli/fleetmetrics.h"
 #include "cli/fleetwatch.h"
+#include "db/pg.h"
 #include "metrics/metricsserver.h"
 #include "sandbox/sandbox.h"
 #include "support/testsupport.h"
 
 #include <QString>
+#include <libpq-fe.h>
 #include <memory>
 
 // PoolScope's own /metrics (what `watch --metrics-listen` serves) for the sandbox's Prometheus to scrape, in
@@ -46,5 +48,32 @@ inline std::unique_ptr<sandbox::Sandbox> startPrometheusSandbox(const FleetExpor
     o.prometheusScrapeTargets = {exported.address()};
     return startSandbox(error, o);
 }
+
+/// That sandbox's pool of two, full: two clients hold its server connections in open transactions and a third
+/// client's query queues behind them (until this goes).
+class FullPool
+{
+public:
+    bool open(const QString &pgbouncerApp, QString *error)
+    {
+        if (!m_busy.open(pgbouncerApp, 2, "busy", {"BEGIN", "SELECT 1"}, error))
+            return false;
+        m_waiter.reset(PQconnectdb(pgbouncerApp.toUtf8().constData()));
+        if (PQstatus(m_waiter.get()) == CONNECTION_OK && PQsendQuery(m_waiter.get(), "SELECT 1"))
+            return true;
+        *error =
+            QStringLiteral("the queued client: %1").arg(QString::fromUtf8(PQerrorMessage(m_waiter.get())));
+        return false;
+    }
+    void close()
+    {
+        m_busy.closeAll();
+        m_waiter.reset();
+    }
+
+private:
+    HeldSessions m_busy;
+    db::PgConn m_waiter;
+};
 
 } // namespace poolscope::test

@@ -117,12 +117,9 @@ private Q_SLOTS:
     {
         const sandbox::SandboxUris &uris = m_sandbox->uris();
         // Two clients hold the pool's two server connections in open transactions; a third one queues.
-        test::HeldSessions busy;
+        test::FullPool full;
         QString error;
-        QVERIFY2(busy.open(uris.pgbouncerApp, 2, "busy", {"BEGIN", "SELECT 1"}, &error), qPrintable(error));
-        Conn waiter(PQconnectdb(uris.pgbouncerApp.toUtf8().constData()));
-        QCOMPARE(PQstatus(waiter.get()), CONNECTION_OK);
-        QVERIFY(PQsendQuery(waiter.get(), "SELECT 1"));
+        QVERIFY2(full.open(uris.pgbouncerApp, &error), qPrintable(error));
 
         // PoolScope next to the pooler, exporting what it sees (as `watch --metrics-listen` does).
         cli::FleetWatch exporter({uris.pgbouncerMonitor}, 500, std::nullopt, {});
@@ -270,8 +267,7 @@ private Q_SLOTS:
         // Removed in File → Targets…: every target read from it goes.
         window.applyTargetConfigs({}, {});
         QCOMPARE(window.targetCount(), 0);
-        busy.closeAll();
-        waiter.reset();
+        full.close();
     }
 
     void unreachablePrometheusSaysWhy()
