@@ -23,16 +23,10 @@ using namespace poolscope;
 
 namespace {
 
-struct PgFinish
-{
-    void operator()(PGconn *c) const { PQfinish(c); }
-};
-using Conn = std::unique_ptr<PGconn, PgFinish>;
-
 /// One value of SHOW POOLS for app/app, read with libpq on the admin console; -1 when not found.
 double showPools(const QString &console, const char *column)
 {
-    Conn c(PQconnectdb(console.toUtf8().constData()));
+    db::PgConn c(PQconnectdb(console.toUtf8().constData()));
     if (PQstatus(c.get()) != CONNECTION_OK)
         return -1;
     PGresult *r = PQexec(c.get(), "SHOW POOLS");
@@ -49,7 +43,7 @@ double showPools(const QString &console, const char *column)
 
 int idleInTransaction(const QString &uri)
 {
-    Conn c(PQconnectdb(uri.toUtf8().constData()));
+    db::PgConn c(PQconnectdb(uri.toUtf8().constData()));
     PGresult *r = PQexec(c.get(), "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app' AND "
                                   "state = 'idle in transaction'");
     const int n = PQresultStatus(r) == PGRES_TUPLES_OK ? QByteArray(PQgetvalue(r, 0, 0)).toInt() : -1;

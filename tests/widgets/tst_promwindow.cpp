@@ -39,15 +39,9 @@ using models::TargetListModel;
 
 namespace {
 
-struct PgFinish
-{
-    void operator()(PGconn *c) const { PQfinish(c); }
-};
-using Conn = std::unique_ptr<PGconn, PgFinish>;
-
 int idleInTransaction(const QString &uri)
 {
-    Conn c(PQconnectdb(uri.toUtf8().constData()));
+    db::PgConn c(PQconnectdb(uri.toUtf8().constData()));
     PGresult *r =
         PQexec(c.get(), "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'");
     const int n = PQresultStatus(r) == PGRES_TUPLES_OK ? QByteArray(PQgetvalue(r, 0, 0)).toInt() : -1;
