@@ -22,6 +22,7 @@
 #include "support/enginetest.h"
 #include "support/testsupport.h"
 #include "widgets/mainwindow.h"
+#include "widgets/qcp.h"
 #include "widgets/targetpage.h"
 
 #include <QApplication>
@@ -90,6 +91,28 @@ struct Figures
     QStringList otherThreads;
     double backendMs = 0; // the backends', schedstat
     double backendTicksMs = 0;
+    int replots = 0; // of every chart in the window
+};
+
+// Counts the replots of every chart in `window` from now on.
+class ReplotCounter
+{
+public:
+    explicit ReplotCounter(const QWidget &window)
+    {
+        for (QCustomPlot *plot : window.findChildren<QCustomPlot *>())
+            m_connections.append(QObject::connect(plot, &QCustomPlot::afterReplot, [this] { ++m_count; }));
+    }
+    ~ReplotCounter()
+    {
+        for (const QMetaObject::Connection &c : m_connections)
+            QObject::disconnect(c);
+    }
+    int count() const { return m_count; }
+
+private:
+    QList<QMetaObject::Connection> m_connections;
+    int m_count = 0;
 };
 
 class Window
@@ -161,6 +184,7 @@ void report(const char *what, const Figures &f, double goalMs)
         what, f.samples, f.seconds, f.samples / std::max(0.001, f.seconds), f.processMs / n,
         f.processTicksMs / n, f.guiMs / n, f.samplerMs / n, f.otherMs / n, f.backendMs / n,
         f.backendTicksMs / n, qPrintable(bench::loadAverage()), bench::buildType());
+    say("BENCH %s: %.1f chart replots per second", what, f.replots / std::max(0.001, f.seconds));
     if (!f.otherThreads.isEmpty())
         say("BENCH %s: other threads: %s", what, qPrintable(f.otherThreads.join(QStringLiteral(", "))));
     if (goalMs > 0)
@@ -240,9 +264,11 @@ private Q_SLOTS:
             QVERIFY(lastTotal(window, 0).value_or(0) >= expected);
             Window w(pidsOf(m_admin.get(), "usename = 'monitor' AND application_name = 'poolscope'"));
             const int before = samplesOf(window);
+            const ReplotCounter replots(window);
             w.start();
             idle(benchSeconds() * 1000);
-            const Figures f = w.stop(samplesOf(window) - before);
+            Figures f = w.stop(samplesOf(window) - before);
+            f.replots = replots.count();
             report(QTest::currentDataTag(), f, goalMs);
             QVERIFY(f.samples > 0);
         }
@@ -271,9 +297,11 @@ private Q_SLOTS:
         test::spin(3000);
         Window w(pidsOf(m_admin.get(), "usename = 'monitor' AND application_name = 'poolscope'"));
         const int before = samplesOf(window);
+        const ReplotCounter replots(window);
         w.start();
         idle(std::max(20, benchSeconds()) * 1000);
-        const Figures f = w.stop(samplesOf(window) - before);
+        Figures f = w.stop(samplesOf(window) - before);
+        f.replots = replots.count();
         report("20 targets x 1,000 sessions, 1 Hz, fleet overview", f, 1.0);
         QVERIFY(f.samples > 0);
     }
