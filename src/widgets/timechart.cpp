@@ -17,7 +17,9 @@ namespace {
 
 constexpr int ReplotDelayMs = 40;    // at most 25 replots per second
 constexpr int MinLiveDelayMs = 500;  // live, at most two replots a second: each shows every sample
-constexpr int MaxLiveDelayMs = 1000; // a live chart shows a new sample within a second, whatever its range
+constexpr int MaxLiveDelayMs = 1000; // a live chart shows a new value within a second, whatever its range
+// A live chart whose newest values did not change only scrolls (by a pixel or a few): every two seconds.
+constexpr int MaxFlatDelayMs = 2000;
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double NearLimitFraction = 0.4;
 constexpr double EmphasisWidth = 2.0;
@@ -373,9 +375,9 @@ int TimeChart::replotDelayMs() const
     // (a replot of a 1,000 px chart costs about a millisecond: ten a second would be most of the window's
     // CPU at 10 Hz sampling).
     const double pixelMs = liveRange().size() * 1000.0 / std::max(1, axisRect()->width());
-    const double waitMs = m_armedFlat ? double(MaxLiveDelayMs)
+    const double waitMs = m_armedFlat ? double(MaxFlatDelayMs)
                                       : std::clamp(pixelMs, double(MinLiveDelayMs), double(MaxLiveDelayMs));
-    return int(std::clamp<qint64>(qint64(waitMs) - m_sinceRebuild.elapsed(), ReplotDelayMs, MaxLiveDelayMs));
+    return int(std::clamp<qint64>(qint64(waitMs) - m_sinceRebuild.elapsed(), ReplotDelayMs, qint64(waitMs)));
 }
 
 void TimeChart::showEvent(QShowEvent *event)
