@@ -11,9 +11,12 @@
 -- since its state did. The short sessions are not rows of their own: the first of them carries them all
 -- as arrays (short_pids, and aged_pids with their horizon ages, which move with the server's transaction
 -- counter), so an idle server of 1,000 sessions answers with a row or two. Pid order throughout.
+-- The arrays are sent only when they differ from the previous poll's: short_key is a 52-bit hash of them
+-- (exact in a float8), and the sampler passes the last one it merged as $1[3]; when they match, the row
+-- carries short_key alone and the sampler reuses the arrays it has.
 -- Lines ending in "-- since NN" are dropped for servers older than PostgreSQL NN (parsers::sqlForVersion);
 -- a tagged line is never the last item of a list.
--- $1 = {max query text length, cutoff} as a float8 array.
+-- $1 = {max query text length, cutoff[, previous short_key]} as a float8 array.
 WITH s AS MATERIALIZED ( -- read once; `whole` computed once per session, not once per column
     SELECT a.*,
            -- NULL (a hidden row) is whole too.
@@ -35,6 +38,14 @@ WITH s AS MATERIALIZED ( -- read once; `whole` computed once per session, not on
                FILTER (WHERE backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AS aged_xid_ages
     FROM s
     WHERE NOT whole
+), keyed AS MATERIALIZED (
+    SELECT short.*,
+           hashtextextended(concat_ws('|', short_pids, aged_pids, aged_xmin_ages, aged_xid_ages), 0)
+               & 4503599627370495 AS short_key
+    FROM short
+), sent AS MATERIALIZED (
+    SELECT keyed.*, short_key IS DISTINCT FROM ($1::float8[])[3] AS send_arrays
+    FROM keyed
 )
 SELECT pid,
        whole,
@@ -63,10 +74,11 @@ SELECT pid,
            AS poolscope,
        CASE WHEN whole THEN query_id END AS query_id, -- since 14
        CASE WHEN whole THEN left(query, ($1::float8[])[1]::int) END AS query,
-       CASE WHEN pid = first_short THEN short_pids END AS short_pids,
-       CASE WHEN pid = first_short THEN aged_pids END AS aged_pids,
-       CASE WHEN pid = first_short THEN aged_xmin_ages END AS aged_xmin_ages,
-       CASE WHEN pid = first_short THEN aged_xid_ages END AS aged_xid_ages
-FROM s CROSS JOIN short
+       CASE WHEN pid = first_short THEN short_key END AS short_key,
+       CASE WHEN pid = first_short AND send_arrays THEN short_pids END AS short_pids,
+       CASE WHEN pid = first_short AND send_arrays THEN aged_pids END AS aged_pids,
+       CASE WHEN pid = first_short AND send_arrays THEN aged_xmin_ages END AS aged_xmin_ages,
+       CASE WHEN pid = first_short AND send_arrays THEN aged_xid_ages END AS aged_xid_ages
+FROM s CROSS JOIN sent
 WHERE whole OR pid = first_short
 ORDER BY pid

@@ -2,6 +2,8 @@
 
 #include "postgresparsers.h"
 
+#include <algorithm>
+
 namespace poolscope {
 
 // A field added to Session must be compared below, or a change in it would never reach the cache.
@@ -24,6 +26,8 @@ void ActivityCache::reset()
 {
     m_sessions.clear();
     m_own.clear();
+    m_short = {};
+    m_wholeOwn.clear();
     m_changed = false;
     m_wholeRows = 0;
 }
@@ -73,12 +77,13 @@ struct Entry
 };
 
 // The result's sessions in pid order; false when they are not (short rows need it) or the arrays are
-// malformed.
-bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c, std::vector<Entry> &out)
+// malformed, or left out although `last` is not what they were. `shorts` gets the short set of this result.
+bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c,
+               const ActivityCache::ShortSet &last, std::vector<Entry> &out, ActivityCache::ShortSet &shorts)
 {
     out.clear();
     out.reserve(size_t(table.rowCount()));
-    Values shortPids, agedPids, xminAges, xidAges;
+    shorts = {};
     bool haveArrays = false;
     for (int i = 0; i < table.rowCount(); ++i) {
         const RowReader r(table, i);
@@ -88,14 +93,24 @@ bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c, std:
         if (c.whole < 0 || r.boolean(c.whole).value_or(true)) {
             out.push_back({*pid, i, {}, {}});
         } else if (c.shortPids >= 0) {
-            // The one row carrying every short session.
+            // The one row carrying every short session, or only the hash of the arrays it had last time.
+            const std::optional<qint64> key = c.shortKey >= 0 ? r.integer(c.shortKey) : std::nullopt;
+            if (haveArrays)
+                return false;
             if (r.raw(c.shortPids)) {
-                if (haveArrays || !parseArray(r.raw(c.shortPids), shortPids) ||
-                    !parseArray(r.raw(c.agedPids).value_or("{}"), agedPids) ||
-                    !parseArray(r.raw(c.agedXminAges).value_or("{}"), xminAges) ||
-                    !parseArray(r.raw(c.agedXidAges).value_or("{}"), xidAges) ||
-                    xminAges.size() != agedPids.size() || xidAges.size() != agedPids.size())
+                if (!parseArray(r.raw(c.shortPids), shorts.pids) ||
+                    !parseArray(r.raw(c.agedPids).value_or("{}"), shorts.agedPids) ||
+                    !parseArray(r.raw(c.agedXminAges).value_or("{}"), shorts.xminAges) ||
+                    !parseArray(r.raw(c.agedXidAges).value_or("{}"), shorts.xidAges) ||
+                    shorts.xminAges.size() != shorts.agedPids.size() ||
+                    shorts.xidAges.size() != shorts.agedPids.size())
                     return false;
+                shorts.key = key;
+                haveArrays = true;
+            } else if (key) {
+                if (key != last.key)
+                    return false; // not the arrays we have
+                shorts = last;
                 haveArrays = true;
             }
         } else {
@@ -106,9 +121,10 @@ bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c, std:
         // Whole rows and the short pids, both in pid order, into one sequence.
         std::vector<Entry> whole;
         whole.swap(out);
-        out.reserve(whole.size() + shortPids.size());
+        out.reserve(whole.size() + shorts.pids.size());
+        const Values &agedPids = shorts.agedPids;
         size_t w = 0, a = 0;
-        for (const std::optional<qint64> &pid : shortPids) {
+        for (const std::optional<qint64> &pid : shorts.pids) {
             if (!pid)
                 return false;
             while (w < whole.size() && whole[w].pid < *pid)
@@ -117,8 +133,8 @@ bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c, std:
             while (a < agedPids.size() && agedPids[a].value_or(-1) < *pid)
                 ++a;
             if (a < agedPids.size() && agedPids[a] == pid) {
-                e.xmin = xminAges[a];
-                e.xid = xidAges[a];
+                e.xmin = shorts.xminAges[a];
+                e.xid = shorts.xidAges[a];
             }
             out.push_back(e);
         }
@@ -136,11 +152,62 @@ bool entriesOf(const ResultTable &table, const parsers::ActivityColumns &c, std:
 
 } // namespace
 
+bool ActivityCache::mergeUnchanged(const ResultTable &table, const parsers::ActivityColumns &c)
+{
+    if (c.whole < 0 || c.shortPids < 0 || c.shortKey < 0 || !m_short.key)
+        return false;
+    DistinctText text;
+    std::vector<qint64> wholeOwn;
+    qsizetype wholeSessions = 0;
+    int whole = 0;
+    bool carrier = false;
+    for (int i = 0; i < table.rowCount(); ++i) {
+        const RowReader r(table, i);
+        const std::optional<qint64> pid = r.integer(c.pid);
+        if (!pid)
+            continue;
+        if (!r.boolean(c.whole).value_or(true)) {
+            // The short sessions' row: only their key, and it is the last merge's.
+            if (carrier || r.raw(c.shortPids) || r.integer(c.shortKey) != m_short.key)
+                return false;
+            carrier = true;
+            continue;
+        }
+        ++whole;
+        Session s;
+        switch (parsers::parseActivityRow(r, c, text, s)) {
+        case parsers::ActivityRow::Own:
+            wholeOwn.push_back(*pid);
+            continue;
+        case parsers::ActivityRow::Skip:
+            continue;
+        case parsers::ActivityRow::Session:
+            break;
+        }
+        const auto it = std::lower_bound(m_sessions.cbegin(), m_sessions.cend(), *pid,
+                                         [](const Session &a, qint64 p) { return a.pid < p; });
+        if (it == m_sessions.cend() || it->pid != *pid || !sameSession(*it, s))
+            return false;
+        ++wholeSessions;
+    }
+    std::sort(wholeOwn.begin(), wholeOwn.end());
+    // Every cached session is still there (as a whole row, or among the short ones as before), and the own
+    // connections are the same: nothing changed.
+    if (!carrier || wholeOwn != m_wholeOwn || wholeSessions + m_short.sessions != m_sessions.size())
+        return false;
+    m_changed = false;
+    m_wholeRows = whole;
+    return true;
+}
+
 bool ActivityCache::merge(const ResultTable &table)
 {
     const parsers::ActivityColumns c(table);
+    if (mergeUnchanged(table, c))
+        return true;
     std::vector<Entry> entries;
-    if (!entriesOf(table, c, entries))
+    ShortSet shorts;
+    if (!entriesOf(table, c, m_short, entries, shorts))
         return false;
     DistinctText text;
     const qsizetype rows = qsizetype(entries.size());
@@ -160,6 +227,8 @@ bool ActivityCache::merge(const ResultTable &table)
     qsizetype oi = 0; // next cached session
     size_t owni = 0;  // next cached own pid
     int whole = 0;
+    std::vector<qint64> wholeOwn;
+    qsizetype shortSessions = 0;
     for (const Entry &e : entries) {
         const qint64 pid = e.pid;
         while (oi < old.size() && old[oi].pid < pid) {
@@ -176,6 +245,7 @@ bool ActivityCache::merge(const ResultTable &table)
             switch (parsers::parseActivityRow(r, c, text, s)) {
             case parsers::ActivityRow::Own:
                 own.push_back(pid);
+                wholeOwn.push_back(pid);
                 if (cached) {
                     build(oi); // became PoolScope's (its application_name changed)
                     ++oi;
@@ -204,6 +274,7 @@ bool ActivityCache::merge(const ResultTable &table)
         }
         if (!cached)
             return false;
+        ++shortSessions;
         const std::optional<qint64> &xmin = e.xmin;
         const std::optional<qint64> &xid = e.xid;
         if (old[oi].backendXminAge == xmin && old[oi].backendXidAge == xid) {
@@ -229,6 +300,10 @@ bool ActivityCache::merge(const ResultTable &table)
     if (building)
         m_sessions = std::move(next);
     m_own = std::move(own);
+    std::sort(wholeOwn.begin(), wholeOwn.end());
+    m_wholeOwn = std::move(wholeOwn);
+    shorts.sessions = shortSessions;
+    m_short = std::move(shorts);
     m_wholeRows = whole;
     return true;
 }

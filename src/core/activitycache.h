@@ -1,5 +1,6 @@
 #pragma once
 
+#include "postgresparsers.h"
 #include "postgressample.h"
 #include "resulttable.h"
 
@@ -15,7 +16,9 @@ namespace poolscope {
 /// row carries every column; a short one (a session idle, or idle in transaction, waiting for its client
 /// since before the cutoff the sampler passed) carries only the pid and the horizon ages, which move with
 /// the server's transaction counter. merge() takes a short row's other fields from the cached session.
-/// A result without the `whole` column (captured rows, older callers) is all whole rows.
+/// A result without the `whole` column (captured rows, older callers) is all whole rows. The short
+/// sessions' arrays come only when they changed (their hash, short_key, differs from shortKey()): otherwise
+/// the arrays of the last merge are used again.
 ///
 /// Nothing is copied when nothing changed: sessions() is then the same implicitly shared list as after the
 /// previous merge (changed() false), so a consumer can keep what it derived from it (the summary). Pure: no
@@ -36,12 +39,29 @@ public:
     /// Whole rows in the last merge (the rest were short).
     int wholeRows() const { return m_wholeRows; }
     bool isEmpty() const { return m_sessions.isEmpty() && m_own.empty(); }
+    /// The hash of the short sessions' arrays merged last, for the next query ($1[3]); none when unknown.
+    std::optional<qint64> shortKey() const { return m_short.key; }
+
+    /// The short sessions of one result: pids in order, and the pids with a horizon age with their ages.
+    struct ShortSet
+    {
+        std::optional<qint64> key;
+        std::vector<std::optional<qint64>> pids, agedPids, xminAges, xidAges;
+        qsizetype sessions = 0; // of them, sessions (not PoolScope's own) when merged
+    };
     /// Forgets everything (a new connection).
     void reset();
 
 private:
+    /// The common case at a poll of a quiet server, without a pass over every session: the short sessions
+    /// are the last merge's (their key, no arrays) and every whole row is a session as cached, or one of
+    /// PoolScope's own as before. False when anything else is there (merge() then does it all).
+    bool mergeUnchanged(const ResultTable &table, const parsers::ActivityColumns &c);
+
     QList<Session> m_sessions;
-    std::vector<qint64> m_own; // sorted
+    std::vector<qint64> m_own;      // sorted
+    ShortSet m_short;               // as merged last
+    std::vector<qint64> m_wholeOwn; // sorted: PoolScope's own that came as whole rows last time
     bool m_changed = false;
     int m_wholeRows = 0;
 };

@@ -12,8 +12,9 @@ ActivityColumns::ActivityColumns(const ResultTable &t)
       queryStart(t.column(u"query_start")), stateChange(t.column(u"state_change")), query(t.column(u"query")),
       leaderPid(t.column(u"leader_pid")), queryId(t.column(u"query_id")),
       backendXminAge(t.column(u"backend_xmin_age")), backendXidAge(t.column(u"backend_xid_age")),
-      blockedBy(t.column(u"blocked_by")), shortPids(t.column(u"short_pids")), agedPids(t.column(u"aged_pids")),
-      agedXminAges(t.column(u"aged_xmin_ages")), agedXidAges(t.column(u"aged_xid_ages"))
+      blockedBy(t.column(u"blocked_by")), shortPids(t.column(u"short_pids")),
+      agedPids(t.column(u"aged_pids")), agedXminAges(t.column(u"aged_xmin_ages")),
+      agedXidAges(t.column(u"aged_xid_ages")), shortKey(t.column(u"short_key"))
 {}
 
 ActivityRow parseActivityRow(const RowReader &r, const ActivityColumns &c, DistinctText &name, Session &s)

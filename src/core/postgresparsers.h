@@ -25,8 +25,8 @@ struct ActivityColumns
         waitEventType, waitEvent, backendStart, xactStart, queryStart, stateChange, query, leaderPid, queryId,
         backendXminAge, backendXidAge, blockedBy;
     // The short sessions as arrays, on one row (see pg_activity.sql): every pid, and those with a horizon
-    // age with their ages.
-    int shortPids, agedPids, agedXminAges, agedXidAges;
+    // age with their ages; short_key, a hash of the arrays (alone when they are the previous poll's).
+    int shortPids, agedPids, agedXminAges, agedXidAges, shortKey;
 };
 /// What one whole row of pg_activity.sql is.
 enum class ActivityRow

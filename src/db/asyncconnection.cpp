@@ -101,6 +101,7 @@ void AsyncConnection::drop()
     }
     m_queryActive = false;
     m_last.reset();
+    m_earlier.clear();
     m_firstError.reset();
     m_flushing = false;
     m_copyRefused = false;
@@ -154,6 +155,7 @@ AsyncConnection::Io AsyncConnection::continueConnect()
 AsyncConnection::Io AsyncConnection::sendQuery(const QByteArray &sql, const char *param, Results results)
 {
     m_last.reset();
+    m_earlier.clear();
     m_firstError.reset();
     m_results = results;
     m_flushing = false;
@@ -223,7 +225,10 @@ AsyncConnection::Io AsyncConnection::continueQuery(bool readable, bool writable)
             if (!m_firstError)
                 m_firstError = std::move(r);
         } else if (m_results == Results::Keep) {
-            m_last = std::move(r); // a multi-statement string answers with its last statement
+            // A multi-statement string answers with its last statement; the earlier ones are kept too.
+            if (m_last)
+                m_earlier.push_back(std::move(m_last));
+            m_last = std::move(r);
         }
     }
     return Io::Read;

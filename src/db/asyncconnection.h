@@ -10,6 +10,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace poolscope::db {
 
@@ -134,6 +136,8 @@ public:
     DbError queryError() const;
     /// The last successful result of the query that ended (Results::Keep); null after an error.
     PgResult takeResult() { return std::move(m_last); }
+    /// A multi-statement string's results before the last (Results::Keep), in order.
+    std::vector<PgResult> takeEarlierResults() { return std::exchange(m_earlier, {}); }
 
     // ---- blocking, bounded (a worker thread)
 
@@ -198,6 +202,7 @@ private:
     bool m_flushing = false;    // the query is not all in the socket yet
     bool m_copyRefused = false; // the server started a COPY: the connection cannot be used again
     PgResult m_last;
+    std::vector<PgResult> m_earlier;
     PgResult m_firstError;
 
     std::atomic<bool> m_queryActive{false}; // a query is in flight: cancel() has something to do

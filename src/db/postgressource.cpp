@@ -45,6 +45,15 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     if (version != m_sqlVersion) {
         m_activityQuery = parsers::sqlForVersion(m_activitySql, version);
         m_serverQuery = parsers::sqlForVersion(m_serverSql, version);
+        // For the literal $1 of the combined poll: the activity statement in pieces around each "$1".
+        m_activityPieces.clear();
+        for (qsizetype from = 0;;) {
+            const qsizetype at = m_activityQuery.indexOf("$1", from);
+            m_activityPieces.append(m_activityQuery.mid(from, at < 0 ? -1 : at - from));
+            if (at < 0)
+                break;
+            from = at + 2;
+        }
         m_sqlVersion = version;
         m_activity.reset();
         m_cutoff = 0;
@@ -58,21 +67,32 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     }
     QElapsedTimer spent;
     spent.start();
-    // $1 = {max query text length, cutoff}: see resources/sql/pg_activity.sql.
-    auto activityParam = [queryTextLength](double cutoff) -> QByteArray {
-        return '{' + QByteArray::number(queryTextLength) + ',' + QByteArray::number(cutoff, 'f', 6) + '}';
-    };
+    // $1 = {max query text length, cutoff[, the short sessions' key]}: see resources/sql/pg_activity.sql.
     const double cutoff = m_activity.isEmpty() ? 0 : m_cutoff;
-    PgResult activity = queries.run(m_activityQuery, activityParam(cutoff).constData(), error);
-    ++m_ownTransactions;
-    if (!activity)
+    const std::optional<qint64> shortKey = cutoff > 0 ? m_activity.shortKey() : std::nullopt;
+    auto activityParam = [queryTextLength, shortKey](double cutoff) -> QByteArray {
+        QByteArray p = '{' + QByteArray::number(queryTextLength) + ',' + QByteArray::number(cutoff, 'f', 6);
+        if (cutoff > 0 && shortKey)
+            p += ',' + QByteArray::number(*shortKey);
+        return p + '}';
+    };
+    // Both statements in one string: one round trip and one transaction per poll. The simple protocol takes
+    // no parameters: $1 goes in as a literal (numbers formatted here). The server statement's counters
+    // include every poll before this one (its forced flush ends each poll's transaction).
+    const QByteArray literal = '\'' + activityParam(cutoff) + '\'';
+    QByteArray both = m_activityPieces.value(0);
+    for (qsizetype i = 1; i < m_activityPieces.size(); ++i)
+        both += literal + m_activityPieces[i];
+    both += ";\n" + m_serverQuery;
+    const quint64 ownBefore = m_ownTransactions++;
+    std::vector<PgResult> results = queries.runAll(both, error);
+    if (results.size() != 2) {
+        if (!results.empty() && error->message.isEmpty())
+            error->message = QStringLiteral("%1 results to the two sampling statements").arg(results.size());
         return false;
-    // What the counters include of our own by the time the server query reads them: every poll before it.
-    const quint64 ownBefore = m_ownTransactions;
-    PgResult server = queries.run(m_serverQuery, nullptr, error);
-    ++m_ownTransactions;
-    if (!server)
-        return false;
+    }
+    PgResult activity = std::move(results[0]);
+    const PgResult server = std::move(results[1]);
     PostgresSample pg;
     parsers::parsePgServer(toTable(server.get()), pg);
     if (!m_activity.merge(toTable(activity.get()))) {

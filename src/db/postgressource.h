@@ -53,6 +53,7 @@ private:
     // connection (reset when the backend pid changes, i.e. after a reconnect).
     int m_sqlVersion = -1;
     QByteArray m_activityQuery;
+    QList<QByteArray> m_activityPieces; // m_activityQuery split at each $1
     QByteArray m_serverQuery;
     int m_statsBackendPid = 0;
     std::optional<quint64> m_lastSessionsKilled;

@@ -58,6 +58,16 @@ PgResult SampleQueries::run(const QByteArray &sql, const char *param, DbError *e
     return nullptr;
 }
 
+std::vector<PgResult> SampleQueries::runAll(const QByteArray &sql, DbError *error)
+{
+    PgResult last = run(sql, nullptr, error);
+    if (!last)
+        return {};
+    std::vector<PgResult> all = m_conn.takeEarlierResults();
+    all.push_back(std::move(last));
+    return all;
+}
+
 PgResult SampleQueries::runOptional(const QByteArray &sql, bool *refused, DbError *error)
 {
     *refused = false;

@@ -29,6 +29,9 @@ public:
 
     /// One query; `param` (may be null) is bound as $1 (extended protocol, PostgreSQL only).
     PgResult run(const QByteArray &sql, const char *param, DbError *error);
+    /// Several statements in one string (simple protocol, one round trip, one transaction on PostgreSQL):
+    /// every statement's result in order, or none with `error`.
+    std::vector<PgResult> runAll(const QByteArray &sql, DbError *error);
     /// A console command the pooler may refuse (older version, another flavor, a stats user): an ERROR that
     /// leaves the connection usable returns null with *refused set, and does not fail the sample.
     PgResult runOptional(const QByteArray &sql, bool *refused, DbError *error);

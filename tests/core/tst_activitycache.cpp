@@ -54,6 +54,31 @@ ResultTable table(const QList<Row> &rows)
     return t;
 }
 
+// As pg_activity.sql sends them: `rows`, the first (short) one carrying the short sessions' arrays (a null
+// string: left out, as when their hash `key` is the one the sampler passed) and their hash.
+ResultTable withArrays(const QList<Row> &rows, const QString &shortPids, const QString &aged,
+                       const QString &xmin, const QString &xid, std::optional<qint64> key = std::nullopt)
+{
+    ResultTable t = table(rows);
+    ResultTable out;
+    out.columns = t.columns + QStringList{QStringLiteral("short_pids"), QStringLiteral("aged_pids"),
+                                          QStringLiteral("aged_xmin_ages"), QStringLiteral("aged_xid_ages"),
+                                          QStringLiteral("short_key")};
+    for (int r = 0; r < t.rowCount(); ++r) {
+        QList<Cell> cells;
+        for (int c = 0; c < int(t.columns.size()); ++c) {
+            const auto v = t.raw(r, c);
+            cells.append(v ? Cell(QString::fromUtf8(v->data(), v->size())) : Cell());
+        }
+        const bool carrier = r == 0 && !rows[0].whole;
+        for (const QString &a : {shortPids, aged, xmin, xid})
+            cells.append(carrier && !a.isNull() ? Cell(a) : Cell());
+        cells.append(carrier && key ? Cell(QString::number(*key)) : Cell());
+        out.appendRow(cells);
+    }
+    return out;
+}
+
 QList<qint64> pids(const QList<Session> &sessions)
 {
     QList<qint64> out;
@@ -159,34 +184,14 @@ private Q_SLOTS:
         ActivityCache cache;
         QVERIFY(cache.merge(table({{10}, {20}, {30}, {40}})));
         const QList<Session> first = cache.sessions();
-        auto arrays = [](const QList<Row> &rows, const QString &shortPids, const QString &aged,
-                         const QString &xmin, const QString &xid) {
-            ResultTable t = table(rows);
-            ResultTable out;
-            out.columns =
-                t.columns + QStringList{QStringLiteral("short_pids"), QStringLiteral("aged_pids"),
-                                        QStringLiteral("aged_xmin_ages"), QStringLiteral("aged_xid_ages")};
-            for (int r = 0; r < t.rowCount(); ++r) {
-                QList<Cell> cells;
-                for (int c = 0; c < int(t.columns.size()); ++c) {
-                    const auto v = t.raw(r, c);
-                    cells.append(v ? Cell(QString::fromUtf8(v->data(), v->size())) : Cell());
-                }
-                const bool carrier = r == 0 && !rows[0].whole;
-                for (const QString &a : {shortPids, aged, xmin, xid})
-                    cells.append(carrier ? Cell(a) : Cell());
-                out.appendRow(cells);
-            }
-            return out;
-        };
         // Nothing changed: the same list.
-        QVERIFY(cache.merge(arrays({{10, false}}, "{10,20,30,40}", "{}", "{}", "{}")));
+        QVERIFY(cache.merge(withArrays({{10, false}}, "{10,20,30,40}", "{}", "{}", "{}")));
         QVERIFY(!cache.changed());
         QCOMPARE(cache.wholeRows(), 0);
         QCOMPARE(cache.sessions().constData(), first.constData());
         // 20 took a snapshot, 30 went active (whole), 40 ended, 50 started.
         QVERIFY(cache.merge(
-            arrays({{10, false}, {30, true, "active"}, {50}}, "{10,20}", "{20}", "{7}", "{NULL}")));
+            withArrays({{10, false}, {30, true, "active"}, {50}}, "{10,20}", "{20}", "{7}", "{NULL}")));
         QVERIFY(cache.changed());
         QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30, 50}));
         QCOMPARE(cache.sessions().at(1).backendXminAge, std::optional<qint64>(7));
@@ -194,9 +199,58 @@ private Q_SLOTS:
         QCOMPARE(*cache.sessions().at(2).state, QStringLiteral("active"));
         QVERIFY(sameSession(cache.sessions().at(0), first.at(0)));
         // A short pid the cache never saw whole, and a malformed array: ask for every row.
-        QVERIFY(!cache.merge(arrays({{10, false}}, "{10,15}", "{}", "{}", "{}")));
-        QVERIFY(!cache.merge(arrays({{10, false}}, "{10,x}", "{}", "{}", "{}")));
+        QVERIFY(!cache.merge(withArrays({{10, false}}, "{10,15}", "{}", "{}", "{}")));
+        QVERIFY(!cache.merge(withArrays({{10, false}}, "{10,x}", "{}", "{}", "{}")));
         QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30, 50}));
+    }
+
+    void shortArraysLeftOutWhenTheirKeyMatches()
+    {
+        // The server leaves the arrays out when their hash is the one the sampler passed (the last merged).
+        ActivityCache cache;
+        QVERIFY(cache.merge(table({{10}, {20}, {30}})));
+        QCOMPARE(cache.shortKey(), std::nullopt);
+        QVERIFY(cache.merge(withArrays({{10, false}}, "{10,20,30}", "{20}", "{5}", "{NULL}", 77)));
+        QCOMPARE(cache.shortKey(), std::optional<qint64>(77));
+        const QList<Session> merged = cache.sessions();
+        QCOMPARE(merged.at(1).backendXminAge, std::optional<qint64>(5));
+        // The same key, no arrays: the same sessions, nothing copied; a whole row still changes its session.
+        QVERIFY(cache.merge(withArrays({{10, false}}, {}, {}, {}, {}, 77)));
+        QVERIFY(!cache.changed());
+        QCOMPARE(cache.sessions().constData(), merged.constData());
+        QVERIFY(cache.merge(withArrays({{10, false}, {40}}, {}, {}, {}, {}, 77)));
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30, 40}));
+        QCOMPARE(cache.sessions().at(1).backendXminAge, std::optional<qint64>(5));
+        // 40 again as it was: nothing changed; then in another state; then gone (ended).
+        const QList<Session> withForty = cache.sessions();
+        QVERIFY(cache.merge(withArrays({{10, false}, {40}}, {}, {}, {}, {}, 77)));
+        QVERIFY(!cache.changed());
+        QCOMPARE(cache.sessions().constData(), withForty.constData());
+        QVERIFY(cache.merge(withArrays({{10, false}, {40, true, "active"}}, {}, {}, {}, {}, 77)));
+        QVERIFY(cache.changed());
+        QCOMPARE(*cache.sessions().at(3).state, QStringLiteral("active"));
+        QVERIFY(cache.merge(withArrays({{10, false}}, {}, {}, {}, {}, 77)));
+        QVERIFY(cache.changed());
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30}));
+        // PoolScope's own connection (whole: it runs the query) comes and goes without being listed.
+        QVERIFY(cache.merge(withArrays({{10, false}, {50, true, "active", 1'700'000'000, {}, "poolscope"}},
+                                       {}, {}, {}, {}, 77)));
+        QCOMPARE(cache.poolscopeSessions(), 1);
+        QVERIFY(!cache.changed());
+        QVERIFY(cache.merge(withArrays({{10, false}}, {}, {}, {}, {}, 77)));
+        QCOMPARE(cache.poolscopeSessions(), 0);
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 20, 30}));
+        // A key without arrays that is not the last one merged: ask for every row; the cache is unchanged.
+        const QList<Session> before = cache.sessions();
+        QVERIFY(!cache.merge(withArrays({{10, false}}, {}, {}, {}, {}, 78)));
+        QCOMPARE(cache.sessions().constData(), before.constData());
+        QCOMPARE(cache.shortKey(), std::optional<qint64>(77));
+        // New arrays with a new key replace the old ones; a reset forgets the key.
+        QVERIFY(cache.merge(withArrays({{10, false}}, "{10,30}", "{}", "{}", "{}", 79)));
+        QCOMPARE(pids(cache.sessions()), (QList<qint64>{10, 30}));
+        QCOMPARE(cache.shortKey(), std::optional<qint64>(79));
+        cache.reset();
+        QCOMPARE(cache.shortKey(), std::nullopt);
     }
 
     void unknownShortRowAsksForEveryRow()
