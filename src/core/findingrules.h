@@ -11,6 +11,7 @@
 #include <QSet>
 #include <deque>
 #include <functional>
+#include <vector>
 
 /// The rules of the findings engine: pure functions from one target's newest sample (plus the newest samples
 /// of the targets linked to it, and a little memory of the previous samples) to observations. The engine
@@ -83,7 +84,21 @@ struct SessionDigest
     int young = 0;
     QHash<QString, int> youngByApp;
 };
-SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t);
+/// The sessions a digest can take anything from, found once per sessions list (the sampler hands over the
+/// same shared list while nothing changed): those in a transaction, waiting on a lock, or connected less
+/// than Thresholds::churnYoungS before `at`. The rest (idle, old) cannot enter a later digest of the same
+/// list, since time only moves on.
+struct DigestCandidates
+{
+    QList<Session> of; // held, so its address cannot be reused by another list
+    std::vector<qsizetype> indexes;
+    double at = 0; // server time they were picked at
+    double churnYoungS = 0;
+};
+/// Every session of `pg`; with `candidates`, only those it holds for this list (picked again for another
+/// list, thresholds, or a server clock that went back). The same digest either way.
+SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t,
+                             DigestCandidates *candidates = nullptr);
 
 /// What every rule of one PostgreSQL target (or Pgpool-II target, sampled through it) reads.
 struct PostgresContext

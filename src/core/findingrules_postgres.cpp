@@ -81,14 +81,14 @@ struct PoolerCapacity
 
 } // namespace
 
-SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t)
+SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t, DigestCandidates *candidates)
 {
     SessionDigest d;
     const double now = pg.serverNow;
     const Session *oldestRunning = nullptr;
     double oldestRunningS = 0;
-    // One pass over every session of every sample: only the few the rules look at closely are copied.
-    for (const Session &s : pg.sessions) {
+    // Only the few the rules look at closely are copied.
+    auto take = [&](const Session &s) {
         const SessionState st = s.stateClass();
         const double xactS = ageOf(now, s.xactStart);
         if (isIdleInTransaction(st)) {
@@ -111,6 +111,27 @@ SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t)
             ++d.young;
             ++d.youngByApp[s.applicationName];
         }
+    };
+    if (!candidates) {
+        for (const Session &s : pg.sessions)
+            take(s);
+    } else {
+        DigestCandidates &c = *candidates;
+        if (c.of.constData() != pg.sessions.constData() || c.of.size() != pg.sessions.size() || now < c.at ||
+            c.churnYoungS != t.churnYoungS) {
+            c.of = pg.sessions;
+            c.at = now;
+            c.churnYoungS = t.churnYoungS;
+            c.indexes.clear();
+            for (qsizetype i = 0; i < c.of.size(); ++i) {
+                const Session &s = c.of.at(i); // at(): a non-const [] would detach the held list
+                if (s.xactStart || isIdleInTransaction(s.stateClass()) || s.waitingOnLock() ||
+                    (s.backendStart && now - *s.backendStart < t.churnYoungS))
+                    c.indexes.push_back(i);
+            }
+        }
+        for (const qsizetype i : c.indexes)
+            take(c.of.at(i));
     }
     if (oldestRunning) {
         const Session &s = *oldestRunning;

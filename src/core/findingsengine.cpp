@@ -24,6 +24,7 @@ struct FindingsEngine::TargetState
     qint64 chainAtMs = 0;
     QList<int> postgresLinks; // poolers: the PostgreSQL targets behind them
     RuleMemory memory;
+    DigestCandidates digestCandidates;
 };
 
 FindingsEngine::FindingsEngine(Thresholds thresholds) : m_t(thresholds) {}
@@ -126,7 +127,7 @@ void FindingsEngine::evaluatePostgres(int id, TargetState &s, const TargetSnapsh
         chain = &merged;
     }
     const PostgresSample &pg = *snapshot.postgres;
-    const SessionDigest digest = digestSessions(pg, m_t);
+    const SessionDigest digest = digestSessions(pg, m_t, &s.digestCandidates);
     const PostgresContext c{id, s.name, snapshot.sampledAtMs, pg, digest, s.lastOkAtMs, poolers, chain, m_t};
     RuleMemory &m = s.memory;
     idleInTransactionLeak(c, m.leak, out);

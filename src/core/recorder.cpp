@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QSet>
 #include <algorithm>
+#include <array>
 
 namespace poolscope {
 
@@ -12,7 +13,14 @@ namespace series {
 
 QString sessionState(SessionState state)
 {
-    return QStringLiteral("sessions/") + sessionStateName(state);
+    // Asked for every state at every sample: built once.
+    static const auto names = [] {
+        std::array<QString, SessionStateCount> out;
+        for (SessionState s : AllSessionStates)
+            out[size_t(s)] = QStringLiteral("sessions/") + sessionStateName(s);
+        return out;
+    }();
+    return names[size_t(state)];
 }
 
 QString group(GroupDimension dimension, const QString &name)
@@ -178,13 +186,7 @@ void recordSnapshot(SeriesSet &set, const TargetSnapshot &snapshot)
 
 QStringList recordedGroups(const SeriesSet &set, GroupDimension dimension)
 {
-    QStringList groups;
-    const QString prefix = series::group(dimension, QString());
-    for (const QString &name : set.names()) {
-        if (name.startsWith(prefix))
-            groups.append(name.mid(prefix.size()));
-    }
-    return groups;
+    return set.namesAfter(series::group(dimension, QString()));
 }
 
 QStringList recordedPools(const SeriesSet &set)

@@ -273,6 +273,14 @@ QStringList SeriesSet::names() const
     return out;
 }
 
+QStringList SeriesSet::namesAfter(const QString &prefix) const
+{
+    QStringList out;
+    for (auto it = m_series.lower_bound(prefix); it != m_series.end() && it->first.startsWith(prefix); ++it)
+        out.append(it->first.mid(prefix.size()));
+    return out;
+}
+
 std::optional<double> RateCalculator::update(double t, quint64 counter)
 {
     if (!m_points.isEmpty() && (t <= m_points.last().t || counter < m_points.last().counter)) {

@@ -91,6 +91,8 @@ public:
     /// Drops a series and its history (nothing when there is none).
     void remove(const QString &name) { m_series.erase(name); }
     QStringList names() const;
+    /// The names that start with `prefix`, without it (a range of the sorted names, not a scan of all).
+    QStringList namesAfter(const QString &prefix) const;
     int size() const { return int(m_series.size()); }
     /// Bytes held by every series' rings now.
     std::size_t memoryBytes() const;

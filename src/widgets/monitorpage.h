@@ -62,6 +62,13 @@ protected:
     /// Wires the header's range buttons (in timeRanges() order) and the "Back to live" button, and keys 1–4.
     void setupTimeControls(const QList<QAbstractButton *> &rangeButtons, QAbstractButton *liveButton);
     void markChartsDirty();
+    /// Sets `widget`'s tooltip when it differs (setToolTip sends an event every time): header labels are
+    /// set at every sample.
+    static void setTip(QWidget *widget, const QString &tip)
+    {
+        if (widget->toolTip() != tip)
+            widget->setToolTip(tip);
+    }
     const SeriesSet *seriesSet() const { return m_set; }
     /// showRange() set the charts' range.
     virtual void onRangeShown() {}

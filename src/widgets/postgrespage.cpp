@@ -156,9 +156,9 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
         sessions += tr(" + %1 PoolScope").arg(pg.poolscopeSessions);
     if (usable)
         sessions += tr(" of %1 usable").arg(*usable);
-    m_ui->sessionsLabel->setToolTip(
-        tr("Client sessions (the chart) and PoolScope's own connections (left out of the chart): both use "
-           "connection slots; with the headroom they add up to the connections usable by non-superusers"));
+    setTip(m_ui->sessionsLabel,
+           tr("Client sessions (the chart) and PoolScope's own connections (left out of the chart): both use "
+              "connection slots; with the headroom they add up to the connections usable by non-superusers"));
     if (usable && *usable > 0 && pg.clientBackends() >= *usable * 0.8) {
         const QColor warn = palette::sessionState(SessionState::IdleInTransactionAborted, palette());
         sessions = QStringLiteral("<span style=\"color:%1\">%2</span>").arg(warn.name(), sessions);
@@ -167,7 +167,8 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
 
     // Read back from Prometheus: the exporter's figure (postgres_exporter's max_tx_duration, PoolScope's
     // own), unknown when it has none; never a "none open" made up from the missing session list.
-    const std::optional<double> oldest = pg.exported ? pg.exported->oldestXactAgeS : pg.oldestXactAge();
+    const std::optional<double> oldest =
+        pg.exported ? pg.exported->oldestXactAgeS : m_glance.of(pg).oldestXactAge(pg.serverNow);
     const bool noneOpen = !oldest ? !pg.exported : pg.exported && *oldest <= 0; // the exporter's 0: none
     QString oldestText = tr("Oldest transaction: <b>%1</b>")
                              .arg(noneOpen ? tr("none open")
@@ -215,9 +216,9 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
     m_ui->headroomLabel->setText(headroomText);
     const QString headroomTip = tr("Connections non-superusers can still open: %1 usable minus %2 client "
                                    "backends (PoolScope's own %3 included)");
-    m_ui->headroomLabel->setToolTip(headroomTip.arg(usable ? locale.toString(*usable) : tr("unknown"),
-                                                    locale.toString(pg.clientBackends()),
-                                                    locale.toString(pg.poolscopeSessions)));
+    setTip(m_ui->headroomLabel,
+           headroomTip.arg(usable ? locale.toString(*usable) : tr("unknown"),
+                           locale.toString(pg.clientBackends()), locale.toString(pg.poolscopeSessions)));
 
     auto describe = [&pg](qint64 pid) -> QString {
         for (const Session &s : pg.sessions) {
@@ -243,13 +244,11 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
         if (waiting.value_or(0) > 0)
             locks = coloured(palette::sessionState(SessionState::IdleInTransactionAborted, palette()), locks);
         m_ui->locksLabel->setText(locks);
-        m_ui->locksLabel->setToolTip(
-            tr("Read from Prometheus: sessions waiting on a lock as PoolScope's export "
-               "counts them; postgres_exporter does not export them"));
+        setTip(m_ui->locksLabel, tr("Read from Prometheus: sessions waiting on a lock as PoolScope's export "
+                                    "counts them; postgres_exporter does not export them"));
         m_ui->xminLabel->setText(tr("Oldest xmin: <b>not exported</b>"));
-        m_ui->xminLabel->setToolTip(
-            tr("Read from Prometheus: which session holds the xmin horizon back needs "
-               "the session list, which no exporter carries"));
+        setTip(m_ui->xminLabel, tr("Read from Prometheus: which session holds the xmin horizon back needs "
+                                   "the session list, which no exporter carries"));
         return;
     }
     if (pg.lockWaiting == 0) {
@@ -270,15 +269,15 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
                                .arg(describe(root), QString::number(pg.blockedBehind(root))));
     }
     m_ui->locksLabel->setText(locks);
-    m_ui->locksLabel->setToolTip(details.isEmpty()
-                                     ? tr("Sessions waiting on a heavyweight lock (wait_event_type Lock)")
-                                     : details.join(QLatin1Char('\n')));
+    setTip(m_ui->locksLabel, details.isEmpty()
+                                 ? tr("Sessions waiting on a heavyweight lock (wait_event_type Lock)")
+                                 : details.join(QLatin1Char('\n')));
 
-    const Session *xmin = pg.oldestXminSession();
+    const Session *xmin = m_glance.of(pg).oldestXmin();
     QString xminText;
     if (!xmin) {
         xminText = tr("Oldest xmin: <b>none held</b>");
-        m_ui->xminLabel->setToolTip(tr("No client session holds back the xmin horizon"));
+        setTip(m_ui->xminLabel, tr("No client session holds back the xmin horizon"));
     } else {
         const std::optional<double> open =
             xmin->xactStart ? std::optional<double>(std::max(0.0, pg.serverNow - *xmin->xactStart))
@@ -290,9 +289,9 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
         // transaction.
         if (open && *open >= 60)
             xminText = coloured(palette::sessionState(SessionState::IdleInTransaction, palette()), xminText);
-        m_ui->xminLabel->setToolTip(tr("Holds the xmin horizon back: %1 (%2, %3). Vacuum cannot remove rows "
-                                       "deleted after its snapshot.")
-                                        .arg(describe(xmin->pid), xmin->usename, xmin->datname));
+        setTip(m_ui->xminLabel, tr("Holds the xmin horizon back: %1 (%2, %3). Vacuum cannot remove rows "
+                                   "deleted after its snapshot.")
+                                    .arg(describe(xmin->pid), xmin->usename, xmin->datname));
     }
     m_ui->xminLabel->setText(xminText);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/rateestimator.h"
+#include "core/sessionsglance.h"
 #include "widgets/monitorpage.h"
 
 #include <QHash>
@@ -59,6 +60,7 @@ private:
     QStringList m_shownGroups;
     QString m_poolerTraffic;      // the linked pooler charted on the TPS chart; empty for none
     double m_groupsCheckedAt = 0; // series time of the last live check of the groups shown
+    SessionsGlance m_glance;
 };
 
 } // namespace poolscope::widgets

@@ -333,8 +333,10 @@ void TransactionCharts::updateSample(const TargetSnapshot &snapshot)
             m_histogram = histogram(pg);
             m_applications = topApplications(pg);
         }
-        const Session *xmin = pg.oldestXminSession();
-        m_history.append({t, pg.oldestXactAge().value_or(0.0), xmin ? double(*xmin->horizonAge()) : 0.0});
+        const SessionsGlance &glance = m_glance.of(pg);
+        const Session *xmin = glance.oldestXmin();
+        m_history.append(
+            {t, glance.oldestXactAge(pg.serverNow).value_or(0.0), xmin ? double(*xmin->horizonAge()) : 0.0});
     }
     if (m_history.size() > MaxHistory)
         m_history.remove(0, m_history.size() - MaxHistory);

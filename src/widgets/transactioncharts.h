@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/sessionsglance.h"
 #include "core/targetsnapshot.h"
 #include "widgets/qcp.h"
 
@@ -115,6 +116,7 @@ private:
     Histogram m_histogram;
     QList<ApplicationStates> m_applications;
     QList<AgePoint> m_history;
+    SessionsGlance m_glance; // the ages' figures, once per sessions list
     QTimer m_replotTimer;
     int m_rebuilds = 0;
     bool m_hiddenDirty = false;

@@ -2,13 +2,17 @@
 // misses (one short idle-in-transaction session, a full pool nobody waits for, a plateau that is real
 // demand) name nothing. Each row is N samples one second apart; the expectation is the set of open findings
 // after the last one ("rule:subject:severity").
+#include "core/findingrules.h"
 #include "findingsupport.h"
 
 #include <QtTest>
 
 using namespace poolscope;
 using namespace poolscope::test;
+using findings::DigestCandidates;
 using findings::FindingsEngine;
+using findings::SessionDigest;
+using findings::Thresholds;
 
 using Series = std::function<TargetSnapshot(int i, double now)>;
 Q_DECLARE_METATYPE(Series)
@@ -213,6 +217,55 @@ private Q_SLOTS:
         FindingsEngine engine;
         feedPg(engine, samples, series);
         QCOMPARE(named(engine), expected);
+    }
+
+    void digestOfTheSameListAsTimeMovesOn()
+    {
+        // The live sampler hands over the same shared sessions list while nothing changed: the digest then
+        // looks only at the sessions that can contribute, and must say what a pass over every session says,
+        // as a young session grows old and an idle-in-transaction one crosses the leak age.
+        Sess young{1, QStringLiteral("web")};
+        young.backendAgeS = 0.4;
+        Sess held{2, QStringLiteral("billing"), QStringLiteral("idle in transaction"), 3, 4};
+        Sess running{3, QStringLiteral("report"), QStringLiteral("active"), 1, 7};
+        Sess waiter{4, QStringLiteral("web"), QStringLiteral("active"), 2, 2};
+        waiter.blockedBy = {2};
+        TargetSnapshot snap =
+            pgSnapshot(kStart, many(200, "web", "idle", 30, 100) + QList{young, held, running, waiter});
+        PostgresSample pg = *snap.postgres;
+        const Thresholds t;
+        DigestCandidates candidates;
+        auto key = [](const SessionDigest &d) {
+            QStringList out;
+            for (const SessionDigest::Held &h : d.idleInTransaction)
+                out << QStringLiteral("held %1 %2").arg(h.pid).arg(h.idleS);
+            if (d.oldestRunning)
+                out << QStringLiteral("running %1 %2").arg(d.oldestRunning->pid).arg(d.oldestRunning->xactS);
+            for (auto it = d.longTransactions.cbegin(); it != d.longTransactions.cend(); ++it)
+                out << QStringLiteral("long %1 %2").arg(it.key()).arg(it.value().size());
+            for (auto it = d.lockWaitingByApp.cbegin(); it != d.lockWaitingByApp.cend(); ++it)
+                out << QStringLiteral("lock %1 %2").arg(it.key()).arg(it.value());
+            out << QStringLiteral("oldest lock wait %1, young %2").arg(d.oldestLockWaitS).arg(d.young);
+            out.sort();
+            return out;
+        };
+        for (const double later : {0.0, 0.5, 1.0, 2.5, 30.0}) {
+            pg.serverNow = kStart + later;
+            const SessionDigest every = digestSessions(pg, t);
+            QCOMPARE(key(digestSessions(pg, t, &candidates)), key(every));
+            QCOMPARE(candidates.of.constData(), pg.sessions.constData()); // the same list: picked once
+            QVERIFY(candidates.indexes.size() < 10);
+            if (later == 0.0)
+                QCOMPARE(every.young, 1);
+            if (later == 30.0) {
+                QCOMPARE(every.young, 0);
+                QCOMPARE(every.idleInTransaction.size(), 1); // 33 s idle in transaction now
+            }
+        }
+        // Another list (a session ended): picked again.
+        pg.sessions.removeFirst();
+        QCOMPARE(key(digestSessions(pg, t, &candidates)), key(digestSessions(pg, t)));
+        QCOMPARE(candidates.of.constData(), pg.sessions.constData());
     }
 
     void leakCarriesHoldersEvidenceAndAdvice()

@@ -3,6 +3,7 @@
 #include "core/postgresparsers.h"
 #include "core/recorder.h"
 #include "core/sessionanalysis.h"
+#include "core/sessionsglance.h"
 #include "core/snapshotjson.h"
 #include "support/fixture.h"
 
@@ -210,6 +211,19 @@ private Q_SLOTS:
         // Whatever the order the server lists them in.
         std::reverse(pg.sessions.begin(), pg.sessions.end());
         QCOMPARE(int(pg.oldestXminSession()->pid), holder);
+        // The window's glance (once per sessions list) names the same session, and the same oldest age.
+        SessionsGlance glance;
+        QCOMPARE(int(glance.of(pg).oldestXmin()->pid), holder);
+        QCOMPARE(glance.oldestXactAge(pg.serverNow), pg.oldestXactAge());
+        // The holder ended: asked about the new list, the same glance names whoever holds it now.
+        const PostgresSample before = pg; // the old list stays alive (and shared) meanwhile
+        pg.sessions.removeIf([holder](const Session &s) { return s.pid == holder; });
+        const Session *now = glance.of(pg).oldestXmin();
+        const Session *expected = pg.oldestXminSession();
+        QCOMPARE(now ? now->pid : 0, expected ? expected->pid : 0);
+        pg.serverNow += 5; // later, the same list: ages move on, nothing else
+        QCOMPARE(glance.of(pg).oldestXactAge(pg.serverNow), pg.oldestXactAge());
+        QCOMPARE(before.sessions.size(), sessions.size());
     }
 
     void jsonGroupsAreBounded()

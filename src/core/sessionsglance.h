@@ -1,0 +1,49 @@
+#pragma once
+
+#include "postgressample.h"
+
+#include <QList>
+#include <optional>
+#include <utility>
+
+namespace poolscope {
+
+/// What the window reads from every session at every sample (the oldest transaction, the xmin holder),
+/// worked out once per sessions list: the sampler hands over the same shared list while nothing changed, so
+/// a quiet sample costs no pass over 1,000 sessions. Ages are taken against the sample's own server time.
+class SessionsGlance
+{
+public:
+    /// Refreshes for `pg`'s sessions when they are not the list seen last.
+    const SessionsGlance &of(const PostgresSample &pg)
+    {
+        if (m_sessions.constData() == pg.sessions.constData() && m_sessions.size() == pg.sessions.size())
+            return *this;
+        m_sessions = pg.sessions; // held, so its address cannot be reused by another list
+        m_oldestXactStart.reset();
+        for (const Session &s : std::as_const(m_sessions)) {
+            if (s.xactStart && (!m_oldestXactStart || *s.xactStart < *m_oldestXactStart))
+                m_oldestXactStart = s.xactStart;
+        }
+        PostgresSample held; // PostgresSample's own ranking, on the held list
+        held.sessions = m_sessions;
+        m_oldestXmin = held.oldestXminSession();
+        return *this;
+    }
+    /// PostgresSample::oldestXactAge() at `serverNow`.
+    std::optional<double> oldestXactAge(double serverNow) const
+    {
+        if (!m_oldestXactStart)
+            return std::nullopt;
+        return std::max(0.0, serverNow - *m_oldestXactStart);
+    }
+    /// PostgresSample::oldestXminSession(); valid until the next of().
+    const Session *oldestXmin() const { return m_oldestXmin; }
+
+private:
+    QList<Session> m_sessions;
+    std::optional<double> m_oldestXactStart;
+    const Session *m_oldestXmin = nullptr;
+};
+
+} // namespace poolscope
