@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
+#include <utility>
 
 namespace poolscope::widgets {
 
@@ -148,6 +149,11 @@ FleetView::FleetView(TargetListModel *model, QWidget *parent)
     m_summaryTimer.setInterval(250);
     connect(&m_summaryTimer, &QTimer::timeout, this, &FleetView::updateSummary);
     const auto soon = [this] {
+        // Behind the target's page (a shown window), nobody reads it: counted when shown.
+        if (!isVisible() && window()->isVisible()) {
+            m_summaryStale = true;
+            return;
+        }
         if (!m_summaryTimer.isActive())
             m_summaryTimer.start();
     };
@@ -168,6 +174,8 @@ void FleetView::setSizedToContents(bool sized)
 void FleetView::showEvent(QShowEvent *event)
 {
     setSizedToContents(true); // sizes them once for what changed while hidden
+    if (std::exchange(m_summaryStale, false))
+        updateSummary();
     QWidget::showEvent(event);
 }
 

@@ -69,6 +69,7 @@ private:
     QLabel *m_summary;
     std::function<QString(int)> m_whyNotEditable;
     QTimer m_summaryTimer;
+    bool m_summaryStale = false; // rows changed while hidden in a shown window
 };
 
 } // namespace poolscope::widgets

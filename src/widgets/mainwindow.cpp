@@ -211,7 +211,7 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_liveLabel);
     m_statusTimer = new QTimer(this);
     m_statusTimer->setSingleShot(true);
-    m_statusTimer->setInterval(250);
+    m_statusTimer->setInterval(1000);
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     updateLiveIndicator();
     updateStatus();
@@ -700,8 +700,9 @@ void MainWindow::onSnapshot(int id, const TargetSnapshot &snapshot)
         m_rolling->addSample(id, t->address(), snapshot, m_findings->engine().findingsOf(id),
                              QDateTime::currentMSecsSinceEpoch());
     m_planner->addSample(id, name, kind, snapshot);
-    applyMarkers(*t);               // unchanged markers cost a comparison
-    if (!m_statusTimer->isActive()) // at most every 250 ms: a Prometheus read brings hundreds of samples
+    applyMarkers(*t); // unchanged markers cost a comparison
+    // At most once a second: ten samples a second (or a Prometheus read's hundreds) rarely change it.
+    if (!m_statusTimer->isActive())
         m_statusTimer->start();
 }
 
