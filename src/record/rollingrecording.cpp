@@ -57,7 +57,12 @@ struct RollingRecording::Worker
     }
 };
 
-RollingRecording::RollingRecording(QObject *parent) : QObject(parent) {}
+RollingRecording::RollingRecording(QObject *parent) : QObject(parent), m_handOver(new QTimer(this))
+{
+    m_handOver->setSingleShot(true);
+    m_handOver->setInterval(HandOverMs);
+    connect(m_handOver, &QTimer::timeout, this, &RollingRecording::handOver);
+}
 
 RollingRecording::~RollingRecording()
 {
@@ -76,8 +81,23 @@ RollingRecording::~RollingRecording()
     m_thread->retire();
 }
 
+void RollingRecording::handOver()
+{
+    m_handOver->stop();
+    if (m_waiting.empty())
+        return;
+    QMetaObject::invokeMethod(
+        m_context,
+        [worker = m_worker, jobs = std::exchange(m_waiting, {})] {
+            for (const auto &job : jobs)
+                job(*worker);
+        },
+        Qt::QueuedConnection);
+}
+
 void RollingRecording::post(std::function<void(Worker &)> job)
 {
+    handOver(); // the samples before it, first
     QMetaObject::invokeMethod(
         m_context, [worker = m_worker, job = std::move(job)] { job(*worker); }, Qt::QueuedConnection);
 }
@@ -138,10 +158,12 @@ void RollingRecording::addSample(int key, const QString &name, const TargetSnaps
         return;
     }
     ++*m_queued;
-    post([queued = m_queued, key, name, snapshot, found, nowMs](Worker &w) {
+    m_waiting.push_back([queued = m_queued, key, name, snapshot, found, nowMs](Worker &w) {
         w.add(key, name, snapshot, found, nowMs);
         --*queued;
     });
+    if (!m_handOver->isActive())
+        m_handOver->start();
 }
 
 void RollingRecording::saveLast(const QString &path, qint64 windowMs, qint64 nowMs,

@@ -9,8 +9,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QLockFile;
+class QTimer;
 
 namespace poolscope::record {
 
@@ -34,12 +36,15 @@ struct RollingOptions
 ///
 /// Writing happens on a thread of its own (OwnedThread): addSample() only queues (a copy of the sample, its
 /// lists implicitly shared) and never waits; when more than MaxQueued samples wait, new ones are dropped and
-/// counted. The object lives on the thread that created it (the GUI thread).
+/// counted. Samples are handed to the thread together, HandOverMs after the first of them (or before any
+/// other request), rather than waking it at every sample. The object lives on the thread that created it
+/// (the GUI thread).
 class RollingRecording : public QObject
 {
     Q_OBJECT
 public:
     static constexpr int MaxQueued = 1000;
+    static constexpr int HandOverMs = 250;
 
     explicit RollingRecording(QObject *parent = nullptr);
     /// Writes what is queued and closes the file, waiting at most OwnedThread::kRetireMs plus the retire
@@ -65,6 +70,8 @@ public:
 private:
     struct Worker;
     void post(std::function<void(Worker &)> job);
+    /// Posts the samples waiting for the hand-over, in order.
+    void handOver();
 
     RollingOptions m_options;
     std::unique_ptr<QLockFile> m_lock;
@@ -74,6 +81,8 @@ private:
     bool m_started = false;
     std::shared_ptr<std::atomic<int>> m_queued = std::make_shared<std::atomic<int>>(0);
     std::atomic<qint64> m_dropped{0};
+    std::vector<std::function<void(Worker &)>> m_waiting; // samples not handed over yet
+    QTimer *m_handOver = nullptr;
 };
 
 } // namespace poolscope::record
