@@ -29,6 +29,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTest>
+#include <QThread>
 #include <cstdio>
 #include <unistd.h>
 
@@ -92,6 +93,46 @@ struct Figures
     double backendMs = 0; // the backends', schedstat
     double backendTicksMs = 0;
     int replots = 0; // of every chart in the window
+};
+
+// With BENCH_EVENTS set: the events the GUI thread handled, by type and receiver class, printed at the end
+// (what wakes the thread). It adds its own cost to every event: leave it unset for the figures.
+class EventCounter : public QObject
+{
+public:
+    EventCounter()
+    {
+        if (qEnvironmentVariableIsSet("BENCH_EVENTS"))
+            qApp->installEventFilter(this);
+    }
+    ~EventCounter() override
+    {
+        qApp->removeEventFilter(this);
+        QList<std::pair<int, QString>> sorted;
+        for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it)
+            sorted.append({it.value(), it.key()});
+        std::sort(sorted.begin(), sorted.end(), std::greater<>());
+        for (qsizetype i = 0; i < std::min<qsizetype>(15, sorted.size()); ++i)
+            say("BENCH events: %d %s", sorted[i].first, qPrintable(sorted[i].second));
+    }
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (QThread::currentThread() == qApp->thread())
+            ++m_counts[QStringLiteral("%1 %2%3")
+                           .arg(int(event->type()))
+                           .arg(watched->metaObject()->className(),
+                                (watched->parent()
+                                     ? QStringLiteral(" in ") + watched->parent()->metaObject()->className()
+                                     : QString()) +
+                                    (qobject_cast<QTimer *>(watched)
+                                         ? QStringLiteral(" every %1 ms")
+                                               .arg(qobject_cast<QTimer *>(watched)->interval())
+                                         : QString()))];
+        return false;
+    }
+
+private:
+    QHash<QString, int> m_counts;
 };
 
 // Counts the replots of every chart in `window` from now on.
@@ -265,6 +306,7 @@ private Q_SLOTS:
             Window w(pidsOf(m_admin.get(), "usename = 'monitor' AND application_name = 'poolscope'"));
             const int before = samplesOf(window);
             const ReplotCounter replots(window);
+            const EventCounter events;
             w.start();
             idle(benchSeconds() * 1000);
             Figures f = w.stop(samplesOf(window) - before);
