@@ -60,7 +60,7 @@ struct RollingRecording::Worker
 RollingRecording::RollingRecording(QObject *parent) : QObject(parent), m_handOver(new QTimer(this))
 {
     m_handOver->setSingleShot(true);
-    m_handOver->setInterval(HandOverMs);
+    m_handOver->setInterval(HandOverLastMs);
     connect(m_handOver, &QTimer::timeout, this, &RollingRecording::handOver);
 }
 
@@ -162,8 +162,14 @@ void RollingRecording::addSample(int key, const QString &name, const TargetSnaps
         w.add(key, name, snapshot, found, nowMs);
         --*queued;
     });
-    if (!m_handOver->isActive())
+    // Handed over by a sample, not a timer of its own (which would wake this thread instead): the timer only
+    // brings the last samples when no more come.
+    if (m_waiting.size() == 1) {
+        m_firstWaiting.start();
         m_handOver->start();
+    } else if (m_firstWaiting.elapsed() >= HandOverMs) {
+        handOver();
+    }
 }
 
 void RollingRecording::saveLast(const QString &path, qint64 windowMs, qint64 nowMs,

@@ -4,6 +4,7 @@
 #include "core/ownedthread.h"
 #include "core/targetsnapshot.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <atomic>
@@ -36,8 +37,9 @@ struct RollingOptions
 ///
 /// Writing happens on a thread of its own (OwnedThread): addSample() only queues (a copy of the sample, its
 /// lists implicitly shared) and never waits; when more than MaxQueued samples wait, new ones are dropped and
-/// counted. Samples are handed to the thread together, HandOverMs after the first of them (or before any
-/// other request), rather than waking it at every sample. The object lives on the thread that created it
+/// counted. Samples are handed to the thread together, by the first sample HandOverMs after the first of them
+/// (a timer after HandOverLastMs when no other sample comes) or before any other request, rather than waking
+/// the thread at every sample. The object lives on the thread that created it
 /// (the GUI thread).
 class RollingRecording : public QObject
 {
@@ -45,6 +47,7 @@ class RollingRecording : public QObject
 public:
     static constexpr int MaxQueued = 1000;
     static constexpr int HandOverMs = 250;
+    static constexpr int HandOverLastMs = 500;
 
     explicit RollingRecording(QObject *parent = nullptr);
     /// Writes what is queued and closes the file, waiting at most OwnedThread::kRetireMs plus the retire
@@ -82,7 +85,8 @@ private:
     std::shared_ptr<std::atomic<int>> m_queued = std::make_shared<std::atomic<int>>(0);
     std::atomic<qint64> m_dropped{0};
     std::vector<std::function<void(Worker &)>> m_waiting; // samples not handed over yet
-    QTimer *m_handOver = nullptr;
+    QTimer *m_handOver = nullptr;                         // HandOverLastMs after the first waiting sample
+    QElapsedTimer m_firstWaiting;
 };
 
 } // namespace poolscope::record

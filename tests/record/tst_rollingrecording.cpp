@@ -227,7 +227,7 @@ private Q_SLOTS:
         QCOMPARE(qint64(reader.samples(1).size()), writer.samplesWritten());
     }
 
-    void aLoneSampleIsCommittedWithinASecond()
+    void aLoneSampleIsCommittedWithinTwoSeconds() // handed over after 0.5 s, committed 1 s later
     {
         QTemporaryDir dir;
         record::RollingOptions o;
