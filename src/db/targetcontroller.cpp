@@ -285,7 +285,8 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
     if (ticket != m_ticket || !m_inFlight)
         return; // stale reply
     m_inFlight = false;
-    m_stallTimer.stop();
+    // The stall timer is left running (onStallTimeout ignores a poll no longer in flight): the next pollNow()
+    // restarts it, one timer call per sample instead of two.
     const bool again = std::exchange(m_pollAgain, false);
     const bool late = m_stalledPoll;
     m_stalledPoll = false;

@@ -92,6 +92,18 @@ void TargetListModel::setVia(int id, const QString &via, const QString &detail)
     rowChanged(row);
 }
 
+namespace {
+
+// NaN (a gap) equal to NaN: the line drawn is the same.
+bool sameHistory(const QList<double> &a, const QList<double> &b)
+{
+    return a.size() == b.size() && std::equal(a.cbegin(), a.cend(), b.cbegin(), [](double x, double y) {
+               return x == y || (std::isnan(x) && std::isnan(y));
+           });
+}
+
+} // namespace
+
 void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
 {
     const int row = rowOf(id);
@@ -100,6 +112,10 @@ void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
     Row &r = m_rows[row];
     const double troubleBefore = trouble(r);
     const FleetFigures f = fleetFigures(snapshot); // all unknown for a failed sample
+    const bool sameFigures = r.occupancy == f.occupancy && r.headroom == f.headroom &&
+                             r.waiting == f.waiting && r.idleInTransaction == f.idleInTransaction &&
+                             r.attention == f.attention;
+    const QList<double> historyBefore = r.history;
     r.occupancy = f.occupancy;
     r.headroom = f.headroom;
     r.waiting = f.waiting;
@@ -108,9 +124,11 @@ void TargetListModel::setSample(int id, const TargetSnapshot &snapshot)
     r.history.append(f.occupancy.value_or(std::numeric_limits<double>::quiet_NaN()));
     if (r.history.size() > HistoryLength)
         r.history.remove(0, r.history.size() - HistoryLength);
-    // The figures' columns; the target's own column (the dock's list, the fleet's worst-first order) only
-    // when its rank moved: the list is not laid out again at every sample.
-    Q_EMIT dataChanged(index(row, OccupancyColumn), index(row, ColumnCount - 1));
+    // The figures' columns, when they or the history line changed (a quiet target's full history of equal
+    // points does not); the target's own column (the dock's list, the fleet's worst-first order) only when
+    // its rank moved: the list is not laid out again at every sample.
+    if (!sameFigures || !sameHistory(historyBefore, r.history))
+        Q_EMIT dataChanged(index(row, OccupancyColumn), index(row, ColumnCount - 1));
     if (trouble(r) != troubleBefore)
         Q_EMIT dataChanged(index(row, TargetColumn), index(row, TargetColumn));
 }
