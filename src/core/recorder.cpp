@@ -30,7 +30,13 @@ QString group(GroupDimension dimension, const QString &name)
 
 QString groupOthers(GroupDimension dimension)
 {
-    return QStringLiteral("group_others/") + groupDimensionName(dimension);
+    static const auto names = [] {
+        std::array<QString, GroupDimensionCount> out;
+        for (GroupDimension d : AllGroupDimensions)
+            out[size_t(d)] = QStringLiteral("group_others/") + groupDimensionName(d);
+        return out;
+    }();
+    return names[size_t(dimension)];
 }
 
 QString pool(const QString &poolKey, const QString &metric)
@@ -105,23 +111,41 @@ void recordGroups(SeriesSet &set, double t, const PostgresSample &pg)
 {
     for (GroupDimension d : AllGroupDimensions) {
         const QList<SessionGroup> &groups = pg.groupsBy(d);
-        QStringList recorded = recordedGroups(set, d);
         SessionGroup others;
         const QList<SessionGroup> top = analysis::topGroups(groups, series::GroupTopN, &others);
+        const QString prefix = series::group(d, QString());
         // Every group in this sample's top N has a series, however many came before it: a cap that keeps the
         // first ones seen would hide the one that matters now.
         for (const SessionGroup &g : top) {
-            if (g.sessions() <= 0 || recorded.contains(g.name))
+            if (g.sessions() <= 0 || set.find(prefix + g.name))
                 continue;
+            QStringList recorded = set.namesAfter(prefix);
             if (recorded.size() >= series::MaxRecordedGroups)
                 evictGroup(set, d, recorded, top, t);
-            recorded.append(g.name);
+            set[prefix + g.name];
         }
-        QHash<QString, int> sessions;
-        for (const SessionGroup &g : groups)
-            sessions.insert(g.name, g.sessions());
-        for (const QString &name : recorded)
-            set[series::group(d, name)].append(t, sessions.value(name, 0));
+        // Every recorded group gets this sample's count (0 when it has no session now). Few groups are
+        // looked up in place; many (client addresses) through a hash.
+        constexpr qsizetype FewGroups = 32;
+        QHash<QString, int> many;
+        if (groups.size() > FewGroups) {
+            for (const SessionGroup &g : groups)
+                many.insert(g.name, g.sessions());
+        }
+        set.forEachAfter(prefix, [&](QStringView name, TimeSeries &ts) {
+            int n = 0;
+            if (groups.size() > FewGroups) {
+                n = many.value(name.toString(), 0);
+            } else {
+                for (const SessionGroup &g : groups) {
+                    if (g.name == name) {
+                        n = g.sessions();
+                        break;
+                    }
+                }
+            }
+            ts.append(t, n);
+        });
         set[series::groupOthers(d)].append(t, others.sessions());
     }
 }

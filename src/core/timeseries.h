@@ -93,6 +93,13 @@ public:
     QStringList names() const;
     /// The names that start with `prefix`, without it (a range of the sorted names, not a scan of all).
     QStringList namesAfter(const QString &prefix) const;
+    /// f(name without `prefix`, series) for every series whose name starts with `prefix`, in name order.
+    template <typename F> void forEachAfter(const QString &prefix, F f)
+    {
+        for (auto it = m_series.lower_bound(prefix); it != m_series.end() && it->first.startsWith(prefix);
+             ++it)
+            f(QStringView(it->first).mid(prefix.size()), it->second);
+    }
     int size() const { return int(m_series.size()); }
     /// Bytes held by every series' rings now.
     std::size_t memoryBytes() const;
