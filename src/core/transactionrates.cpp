@@ -20,7 +20,7 @@ void TransactionRates::reset()
     m_previousNow.reset();
 }
 
-std::optional<double> TransactionRates::update(PostgresSample &pg, quint64 ownTransactions)
+std::optional<double> TransactionRates::update(PostgresSample &pg, quint64 ownTransactions, bool sameSessions)
 {
     pg.commitsPerSecond.reset();
     pg.rollbacksPerSecond.reset();
@@ -36,7 +36,8 @@ std::optional<double> TransactionRates::update(PostgresSample &pg, quint64 ownTr
     r.own = ownTransactions;
     r.restartedAt = pg.postmasterStart;
     r.resetAt = pg.statsReset;
-    r.finished = m_previousNow ? sessionsFinishedSince(pg.sessions, *m_previousNow) : 0;
+    // An unchanged list was read before the previous poll's server time: none of it changed state after.
+    r.finished = m_previousNow && !sameSessions ? sessionsFinishedSince(pg.sessions, *m_previousNow) : 0;
     m_previousNow = pg.serverNow;
     const RateEstimate e = m_estimator.update(r);
     pg.transactionRate = e;

@@ -23,7 +23,9 @@ public:
     /// (cumulative). Sets pg.commitsPerSecond, pg.rollbacksPerSecond (own polls are commits, never
     /// rollbacks) and pg.transactionRate; returns commits + rollbacks per second (TargetSnapshot::tps),
     /// unknown unless the estimate is RateStatus::Ok.
-    std::optional<double> update(PostgresSample &pg, quint64 ownTransactions);
+    /// `sameSessions`: pg.sessions are the previous poll's, unchanged (ActivityCache::changed() false), so
+    /// none of them went idle since it: the pass over every session is skipped.
+    std::optional<double> update(PostgresSample &pg, quint64 ownTransactions, bool sameSessions = false);
     void reset();
     const RateEstimator &estimator() const { return m_estimator; }
 

@@ -119,7 +119,7 @@ bool PostgresSource::sample(SampleQueries &queries, int queryTextLength, TargetS
     m_cutoff = pg.serverNow - m_lastWholeAt >= WholeEverySeconds
                    ? 0
                    : pg.serverNow - CutoffMarginSeconds - double(spent.elapsed()) / 1000.0;
-    out.tps = m_rates.update(pg, ownBefore);
+    out.tps = m_rates.update(pg, ownBefore, !m_activity.changed() && !m_activity.isEmpty());
     // Per-sample deltas; unknown on the first sample, before PG 14, and when a counter went backwards
     // (reset).
     auto delta = [](const std::optional<quint64> &now, std::optional<quint64> &last) {
