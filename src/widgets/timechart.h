@@ -46,8 +46,8 @@ namespace poolscope::widgets {
 /// the history and queues one replot. While live the timer waits until the time axis has moved a pixel
 /// since the last rebuild, and at least 0.5 s (at most 1 s): sampling at 10 Hz does not redraw the charts
 /// ten times a second (every replot still shows every sample); browsing, it waits 40 ms. Samples that change
-/// no series' newest value (flat lines, only the time axis moves) wait the whole second; one that changes a
-/// value brings the replot forward again. A chart hidden
+/// no series' newest value (flat lines, only the time axis moves) wait two seconds; one that changes a
+/// value brings the replot forward again (shown within a second). A chart hidden
 /// behind another tab or page of a shown window rebuilds nothing until it is shown. NaN points in the series
 /// are gaps: lines and areas break there (a bucket that only saw gaps is a gap).
 ///
