@@ -279,15 +279,15 @@ void PostgresPage::showHeaderDetails(const PostgresSample &pg)
         xminText = tr("Oldest xmin: <b>none held</b>");
         setTip(m_ui->xminLabel, tr("No client session holds back the xmin horizon"));
     } else {
-        const std::optional<double> open =
-            xmin->xactStart ? std::optional<double>(std::max(0.0, pg.serverNow - *xmin->xactStart))
-                            : std::nullopt;
+        // Since its transaction began (unknown on a row hidden by privileges).
+        const bool openKnown = xmin->xactStart.has_value();
+        const double open = openKnown ? std::max(0.0, pg.serverNow - *xmin->xactStart) : 0.0;
         xminText = tr("Oldest xmin: <b>%1 xids</b> by pid %2, open %3")
                        .arg(locale.toString(*xmin->horizonAge()), QString::number(xmin->pid),
-                            open ? ageText(*open) : tr("unknown"));
+                            openKnown ? ageText(open) : tr("unknown"));
         // Held this long, it keeps vacuum from removing dead rows: the leak colour, as for the oldest
         // transaction.
-        if (open && *open >= 60)
+        if (openKnown && open >= 60)
             xminText = coloured(palette::sessionState(SessionState::IdleInTransaction, palette()), xminText);
         setTip(m_ui->xminLabel, tr("Holds the xmin horizon back: %1 (%2, %3). Vacuum cannot remove rows "
                                    "deleted after its snapshot.")
