@@ -90,7 +90,7 @@ struct SessionDigest
 /// list, since time only moves on.
 struct DigestCandidates
 {
-    QList<Session> of; // held, so its address cannot be reused by another list
+    QList<Session> of; // held: isHeldList()
     std::vector<qsizetype> indexes;
     double at = 0; // server time they were picked at
     double churnYoungS = 0;

@@ -117,14 +117,13 @@ SessionDigest digestSessions(const PostgresSample &pg, const Thresholds &t, Dige
             take(s);
     } else {
         DigestCandidates &c = *candidates;
-        if (c.of.constData() != pg.sessions.constData() || c.of.size() != pg.sessions.size() || now < c.at ||
-            c.churnYoungS != t.churnYoungS) {
+        if (!isHeldList(c.of, pg.sessions) || now < c.at || c.churnYoungS != t.churnYoungS) {
             c.of = pg.sessions;
             c.at = now;
             c.churnYoungS = t.churnYoungS;
             c.indexes.clear();
             for (qsizetype i = 0; i < c.of.size(); ++i) {
-                const Session &s = c.of.at(i); // at(): a non-const [] would detach the held list
+                const Session &s = c.of.at(i);
                 if (s.xactStart || isIdleInTransaction(s.stateClass()) || s.waitingOnLock() ||
                     (s.backendStart && now - *s.backendStart < t.churnYoungS))
                     c.indexes.push_back(i);

@@ -114,6 +114,11 @@ bool holdsBefore(const Session &a, const Session &b)
 
 const Session *PostgresSample::oldestXminSession() const
 {
+    return poolscope::oldestXminSession(sessions);
+}
+
+const Session *oldestXminSession(const QList<Session> &sessions)
+{
     const Session *oldest = nullptr;
     for (const Session &s : sessions) {
         const std::optional<qint64> age = s.horizonAge();

@@ -78,6 +78,18 @@ struct Session
     }
 };
 
+/// The session holding the xmin horizon back the furthest among `sessions` (PostgresSample::
+/// oldestXminSession() says how ties are broken); nullptr when none holds it. Points into `sessions`.
+const Session *oldestXminSession(const QList<Session> &sessions);
+
+/// `held` is `list` itself (the same shared data), not merely equal to it: what was derived from `held` holds
+/// for `list`. Holding the list keeps its address from being reused by another one; read it through const
+/// access only (a non-const [] detaches it).
+inline bool isHeldList(const QList<Session> &held, const QList<Session> &list)
+{
+    return held.constData() == list.constData() && held.size() == list.size();
+}
+
 /// How sessions are grouped for the "sessions by ..." chart and JSON.
 enum class GroupDimension
 {

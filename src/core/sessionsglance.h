@@ -17,17 +17,15 @@ public:
     /// Refreshes for `pg`'s sessions when they are not the list seen last.
     const SessionsGlance &of(const PostgresSample &pg)
     {
-        if (m_sessions.constData() == pg.sessions.constData() && m_sessions.size() == pg.sessions.size())
+        if (isHeldList(m_sessions, pg.sessions))
             return *this;
-        m_sessions = pg.sessions; // held, so its address cannot be reused by another list
+        m_sessions = pg.sessions;
         m_oldestXactStart.reset();
         for (const Session &s : std::as_const(m_sessions)) {
             if (s.xactStart && (!m_oldestXactStart || *s.xactStart < *m_oldestXactStart))
                 m_oldestXactStart = s.xactStart;
         }
-        PostgresSample held; // PostgresSample's own ranking, on the held list
-        held.sessions = m_sessions;
-        m_oldestXmin = held.oldestXminSession();
+        m_oldestXmin = oldestXminSession(m_sessions);
         return *this;
     }
     /// PostgresSample::oldestXactAge() at `serverNow`.
