@@ -20,6 +20,9 @@ constexpr int MinLiveDelayMs = 500;  // live, at most two replots a second: each
 constexpr int MaxLiveDelayMs = 1000; // a live chart shows a new value within a second, whatever its range
 // A live chart whose newest values did not change only scrolls (by a pixel or a few): every two seconds.
 constexpr int MaxFlatDelayMs = 2000;
+// A live replot due this soon is drawn with the sample that finds it due (at 10 Hz sampling, the one before
+// its timer) instead of on a wake-up of the GUI thread of its own: at most this much early.
+constexpr int DueWithSampleMs = 100;
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double NearLimitFraction = 0.4;
 constexpr double EmphasisWidth = 2.0;
@@ -135,11 +138,7 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(ReplotDelayMs);
-    connect(&m_replotTimer, &QTimer::timeout, this, [this] {
-        m_sinceRebuild.start();
-        rebuild();
-        replot(QCustomPlot::rpQueuedReplot);
-    });
+    connect(&m_replotTimer, &QTimer::timeout, this, &TimeChart::replotLive);
     connect(this, &QCustomPlot::mouseMove, this, &TimeChart::onMouseMove);
     connect(xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, &TimeChart::onRangeChanged);
 
@@ -330,12 +329,26 @@ void TimeChart::markDirty()
     if (!m_replotTimer.isActive()) {
         m_armedFlat = !m_paused && m_sinceRebuild.isValid() && !newestValuesChanged();
         m_replotTimer.start(replotDelayMs());
-    } else if (m_armedFlat && newestValuesChanged()) {
+        return;
+    }
+    if (m_armedFlat && newestValuesChanged()) {
         m_armedFlat = false; // something moved: show it as soon as a flat chart would have
         const int wanted = replotDelayMs();
         if (wanted < m_replotTimer.remainingTime())
             m_replotTimer.start(wanted);
     }
+    if (!m_paused && m_sinceRebuild.isValid() && m_replotTimer.remainingTime() <= DueWithSampleMs)
+        replotLive();
+}
+
+void TimeChart::replotLive()
+{
+    m_replotTimer.stop();
+    m_sinceRebuild.start();
+    rebuild();
+    // Drawn now (the timer or the sample already coalesced the changes), shown at the window's next paint; a
+    // queued replot would cost one more pass of the event loop.
+    replot(QCustomPlot::rpRefreshHint);
 }
 
 std::vector<double> TimeChart::newestValues() const

@@ -135,7 +135,9 @@ public:
     /// never recorded (no pooler traffic) has none.
     bool hasVisibleData() const;
 
-    /// New data is in the series set: rebuild and replot within 40 ms.
+    /// New data is in the series set: rebuild and replot, within 40 ms when paused; live, when the axis has
+    /// moved a pixel (0.5-1 s; 2 s when the newest values did not change). A live replot due within 100 ms is
+    /// made at once, with the sample that marks it, rather than on a timer's wake-up of its own.
     void markDirty();
     /// Rebuilds and replots synchronously (tests, screenshots).
     void refreshNow();
@@ -178,6 +180,7 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    void replotLive();
     struct Series
     {
         QString name;

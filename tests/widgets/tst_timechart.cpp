@@ -103,6 +103,7 @@ private Q_SLOTS:
     void pauseFreezesAndAllowsDragging();
     void replotsAreCoalesced();
     void flatSamplesWaitLongerChangesDoNot();
+    void dueReplotsAreDrawnWithTheSample();
     void tooltipListsEverySeries();
     void rangeSwitchShowsTheRightSpan_data();
     void rangeSwitchShowsTheRightSpan();
@@ -367,6 +368,48 @@ void TestTimeChart::flatSamplesWaitLongerChangesDoNot()
     sample(42);
     QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 1000);
     QVERIFY2(timer.elapsed() < 850, qPrintable(QString::number(timer.elapsed())));
+}
+
+void TestTimeChart::dueReplotsAreDrawnWithTheSample()
+{
+    SeriesSet set;
+    fill(set, 10);
+    TimeChart chart;
+    chart.resize(400, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
+    double t = T0 + 10;
+    set[QStringLiteral("a")].append(t, 1);
+    chart.markDirty();
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
+    replots.clear();
+
+    // Samples every 80 ms, each a new value: a replot falls due between two of them at most 100 ms ahead,
+    // so the sample before it draws it (no wake-up of the GUI thread of its own), never more than 100 ms
+    // early.
+    int withSample = 0;
+    QElapsedTimer sinceReplot;
+    sinceReplot.start();
+    QElapsedTimer run;
+    run.start();
+    while (run.elapsed() < 3000) {
+        QTest::qWait(80);
+        const qsizetype before = replots.size();
+        t += 0.08;
+        set[QStringLiteral("a")].append(t, double(run.elapsed()));
+        chart.markDirty();
+        if (replots.size() > before) {
+            ++withSample;
+            QVERIFY2(sinceReplot.elapsed() >= 400 - 5, qPrintable(QString::number(sinceReplot.elapsed())));
+        }
+        if (replots.size() > before || replots.size() > 0)
+            sinceReplot.start();
+        replots.clear();
+    }
+    QVERIFY2(withSample >= 2, qPrintable(QString::number(withSample)));
 }
 
 void TestTimeChart::tooltipListsEverySeries()
