@@ -25,6 +25,9 @@ struct PollReport
     bool connected = false;  // a connection is open after this poll (the next one will not connect)
     qint64 durationMs = 0;   // wall time of the poll on the worker, connecting included
     int connectAttempts = 0; // connection attempts this worker has made so far
+    // After an Ok poll the worker polls again by itself, as the next ticket, this long after (its interval
+    // less the poll's duration): the steady state needs no call from the GUI thread. -1: it waits to be told.
+    qint64 nextPollInMs = -1;
 };
 
 } // namespace poolscope::db

@@ -37,7 +37,10 @@ double jitter(double low, double high)
 } // namespace
 
 TargetWorker::TargetWorker(const QString &conninfo, int queryTextLength, TargetKind kindOverride)
+    : m_next(new QTimer(this))
 {
+    m_next->setSingleShot(true);
+    connect(m_next, &QTimer::timeout, this, [this] { poll(m_nextTicket); });
     Sampler::Options o;
     o.queryTextLength = queryTextLength;
     o.kindOverride = kindOverride;
@@ -54,6 +57,7 @@ void TargetWorker::cancel()
 
 void TargetWorker::interrupt()
 {
+    m_interrupted = true;
     if (m_sampler)
         m_sampler->interrupt();
 }
@@ -69,29 +73,63 @@ void TargetWorker::requestConnections()
         m_sampler->requestConnections();
 }
 
-void TargetWorker::poll(quint64 ticket, int deadlineMs, int statementTimeoutMs)
+void TargetWorker::setPlan(const Plan &plan)
 {
-    if (!m_sampler)
+    const QMutexLocker lock(&m_planMutex);
+    m_plan = plan;
+}
+
+TargetWorker::Plan TargetWorker::plan() const
+{
+    const QMutexLocker lock(&m_planMutex);
+    return m_plan;
+}
+
+void TargetWorker::pollAt(quint64 ticket, int delayMs)
+{
+    if (ticket <= m_polledTicket)
         return;
+    m_nextTicket = ticket;
+    if (delayMs > 0)
+        m_next->start(delayMs);
+    else
+        poll(ticket);
+}
+
+void TargetWorker::poll(quint64 ticket)
+{
+    if (!m_sampler || ticket <= m_polledTicket || m_interrupted)
+        return;
+    m_polledTicket = ticket;
+    m_next->stop();
     if (!m_niced) {
         m_niced = true;
         ::setpriority(PRIO_PROCESS, id_t(::gettid()),
                       std::min(19, ::getpriority(PRIO_PROCESS, 0) + kWorkerNice));
     }
-    m_sampler->setDeadlineMs(deadlineMs);
-    m_sampler->setCancelGraceMs(std::clamp(deadlineMs / 2, 1000, 10000));
-    m_sampler->setStatementTimeoutMs(statementTimeoutMs);
+    const Plan p = plan();
+    m_sampler->setDeadlineMs(p.deadlineMs);
+    m_sampler->setCancelGraceMs(std::clamp(p.deadlineMs / 2, 1000, 10000));
+    m_sampler->setStatementTimeoutMs(p.statementTimeoutMs);
     TargetSnapshot snapshot = m_sampler->sample();
     PollReport report;
     report.outcome = m_sampler->lastOutcome();
     report.connected = m_sampler->isConnected();
     report.durationMs = m_sampler->lastDurationMs();
     report.connectAttempts = m_sampler->connectAttempts();
+    if (report.outcome == PollOutcome::Ok && !m_interrupted) {
+        // The steady state: the next poll an interval after this one's start, unless the controller says
+        // otherwise (pollAt) meanwhile.
+        report.nextPollInMs = std::max<qint64>(0, p.intervalMs - report.durationMs);
+        m_nextTicket = ticket + 1;
+        m_next->start(int(report.nextPollInMs));
+    }
     Q_EMIT sampled(ticket, snapshot, report);
 }
 
 void TargetWorker::shutdown()
 {
+    m_next->stop();
     if (m_sampler)
         m_sampler->disconnect();
 }
@@ -105,6 +143,7 @@ TargetController::TargetController(const QString &conninfo, QObject *parent, Tar
     const int connectTimeoutS = parseConnInfo(conninfo).value("connect_timeout").toInt();
     m_connectTimeoutMs = (connectTimeoutS > 0 ? connectTimeoutS : Sampler::Options{}.connectTimeoutS) * 1000;
     m_worker = new TargetWorker(conninfo, 1024, kindOverride);
+    m_worker->setPlan(plan());
     m_worker->moveToThread(m_thread.thread());
     // The worker goes with its thread, also when stop() hands a thread it gave up waiting for off.
     connect(m_thread.thread(), &QThread::finished, m_worker, &QObject::deleteLater);
@@ -157,11 +196,26 @@ void TargetController::start()
 void TargetController::setIntervalMs(int ms)
 {
     m_intervalMs = std::clamp(ms, kMinIntervalMs, kMaxIntervalMs);
+    if (!m_worker)
+        return;
+    m_worker->setPlan(plan());
+    // A shorter interval: the poll the worker scheduled with the old one comes no later than the new one.
+    if (m_inFlight && !m_stalledPoll && m_pollDueInMs - m_pollStarted.elapsed() > m_intervalMs)
+        sendPoll(m_intervalMs);
 }
 
 void TargetController::setDeadlineMs(int ms)
 {
     m_deadlineMs = ms <= 0 ? 0 : std::max(ms, kMinIntervalMs);
+    if (m_worker)
+        m_worker->setPlan(plan());
+}
+
+TargetWorker::Plan TargetController::plan() const
+{
+    const int deadline = deadlineMs();
+    // Below the deadline, so a merely slow server cancels the query itself and the connection stays.
+    return {m_intervalMs, deadline, std::min(kMaxStatementTimeoutMs, std::max(100, deadline * 2 / 3))};
 }
 
 int TargetController::deadlineMs() const
@@ -200,7 +254,9 @@ void TargetController::retryNow()
     if (m_inFlight) {
         if (m_stalledPoll)
             m_worker->cancel();
-        return; // its reply schedules the next poll
+        else if (m_pollStarted.elapsed() < m_pollDueInMs)
+            sendPoll(0); // the worker's own next poll, now
+        return;          // its reply schedules the next poll
     }
     m_timer.stop();
     if (!m_thread.isRunning())
@@ -214,6 +270,10 @@ void TargetController::refreshConnections()
         return;
     m_worker->requestConnections();
     if (m_inFlight) {
+        if (!m_stalledPoll && m_pollStarted.elapsed() < m_pollDueInMs) {
+            sendPoll(0); // the worker's own next poll has not started: now, and it takes them
+            return;
+        }
         // The poll in flight may already be past its SHOW CLIENTS decision; the flag stays set for the
         // next one, which we send as soon as this one answers.
         m_pollAgain = true;
@@ -237,23 +297,25 @@ void TargetController::pollNow()
     m_inFlight = true;
     m_stalledPoll = false;
     m_nextRetryAtMs = 0;
+    ++m_ticket;
+    sendPoll(0);
+}
+
+void TargetController::sendPoll(int delayMs)
+{
     m_pollStarted.start();
-    const quint64 ticket = ++m_ticket;
-    const int deadline = deadlineMs();
-    // Below the deadline, so a merely slow server cancels the query itself and the connection stays.
-    const int statementTimeout = std::min(kMaxStatementTimeoutMs, std::max(100, deadline * 2 / 3));
+    m_pollDueInMs = delayMs;
     QMetaObject::invokeMethod(
-        m_worker,
-        [w = m_worker, ticket, deadline, statementTimeout] { w->poll(ticket, deadline, statementTimeout); },
+        m_worker, [w = m_worker, ticket = m_ticket, delayMs] { w->pollAt(ticket, delayMs); },
         Qt::QueuedConnection);
-    m_stallTimer.start(watchdogMs());
+    m_stallTimer.start(delayMs + watchdogMs());
 }
 
 void TargetController::onStallTimeout()
 {
     if (!m_inFlight || !m_worker)
         return;
-    const qint64 waited = m_pollStarted.elapsed();
+    const qint64 waited = std::max<qint64>(0, m_pollStarted.elapsed() - m_pollDueInMs);
     if (!m_stalledPoll)
         logging::get("sampler")->warn("{}: no reply for {} ms, marked stalled", m_target.toStdString(),
                                       waited);
@@ -297,7 +359,7 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
     if (snapshot.kind != TargetKind::Unknown)
         m_kind = snapshot.kind;
 
-    const qint64 spent = m_pollStarted.elapsed();
+    const qint64 spent = std::max<qint64>(0, m_pollStarted.elapsed() - m_pollDueInMs);
     qint64 delay = std::max<qint64>(0, m_intervalMs - spent);
     TargetState next = m_state;
     switch (report.outcome) {
@@ -308,6 +370,8 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
         next = TargetState::Live;
         if (late || again)
             delay = 0; // this sample is stale, or connection lists were asked for meanwhile
+        else if (report.nextPollInMs >= 0)
+            delay = report.nextPollInMs;
         break;
     case PollOutcome::QueryFailed:
         // The server answered: the connection is fine, our queries are not (privileges, a broken pooler).
@@ -359,10 +423,20 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
                                       targetStateName(next).toStdString(), m_lastError.toStdString(),
                                       delay >= 0 ? fmt::format(", next attempt in {} ms", delay)
                                                  : std::string());
+    // Before anything is emitted: a receiver may ask for a poll (refreshConnections) or stop.
+    const bool workerPolls = report.outcome == PollOutcome::Ok && !late && !again && report.nextPollInMs >= 0;
+    if (workerPolls) {
+        // The worker has scheduled the next ticket itself: wait for it as for a poll sent now.
+        m_inFlight = true;
+        ++m_ticket;
+        m_pollStarted.start();
+        m_pollDueInMs = delay;
+        m_stallTimer.start(int(delay) + watchdogMs());
+    }
     setState(next);
     if (!late)
         Q_EMIT snapshotReady(snapshot);
-    if (delay >= 0) {
+    if (delay >= 0 && !workerPolls) {
         if (report.outcome == PollOutcome::ConnectFailed || report.outcome == PollOutcome::ConnectionLost ||
             report.outcome == PollOutcome::Abandoned)
             Q_EMIT retryScheduled(m_failedAttempts, delay);

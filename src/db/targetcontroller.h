@@ -6,9 +6,11 @@
 #include "db/pollreport.h"
 
 #include <QElapsedTimer>
+#include <QMutex>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
+#include <atomic>
 #include <memory>
 
 namespace poolscope::db {
@@ -34,8 +36,20 @@ public:
     /// Thread-safe, non-blocking: the next poll of a PgBouncer-shaped console takes SHOW CLIENTS/SERVERS.
     void requestConnections();
 
+    /// How the worker polls; thread-safe (the controller sets it, the worker's own polls read it).
+    struct Plan
+    {
+        int intervalMs = 1000;
+        int deadlineMs = 3000;
+        int statementTimeoutMs = 2000;
+    };
+    void setPlan(const Plan &plan);
+
 public Q_SLOTS:
-    void poll(quint64 ticket, int deadlineMs, int statementTimeoutMs);
+    /// Polls as `ticket` in `delayMs` (0: now), instead of the poll the worker scheduled itself after its
+    /// last Ok one (see PollReport::nextPollInMs). A ticket already polled is ignored: a call that arrives
+    /// after the worker's own poll of the same ticket has started changes nothing.
+    void pollAt(quint64 ticket, int delayMs);
     void shutdown();
 
 Q_SIGNALS:
@@ -43,12 +57,24 @@ Q_SIGNALS:
                  const poolscope::db::PollReport &report);
 
 private:
+    void poll(quint64 ticket);
+    Plan plan() const;
+
     std::unique_ptr<Sampler> m_sampler;
     bool m_niced = false; // this thread's priority was lowered below the GUI's
+    QTimer *m_next;       // the next poll (a child: moves to the worker's thread with it)
+    quint64 m_nextTicket = 0;
+    quint64 m_polledTicket = 0;
+    mutable QMutex m_planMutex;
+    Plan m_plan;
+    std::atomic<bool> m_interrupted{false};
 };
 
-/// GUI-thread handle of one monitored target: one worker thread, one poll in flight, the timer re-armed when
-/// the reply arrives so a slow server never piles polls up.
+/// GUI-thread handle of one monitored target: one worker thread, one poll in flight, the next one scheduled
+/// when the reply arrives so a slow server never piles polls up. In the steady state (Ok replies) the worker
+/// schedules its next poll itself, an interval after the start of the last one: at 10 Hz the GUI thread is
+/// woken by the samples only, not also by a timer of its own. Everything else (the first poll, retries and
+/// their backoff, a poll at once after a late reply or for fresh connection lists) is decided here.
 ///
 /// Never freezing: the worker bounds every poll by itself (see Sampler: connect_timeout, then the deadline,
 /// a cancel, and a grace period after which the connection is dropped). On top of that this controller
@@ -139,6 +165,8 @@ private:
     void onSampled(quint64 ticket, const poolscope::TargetSnapshot &snapshot,
                    const poolscope::db::PollReport &report);
     void onStallTimeout();
+    void sendPoll(int delayMs);
+    TargetWorker::Plan plan() const;
     void setState(TargetState state);
     void setError(const DbError &error);
     int backoffMs(int failedAttempts) const;
@@ -148,9 +176,10 @@ private:
     TargetWorker *m_worker = nullptr; // lives on m_thread, deleted there; null after stop()
     QTimer m_timer;                   // next poll
     QTimer m_stallTimer;              // the poll in flight is overdue
-    QElapsedTimer m_pollStarted;
+    QElapsedTimer m_pollStarted; // when the poll in flight was sent (or, the worker's own, when it was due)
+    qint64 m_pollDueInMs = 0;    // the poll in flight starts this long after m_pollStarted
     quint64 m_ticket = 0;
-    bool m_inFlight = false;
+    bool m_inFlight = false;    // sent, or scheduled by the worker itself, and not answered yet
     bool m_stalledPoll = false; // the poll in flight was declared stalled
     bool m_pollAgain = false;   // refreshConnections() during a poll: poll again as soon as it answers
     bool m_connected = false;   // the worker reported an open connection after its last poll

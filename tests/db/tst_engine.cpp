@@ -10,6 +10,8 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
+#include <QTimer>
 #include <cmath>
 
 using namespace poolscope;
@@ -58,6 +60,35 @@ bool hasGap(const SeriesSet &series, const QString &name)
     }
     return false;
 }
+
+// Counts the timer events the GUI thread delivers to the timers owned by a controller (its members).
+class TimerEvents : public QObject
+{
+public:
+    TimerEvents() { QCoreApplication::instance()->installEventFilter(this); }
+    ~TimerEvents() override { QCoreApplication::instance()->removeEventFilter(this); }
+    int count(const QObject &owner) const
+    {
+        int n = 0;
+        for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it) {
+            const auto *base = reinterpret_cast<const char *>(&owner);
+            const auto *timer = reinterpret_cast<const char *>(it.key());
+            if (timer >= base && timer < base + sizeof(db::TargetController))
+                n += it.value();
+        }
+        return n;
+    }
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Timer && qobject_cast<QTimer *>(watched) &&
+            QThread::currentThread() == QCoreApplication::instance()->thread())
+            ++m_counts[watched];
+        return false;
+    }
+
+private:
+    QHash<const QObject *, int> m_counts;
+};
 
 } // namespace
 
@@ -256,6 +287,50 @@ private Q_SLOTS:
         QVERIFY(sampler.isConnected());
         QVERIFY(test::waitUntil([&] { return sampler.sample().ok; }, 5000)); // same connection, next sample
         QCOMPARE(sampler.connectAttempts(), 1);
+    }
+
+    // Live, the worker schedules its own polls: the GUI thread is woken by the samples, not by a poll timer
+    // of its own (at 10 Hz that was ten more wake-ups a second), and the rate is the interval's. A shorter
+    // interval and a request for fresh connection lists apply at once, not after the poll already scheduled.
+    void steadyPollsNeedNoTimerOnTheGuiThread()
+    {
+        db::TargetController c(m_sandbox->uris().monitor);
+        c.setIntervalMs(100);
+        Recorder rec;
+        rec.attach(c, this);
+        c.start();
+        QVERIFY(test::waitUntil([&] { return rec.okCount() >= 3; }, 10000));
+
+        TimerEvents timers;
+        const int before = rec.okCount();
+        QElapsedTimer clock;
+        clock.start();
+        test::waitUntil([] { return false; }, 3000);
+        const int samples = rec.okCount() - before;
+        const qint64 took = clock.elapsed();
+        // 30 at exactly 10 Hz; a busy machine may lose a few, never gain.
+        QVERIFY2(samples >= 20 && samples <= 32, qPrintable(QString::number(samples)));
+        QVERIFY2(timers.count(c) <= 2, qPrintable(QStringLiteral("%1 timer events in %2 ms, %3 samples")
+                                                      .arg(timers.count(c))
+                                                      .arg(took)
+                                                      .arg(samples)));
+
+        c.setIntervalMs(20000);
+        const int atSlow = rec.okCount();
+        QVERIFY(test::waitUntil([&] { return rec.okCount() > atSlow + 1; },
+                                2000)); // the one scheduled, then 20 s
+        const int waiting = rec.okCount();
+        clock.restart();
+        c.refreshConnections();
+        QVERIFY(test::waitUntil([&] { return rec.okCount() > waiting; }, 5000));
+        QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+        const int refreshed = rec.okCount();
+        clock.restart();
+        c.setIntervalMs(200);
+        QVERIFY(test::waitUntil([&] { return rec.okCount() > refreshed + 2; }, 5000));
+        QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(c.state(), TargetState::Live);
+        QCOMPARE(rec.okCount(), int(rec.snapshots.size()));
     }
 
     void twentyTargetsTogether()
