@@ -372,9 +372,25 @@ bool TimeChart::newestValuesChanged() const
     const std::vector<double> now = newestValues();
     if (now.size() != m_drawnNewest.size())
         return true;
+    const bool stacked = m_mode == Mode::StackedArea;
+    double stackNow = 0, stackDrawn = 0;
     for (size_t i = 0; i < now.size(); ++i) {
-        const double a = now[i], b = m_drawnNewest[i];
-        if (!(a == b || (std::isnan(a) && std::isnan(b))))
+        double a = now[i], b = m_drawnNewest[i];
+        const bool limit = i >= m_series.size();
+        if (stacked && !limit) { // drawn at the top of the layers below
+            a = stackNow += a;
+            b = stackDrawn += b;
+        }
+        if (std::isnan(a) || std::isnan(b)) {
+            if (std::isnan(a) != std::isnan(b))
+                return true;
+            continue;
+        }
+        if (a == b)
+            continue;
+        // A limit's legend shows its value; a series' newest point moved by less than half a pixel is a
+        // change nobody can see (a rate's last digits).
+        if (limit || std::abs(yAxis->coordToPixel(a) - yAxis->coordToPixel(b)) >= 0.5)
             return true;
     }
     return false;
