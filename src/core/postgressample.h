@@ -112,6 +112,7 @@ struct StateCounts
     int total() const;
     int operator[](SessionState s) const { return byState[size_t(s)]; }
     int &operator[](SessionState s) { return byState[size_t(s)]; }
+    bool operator==(const StateCounts &) const = default;
 };
 
 /// The sessions sharing one value of a GroupDimension.

@@ -16,6 +16,11 @@ namespace poolscope::widgets {
 
 namespace {
 
+constexpr int ReplotDelayMs = 40;    // a resize, new colours, shown: replotted this soon (coalesced)
+constexpr int BarsGapMs = 250;       // samples: the histogram and the bars at most four times a second
+constexpr int AgesGapMs = 1000;      // and the ages line once a second (ten minutes on a few hundred pixels)
+constexpr int DueWithSampleMs = 100; // a chart due this soon is replotted with the sample that finds it due
+
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double BarWidth = 0.7;
 // Upper bounds of the histogram buckets but the last, in seconds.
@@ -308,10 +313,9 @@ TransactionCharts::TransactionCharts(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_agesPlot, 1);
 
     m_replotTimer.setSingleShot(true);
-    m_replotTimer.setInterval(40);
-    connect(&m_replotTimer, &QTimer::timeout, this, &TransactionCharts::rebuild);
+    connect(&m_replotTimer, &QTimer::timeout, this, [this] { replotDue(true); });
     updateColors();
-    rebuild();
+    rebuild(AllCharts);
 }
 
 TransactionCharts::~TransactionCharts() = default;
@@ -321,6 +325,7 @@ void TransactionCharts::updateSample(const TargetSnapshot &snapshot)
     const double t = double(snapshot.sampledAtMs) / 1000.0;
     if (!m_history.isEmpty() && t < m_history.last().t)
         return; // out of order
+    int changed = AgesChart;
     if (!snapshot.ok || !snapshot.postgres) {
         if (!m_history.isEmpty())
             m_history.append({t, Nan, Nan}); // a gap: the lines break instead of bridging the outage
@@ -330,8 +335,16 @@ void TransactionCharts::updateSample(const TargetSnapshot &snapshot)
             m_pendingSample = pg; // shared, not copied: counted when shown
         } else {
             m_pendingSample.reset();
-            m_histogram = histogram(pg);
-            m_applications = topApplications(pg);
+            Histogram counted = histogram(pg);
+            if (counted != m_histogram) {
+                m_histogram = counted;
+                changed |= HistogramChart;
+            }
+            QList<ApplicationStates> applications = topApplications(pg);
+            if (applications != m_applications) {
+                m_applications = std::move(applications);
+                changed |= ApplicationsChart;
+            }
         }
         const SessionsGlance &glance = m_glance.of(pg);
         const Session *xmin = glance.oldestXmin();
@@ -340,7 +353,7 @@ void TransactionCharts::updateSample(const TargetSnapshot &snapshot)
     }
     if (m_history.size() > MaxHistory)
         m_history.remove(0, m_history.size() - MaxHistory);
-    markDirty();
+    markDirty(changed, false);
 }
 
 void TransactionCharts::clear()
@@ -349,17 +362,48 @@ void TransactionCharts::clear()
     m_applications.clear();
     m_pendingSample.reset();
     m_history.clear();
-    markDirty();
+    markDirty(AllCharts, true);
 }
 
-void TransactionCharts::markDirty()
+void TransactionCharts::markDirty(int charts, bool soon)
 {
     if (!isVisible() && window()->isVisible()) {
         m_hiddenDirty = true; // behind the Charts tab: rebuilt when shown
         return;
     }
-    if (!m_replotTimer.isActive())
-        m_replotTimer.start();
+    m_dirty |= charts;
+    if (soon)
+        m_soon |= charts;
+    replotDue();
+}
+
+int TransactionCharts::waitMs(int chart) const
+{
+    const int index = chart == HistogramChart ? 0 : chart == ApplicationsChart ? 1 : 2;
+    const int gapMs = chart == AgesChart ? AgesGapMs : BarsGapMs;
+    const QElapsedTimer &drawn = m_drawn[size_t(index)];
+    return drawn.isValid() ? int(std::max<qint64>(0, gapMs - drawn.elapsed())) : 0;
+}
+
+void TransactionCharts::replotDue(bool timerFired)
+{
+    int due = 0;
+    int nextMs = -1;
+    for (int chart : {HistogramChart, ApplicationsChart, AgesChart}) {
+        if (!(m_dirty & chart))
+            continue;
+        const bool soon = m_soon & chart;
+        const int wait = soon ? ReplotDelayMs : waitMs(chart);
+        if (soon ? timerFired : wait <= DueWithSampleMs)
+            due |= chart;
+        else
+            nextMs =
+                nextMs < 0 ? std::max(wait, ReplotDelayMs) : std::min(nextMs, std::max(wait, ReplotDelayMs));
+    }
+    if (due)
+        rebuild(due);
+    if (nextMs >= 0 && (!m_replotTimer.isActive() || m_replotTimer.remainingTime() > nextMs))
+        m_replotTimer.start(nextMs);
 }
 
 void TransactionCharts::showEvent(QShowEvent *event)
@@ -371,26 +415,41 @@ void TransactionCharts::showEvent(QShowEvent *event)
         m_pendingSample.reset();
     }
     if (std::exchange(m_hiddenDirty, false))
-        markDirty();
+        markDirty(AllCharts, true);
 }
 
 void TransactionCharts::refreshNow()
 {
     m_replotTimer.stop();
     m_hiddenDirty = false;
-    rebuild();
+    rebuild(AllCharts);
     for (QCustomPlot *plot : {m_histogramPlot, m_appsPlot, m_agesPlot})
         plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
-void TransactionCharts::rebuild()
+void TransactionCharts::rebuild(int charts)
 {
     ++m_rebuilds;
-    rebuildHistogram();
-    rebuildApplications();
-    rebuildAges();
-    for (QCustomPlot *plot : {m_histogramPlot, m_appsPlot, m_agesPlot})
-        plot->replot(QCustomPlot::rpQueuedReplot);
+    m_dirty &= ~charts;
+    m_soon &= ~charts;
+    if (!m_dirty)
+        m_replotTimer.stop();
+    const std::array<std::pair<int, QCustomPlot *>, 3> plots{
+        {{HistogramChart, m_histogramPlot}, {ApplicationsChart, m_appsPlot}, {AgesChart, m_agesPlot}}};
+    for (size_t i = 0; i < plots.size(); ++i) {
+        const auto [chart, plot] = plots[i];
+        if (!(charts & chart))
+            continue;
+        if (chart == HistogramChart)
+            rebuildHistogram();
+        else if (chart == ApplicationsChart)
+            rebuildApplications();
+        else
+            rebuildAges();
+        m_drawn[i].start();
+        // Drawn now (the changes are coalesced already), shown at the window's next paint.
+        plot->replot(QCustomPlot::rpRefreshHint);
+    }
 }
 
 void TransactionCharts::rebuildHistogram()
@@ -531,11 +590,11 @@ void TransactionCharts::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
         updateColors();
-        markDirty();
+        markDirty(AllCharts, true);
     } else if (event->type() == QEvent::FontChange) {
         for (QCustomPlot *plot : {m_histogramPlot, m_appsPlot, m_agesPlot})
             plot->legend->setFont(font());
-        markDirty();
+        markDirty(AllCharts, true);
     }
     QWidget::changeEvent(event);
 }
@@ -545,7 +604,7 @@ void TransactionCharts::resizeEvent(QResizeEvent *event)
     QWidget::resizeEvent(event);
     for (QCustomPlot *plot : {m_histogramPlot, m_appsPlot, m_agesPlot})
         fitLegend(plot);
-    markDirty();
+    markDirty(AllCharts, true);
 }
 
 } // namespace poolscope::widgets

@@ -4,6 +4,7 @@
 #include "core/targetsnapshot.h"
 #include "widgets/qcp.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QStringList>
 #include <QTimer>
@@ -22,10 +23,13 @@ namespace poolscope::widgets {
 ///   (MaxHistory samples), since the recorder's series do not include these two values;
 /// - per application (the TopApplications with the most sessions) a horizontal bar of its sessions stacked by
 ///   state: a leaking application shows as one growing idle-in-transaction bar.
-/// updateSample() only stores the values and arms a 40 ms single-shot timer; the rebuild and one queued
-/// replot per chart happen then, so bursts of samples never replot more than 25 times a second. Hidden
-/// behind the Charts tab of a shown window, it keeps the history and rebuilds when shown. GUI thread
-/// only.
+/// updateSample() stores the values and marks the charts whose picture changed: the histogram and the bars
+/// only when their counts did, the ages at every sample. A chart is replotted at most every 250 ms (the bars)
+/// or every second (the ages, about a pixel of its ten minutes), in the wake-up of the sample that finds it
+/// due (up to 100 ms early) or else on a timer: at 10 Hz an idle server's Sessions tab replots one chart a
+/// second, not three charts ten times. A resize, a palette or font change, clear() and being shown replot
+/// every chart within 40 ms. Hidden behind the Charts tab of a shown window, it keeps the history and
+/// rebuilds when shown. GUI thread only.
 class TransactionCharts : public QWidget
 {
     Q_OBJECT
@@ -47,6 +51,7 @@ public:
         std::array<int, BucketCount> idle{};    // idle in transaction
         std::array<int, BucketCount> aborted{}; // idle in transaction (aborted)
         int total() const;
+        bool operator==(const Histogram &) const = default;
     };
     static Histogram histogram(const PostgresSample &sample);
 
@@ -54,6 +59,7 @@ public:
     {
         QString name; // application_name; empty when the session set none
         StateCounts counts;
+        bool operator==(const ApplicationStates &) const = default;
     };
     /// The applications with the most sessions, most first (ties by name), at most TopApplications.
     static QList<ApplicationStates> topApplications(const PostgresSample &sample);
@@ -81,7 +87,7 @@ public:
     QCustomPlot *histogramPlot() const { return m_histogramPlot; }
     QCustomPlot *applicationsPlot() const { return m_appsPlot; }
     QCustomPlot *agesPlot() const { return m_agesPlot; }
-    /// Rebuilds done so far (the coalescing test counts them).
+    /// Rebuilds (of one chart or more) done so far (the coalescing tests count them).
     int rebuildCount() const { return m_rebuilds; }
 
 protected:
@@ -90,8 +96,20 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    void markDirty();
-    void rebuild();
+    enum Chart
+    {
+        HistogramChart = 1,
+        ApplicationsChart = 2,
+        AgesChart = 4,
+        AllCharts = 7
+    };
+    /// `charts` changed; `soon`: replot within 40 ms (not a sample: a resize, colours, shown, cleared).
+    void markDirty(int charts, bool soon);
+    /// Replots the dirty charts that are due (within 100 ms; a `soon` one when the timer fired), and arms the
+    /// timer for the others.
+    void replotDue(bool timerFired = false);
+    int waitMs(int chart) const;
+    void rebuild(int charts);
     void rebuildHistogram();
     void rebuildApplications();
     void rebuildAges();
@@ -118,6 +136,9 @@ private:
     QList<AgePoint> m_history;
     SessionsGlance m_glance; // the ages' figures, once per sessions list
     QTimer m_replotTimer;
+    int m_dirty = 0;                      // Chart flags
+    int m_soon = 0;                       // dirty charts that replot within 40 ms whatever their last replot
+    std::array<QElapsedTimer, 3> m_drawn; // since each chart's last replot
     int m_rebuilds = 0;
     bool m_hiddenDirty = false;
     // The last sample while hidden: histogram and applications are computed from it when shown.
