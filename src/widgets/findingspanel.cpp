@@ -48,12 +48,20 @@ QString valueText(const QJsonValue &v)
     return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
 }
 
-bool sameDetail(const Finding &a, const Finding &b)
+// The same finding in the same state: at most its figures (summary, advice, evidence) differ.
+bool sameState(const Finding &a, const Finding &b)
 {
-    return a.id == b.id && a.summary == b.summary && a.advice == b.advice && a.evidence == b.evidence &&
-           a.status == b.status && a.severity == b.severity && a.action == b.action &&
+    return a.id == b.id && a.status == b.status && a.severity == b.severity && a.action == b.action &&
            a.actionTaken == b.actionTaken && a.endedAtMs == b.endedAtMs;
 }
+
+bool sameDetail(const Finding &a, const Finding &b)
+{
+    return sameState(a, b) && a.summary == b.summary && a.advice == b.advice && a.evidence == b.evidence;
+}
+
+// A finding's figures that move at every sample are shown at most this often (its state changes at once).
+constexpr int FiguresEveryMs = 1000;
 
 } // namespace
 
@@ -120,6 +128,8 @@ FindingsPanel::FindingsPanel(QWidget *parent)
         if (const quint64 id = currentFindingId())
             Q_EMIT planRequested(id);
     });
+    m_figuresTimer.setSingleShot(true);
+    connect(&m_figuresTimer, &QTimer::timeout, this, [this] { updateDetail(); });
     updateDetail(true);
 }
 
@@ -268,13 +278,22 @@ void FindingsPanel::updateDetail(bool force)
         updateActionButton();
         return;
     }
+    if (!force && f && m_shown && sameState(*f, *m_shown) && m_figuresShown.isValid() &&
+        m_figuresShown.elapsed() < FiguresEveryMs) {
+        // Only figures moved (ages, counts at 10 Hz): laid out again once a second, not at every sample.
+        if (!m_figuresTimer.isActive())
+            m_figuresTimer.start(int(FiguresEveryMs - m_figuresShown.elapsed()));
+        updateActionButton();
+        return;
+    }
+    m_figuresTimer.stop();
+    m_figuresShown.start();
     m_shown = f ? std::optional<Finding>(*f) : std::nullopt;
     m_ui->evidenceButton->setEnabled(f != nullptr);
-    m_ui->evidenceTable->setRowCount(0);
     if (!f) {
         m_summary.clear();
-        m_ui->adviceView->setHtml(
-            tr("<p>Select a finding to see what it is, the evidence and what to do.</p>"));
+        m_ui->evidenceTable->setRowCount(0);
+        setAdvice(tr("<p>Select a finding to see what it is, the evidence and what to do.</p>"));
         updateActionButton();
         return;
     }
@@ -291,20 +310,46 @@ void FindingsPanel::updateDetail(bool force)
     for (const QString &a : f->advice)
         html += QStringLiteral("<li>") + a.toHtmlEscaped() + QStringLiteral("</li>");
     html += QStringLiteral("</ul>");
-    m_ui->adviceView->setHtml(html);
+    setAdvice(html);
     QTableWidget *evidence = m_ui->evidenceTable;
-    // In the rule's order: the figures that matter most come first.
+    // In the rule's order: the figures that matter most come first. The same keys as shown (a finding's
+    // figures moving at every sample): only the values that changed are set, nothing is laid out again.
     const auto &items = f->evidence.items();
-    evidence->setRowCount(int(items.size()));
+    bool sameKeys = evidence->rowCount() == int(items.size());
+    for (int i = 0; sameKeys && i < items.size(); ++i)
+        sameKeys = evidence->item(i, 0) && evidence->item(i, 0)->text() == QLatin1String(items.at(i).first);
+    if (!sameKeys) {
+        evidence->setRowCount(0);
+        evidence->setRowCount(int(items.size()));
+    }
     for (int i = 0; i < items.size(); ++i) {
+        const QString text = valueText(items.at(i).second);
+        if (sameKeys) {
+            QTableWidgetItem *value = evidence->item(i, 1);
+            if (value->text() != text) {
+                value->setText(text);
+                value->setToolTip(text);
+            }
+            continue;
+        }
         auto *key = new QTableWidgetItem(QString::fromLatin1(items.at(i).first));
-        auto *value = new QTableWidgetItem(valueText(items.at(i).second));
-        value->setToolTip(value->text());
+        auto *value = new QTableWidgetItem(text);
+        value->setToolTip(text);
         evidence->setItem(i, 0, key);
         evidence->setItem(i, 1, value);
     }
-    evidence->resizeColumnToContents(0);
+    if (!sameKeys)
+        evidence->resizeColumnToContents(0);
     updateActionButton();
+}
+
+void FindingsPanel::setAdvice(const QString &html)
+{
+    // setHtml lays the whole document out again: not for the same text at every sample.
+    if (html == m_adviceHtml)
+        return;
+    m_adviceHtml = html;
+    m_ui->adviceView->setHtml(html);
 }
 
 void FindingsPanel::updateActionButton()

@@ -2,6 +2,8 @@
 
 #include "core/finding.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QWidget>
 #include <memory>
 #include <optional>
@@ -76,6 +78,7 @@ private:
     void updateDetail(bool force = false);
     void updateActionButton();
     void updateHeader();
+    void setAdvice(const QString &html);
 
     std::unique_ptr<Ui::FindingsPanel> m_ui;
     models::FindingsModel *m_model;
@@ -87,6 +90,9 @@ private:
     quint64 m_noteId = 0;
     QString m_note;
     QString m_summary;
+    QString m_adviceHtml;         // what the advice pane was last given
+    QElapsedTimer m_figuresShown; // since the detail pane was last filled
+    QTimer m_figuresTimer;        // figures that moved meanwhile: shown when it fires
 };
 
 } // namespace poolscope::widgets

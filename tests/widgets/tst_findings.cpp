@@ -28,6 +28,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
+#include <QTextEdit>
 #include <QToolButton>
 
 using namespace poolscope;
@@ -111,6 +113,64 @@ private Q_SLOTS:
         m_bystander.closeAll();
         m_window.reset();
         m_sandbox.reset();
+    }
+
+    // A finding whose figures move at every sample: the evidence values change in place and the advice pane,
+    // the same text, is not laid out again (at 10,000 sessions that was a quarter of the GUI thread).
+    void movingFiguresUpdateTheDetailInPlace()
+    {
+        widgets::FindingsPanel panel;
+        panel.resize(600, 500);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        findings::Finding f;
+        f.id = 7;
+        f.rule = QStringLiteral("rule::connections_near_max");
+        f.severity = findings::Severity::Warning;
+        f.targetId = 1;
+        f.target = QStringLiteral("demo");
+        f.targets = {f.target};
+        f.summary = QStringLiteral("Connections near max_connections");
+        f.advice = {QStringLiteral("Put a pooler in front")};
+        f.evidence.insert("connections", 9990);
+        f.evidence.insert("max_connections", 10100);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        panel.setFindings({f}, now, 60);
+        QTableWidget *evidence = panel.evidenceTable();
+        QCOMPARE(evidence->rowCount(), 2);
+        QCOMPARE(evidence->item(0, 1)->text(), QStringLiteral("9990"));
+        QTableWidgetItem *const valueItem = evidence->item(0, 1);
+        QSignalSpy advice(panel.findChild<QTextEdit *>()->document(), &QTextDocument::contentsChanged);
+
+        // Figures only: shown within a second (not laid out at every sample), in place.
+        QElapsedTimer clock;
+        clock.start();
+        f.evidence.insert("connections", 9995);
+        panel.setFindings({f}, now + 100, 60);
+        QTRY_COMPARE_WITH_TIMEOUT(evidence->item(0, 1)->text(), QStringLiteral("9995"), 2000);
+        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(evidence->item(0, 1), valueItem); // the same row, its text set
+        QCOMPARE(advice.size(), 0);
+
+        f.summary = QStringLiteral("Connections at max_connections");
+        f.evidence.insert("refused", 3);
+        panel.setFindings({f}, now + 200, 60);
+        QTRY_VERIFY_WITH_TIMEOUT(advice.size() > 0, 2000);
+
+        QVERIFY2(panel.adviceText().contains(QStringLiteral("at max_connections")),
+                 qPrintable(panel.adviceText()));
+
+        // A change of state shows at once, with its figures.
+        f.endedAtMs = now + 300;
+        f.status = findings::Status::Resolved;
+        f.evidence.insert("connections", 120);
+        panel.setFindings({f}, now + 300, 60);
+        QCOMPARE(evidence->item(0, 1)->text(), QStringLiteral("120"));
+        QVERIFY2(panel.adviceText().contains(QStringLiteral("at max_connections")),
+                 qPrintable(panel.adviceText()));
+        QCOMPARE(evidence->rowCount(), 3);
+        QCOMPARE(evidence->item(2, 0)->text(), QStringLiteral("refused"));
+        QCOMPARE(evidence->item(2, 1)->text(), QStringLiteral("3"));
     }
 
     void leakIsNamedCountedAndMarked()
