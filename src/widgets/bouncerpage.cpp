@@ -326,6 +326,7 @@ void BouncerPage::showSnapshot(const TargetSnapshot &snapshot)
     updateConnections(*m_sample);
     updateFigures();
     updateActions();
+    replotDueCharts();
 }
 
 void BouncerPage::updatePoolChoices(const QList<PoolStats> &pools)

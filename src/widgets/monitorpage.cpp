@@ -110,4 +110,10 @@ void MonitorPage::markChartsDirty()
         chart->markDirty();
 }
 
+void MonitorPage::replotDueCharts()
+{
+    for (TimeChart *chart : charts())
+        chart->replotIfDue();
+}
+
 } // namespace poolscope::widgets

@@ -62,6 +62,8 @@ protected:
     /// Wires the header's range buttons (in timeRanges() order) and the "Back to live" button, and keys 1–4.
     void setupTimeControls(const QList<QAbstractButton *> &rangeButtons, QAbstractButton *liveButton);
     void markChartsDirty();
+    /// At the end of a sample's handling: the charts whose replot is due draw now (TimeChart::replotIfDue).
+    void replotDueCharts();
     /// Sets `widget`'s tooltip when it differs (setToolTip sends an event every time): header labels are
     /// set at every sample.
     static void setTip(QWidget *widget, const QString &tip)

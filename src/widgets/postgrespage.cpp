@@ -195,6 +195,7 @@ void PostgresPage::showSnapshot(const TargetSnapshot &snapshot)
         m_groupsCheckedAt = t;
         updateGroupSeries(false);
     }
+    replotDueCharts();
 }
 
 void PostgresPage::showEvent(QShowEvent *event)

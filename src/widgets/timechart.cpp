@@ -139,6 +139,12 @@ TimeChart::TimeChart(QWidget *parent) : QCustomPlot(parent), m_markers(std::make
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(ReplotDelayMs);
     connect(&m_replotTimer, &QTimer::timeout, this, &TimeChart::replotLive);
+    // Whatever asks for a replot (a new title, a resize), graphs added since the last rebuild get their data
+    // first: a chart whose series were just replaced is never drawn empty until its timer fires.
+    connect(this, &QCustomPlot::beforeReplot, this, [this] {
+        if (m_stale)
+            rebuild();
+    });
     connect(this, &QCustomPlot::mouseMove, this, &TimeChart::onMouseMove);
     connect(xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, &TimeChart::onRangeChanged);
 
@@ -214,6 +220,7 @@ void TimeChart::setStackPeakSeries(const QString &seriesName, const QString &lab
 void TimeChart::setSeriesSet(const SeriesSet *set)
 {
     m_set = set;
+    m_stale = true;
     markDirty();
 }
 
@@ -337,7 +344,12 @@ void TimeChart::markDirty()
         if (wanted < m_replotTimer.remainingTime())
             m_replotTimer.start(wanted);
     }
-    if (!m_paused && m_sinceRebuild.isValid() && m_replotTimer.remainingTime() <= DueWithSampleMs)
+}
+
+void TimeChart::replotIfDue()
+{
+    if (m_replotTimer.isActive() && !m_paused && m_sinceRebuild.isValid() &&
+        m_replotTimer.remainingTime() <= DueWithSampleMs)
         replotLive();
 }
 
@@ -487,6 +499,7 @@ int TimeChart::maxPointsPerGraph() const
 
 void TimeChart::rebuild()
 {
+    m_stale = false;
     m_drawnNewest = newestValues();
     m_armedFlat = false;
     QCPRange range = m_paused ? xAxis->range() : liveRange();
@@ -638,6 +651,7 @@ void TimeChart::removeEnvelopeGraphs()
     // Forces setLevel() to recreate what the next rebuild needs.
     m_level = 0;
     m_resolution = 0;
+    m_stale = true; // every change of the graphs passes here
 }
 
 void TimeChart::updateTimeFormat(double visibleSeconds)

@@ -136,9 +136,13 @@ public:
     bool hasVisibleData() const;
 
     /// New data is in the series set: rebuild and replot, within 40 ms when paused; live, when the axis has
-    /// moved a pixel (0.5-1 s; 2 s when the newest values did not change). A live replot due within 100 ms is
-    /// made at once, with the sample that marks it, rather than on a timer's wake-up of its own.
+    /// moved a pixel (0.5-1 s; 2 s when the newest values did not change).
     void markDirty();
+    /// A page has handled a whole sample (its series, labels and lines all set): a live replot due within
+    /// 100 ms is made now, in the sample's wake-up, rather than on a timer's wake-up of its own. Not from the
+    /// middle of a change (markDirty() there): a replot between clearSeries() and addSeries() would draw
+    /// none of them.
+    void replotIfDue();
     /// Rebuilds and replots synchronously (tests, screenshots).
     void refreshNow();
 
@@ -235,6 +239,7 @@ private:
     bool m_hiddenDirty = false;        // marked dirty while hidden: rebuilt when shown
     std::vector<double> m_drawnNewest; // newestValues() at the last rebuild
     bool m_armedFlat = false;          // the replot timer waits for a sample that only scrolls the chart
+    bool m_stale = true;               // graphs or the series set changed since the last rebuild
     std::unique_ptr<ChartMarkers> m_markers;
 };
 

@@ -104,6 +104,8 @@ private Q_SLOTS:
     void replotsAreCoalesced();
     void flatSamplesWaitLongerChangesDoNot();
     void dueReplotsAreDrawnWithTheSample();
+    void seriesReplacedMidSampleAreDrawnWhole();
+    void replotAfterNewSeriesDrawsTheirData();
     void tooltipListsEverySeries();
     void rangeSwitchShowsTheRightSpan_data();
     void rangeSwitchShowsTheRightSpan();
@@ -401,6 +403,7 @@ void TestTimeChart::dueReplotsAreDrawnWithTheSample()
         t += 0.08;
         set[QStringLiteral("a")].append(t, double(run.elapsed()));
         chart.markDirty();
+        chart.replotIfDue(); // as a page does at the end of a sample
         if (replots.size() > before) {
             ++withSample;
             QVERIFY2(sinceReplot.elapsed() >= 400 - 5, qPrintable(QString::number(sinceReplot.elapsed())));
@@ -410,6 +413,71 @@ void TestTimeChart::dueReplotsAreDrawnWithTheSample()
         replots.clear();
     }
     QVERIFY2(withSample >= 2, qPrintable(QString::number(withSample)));
+}
+
+// A change in several steps (clearSeries, then addSeries) is never drawn half done: markDirty() in its middle
+// does not replot, even when a replot is due; the sample's replotIfDue() at the end draws every series.
+void TestTimeChart::seriesReplacedMidSampleAreDrawnWhole()
+{
+    SeriesSet set;
+    fill(set, 10);
+    TimeChart chart;
+    chart.resize(400, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
+    QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
+    double t = T0 + 10;
+    QElapsedTimer run;
+    run.start();
+    while (run.elapsed() < 3000) {
+        QTest::qWait(80);
+        t += 0.08;
+        set[QStringLiteral("a")].append(t, 1);
+        set[QStringLiteral("b")].append(t, 2);
+        chart.markDirty();
+        const qsizetype before = replots.size();
+        chart.clearSeries(); // as the groups chart re-ranks its groups
+        chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+        QCOMPARE(replots.size(), before); // not drawn with only some of its series
+        chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
+        chart.replotIfDue();
+        if (replots.size() > before) {
+            QCOMPARE(chart.graphCount() >= 2, true);
+            QVERIFY(chart.graph(0)->dataCount() > 0);
+            QVERIFY(chart.graph(1)->dataCount() > 0);
+        }
+    }
+    QVERIFY(replots.size() >= 2);
+}
+
+// The groups chart's re-ranking: series replaced and the title set (which replots at once). That replot
+// draws the new series with their data, not empty graphs until the chart's timer fires.
+void TestTimeChart::replotAfterNewSeriesDrawsTheirData()
+{
+    SeriesSet set;
+    fill(set, 10);
+    TimeChart chart;
+    chart.resize(400, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setSeriesSet(&set);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
+    QTest::qWait(50);
+    replots.clear();
+    chart.clearSeries();
+    chart.setTitle(QStringLiteral("Sessions by application, top 5"));
+    chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
+    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
+    QCOMPARE(chart.graph(0)->name(), QStringLiteral("B"));
+    QCOMPARE(chart.graph(0)->dataCount(), 10);
+    QCOMPARE(chart.graph(1)->dataCount(), 10);
 }
 
 void TestTimeChart::tooltipListsEverySeries()
