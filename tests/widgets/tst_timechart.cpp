@@ -86,6 +86,21 @@ const SeriesSet &daySet()
     return set;
 }
 
+// A live chart of series "a" over fill()'s ten seconds, shown at 400 x 300: the replot-timing tests.
+struct ShownChart
+{
+    SeriesSet set;
+    TimeChart chart;
+    ShownChart()
+    {
+        fill(set, 10);
+        chart.resize(400, 300);
+        chart.show();
+        chart.setSeriesSet(&set);
+        chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    }
+};
+
 } // namespace
 
 class TestTimeChart : public QObject
@@ -301,14 +316,10 @@ void TestTimeChart::pauseFreezesAndAllowsDragging()
 
 void TestTimeChart::replotsAreCoalesced()
 {
-    SeriesSet set;
-    fill(set, 10);
-    TimeChart chart;
-    chart.resize(400, 300);
-    chart.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&chart));
-    chart.setSeriesSet(&set);
-    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    ShownChart shown;
+    QVERIFY(QTest::qWaitForWindowExposed(&shown.chart));
+    SeriesSet &set = shown.set;
+    TimeChart &chart = shown.chart;
     QTest::qWait(100);
 
     QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
@@ -332,14 +343,10 @@ void TestTimeChart::replotsAreCoalesced()
 // 10 Hz with flat lines, half the replots); a sample that changes a value brings it forward.
 void TestTimeChart::flatSamplesWaitLongerChangesDoNot()
 {
-    SeriesSet set;
-    fill(set, 10);
-    TimeChart chart;
-    chart.resize(400, 300);
-    chart.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&chart));
-    chart.setSeriesSet(&set);
-    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    ShownChart shown;
+    QVERIFY(QTest::qWaitForWindowExposed(&shown.chart));
+    SeriesSet &set = shown.set;
+    TimeChart &chart = shown.chart;
     double t = T0 + 10;
     const auto sample = [&](double value) {
         set[QStringLiteral("a")].append(t, value);
@@ -374,14 +381,10 @@ void TestTimeChart::flatSamplesWaitLongerChangesDoNot()
 
 void TestTimeChart::dueReplotsAreDrawnWithTheSample()
 {
-    SeriesSet set;
-    fill(set, 10);
-    TimeChart chart;
-    chart.resize(400, 300);
-    chart.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&chart));
-    chart.setSeriesSet(&set);
-    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    ShownChart shown;
+    QVERIFY(QTest::qWaitForWindowExposed(&shown.chart));
+    SeriesSet &set = shown.set;
+    TimeChart &chart = shown.chart;
     QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
     double t = T0 + 10;
     set[QStringLiteral("a")].append(t, 1);
@@ -419,14 +422,10 @@ void TestTimeChart::dueReplotsAreDrawnWithTheSample()
 // does not replot, even when a replot is due; the sample's replotIfDue() at the end draws every series.
 void TestTimeChart::seriesReplacedMidSampleAreDrawnWhole()
 {
-    SeriesSet set;
-    fill(set, 10);
-    TimeChart chart;
-    chart.resize(400, 300);
-    chart.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&chart));
-    chart.setSeriesSet(&set);
-    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    ShownChart shown;
+    QVERIFY(QTest::qWaitForWindowExposed(&shown.chart));
+    SeriesSet &set = shown.set;
+    TimeChart &chart = shown.chart;
     chart.addSeries(QStringLiteral("b"), QStringLiteral("B"), grey);
     QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
     QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
@@ -458,14 +457,9 @@ void TestTimeChart::seriesReplacedMidSampleAreDrawnWhole()
 // draws the new series with their data, not empty graphs until the chart's timer fires.
 void TestTimeChart::replotAfterNewSeriesDrawsTheirData()
 {
-    SeriesSet set;
-    fill(set, 10);
-    TimeChart chart;
-    chart.resize(400, 300);
-    chart.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&chart));
-    chart.setSeriesSet(&set);
-    chart.addSeries(QStringLiteral("a"), QStringLiteral("A"), grey);
+    ShownChart shown;
+    QVERIFY(QTest::qWaitForWindowExposed(&shown.chart));
+    TimeChart &chart = shown.chart;
     QSignalSpy replots(&chart, &QCustomPlot::afterReplot);
     QTRY_VERIFY_WITH_TIMEOUT(replots.size() >= 1, 2000);
     QTest::qWait(50);
