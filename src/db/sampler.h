@@ -66,6 +66,7 @@ public:
     void requestCancel();
     /// Any thread, non-blocking: the wait in progress and every later one return at once (shutdown). Sticky.
     void interrupt();
+    bool isInterrupted() const { return m_interrupt.isTriggered(); }
     /// Any thread, non-blocking: the next sample of a PgBouncer-shaped console takes SHOW CLIENTS / SHOW
     /// SERVERS whatever the interval (the user asked for fresh connection lists).
     void requestConnections() { m_bouncer.requestConnections(); }

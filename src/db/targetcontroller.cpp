@@ -57,7 +57,6 @@ void TargetWorker::cancel()
 
 void TargetWorker::interrupt()
 {
-    m_interrupted = true;
     if (m_sampler)
         m_sampler->interrupt();
 }
@@ -98,7 +97,7 @@ void TargetWorker::pollAt(quint64 ticket, int delayMs)
 
 void TargetWorker::poll(quint64 ticket)
 {
-    if (!m_sampler || ticket <= m_polledTicket || m_interrupted)
+    if (!m_sampler || ticket <= m_polledTicket || m_sampler->isInterrupted())
         return;
     m_polledTicket = ticket;
     m_next->stop();
@@ -117,7 +116,7 @@ void TargetWorker::poll(quint64 ticket)
     report.connected = m_sampler->isConnected();
     report.durationMs = m_sampler->lastDurationMs();
     report.connectAttempts = m_sampler->connectAttempts();
-    if (report.outcome == PollOutcome::Ok && !m_interrupted) {
+    if (report.outcome == PollOutcome::Ok && !m_sampler->isInterrupted()) {
         // The steady state: the next poll an interval after this one's start, unless the controller says
         // otherwise (pollAt) meanwhile.
         report.nextPollInMs = std::max<qint64>(0, p.intervalMs - report.durationMs);
@@ -200,7 +199,7 @@ void TargetController::setIntervalMs(int ms)
         return;
     m_worker->setPlan(plan());
     // A shorter interval: the poll the worker scheduled with the old one comes no later than the new one.
-    if (m_inFlight && !m_stalledPoll && m_pollDueInMs - m_pollStarted.elapsed() > m_intervalMs)
+    if (m_inFlight && !m_stalledPoll && -pastDueMs() > m_intervalMs)
         sendPoll(m_intervalMs);
 }
 
@@ -254,7 +253,7 @@ void TargetController::retryNow()
     if (m_inFlight) {
         if (m_stalledPoll)
             m_worker->cancel();
-        else if (m_pollStarted.elapsed() < m_pollDueInMs)
+        else if (pastDueMs() < 0)
             sendPoll(0); // the worker's own next poll, now
         return;          // its reply schedules the next poll
     }
@@ -270,7 +269,7 @@ void TargetController::refreshConnections()
         return;
     m_worker->requestConnections();
     if (m_inFlight) {
-        if (!m_stalledPoll && m_pollStarted.elapsed() < m_pollDueInMs) {
+        if (!m_stalledPoll && pastDueMs() < 0) {
             sendPoll(0); // the worker's own next poll has not started: now, and it takes them
             return;
         }
@@ -315,7 +314,7 @@ void TargetController::onStallTimeout()
 {
     if (!m_inFlight || !m_worker)
         return;
-    const qint64 waited = std::max<qint64>(0, m_pollStarted.elapsed() - m_pollDueInMs);
+    const qint64 waited = std::max<qint64>(0, pastDueMs());
     if (!m_stalledPoll)
         logging::get("sampler")->warn("{}: no reply for {} ms, marked stalled", m_target.toStdString(),
                                       waited);
@@ -359,7 +358,7 @@ void TargetController::onSampled(quint64 ticket, const TargetSnapshot &snapshot,
     if (snapshot.kind != TargetKind::Unknown)
         m_kind = snapshot.kind;
 
-    const qint64 spent = std::max<qint64>(0, m_pollStarted.elapsed() - m_pollDueInMs);
+    const qint64 spent = std::max<qint64>(0, pastDueMs());
     qint64 delay = std::max<qint64>(0, m_intervalMs - spent);
     TargetState next = m_state;
     switch (report.outcome) {

@@ -10,7 +10,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
-#include <atomic>
 #include <memory>
 
 namespace poolscope::db {
@@ -67,7 +66,6 @@ private:
     quint64 m_polledTicket = 0;
     mutable QMutex m_planMutex;
     Plan m_plan;
-    std::atomic<bool> m_interrupted{false};
 };
 
 /// GUI-thread handle of one monitored target: one worker thread, one poll in flight, the next one scheduled
@@ -166,6 +164,8 @@ private:
                    const poolscope::db::PollReport &report);
     void onStallTimeout();
     void sendPoll(int delayMs);
+    /// Since the poll in flight was due: negative while the worker's own has not started yet.
+    qint64 pastDueMs() const { return m_pollStarted.elapsed() - m_pollDueInMs; }
     TargetWorker::Plan plan() const;
     void setState(TargetState state);
     void setError(const DbError &error);

@@ -336,9 +336,7 @@ void TimeChart::markDirty()
     if (!m_replotTimer.isActive()) {
         m_armedFlat = !m_paused && m_sinceRebuild.isValid() && !newestValuesChanged();
         m_replotTimer.start(replotDelayMs());
-        return;
-    }
-    if (m_armedFlat && newestValuesChanged()) {
+    } else if (m_armedFlat && newestValuesChanged()) {
         m_armedFlat = false; // something moved: show it as soon as a flat chart would have
         const int wanted = replotDelayMs();
         if (wanted < m_replotTimer.remainingTime())

@@ -377,28 +377,35 @@ void TransactionCharts::markDirty(int charts, bool soon)
     replotDue();
 }
 
-int TransactionCharts::waitMs(int chart) const
+std::array<TransactionCharts::Part, 3> TransactionCharts::parts()
 {
-    const int index = chart == HistogramChart ? 0 : chart == ApplicationsChart ? 1 : 2;
-    const int gapMs = chart == AgesChart ? AgesGapMs : BarsGapMs;
-    const QElapsedTimer &drawn = m_drawn[size_t(index)];
-    return drawn.isValid() ? int(std::max<qint64>(0, gapMs - drawn.elapsed())) : 0;
+    return {{{HistogramChart, m_histogramPlot, &TransactionCharts::rebuildHistogram, BarsGapMs},
+             {ApplicationsChart, m_appsPlot, &TransactionCharts::rebuildApplications, BarsGapMs},
+             {AgesChart, m_agesPlot, &TransactionCharts::rebuildAges, AgesGapMs}}};
 }
 
 void TransactionCharts::replotDue(bool timerFired)
 {
     int due = 0;
     int nextMs = -1;
-    for (int chart : {HistogramChart, ApplicationsChart, AgesChart}) {
-        if (!(m_dirty & chart))
+    const auto all = parts();
+    for (size_t i = 0; i < all.size(); ++i) {
+        const Part &part = all[i];
+        if (!(m_dirty & part.chart))
             continue;
-        const bool soon = m_soon & chart;
-        const int wait = soon ? ReplotDelayMs : waitMs(chart);
-        if (soon ? timerFired : wait <= DueWithSampleMs)
-            due |= chart;
-        else
-            nextMs =
-                nextMs < 0 ? std::max(wait, ReplotDelayMs) : std::min(nextMs, std::max(wait, ReplotDelayMs));
+        const bool soon = m_soon & part.chart;
+        const QElapsedTimer &drawn = m_drawn[i];
+        int wait = 0; // never drawn: now
+        if (soon)
+            wait = ReplotDelayMs;
+        else if (drawn.isValid())
+            wait = int(std::max<qint64>(0, part.gapMs - drawn.elapsed()));
+        if (soon ? timerFired : wait <= DueWithSampleMs) {
+            due |= part.chart;
+            continue;
+        }
+        const int inMs = std::max(wait, ReplotDelayMs);
+        nextMs = nextMs < 0 ? inMs : std::min(nextMs, inMs);
     }
     if (due)
         rebuild(due);
@@ -434,21 +441,15 @@ void TransactionCharts::rebuild(int charts)
     m_soon &= ~charts;
     if (!m_dirty)
         m_replotTimer.stop();
-    const std::array<std::pair<int, QCustomPlot *>, 3> plots{
-        {{HistogramChart, m_histogramPlot}, {ApplicationsChart, m_appsPlot}, {AgesChart, m_agesPlot}}};
-    for (size_t i = 0; i < plots.size(); ++i) {
-        const auto [chart, plot] = plots[i];
-        if (!(charts & chart))
+    const auto all = parts();
+    for (size_t i = 0; i < all.size(); ++i) {
+        const Part &part = all[i];
+        if (!(charts & part.chart))
             continue;
-        if (chart == HistogramChart)
-            rebuildHistogram();
-        else if (chart == ApplicationsChart)
-            rebuildApplications();
-        else
-            rebuildAges();
+        (this->*part.rebuild)();
         m_drawn[i].start();
         // Drawn now (the changes are coalesced already), shown at the window's next paint.
-        plot->replot(QCustomPlot::rpRefreshHint);
+        part.plot->replot(QCustomPlot::rpRefreshHint);
     }
 }
 

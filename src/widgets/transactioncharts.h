@@ -108,8 +108,17 @@ private:
     /// Replots the dirty charts that are due (within 100 ms; a `soon` one when the timer fired), and arms the
     /// timer for the others.
     void replotDue(bool timerFired = false);
-    int waitMs(int chart) const;
     void rebuild(int charts);
+    /// Each chart: its flag, its plot, how it is rebuilt, and how often a sample may replot it (m_drawn's
+    /// order).
+    struct Part
+    {
+        int chart;
+        QCustomPlot *plot;
+        void (TransactionCharts::*rebuild)();
+        int gapMs;
+    };
+    std::array<Part, 3> parts();
     void rebuildHistogram();
     void rebuildApplications();
     void rebuildAges();
